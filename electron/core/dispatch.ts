@@ -1,0 +1,53 @@
+import type { z } from 'zod'
+import { channels, type Channel, type Envelope, type Result } from '../../shared/contract'
+import { AppError, toAppErrorData } from '../../shared/errors'
+import type { Services } from './services'
+
+type Handlers = {
+  [C in Channel]: (payload: z.output<(typeof channels)[C]['payload']>) => Promise<Result<C>>
+}
+
+function createHandlers(services: Services): Handlers {
+  return {
+    'app.info': async () => ({
+      name: 'Pixdesk',
+      version: services.version,
+      platform: process.platform,
+      dataDir: services.paths.dataDir
+    }),
+    'app.ping': async ({ message }) => ({ echo: message, at: new Date().toISOString() })
+  }
+}
+
+export type Dispatch = (channel: string, payload: unknown) => Promise<Envelope>
+
+/**
+ * The main-process side of every IPC call: look the channel up in the contract, validate the payload
+ * with its schema, run the service, and return an envelope. Electron's ipcMain and the browser test
+ * harness both call this, so the UI is always tested against the real handlers.
+ */
+export function createDispatcher(services: Services): Dispatch {
+  const handlers = createHandlers(services)
+  return async (channel, payload) => {
+    try {
+      if (!Object.hasOwn(channels, channel)) {
+        throw new AppError({ code: 'validation', message: `Unknown request "${channel}".` })
+      }
+      const name = channel as Channel
+      const parsed = channels[name].payload.safeParse(payload ?? {})
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]
+        const field = issue?.path.join('.') || undefined
+        throw new AppError({
+          code: 'validation',
+          field,
+          message: `Invalid ${name} request${field ? ` (field "${field}")` : ''}: ${issue?.message ?? 'bad payload'}`
+        })
+      }
+      const handler = handlers[name] as (p: unknown) => Promise<unknown>
+      return { ok: true, value: await handler(parsed.data) }
+    } catch (err) {
+      return { ok: false, error: toAppErrorData(err) }
+    }
+  }
+}

@@ -1,0 +1,35 @@
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+
+export const APP_NAME = 'Pixdesk'
+
+export interface AppPaths {
+  /** Settings, history, queue: shared by the desktop app and the command line. */
+  dataDir: string
+  /** Thumbnails and other files that can be rebuilt. */
+  cacheDir: string
+}
+
+/**
+ * The OS app-data folder (the same one Electron's app.getPath('userData') gives), so the desktop app and
+ * the CLI read and write the same history. PIXDESK_HOME moves everything, for scripts and tests.
+ */
+export function resolveAppPaths(env: NodeJS.ProcessEnv = process.env, platform = process.platform): AppPaths {
+  const override = env.PIXDESK_HOME?.trim()
+  if (override) return { dataDir: override, cacheDir: join(override, 'cache') }
+  const home = homedir()
+  if (platform === 'darwin') {
+    return {
+      dataDir: join(home, 'Library', 'Application Support', APP_NAME),
+      cacheDir: join(home, 'Library', 'Caches', APP_NAME)
+    }
+  }
+  if (platform === 'win32') {
+    const appData = env.APPDATA ?? join(home, 'AppData', 'Roaming')
+    const local = env.LOCALAPPDATA ?? join(home, 'AppData', 'Local')
+    return { dataDir: join(appData, APP_NAME), cacheDir: join(local, APP_NAME, 'Cache') }
+  }
+  const config = env.XDG_CONFIG_HOME ?? join(home, '.config')
+  const cache = env.XDG_CACHE_HOME ?? join(home, '.cache')
+  return { dataDir: join(config, APP_NAME), cacheDir: join(cache, APP_NAME) }
+}

@@ -1,0 +1,53 @@
+import { join } from 'node:path'
+import { app, BrowserWindow, shell } from 'electron'
+import { createServices, type Services } from '../core/services'
+import { registerIpc } from './ipc'
+
+let mainWindow: BrowserWindow | null = null
+let services: Services | null = null
+
+function createWindow(): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1360,
+    height: 860,
+    minWidth: 960,
+    minHeight: 600,
+    title: 'Pixdesk',
+    backgroundColor: '#15171c',
+    show: false,
+    webPreferences: {
+      preload: join(__dirname, '../preload/index.js'),
+      sandbox: true,
+      contextIsolation: true,
+      nodeIntegration: false
+    }
+  })
+  win.once('ready-to-show', () => win.show())
+  // Links open in the user's browser; the app window never navigates away from the renderer.
+  win.webContents.setWindowOpenHandler(({ url }) => {
+    if (url.startsWith('https://')) void shell.openExternal(url)
+    return { action: 'deny' }
+  })
+  win.webContents.on('will-navigate', (event) => event.preventDefault())
+  if (process.env.ELECTRON_RENDERER_URL) void win.loadURL(process.env.ELECTRON_RENDERER_URL)
+  else void win.loadFile(join(__dirname, '../renderer/index.html'))
+  return win
+}
+
+app.whenReady().then(async () => {
+  services = await createServices({ version: app.getVersion() })
+  registerIpc(services, () => mainWindow)
+  mainWindow = createWindow()
+  mainWindow.on('closed', () => (mainWindow = null))
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) mainWindow = createWindow()
+  })
+})
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit()
+})
+
+app.on('will-quit', () => {
+  void services?.dispose()
+})

@@ -1,0 +1,105 @@
+import { z } from 'zod'
+
+/**
+ * One taxonomy for every failure the app reports, whichever provider, file or store it came from.
+ * Errors cross the IPC boundary and land in the history ledger, so they are plain data (AppErrorData)
+ * with a class wrapper (AppError) for throwing inside one process.
+ */
+export const apiErrorCodes = [
+  'validation',
+  'auth',
+  'insufficient_credits',
+  'prompt_rejected',
+  'not_found',
+  'rate_limited',
+  'unavailable',
+  'server',
+  'network',
+  'timeout',
+  'bad_response',
+  'cancelled'
+] as const
+
+export const fileErrorCodes = [
+  'unsupported_format',
+  'heic_unsupported',
+  'corrupt',
+  'empty_file',
+  'too_many_bytes',
+  'too_many_pixels',
+  'too_small',
+  'unreadable',
+  'path_too_long',
+  'dimension_mismatch',
+  'svg_refused',
+  'not_found_file'
+] as const
+
+export const appErrorCodes = [
+  ...apiErrorCodes,
+  ...fileErrorCodes,
+  'keychain_unavailable',
+  'settings_invalid',
+  'budget_reached',
+  'interrupted',
+  'internal'
+] as const
+
+export type ApiErrorCode = (typeof apiErrorCodes)[number]
+export type FileErrorCode = (typeof fileErrorCodes)[number]
+export type AppErrorCode = (typeof appErrorCodes)[number]
+
+export const appErrorSchema = z.object({
+  code: z.enum(appErrorCodes),
+  /** Plain sentence for people: what happened, to what, and what to do. Never contains a secret. */
+  message: z.string(),
+  /** Form field or request field the error is about, when there is one (e.g. "size", "prompt"). */
+  field: z.string().optional(),
+  /** HTTP status from the provider, when the error came from a response. */
+  status: z.number().int().optional(),
+  /** The provider's own error code or type (string or number in their bodies), as text. */
+  providerCode: z.string().optional(),
+  requestId: z.string().optional(),
+  /** True when trying again later may succeed (network, 429, 5xx). */
+  retryable: z.boolean().optional(),
+  /** Milliseconds the provider asked us to wait (Retry-After), when it said. */
+  retryAfterMs: z.number().optional(),
+  /** File the error is about, as the user gave it. */
+  path: z.string().optional()
+})
+export type AppErrorData = z.infer<typeof appErrorSchema>
+
+export class AppError extends Error {
+  readonly code: AppErrorCode
+  readonly data: AppErrorData
+
+  constructor(data: AppErrorData, options?: { cause?: unknown }) {
+    super(data.message, options)
+    this.name = 'AppError'
+    this.code = data.code
+    this.data = data
+  }
+
+  toJSON(): AppErrorData {
+    return this.data
+  }
+}
+
+/** Server text is untrusted: keep it short and plain before it reaches a message. */
+export function untrustedText(text: unknown, max = 300): string {
+  const s = typeof text === 'string' ? text : text === undefined || text === null ? '' : String(text)
+  // eslint-disable-next-line no-control-regex
+  const plain = s.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ' ').replace(/\s+/g, ' ').trim()
+  return plain.length > max ? `${plain.slice(0, max - 1)}…` : plain
+}
+
+/** Any thrown value as AppErrorData, so nothing unstructured crosses a boundary. */
+export function toAppErrorData(err: unknown): AppErrorData {
+  if (err instanceof AppError) return err.data
+  if (err && typeof err === 'object' && 'code' in err && 'message' in err) {
+    const parsed = appErrorSchema.safeParse(err)
+    if (parsed.success) return parsed.data
+  }
+  const message = err instanceof Error ? err.message : untrustedText(err)
+  return { code: 'internal', message: message || 'Unexpected error' }
+}

@@ -1,0 +1,119 @@
+import { z } from 'zod'
+import { appErrorSchema } from './errors'
+
+/**
+ * The request record: one per request to an image API, success or failure. It is what the history
+ * ledger stores and what support questions are answered from. It never holds an API key.
+ */
+export const providerIds = ['pixapi', 'openai', 'gemini'] as const
+export const providerIdSchema = z.enum(providerIds)
+export type ProviderId = z.infer<typeof providerIdSchema>
+
+export const requestKindSchema = z.enum(['edit', 'generate'])
+export type RequestKind = z.infer<typeof requestKindSchema>
+
+export const requestStatusSchema = z.enum(['succeeded', 'failed', 'cancelled', 'interrupted'])
+export type RequestStatus = z.infer<typeof requestStatusSchema>
+
+export const requestParamsSchema = z.object({
+  n: z.number().int().min(1),
+  size: z.string().optional(),
+  quality: z.string().optional(),
+  background: z.string().optional(),
+  outputFormat: z.string().optional(),
+  outputCompression: z.number().int().optional(),
+  inputFidelity: z.string().optional(),
+  aspectRatio: z.string().optional(),
+  responseFormat: z.string().optional()
+})
+export type RequestParams = z.infer<typeof requestParamsSchema>
+
+/** What was done to an input before upload (the original file is never touched). */
+export const normalisationSchema = z.object({
+  steps: z.array(z.string()),
+  format: z.string(),
+  width: z.number().int(),
+  height: z.number().int(),
+  bytes: z.number().int(),
+  sha256: z.string()
+})
+export type Normalisation = z.infer<typeof normalisationSchema>
+
+export const recordInputSchema = z.object({
+  source: z.enum(['file', 'url', 'data']),
+  path: z.string().optional(),
+  url: z.string().optional(),
+  sha256: z.string().optional(),
+  bytes: z.number().int().optional(),
+  width: z.number().int().optional(),
+  height: z.number().int().optional(),
+  format: z.string().optional(),
+  normalised: normalisationSchema.optional()
+})
+export type RecordInput = z.infer<typeof recordInputSchema>
+
+export const attemptSchema = z.object({
+  startedAt: z.string(),
+  durationMs: z.number(),
+  status: z.number().int().optional(),
+  errorCode: z.string().optional(),
+  requestId: z.string().optional()
+})
+export type Attempt = z.infer<typeof attemptSchema>
+
+export const recordOutputSchema = z.object({
+  path: z.string(),
+  sha256: z.string(),
+  bytes: z.number().int(),
+  width: z.number().int(),
+  height: z.number().int(),
+  format: z.string(),
+  sidecarPath: z.string().optional()
+})
+export type RecordOutput = z.infer<typeof recordOutputSchema>
+
+export const costSchema = z.object({
+  /** Credits the provider said it charged; when it did not say, the catalog estimate. */
+  credits: z.number(),
+  /** True when `credits` is our catalog estimate rather than the provider's figure. */
+  estimated: z.boolean(),
+  /** The catalog estimate, always kept so charged vs estimated can be compared. */
+  estimate: z.number()
+})
+export type Cost = z.infer<typeof costSchema>
+
+export const requestRecordSchema = z.object({
+  id: z.string(),
+  kind: requestKindSchema,
+  provider: providerIdSchema,
+  /** True when the request went to the built-in sandbox server (no real credits). */
+  sandbox: z.boolean().default(false),
+  route: z.enum(['sync', 'async']),
+  /** Endpoint URL without query string or credentials. */
+  endpoint: z.string(),
+  model: z.string(),
+  params: requestParamsSchema,
+  prompt: z.string(),
+  inputs: z.array(recordInputSchema),
+  requestIds: z.array(z.string()),
+  taskId: z.string().optional(),
+  attempts: z.array(attemptSchema),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  latencyMs: z.number(),
+  status: requestStatusSchema,
+  error: appErrorSchema.optional(),
+  cost: costSchema,
+  /** Provider usage as returned (OpenAI `usage` tokens, Gemini `usageMetadata`). */
+  usage: z.record(z.string(), z.unknown()).optional(),
+  outputs: z.array(recordOutputSchema),
+  /** Context from the jobs engine. */
+  batchId: z.string().optional(),
+  compareGroup: z.string().optional(),
+  templateId: z.string().optional(),
+  jobItemId: z.string().optional()
+})
+export type RequestRecord = z.infer<typeof requestRecordSchema>
+
+export const verdictSchema = z.enum(['a_better', 'b_better', 'tie', 'both_bad', 'pick'])
+export type Verdict = z.infer<typeof verdictSchema>
