@@ -1,5 +1,5 @@
 import { homedir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 
 export const APP_NAME = 'Pixdesk'
 
@@ -32,4 +32,12 @@ export function resolveAppPaths(env: NodeJS.ProcessEnv = process.env, platform =
   const config = env.XDG_CONFIG_HOME ?? join(home, '.config')
   const cache = env.XDG_CACHE_HOME ?? join(home, '.cache')
   return { dataDir: join(config, APP_NAME), cacheDir: join(cache, APP_NAME) }
+}
+
+/**
+ * Bundled data (model catalog, templates, sample images). Source files and the built main bundle both sit
+ * two folders below the project root; a packaged app points PIXDESK_RESOURCES at its resources folder.
+ */
+export function resourcesDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.PIXDESK_RESOURCES?.trim() || resolve(__dirname, '..', '..', 'resources')
 }
