@@ -16,11 +16,11 @@ export default tseslint.config(
     }
   },
   {
-    files: ['electron/**/*.ts', 'shared/**/*.ts', 'test/**/*.ts', 'scripts/**/*.{mjs,js}', 'bin/**/*.cjs', '*.mjs', '*.mts'],
+    files: ['electron/**/*.ts', 'shared/**/*.ts', 'test/**/*.ts', 'scripts/**/*.{mjs,js}', 'bin/**/*.cjs', 'scripts/**/*.cjs', '*.mjs', '*.mts'],
     languageOptions: { globals: { ...globals.node } }
   },
   {
-    files: ['bin/**/*.cjs'],
+    files: ['bin/**/*.cjs', 'scripts/**/*.cjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off' }
   },
   {

@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises'
+import { noDialogs, type Dialogs } from './dialogs'
 import { AppEvents } from './events'
 import { resolveAppPaths, type AppPaths } from './paths'
 
@@ -8,6 +9,7 @@ export interface ServicesOptions {
   /** Prefix the renderer uses to load images through the asset handler. */
   assetBaseUrl?: string
   version?: string
+  dialogs?: Dialogs
 }
 
 /** The one object the desktop app, the CLI and the tests share: every service, wired once. */
@@ -17,6 +19,9 @@ export interface Services {
   version: string
   assetBaseUrl: string
   events: AppEvents
+  dialogs: Dialogs
+  /** Serves thumbnails, originals and outputs to the renderer (custom scheme in the app, http in tests). */
+  handleAsset?: (request: Request) => Promise<Response>
   dispose(): Promise<void>
 }
 
@@ -33,6 +38,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     version: options.version ?? '0.0.0',
     assetBaseUrl: options.assetBaseUrl ?? 'pixdesk-asset://local/',
     events,
+    dialogs: options.dialogs ?? noDialogs,
     async dispose() {}
   }
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { app, BrowserWindow, shell } from 'electron'
 import { createServices, type Services } from '../core/services'
+import { electronDialogs } from './dialogs'
 import { registerIpc } from './ipc'
 
 let mainWindow: BrowserWindow | null = null
@@ -35,7 +36,7 @@ function createWindow(): BrowserWindow {
 }
 
 app.whenReady().then(async () => {
-  services = await createServices({ version: app.getVersion() })
+  services = await createServices({ version: app.getVersion(), dialogs: electronDialogs(() => mainWindow) })
   registerIpc(services, () => mainWindow)
   mainWindow = createWindow()
   mainWindow.on('closed', () => (mainWindow = null))

@@ -1,0 +1,141 @@
+// `npm test`: every suite in one command — typecheck, lint, build, unit and integration tests (vitest),
+// browser end-to-end tests (Playwright in Debian's Chromium) and the Electron end-to-end test where the
+// Electron runtime exists. Ends with one line `N passed, N failed, N skipped` summing all suites.
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import electron from './electron-binary.cjs'
+import { ELECTRON_PACKAGES, TEST_PACKAGES, ensurePackages } from './system-packages.mjs'
+
+const root = resolve(import.meta.dirname, '..')
+const bin = (name) => join(root, 'node_modules', '.bin', name)
+const resultsDir = join(root, 'test-results')
+mkdirSync(resultsDir, { recursive: true })
+
+const totals = { passed: 0, failed: 0, skipped: 0 }
+const failures = []
+const skips = []
+
+function step(name, command, args, options = {}) {
+  console.log(`\n=== ${name}`)
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', ...options })
+  const ok = result.status === 0
+  if (ok) totals.passed++
+  else {
+    totals.failed++
+    failures.push(name)
+  }
+  return ok
+}
+
+function finish() {
+  console.log('')
+  for (const s of skips) console.log(`skipped: ${s}`)
+  for (const f of failures) console.log(`failed: ${f}`)
+  console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`)
+  process.exit(totals.failed > 0 ? 1 : 0)
+}
+
+// 1. System packages, installed when we are root, otherwise named with the command to run.
+const electronBinary = electron.electronBinary()
+const needed = [...TEST_PACKAGES, ...(electronBinary && !process.env.DISPLAY ? ELECTRON_PACKAGES : [])]
+if (!ensurePackages(needed)) {
+  totals.failed++
+  failures.push('system packages (see above)')
+  finish()
+}
+
+// keytar builds from source against libsecret during install; if libsecret arrived only now, build it now.
+if (spawnSync(process.execPath, ['-e', "require('keytar')"], { cwd: root, stdio: 'ignore' }).status !== 0) {
+  console.log('keytar is not built yet; building it against libsecret...')
+  spawnSync('npm', ['rebuild', 'keytar'], { cwd: root, stdio: 'inherit' })
+}
+
+// 2. Static checks and the build the browser tests load.
+step('typecheck (main, preload, core, tests)', bin('tsc'), ['-p', 'tsconfig.node.json', '--noEmit'])
+step('typecheck (renderer)', bin('tsc'), ['-p', 'tsconfig.web.json', '--noEmit'])
+step('typecheck (end-to-end tests)', bin('tsc'), ['-p', 'tsconfig.e2e.json', '--noEmit'])
+step('lint', bin('eslint'), ['--max-warnings', '0', '.'])
+const built = step('build (out/main, out/preload, out/renderer)', bin('electron-vite'), ['build'])
+
+// 3. Runtime suites, inside a private D-Bus session with a throwaway unlocked keyring and a temp HOME,
+// so the keychain tests use a real Secret Service and the user's own keychain is never touched.
+const sessionHome = mkdtempSync(join(tmpdir(), 'pixdesk-test-home-'))
+const vitestJson = join(resultsDir, 'vitest.json')
+const playwrightJson = join(resultsDir, 'playwright.json')
+rmSync(vitestJson, { force: true })
+rmSync(playwrightJson, { force: true })
+const keyringPassword = `pixdesk-test-${process.pid}`
+const inSession = (cmd) =>
+  `printf %s '${keyringPassword}' | gnome-keyring-daemon --unlock --components=secrets >/dev/null && ${cmd}`
+const sessionEnv = { ...process.env, HOME: sessionHome, PIXDESK_TEST_SESSION: '1', XDG_RUNTIME_DIR: sessionHome }
+delete sessionEnv.PIXDESK_HOME
+
+console.log('\n=== unit and integration tests (vitest)')
+spawnSync(
+  'dbus-run-session',
+  ['--', 'sh', '-c', inSession(`"${bin('vitest')}" run --reporter=default --reporter=json --outputFile.json="${vitestJson}"`)],
+  { cwd: root, stdio: 'inherit', env: sessionEnv }
+)
+if (existsSync(vitestJson)) {
+  const report = JSON.parse(readFileSync(vitestJson, 'utf8'))
+  totals.passed += report.numPassedTests
+  totals.failed += report.numFailedTests
+  totals.skipped += report.numPendingTests + report.numTodoTests
+  // A test file that fails to load has no test results of its own: count it, or it would vanish.
+  const brokenFiles = report.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0)
+  totals.failed += brokenFiles.length
+  for (const f of brokenFiles) failures.push(`vitest: ${f.name.replace(root + '/', '')} did not load: ${f.message.split('\n')[0]}`)
+  for (const f of report.testResults)
+    for (const t of f.assertionResults) {
+      if (t.status === 'failed') failures.push(`vitest: ${t.fullName}`)
+      if (t.status === 'skipped' || t.status === 'pending') skips.push(`vitest: ${t.fullName}`)
+    }
+} else {
+  totals.failed++
+  failures.push('vitest produced no report')
+}
+
+if (built) {
+  console.log('\n=== end-to-end tests (Playwright: browser harness, Electron where available)')
+  const playwright = `"${bin('playwright')}" test --reporter=list,json`
+  const wrapped = electronBinary && !process.env.DISPLAY ? `xvfb-run -a ${playwright}` : playwright
+  spawnSync('dbus-run-session', ['--', 'sh', '-c', inSession(wrapped)], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...sessionEnv, PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson }
+  })
+  if (existsSync(playwrightJson)) {
+    const report = JSON.parse(readFileSync(playwrightJson, 'utf8'))
+    totals.passed += report.stats.expected + report.stats.flaky
+    totals.failed += report.stats.unexpected
+    totals.skipped += report.stats.skipped
+    const walk = (suite, trail) => {
+      for (const s of suite.suites ?? []) walk(s, [...trail, s.title])
+      for (const spec of suite.specs ?? [])
+        for (const t of spec.tests) {
+          const title = [...trail, spec.title].filter(Boolean).join(' › ')
+          if (t.status === 'skipped') {
+            const reason = t.annotations.find((a) => a.type === 'skip')?.description ?? 'no reason given'
+            skips.push(`playwright: ${title}: ${reason}`)
+          }
+          if (t.status === 'unexpected') failures.push(`playwright: ${title}`)
+        }
+    }
+    for (const s of report.suites) walk(s, [])
+    if (report.errors?.length) {
+      totals.failed += report.errors.length
+      for (const e of report.errors) failures.push(`playwright: ${(e.message ?? '').split('\n')[0]}`)
+    }
+  } else {
+    totals.failed++
+    failures.push('playwright produced no report')
+  }
+} else {
+  totals.failed++
+  failures.push('end-to-end tests not run: the build failed')
+}
+
+rmSync(sessionHome, { recursive: true, force: true })
+finish()

@@ -1,0 +1,134 @@
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
+import { createServer, type Server } from 'node:http'
+import { tmpdir } from 'node:os'
+import { extname, join, normalize, resolve } from 'node:path'
+import { test as base, type Page } from '@playwright/test'
+import { build } from 'esbuild'
+import { createDispatcher } from '../../electron/core/dispatch'
+import { createServices, type Services } from '../../electron/core/services'
+
+const root = resolve(__dirname, '..', '..')
+const rendererDir = join(root, 'out', 'renderer')
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2'
+}
+
+let bridgeScript: Promise<string> | undefined
+/** The preload's bridge, bundled for the page: the renderer gets the same object it gets in the app. */
+function harnessBridge(): Promise<string> {
+  bridgeScript ??= build({
+    entryPoints: [join(root, 'test', 'support', 'harness-bridge.ts')],
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    write: false,
+    logLevel: 'silent'
+  }).then((out) => out.outputFiles[0]!.text)
+  return bridgeScript
+}
+
+/** Serves the built renderer, plus the asset handler under /asset/, on 127.0.0.1 with a random port. */
+async function serveRenderer(getServices: () => Services | undefined): Promise<{ url: string; close(): Promise<void> }> {
+  await stat(join(rendererDir, 'index.html')).catch(() => {
+    throw new Error('The renderer is not built: run `npm run build` first (npm test does it for you).')
+  })
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+      const services = getServices()
+      if (url.pathname.startsWith('/asset/') && services?.handleAsset) {
+        const response = await services.handleAsset(new Request(url.href, { method: req.method }))
+        res.writeHead(response.status, Object.fromEntries(response.headers))
+        res.end(Buffer.from(await response.arrayBuffer()))
+        return
+      }
+      const rel = normalize(decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname))
+      const file = join(rendererDir, rel)
+      if (!file.startsWith(rendererDir)) {
+        res.writeHead(403).end()
+        return
+      }
+      try {
+        const body = await readFile(file)
+        res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream' })
+        res.end(body)
+      } catch {
+        res.writeHead(404).end()
+      }
+    })()
+  })
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok))
+  const address = server.address()
+  const port = typeof address === 'object' && address ? address.port : 0
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: () => new Promise((ok) => server.close(() => ok()))
+  }
+}
+
+export interface DialogAnswers {
+  directories: string[][]
+  files: string[][]
+  saves: (string | null)[]
+}
+
+export interface PixdeskFixture {
+  services: Services
+  home: string
+  /** Queue answers for the native dialogs, the one thing the harness substitutes. */
+  dialogs: DialogAnswers
+  open(page: Page): Promise<void>
+}
+
+export const test = base.extend<{ app: PixdeskFixture }>({
+  // eslint-disable-next-line no-empty-pattern -- Playwright requires the fixtures argument to be destructured
+  app: async ({}, use) => {
+    const home = await mkdtemp(join(tmpdir(), 'pixdesk-e2e-'))
+    const dialogs: DialogAnswers = { directories: [], files: [], saves: [] }
+    const holder: { services?: Services } = {}
+    const server = await serveRenderer(() => holder.services)
+    const services = await createServices({
+      paths: { dataDir: join(home, 'data'), cacheDir: join(home, 'cache') },
+      env: { ...process.env, PIXDESK_HOME: join(home, 'data') },
+      assetBaseUrl: `${server.url}asset/`,
+      version: 'e2e',
+      dialogs: {
+        openDirectories: async () => dialogs.directories.shift() ?? [],
+        openFiles: async () => dialogs.files.shift() ?? [],
+        saveFile: async () => dialogs.saves.shift() ?? null
+      }
+    })
+    holder.services = services
+    const dispatch = createDispatcher(services)
+    const ready = services
+    const script = await harnessBridge()
+
+    await use({
+      services: ready,
+      home,
+      dialogs,
+      async open(page) {
+        await page.exposeBinding('__pixdeskInvoke', (_source, channel: string, payload: unknown) => dispatch(channel, payload))
+        ready.events.onAny((event, payload) => {
+          void page
+            .evaluate(([e, p]) => (window as unknown as { __pixdeskEmit?: (e: string, p: unknown) => void }).__pixdeskEmit?.(e, p), [event, payload] as const)
+            .catch(() => undefined)
+        })
+        await page.addInitScript({ content: script })
+        await page.goto(server.url)
+      }
+    })
+
+    await ready.dispose()
+    await server.close()
+    await rm(home, { recursive: true, force: true })
+  }
+})
+
+export { expect } from '@playwright/test'
