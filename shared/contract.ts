@@ -1,5 +1,25 @@
 import { z } from 'zod'
+import { customModelSchema, type ModelEntry } from './catalog'
 import type { AppErrorData } from './errors'
+import { providerIds, requestStatusSchema, verdictSchema } from './records'
+import type { Settings, SettingsNotice } from './settings'
+import type {
+  AssetView,
+  BatchDetailView,
+  BatchEstimateView,
+  BatchView,
+  HistoryPageView,
+  ImportProgressView,
+  ItemView,
+  KeyStatusView,
+  KeyTestView,
+  LibraryChange,
+  NetworkView,
+  RootView,
+  SandboxView,
+  TemplateView,
+  TotalsRowView
+} from './views'
 
 /**
  * The IPC contract, declared once. Every renderer → main call is a channel with a zod schema for its
@@ -25,13 +45,135 @@ export interface AppInfo {
   dataDir: string
 }
 
+const provider = z.enum(providerIds)
+const id = z.string().min(1).max(200)
+const modelId = z.string().trim().min(1).max(200)
+const prompt = z.string().max(100_000)
+const isoDate = z.string().datetime({ offset: true }).or(z.string().regex(/^\d{4}-\d{2}-\d{2}$/))
+
+export const paramsPayload = z
+  .object({
+    n: z.number().int().min(1).max(10).default(1),
+    size: z.string().max(32).optional(),
+    quality: z.string().max(32).optional(),
+    background: z.string().max(32).optional(),
+    outputFormat: z.string().max(16).optional(),
+    outputCompression: z.number().int().min(0).max(100).optional(),
+    inputFidelity: z.string().max(16).optional(),
+    aspectRatio: z.string().max(16).optional()
+  })
+  .strict()
+
+/** What to run: files × (prompt or template) × models × n. A single edit is a batch of one. */
+export const batchSpecPayload = z
+  .object({
+    kind: z.enum(['edit', 'generate']).default('edit'),
+    name: z.string().max(200).optional(),
+    assetIds: z.array(id).max(10_000).default([]),
+    prompt: prompt.optional(),
+    templateId: id.optional(),
+    variables: z.record(z.string().max(64), z.string().max(2000)).default({}),
+    models: z.array(modelId).min(1).max(8),
+    params: paramsPayload.default({ n: 1 }),
+    route: z.enum(['sync', 'async']).optional(),
+    concurrency: z.number().int().min(1).max(8).optional(),
+    budgetCredits: z.number().positive().max(1_000_000).nullable().optional(),
+    /** Items identical to an earlier success: skip them (default) or run them again. */
+    duplicates: z.enum(['skip', 'run']).default('skip'),
+    outputDir: z.string().max(4096).optional()
+  })
+  .strict()
+  .refine((spec) => Boolean(spec.prompt?.trim()) || Boolean(spec.templateId), {
+    message: 'Write a prompt or pick a template',
+    path: ['prompt']
+  })
+export type BatchSpecPayload = z.input<typeof batchSpecPayload>
+
+export const historyFilterPayload = z
+  .object({
+    from: isoDate.optional(),
+    to: isoDate.optional(),
+    model: modelId.optional(),
+    provider: provider.optional(),
+    status: requestStatusSchema.optional(),
+    text: z.string().max(500).optional(),
+    batchId: id.optional(),
+    compareGroup: id.optional(),
+    sort: z.enum(['newest', 'oldest', 'cost', 'latency']).default('newest'),
+    page: z.number().int().min(0).default(0),
+    pageSize: z.number().int().min(1).max(500).default(50)
+  })
+  .strict()
+export type HistoryFilterPayload = z.input<typeof historyFilterPayload>
+
 export const channels = {
   'app.info': channel(empty, returns<AppInfo>()),
-  'app.ping': channel(z.object({ message: z.string().max(1000) }).strict(), returns<{ echo: string; at: string }>())
+  'app.ping': channel(z.object({ message: z.string().max(1000) }).strict(), returns<{ echo: string; at: string }>()),
+
+  'settings.get': channel(empty, returns<{ settings: Settings; notice?: SettingsNotice }>()),
+  'settings.update': channel(z.object({ patch: z.record(z.string(), z.unknown()) }).strict(), returns<Settings>()),
+
+  'keys.status': channel(empty, returns<KeyStatusView[]>()),
+  'keys.set': channel(z.object({ provider, key: z.string().trim().min(8, 'That key is too short').max(4096) }).strict(), returns<KeyStatusView>()),
+  'keys.delete': channel(z.object({ provider }).strict(), returns<KeyStatusView>()),
+  'keys.test': channel(z.object({ provider }).strict(), returns<KeyTestView>()),
+
+  'catalog.models': channel(empty, returns<ModelEntry[]>()),
+  'catalog.addCustom': channel(customModelSchema, returns<ModelEntry>()),
+  'catalog.removeCustom': channel(z.object({ id: modelId }).strict(), returns<ModelEntry[]>()),
+  'templates.list': channel(empty, returns<TemplateView[]>()),
+
+  'library.pick': channel(z.object({ kind: z.enum(['folders', 'files']) }).strict(), returns<RootView[]>()),
+  'library.import': channel(z.object({ paths: z.array(z.string().min(1).max(4096)).min(1).max(1000) }).strict(), returns<RootView[]>()),
+  'library.roots': channel(empty, returns<RootView[]>()),
+  'library.removeRoot': channel(z.object({ rootId: id }).strict(), returns<RootView[]>()),
+  'library.assets': channel(
+    z
+      .object({
+        rootId: id.optional(),
+        filter: z.enum(['all', 'ok', 'problems']).default('all'),
+        search: z.string().max(200).optional()
+      })
+      .strict(),
+    returns<AssetView[]>()
+  ),
+  'library.check': channel(z.object({ assetIds: z.array(id).min(1).max(10_000), model: modelId, provider: provider.optional() }).strict(), returns<Array<{ assetId: string; ok: boolean; error?: AppErrorData }>>()),
+
+  'jobs.estimate': channel(batchSpecPayload, returns<BatchEstimateView>()),
+  'jobs.start': channel(batchSpecPayload, returns<BatchView>()),
+  'jobs.list': channel(empty, returns<BatchView[]>()),
+  'jobs.get': channel(z.object({ batchId: id }).strict(), returns<BatchDetailView>()),
+  'jobs.pause': channel(z.object({ batchId: id }).strict(), returns<BatchView>()),
+  'jobs.resume': channel(z.object({ batchId: id }).strict(), returns<BatchView>()),
+  'jobs.cancel': channel(z.object({ batchId: id, itemIds: z.array(id).optional() }).strict(), returns<BatchView>()),
+  'jobs.retry': channel(z.object({ batchId: id, itemIds: z.array(id).optional() }).strict(), returns<BatchView>()),
+  'jobs.reorder': channel(z.object({ batchId: id, itemIds: z.array(id).min(1) }).strict(), returns<BatchView>()),
+  'jobs.network': channel(empty, returns<NetworkView>()),
+
+  'compare.verdict': channel(
+    z.object({ compareGroup: id, verdict: verdictSchema, pickedRecordId: id.optional(), note: z.string().max(2000).optional() }).strict(),
+    returns<{ ok: true }>()
+  ),
+
+  'history.query': channel(historyFilterPayload, returns<HistoryPageView>()),
+  'history.totals': channel(
+    z.object({ by: z.enum(['model', 'day', 'batch', 'provider']), from: isoDate.optional(), to: isoDate.optional() }).strict(),
+    returns<TotalsRowView[]>()
+  ),
+  'history.export': channel(z.object({ format: z.enum(['csv', 'json']), filter: historyFilterPayload.optional() }).strict(), returns<{ path: string | null; count: number }>()),
+  'history.delete': channel(z.object({ id, deleteFiles: z.boolean().default(false) }).strict(), returns<{ ok: true; deletedFiles: number }>()),
+
+  'sandbox.status': channel(empty, returns<SandboxView>())
 } satisfies Record<string, ChannelDef>
 
 export interface EventMap {
   'app.notice': { level: 'info' | 'warning' | 'error'; message: string }
+  'library.changed': LibraryChange
+  'library.progress': ImportProgressView
+  'jobs.batch': BatchView
+  'jobs.item': ItemView
+  'jobs.network': NetworkView
+  'settings.changed': Settings
 }
 
 export type Channel = keyof typeof channels

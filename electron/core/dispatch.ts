@@ -3,9 +3,8 @@ import { channels, type Channel, type Envelope, type Result } from '../../shared
 import { AppError, toAppErrorData } from '../../shared/errors'
 import type { Services } from './services'
 
-type Handlers = {
-  [C in Channel]: (payload: z.output<(typeof channels)[C]['payload']>) => Promise<Result<C>>
-}
+type Handler<C extends Channel> = (payload: z.output<(typeof channels)[C]['payload']>) => Promise<Result<C>>
+type Handlers = { [C in Channel]?: Handler<C> }
 
 function createHandlers(services: Services): Handlers {
   return {
@@ -44,7 +43,8 @@ export function createDispatcher(services: Services): Dispatch {
           message: `Invalid ${name} request${field ? ` (field "${field}")` : ''}: ${issue?.message ?? 'bad payload'}`
         })
       }
-      const handler = handlers[name] as (p: unknown) => Promise<unknown>
+      const handler = handlers[name] as ((p: unknown) => Promise<unknown>) | undefined
+      if (!handler) throw new AppError({ code: 'internal', message: `"${name}" is not available in this build.` })
       return { ok: true, value: await handler(parsed.data) }
     } catch (err) {
       return { ok: false, error: toAppErrorData(err) }

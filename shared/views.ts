@@ -1,0 +1,215 @@
+import type { AppErrorData } from './errors'
+import type { ProviderId, RequestParams, RequestRecord, RequestStatus, Verdict } from './records'
+
+/**
+ * What the renderer sees. These are view models: no secrets, no paths the user did not give, asset
+ * URLs instead of file access. The main process maps its services' data onto them.
+ */
+
+export interface KeyStatusView {
+  provider: ProviderId
+  set: boolean
+  source: 'keychain' | 'environment' | null
+  /** Last four characters, so people can tell keys apart; never more. */
+  last4?: string
+  /** Why the keychain could not be read, when it could not (the app keeps working with the sandbox). */
+  problem?: AppErrorData
+}
+
+export interface KeyTestView {
+  provider: ProviderId
+  ok: boolean
+  /** "Key accepted", "Key rejected (401)", or "Pixapi has no key check: the first request will tell". */
+  message: string
+  checked: boolean
+}
+
+export interface RootView {
+  id: string
+  /** Folder or file name as the user picked it. */
+  name: string
+  /** The path the user picked (they gave it, so showing it back is fine). */
+  path: string
+  kind: 'folder' | 'file'
+  watching: boolean
+  counts: { total: number; ok: number; problems: number; pending: number }
+}
+
+export interface AssetView {
+  id: string
+  rootId: string
+  name: string
+  /** Path relative to its root, for display and grouping. */
+  relPath: string
+  format: string | null
+  width: number | null
+  height: number | null
+  bytes: number
+  /** null while the file is still being inspected. */
+  ok: boolean | null
+  error?: AppErrorData
+  thumbUrl: string | null
+  originalUrl: string | null
+  modifiedAt: string
+}
+
+export interface LibraryChange {
+  upserted: AssetView[]
+  removed: string[]
+  roots: RootView[]
+}
+
+export interface ImportProgressView {
+  rootId: string
+  scanned: number
+  inspected: number
+  done: boolean
+}
+
+export interface TemplateVariableView {
+  name: string
+  label: string
+  default?: string
+  options?: string[]
+}
+
+export interface TemplateView {
+  id: string
+  name: string
+  category: string
+  prompt: string
+  description?: string
+  variables: TemplateVariableView[]
+}
+
+export type ItemState =
+  | 'queued'
+  | 'preparing'
+  | 'uploading'
+  | 'running'
+  | 'downloading'
+  | 'done'
+  | 'failed'
+  | 'cancelled'
+  | 'interrupted'
+  | 'budget_wait'
+  | 'duplicate'
+
+export interface OutputView {
+  index: number
+  url: string | null
+  name: string
+  width: number
+  height: number
+  bytes: number
+  missing: boolean
+}
+
+export interface ItemView {
+  id: string
+  batchId: string
+  assetId: string | null
+  sourceName: string
+  sourceUrl: string | null
+  model: string
+  provider: ProviderId
+  prompt: string
+  params: RequestParams
+  state: ItemState
+  attempts: number
+  estimate: number
+  charged: number | null
+  chargedEstimated: boolean
+  latencyMs: number | null
+  uploadedBytes: number
+  uploadTotalBytes: number
+  requestId?: string
+  taskId?: string
+  recordId?: string
+  error?: AppErrorData
+  outputs: OutputView[]
+  duplicateOf?: string
+}
+
+export type BatchState = 'queued' | 'running' | 'paused' | 'waiting_network' | 'budget_reached' | 'done' | 'cancelled'
+
+export interface BatchView {
+  id: string
+  name: string
+  kind: 'batch' | 'compare' | 'single'
+  compareGroup?: string
+  state: BatchState
+  createdAt: string
+  finishedAt?: string
+  models: string[]
+  counts: Record<'total' | 'queued' | 'active' | 'done' | 'failed' | 'cancelled' | 'interrupted' | 'waiting', number>
+  estimate: number
+  charged: number
+  budget: number | null
+  /** Set while a provider is cooling down after a 429, or while offline. */
+  notice?: string
+}
+
+export interface BatchDetailView extends BatchView {
+  items: ItemView[]
+}
+
+export interface BatchEstimateView {
+  items: number
+  perModel: Array<{ model: string; perItem: number | null; items: number; total: number | null }>
+  total: number
+  /** Models with no known price (custom ids): the total excludes them. */
+  unpriced: string[]
+  duplicates: Array<{ assetId: string; model: string; recordId: string; at: string }>
+  problems: Array<{ assetId: string; error: AppErrorData }>
+}
+
+export interface NetworkView {
+  online: boolean
+  nextProbeAt?: string
+}
+
+export interface HistoryEntryView {
+  id: string
+  at: string
+  kind: RequestRecord['kind']
+  provider: ProviderId
+  sandbox: boolean
+  model: string
+  prompt: string
+  status: RequestStatus
+  error?: AppErrorData
+  requestIds: string[]
+  taskId?: string
+  latencyMs: number
+  credits: number
+  estimated: boolean
+  estimate: number
+  batchId?: string
+  compareGroup?: string
+  verdict?: Verdict
+  picked?: boolean
+  inputs: Array<{ name: string; sha256?: string; width?: number; height?: number; url: string | null }>
+  outputs: OutputView[]
+}
+
+export interface HistoryPageView {
+  items: HistoryEntryView[]
+  total: number
+  page: number
+  pageSize: number
+  warnings: string[]
+}
+
+export interface TotalsRowView {
+  key: string
+  count: number
+  failures: number
+  credits: number
+  estimatedCredits: number
+}
+
+export interface SandboxView {
+  running: boolean
+  url?: string
+}
