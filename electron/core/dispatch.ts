@@ -1,7 +1,18 @@
 import type { z } from 'zod'
 import { channels, type Channel, type Envelope, type Result } from '../../shared/contract'
 import { AppError, toAppErrorData } from '../../shared/errors'
+import type { SettingsPatch } from '../../shared/settings'
+import type { KeyStatusView } from '../../shared/views'
+import type { KeyStatus } from './keychain'
 import type { Services } from './services'
+
+const keyView = (status: KeyStatus): KeyStatusView => ({
+  provider: status.provider,
+  set: status.set,
+  source: status.source,
+  last4: status.last4,
+  problem: status.error
+})
 
 type Handler<C extends Channel> = (payload: z.output<(typeof channels)[C]['payload']>) => Promise<Result<C>>
 type Handlers = { [C in Channel]?: Handler<C> }
@@ -14,7 +25,30 @@ function createHandlers(services: Services): Handlers {
       platform: process.platform,
       dataDir: services.paths.dataDir
     }),
-    'app.ping': async ({ message }) => ({ echo: message, at: new Date().toISOString() })
+    'app.ping': async ({ message }) => ({ echo: message, at: new Date().toISOString() }),
+
+    'settings.get': async () => ({ settings: services.settings.get(), notice: services.settings.notice() }),
+    'settings.update': async ({ patch }) => services.settings.update(patch as SettingsPatch),
+
+    'keys.status': async () => (await services.keychain.statusAll()).map(keyView),
+    'keys.set': async ({ provider, key }) => {
+      await services.keychain.setKey(provider, key)
+      return keyView(await services.keychain.status(provider))
+    },
+    'keys.delete': async ({ provider }) => {
+      await services.keychain.deleteKey(provider)
+      return keyView(await services.keychain.status(provider))
+    },
+
+    'catalog.models': async () => services.catalog.models(),
+    'catalog.addCustom': async (model) => {
+      await services.customModels.add(model)
+      return services.catalog.resolve(model.id, model.provider)
+    },
+    'catalog.removeCustom': async ({ id }) => {
+      await services.customModels.remove(id)
+      return services.catalog.models()
+    }
   }
 }
 

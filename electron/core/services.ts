@@ -1,7 +1,14 @@
 import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { customModelSchema, type CustomModel } from '../../shared/catalog'
+import type { Settings, SettingsNotice, SettingsPatch } from '../../shared/settings'
+import { readJsonFile, writeJsonAtomic } from './atomic'
+import { loadCatalog, type Catalog } from './catalog'
 import { noDialogs, type Dialogs } from './dialogs'
 import { AppEvents } from './events'
+import { createKeychain, type Keychain } from './keychain'
 import { resolveAppPaths, type AppPaths } from './paths'
+import { loadSettings, updateSettings } from './settings'
 
 export interface ServicesOptions {
   paths?: AppPaths
@@ -10,6 +17,22 @@ export interface ServicesOptions {
   assetBaseUrl?: string
   version?: string
   dialogs?: Dialogs
+  keychain?: Keychain
+}
+
+/** The settings as the running app sees them: loaded once, saved on every change, announced to the UI. */
+export interface LiveSettings {
+  get(): Settings
+  /** Set when the file on disk could not be used as it was (shown once to the user). */
+  notice(): SettingsNotice | undefined
+  update(patch: SettingsPatch): Promise<Settings>
+}
+
+/** Model ids the user added, kept beside the settings so the bundled catalog can be replaced freely. */
+export interface CustomModels {
+  list(): CustomModel[]
+  add(model: CustomModel): Promise<void>
+  remove(id: string): Promise<boolean>
 }
 
 /** The one object the desktop app, the CLI and the tests share: every service, wired once. */
@@ -20,9 +43,60 @@ export interface Services {
   assetBaseUrl: string
   events: AppEvents
   dialogs: Dialogs
+  settings: LiveSettings
+  keychain: Keychain
+  catalog: Catalog
+  customModels: CustomModels
   /** Serves thumbnails, originals and outputs to the renderer (custom scheme in the app, http in tests). */
   handleAsset?: (request: Request) => Promise<Response>
   dispose(): Promise<void>
+}
+
+async function createLiveSettings(dataDir: string, events: AppEvents): Promise<LiveSettings> {
+  const loaded = await loadSettings(dataDir)
+  let current = loaded.settings
+  return {
+    get: () => current,
+    notice: () => loaded.notice,
+    async update(patch) {
+      current = await updateSettings(dataDir, patch)
+      events.emit('settings.changed', current)
+      return current
+    }
+  }
+}
+
+async function createCustomModels(dataDir: string, catalog: Catalog): Promise<CustomModels> {
+  const file = join(dataDir, 'custom-models.json')
+  const read = await readJsonFile(file)
+  const stored = read.kind === 'ok' && Array.isArray(read.value) ? read.value : []
+  let models: CustomModel[] = []
+  for (const entry of stored) {
+    const parsed = customModelSchema.safeParse(entry)
+    // A custom id that no longer validates (or is now bundled) is dropped rather than blocking start-up.
+    if (!parsed.success) continue
+    try {
+      catalog.addCustomModel(parsed.data)
+      models.push(parsed.data)
+    } catch {
+      continue
+    }
+  }
+  const save = () => writeJsonAtomic(file, models)
+  return {
+    list: () => [...models],
+    async add(model) {
+      catalog.addCustomModel(model)
+      models = [...models.filter((m) => m.id.toLowerCase() !== model.id.toLowerCase()), model]
+      await save()
+    },
+    async remove(id) {
+      const removed = catalog.removeCustomModel(id)
+      models = models.filter((m) => m.id.toLowerCase() !== id.trim().toLowerCase())
+      await save()
+      return removed
+    }
+  }
 }
 
 export async function createServices(options: ServicesOptions = {}): Promise<Services> {
@@ -31,6 +105,10 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
   await mkdir(paths.dataDir, { recursive: true })
   await mkdir(paths.cacheDir, { recursive: true })
   const events = new AppEvents()
+  const settings = await createLiveSettings(paths.dataDir, events)
+  const keychain = options.keychain ?? createKeychain({ env })
+  const catalog = loadCatalog()
+  const customModels = await createCustomModels(paths.dataDir, catalog)
 
   return {
     paths,
@@ -39,6 +117,10 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     assetBaseUrl: options.assetBaseUrl ?? 'pixdesk-asset://local/',
     events,
     dialogs: options.dialogs ?? noDialogs,
+    settings,
+    keychain,
+    catalog,
+    customModels,
     async dispose() {}
   }
 }

@@ -1,8 +1,15 @@
 import { join } from 'node:path'
-import { app, BrowserWindow, shell } from 'electron'
+import { app, BrowserWindow, protocol, shell } from 'electron'
 import { createServices, type Services } from '../core/services'
 import { electronDialogs } from './dialogs'
 import { registerIpc } from './ipc'
+
+// Images reach the renderer only through this scheme, answered by the core asset handler, which serves
+// nothing outside imported folders, output folders and the thumbnail cache.
+const ASSET_SCHEME = 'pixdesk-asset'
+protocol.registerSchemesAsPrivileged([
+  { scheme: ASSET_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } }
+])
 
 let mainWindow: BrowserWindow | null = null
 let services: Services | null = null
@@ -36,7 +43,15 @@ function createWindow(): BrowserWindow {
 }
 
 app.whenReady().then(async () => {
-  services = await createServices({ version: app.getVersion(), dialogs: electronDialogs(() => mainWindow) })
+  services = await createServices({
+    version: app.getVersion(),
+    dialogs: electronDialogs(() => mainWindow),
+    assetBaseUrl: `${ASSET_SCHEME}://local/`
+  })
+  const handleAsset = services.handleAsset
+  protocol.handle(ASSET_SCHEME, (request) =>
+    handleAsset ? handleAsset(request) : Promise.resolve(new Response('Not found', { status: 404 }))
+  )
   registerIpc(services, () => mainWindow)
   mainWindow = createWindow()
   mainWindow.on('closed', () => (mainWindow = null))
