@@ -46,10 +46,18 @@ if (!ensurePackages(needed)) {
   finish()
 }
 
-// keytar builds from source against libsecret during install; if libsecret arrived only now, build it now.
+// keytar (optional, native) builds against libsecret during install. If libsecret arrived only now, npm
+// either left it unbuilt or dropped it: build or fetch it now, at the version the lockfile pins.
 if (spawnSync(process.execPath, ['-e', "require('keytar')"], { cwd: root, stdio: 'ignore' }).status !== 0) {
-  console.log('keytar is not built yet; building it against libsecret...')
-  spawnSync('npm', ['rebuild', 'keytar'], { cwd: root, stdio: 'inherit' })
+  if (existsSync(join(root, 'node_modules', 'keytar', 'package.json'))) {
+    console.log('keytar is not built yet; building it against libsecret...')
+    spawnSync('npm', ['rebuild', 'keytar'], { cwd: root, stdio: 'inherit' })
+  } else {
+    const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8'))
+    const version = lock.packages?.['node_modules/keytar']?.version ?? '7.9.0'
+    console.log(`keytar was skipped at install time; installing keytar@${version} against libsecret...`)
+    spawnSync('npm', ['install', '--no-save', `keytar@${version}`], { cwd: root, stdio: 'inherit' })
+  }
 }
 
 // 2. Static checks and the build the browser tests load.
