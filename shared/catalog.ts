@@ -283,9 +283,9 @@ export function requestIssues(model: ModelEntry, req: RequestFacts): AppErrorDat
 
   const count = req.inputs.length
   const minInputs = req.kind === 'edit' ? Math.max(1, caps.minInputs) : 0
-  const maxInputs = req.kind === 'edit' ? caps.maxInputs : caps.maxInputs
   if (count < minInputs) add('inputs', `An edit needs at least ${minInputs} input image${minInputs > 1 ? 's' : ''}.`)
-  if (count > maxInputs) add('inputs', `${model.id} accepts at most ${maxInputs} input image${maxInputs === 1 ? '' : 's'}; ${count} were given.`)
+  if (req.kind === 'generate' && count > 0) add('inputs', 'A generation takes no input images; use an edit to work from images.')
+  else if (count > caps.maxInputs) add('inputs', `${model.id} accepts at most ${caps.maxInputs} input image${caps.maxInputs === 1 ? '' : 's'}; ${count} were given.`)
   let total = 0
   req.inputs.forEach((input, i) => {
     const field = `inputs[${i}]`

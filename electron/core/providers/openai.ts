@@ -1,0 +1,61 @@
+import { requestIdFrom, send, type Body } from './http'
+import {
+  bearer,
+  hasUrlInput,
+  imagesResponseSchema,
+  inputsAsUrls,
+  multipartBody,
+  noteRequestId,
+  outputsOf,
+  parseBody,
+  type RouteContext
+} from './shape'
+import type { RawResult } from './types'
+
+export const OPENAI_BASE_URL = 'https://api.openai.com'
+/** CreateImageEditRequest: several images go as repeated `image[]` parts. */
+export const OPENAI_IMAGE_FIELD = 'image[]'
+
+/** The GPT image fields, sent only when set (validation already refused those the model lacks). */
+function fieldsFor(ctx: RouteContext): Record<string, string | number | undefined> {
+  const p = ctx.params
+  return {
+    model: ctx.model.id,
+    prompt: ctx.prompt,
+    n: p.n,
+    size: p.size,
+    quality: p.quality,
+    background: p.background,
+    output_format: p.outputFormat,
+    output_compression: p.outputCompression,
+    input_fidelity: p.inputFidelity,
+    response_format: p.responseFormat
+  }
+}
+
+/** Images edits (multipart, or the JSON form with `images[].image_url` for URL inputs) and generations. */
+export async function runOpenAI(ctx: RouteContext): Promise<RawResult> {
+  const url = `${ctx.baseUrl}/v1/images/${ctx.kind === 'edit' ? 'edits' : 'generations'}`
+  ctx.trace.endpoint = url
+  const fields = fieldsFor(ctx)
+  let headers: Record<string, string> = {}
+  let body: () => Promise<Body>
+  if (ctx.kind === 'edit' && !hasUrlInput(ctx)) {
+    const field = ctx.config.openaiImageField ?? OPENAI_IMAGE_FIELD
+    body = async () => (await multipartBody(ctx, fields, field)) as unknown as Body
+  } else {
+    const json: Record<string, unknown> = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined))
+    if (ctx.kind === 'edit') json.images = (await inputsAsUrls(ctx)).map((image_url) => ({ image_url }))
+    const text = JSON.stringify(json)
+    headers = { 'content-type': 'application/json' }
+    body = async () => text
+  }
+  ctx.progress({ stage: 'uploading', attempt: 1 })
+  const res = await send(
+    { provider: 'openai', method: 'POST', url, headers: { ...bearer(ctx.apiKey), accept: 'application/json', ...headers }, body, maxResponseBytes: ctx.maxResponseBytes, resend: 'retryable' },
+    ctx.http
+  )
+  const parsed = parseBody(res, imagesResponseSchema, 'openai')
+  noteRequestId(ctx, requestIdFrom(res.headers, parsed))
+  return { outputs: outputsOf(parsed.data), requestIds: ctx.trace.requestIds, usage: parsed.usage }
+}

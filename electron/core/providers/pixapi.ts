@@ -1,0 +1,133 @@
+import { z } from 'zod'
+import { AppError } from '../../../shared/errors'
+import { badResponse, taskFailure } from './errors'
+import { abortableSleep, requestIdFrom, send, withDeadline, type Body, type SendSpec } from './http'
+import {
+  bearer,
+  creditsOf,
+  hasUrlInput,
+  imagesResponseSchema,
+  inputsAsUrls,
+  multipartBody,
+  noteRequestId,
+  outputsOf,
+  parseBody,
+  type RouteContext
+} from './shape'
+import type { RawResult } from './types'
+
+export const PIXAPI_BASE_URL = 'https://api.pixapi.ai'
+/** The docs say "file or file[]" without naming the multi-image field; repeated `image` parts by default. */
+export const PIXAPI_IMAGE_FIELD = 'image'
+
+const taskSchema = z.looseObject({
+  id: z.string().min(1).max(200),
+  status: z.string().optional(),
+  request_id: z.string().optional()
+})
+
+const taskStatusSchema = z.looseObject({
+  id: z.string().optional(),
+  status: z.string().min(1),
+  result: z.looseObject({ data: imagesResponseSchema.shape.data }).nullish(),
+  error: z.unknown().optional(),
+  costCredits: z.number().nonnegative().optional(),
+  credits: z.number().nonnegative().optional()
+})
+
+function path(ctx: RouteContext, route: 'sync' | 'async'): string {
+  const op = ctx.kind === 'edit' ? 'edits' : 'generations'
+  return `${ctx.baseUrl}/v1/${route === 'async' ? 'async/' : ''}images/${op}`
+}
+
+/** The request body, as documented: multipart for file edits, JSON for generations and URL inputs. */
+async function bodyFor(ctx: RouteContext): Promise<{ headers: Record<string, string>; body: () => Promise<Body> }> {
+  const { params } = ctx
+  const fields = {
+    model: ctx.model.id,
+    prompt: ctx.prompt,
+    n: params.n,
+    size: params.size,
+    quality: params.quality,
+    response_format: params.responseFormat
+  }
+  if (ctx.kind === 'edit' && !hasUrlInput(ctx)) {
+    const field = ctx.config.pixapiImageField ?? PIXAPI_IMAGE_FIELD
+    return { headers: {}, body: async () => (await multipartBody(ctx, fields, field)) as unknown as Body }
+  }
+  const json: Record<string, unknown> = { ...fields }
+  if (ctx.kind === 'edit') {
+    // Assumption (docs/pixapi-contract.md): URL and data-URL inputs go as JSON `image`, a string or an array.
+    const urls = await inputsAsUrls(ctx)
+    json.image = urls.length === 1 ? urls[0] : urls
+  }
+  const text = JSON.stringify(json)
+  return { headers: { 'content-type': 'application/json' }, body: async () => text }
+}
+
+export async function runPixapiSync(ctx: RouteContext): Promise<RawResult> {
+  const url = path(ctx, 'sync')
+  ctx.trace.endpoint = url
+  const { headers, body } = await bodyFor(ctx)
+  ctx.progress({ stage: 'uploading', attempt: 1 })
+  const res = await send(
+    { provider: 'pixapi', method: 'POST', url, headers: { ...bearer(ctx.apiKey), accept: 'application/json', ...headers }, body, maxResponseBytes: ctx.maxResponseBytes, resend: 'retryable' },
+    ctx.http
+  )
+  const parsed = parseBody(res, imagesResponseSchema, 'pixapi')
+  noteRequestId(ctx, requestIdFrom(res.headers, parsed) ?? parsed.id)
+  return { outputs: outputsOf(parsed.data), requestIds: ctx.trace.requestIds, credits: creditsOf(parsed) }
+}
+
+/**
+ * Submits once (a repeated submit creates and may charge another task, so it is only re-sent when the
+ * first never reached the server), reports the task id at once, then polls until done.
+ */
+export async function runPixapiAsync(ctx: RouteContext): Promise<RawResult> {
+  const url = path(ctx, 'async')
+  ctx.trace.endpoint = url
+  const { headers, body } = await bodyFor(ctx)
+  ctx.progress({ stage: 'uploading', attempt: 1 })
+  const res = await send(
+    { provider: 'pixapi', method: 'POST', url, headers: { ...bearer(ctx.apiKey), accept: 'application/json', ...headers }, body, maxResponseBytes: 1024 * 1024, resend: 'when-not-sent' },
+    ctx.http
+  )
+  const task = parseBody(res, taskSchema, 'pixapi')
+  const requestId = requestIdFrom(res.headers, task)
+  noteRequestId(ctx, requestId)
+  ctx.trace.taskId = task.id
+  ctx.onTaskSubmitted?.(task.id, requestId)
+  ctx.progress({ stage: 'submitted', taskState: task.status ?? 'queued' })
+  return pollPixapiTask(ctx, task.id)
+}
+
+/** Polls GET /v1/tasks/{id} with growing waits until completed or failed; any other state is "running". */
+export async function pollPixapiTask(ctx: RouteContext, taskId: string): Promise<RawResult> {
+  ctx.trace.taskId = taskId
+  const { timeouts } = ctx.http
+  const minutes = Math.round(timeouts.taskMs / 6000) / 10
+  const signal = withDeadline(ctx.http.signal, timeouts.taskMs, `Pixapi task ${taskId} did not finish within ${minutes} min. It may still complete: resume it later from the queue.`)
+  const url = `${ctx.baseUrl}/v1/tasks/${encodeURIComponent(taskId)}`
+  if (!ctx.trace.endpoint) ctx.trace.endpoint = url
+  let wait = timeouts.pollIntervalMs
+  for (;;) {
+    await abortableSleep(wait, signal)
+    const pollAttempts: typeof ctx.http.attempts = []
+    const spec: SendSpec = { provider: 'pixapi', method: 'GET', url, headers: { ...bearer(ctx.apiKey), accept: 'application/json' }, maxResponseBytes: 4 * 1024 * 1024, resend: 'retryable' }
+    try {
+      const res = await send(spec, { ...ctx.http, signal, attempts: pollAttempts })
+      const status = parseBody(res, taskStatusSchema, 'pixapi')
+      const state = status.status.toLowerCase()
+      ctx.progress({ stage: 'polling', taskState: state, delayMs: wait })
+      if (state === 'completed') {
+        if (!status.result?.data.length) throw badResponse('pixapi', `Task ${taskId} completed without result images.`)
+        return { outputs: outputsOf(status.result.data), requestIds: ctx.trace.requestIds, credits: creditsOf(status) }
+      }
+      if (state === 'failed') throw new AppError(taskFailure('pixapi', status.error, taskId, ctx.trace.requestIds[0]))
+    } finally {
+      // Successful polls are routine; only troubled ones belong in the record's attempt list.
+      ctx.http.attempts.push(...pollAttempts.filter((a) => a.errorCode !== undefined))
+    }
+    wait = Math.min(timeouts.pollMaxIntervalMs, wait * 2)
+  }
+}

@@ -1,0 +1,109 @@
+import { openAsBlob } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { FormData } from 'undici'
+import { z } from 'zod'
+import type { Capabilities, ModelEntry } from '../../../shared/catalog'
+import type { ProviderId, RequestParams } from '../../../shared/records'
+import { badResponse } from './errors'
+import { parseJson, requestIdFrom, type HttpResponse, type SendContext } from './http'
+import { mimeOf, type PreparedInput } from './inputs'
+import type { ProgressEvent, ProviderConfig, RawResult } from './types'
+
+/** Everything a route needs for one request; routes fill in endpoint, request ids and task id as they go. */
+export interface RouteContext {
+  provider: ProviderId
+  kind: 'edit' | 'generate'
+  model: ModelEntry
+  caps: Capabilities
+  prompt: string
+  params: RequestParams
+  inputs: PreparedInput[]
+  baseUrl: string
+  apiKey?: string
+  http: SendContext
+  config: ProviderConfig
+  maxResponseBytes: number
+  progress: (e: ProgressEvent) => void
+  onTaskSubmitted?: (taskId: string, requestId?: string) => void
+  trace: { endpoint: string; requestIds: string[]; taskId?: string; usage?: Record<string, unknown> }
+}
+
+export function noteRequestId(ctx: RouteContext, id: string | undefined): void {
+  if (id && !ctx.trace.requestIds.includes(id)) ctx.trace.requestIds.push(id)
+}
+
+const imageDataSchema = z
+  .looseObject({ url: z.string().min(1).optional(), b64_json: z.string().min(1).optional() })
+  .refine((d) => d.url !== undefined || d.b64_json !== undefined, 'each data item needs url or b64_json')
+
+/** OpenAI's ImagesResponse, which Pixapi's sync responses follow; extra fields are kept, not required. */
+export const imagesResponseSchema = z.looseObject({
+  created: z.number().optional(),
+  data: z.array(imageDataSchema),
+  id: z.string().optional(),
+  request_id: z.string().optional(),
+  costCredits: z.number().nonnegative().optional(),
+  credits: z.number().nonnegative().optional(),
+  usage: z.record(z.string(), z.unknown()).optional()
+})
+export type ImagesResponse = z.infer<typeof imagesResponseSchema>
+
+export function outputsOf(data: ImagesResponse['data']): RawResult['outputs'] {
+  return data.map((d) => (d.b64_json !== undefined ? { b64: d.b64_json } : { url: d.url as string }))
+}
+
+/** Parses a JSON body with a schema; a mismatch is a bad_response naming the first bad field. */
+export function parseBody<T extends z.ZodType>(res: HttpResponse, schema: T, provider: ProviderId): z.output<T> {
+  const json = parseJson(res.body)
+  const requestId = requestIdFrom(res.headers, json)
+  if (json === undefined) {
+    throw badResponse(provider, `Its answer (HTTP ${res.status}) is not valid JSON.`, { status: res.status, requestId })
+  }
+  const parsed = schema.safeParse(json)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    throw badResponse(provider, `Its answer does not have the expected shape (${issue?.path.join('.') || 'root'}: ${issue?.message ?? 'invalid'}).`, {
+      status: res.status,
+      requestId
+    })
+  }
+  return parsed.data
+}
+
+/** Credits the response says were charged, under any of the names Pixapi's pages use. */
+export function creditsOf(body: ImagesResponse | Record<string, unknown>): number | undefined {
+  const b = body as Record<string, unknown>
+  const usage = b.usage as Record<string, unknown> | undefined
+  for (const v of [b.costCredits, b.credits, usage?.credits]) if (typeof v === 'number' && Number.isFinite(v) && v >= 0) return v
+  return undefined
+}
+
+/** Multipart body with one streamed file part per input (files are never read whole). */
+export async function multipartBody(ctx: RouteContext, fields: Record<string, string | number | undefined>, imageField: string): Promise<FormData> {
+  const form = new FormData()
+  for (const [k, v] of Object.entries(fields)) if (v !== undefined) form.append(k, String(v))
+  for (const input of ctx.inputs) {
+    const type = mimeOf(input)
+    const blob = input.source.source === 'file' ? await openAsBlob(input.source.path, { type }) : new Blob([input.data ?? new Uint8Array()], { type })
+    form.append(imageField, blob, input.fileName)
+  }
+  return form
+}
+
+/** The JSON form of an edit: URLs as given, data URLs as given, files as data URLs (bounded by the catalog limits). */
+export async function inputsAsUrls(ctx: RouteContext): Promise<string[]> {
+  return Promise.all(
+    ctx.inputs.map(async (input) => {
+      const src = input.source
+      if (src.source === 'url') return src.url
+      if (src.source === 'data') return src.dataUrl
+      return `data:${mimeOf(input)};base64,${(await readFile(src.path)).toString('base64')}`
+    })
+  )
+}
+
+export function bearer(apiKey: string | undefined): Record<string, string> {
+  return apiKey ? { authorization: `Bearer ${apiKey}` } : {}
+}
+
+export const hasUrlInput = (ctx: RouteContext) => ctx.inputs.some((i) => i.source.source === 'url')

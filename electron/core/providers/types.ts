@@ -1,0 +1,95 @@
+import type { Normalisation, ProviderId, RequestKind, RequestParams, RequestRecord } from '../../../shared/records'
+import type { Catalog } from '../catalog'
+import type { RetryOptions, TimeoutOptions } from './http'
+
+export type ImageInput =
+  | {
+      source: 'file'
+      /** The file to upload (the library's normalised temp copy); streamed, never read whole. */
+      path: string
+      sha256?: string
+      bytes?: number
+      width?: number
+      height?: number
+      format?: string
+      normalised?: Normalisation
+    }
+  | { source: 'url'; url: string }
+  | { source: 'data'; dataUrl: string }
+
+export interface ImageRequest {
+  kind: RequestKind
+  provider: ProviderId
+  model: string
+  prompt: string
+  params: RequestParams
+  route: 'sync' | 'async'
+  inputs: ImageInput[]
+  /** The request goes to the built-in sandbox server (recorded so the ledger can tell). */
+  sandbox?: boolean
+  batchId?: string
+  compareGroup?: string
+  templateId?: string
+  jobItemId?: string
+}
+
+export type ProgressStage = 'uploading' | 'waiting' | 'submitted' | 'polling' | 'downloading' | 'verifying' | 'retrying'
+
+export interface ProgressEvent {
+  stage: ProgressStage
+  /** 1-based try number of the current HTTP call. */
+  attempt?: number
+  /** Provider's task state while polling (queued, processing, ...). */
+  taskState?: string
+  /** Wait before the next try or poll. */
+  delayMs?: number
+  /** Output images downloaded/verified so far, and expected. */
+  done?: number
+  total?: number
+  message?: string
+}
+
+export interface ProviderConfig {
+  /** Multipart field name for input images on Pixapi edits (the docs do not name the multi-image field). */
+  pixapiImageField?: string
+  /** Multipart field name for input images on OpenAI-compatible edits. */
+  openaiImageField?: string
+}
+
+export interface ExecuteOptions {
+  apiKey?: string
+  /** Origin (optionally with a path prefix) that `/v1/...` is appended to. */
+  baseUrl?: string
+  signal?: AbortSignal
+  onProgress?: (e: ProgressEvent) => void
+  /** Called as soon as an async task exists, so the caller can persist its id before waiting. */
+  onTaskSubmitted?: (taskId: string, requestId?: string) => void
+  retry?: Partial<RetryOptions>
+  timeouts?: Partial<TimeoutOptions>
+  /** Defaults to the bundled catalog. */
+  catalog?: Catalog
+  /** Largest output image accepted, in bytes. */
+  maxOutputBytes?: number
+  config?: ProviderConfig
+}
+
+export interface OutputImage {
+  bytes: Buffer
+  format: string
+  mime: string
+  width: number
+  height: number
+}
+
+export interface ImageOutcome {
+  record: RequestRecord
+  images: OutputImage[]
+}
+
+/** What a route hands back before outputs are fetched and verified. */
+export interface RawResult {
+  outputs: Array<{ b64: string } | { url: string }>
+  requestIds: string[]
+  credits?: number
+  usage?: Record<string, unknown>
+}
