@@ -1,0 +1,177 @@
+import { z } from 'zod'
+import { providerIdSchema } from './records'
+
+/**
+ * The settings file: one JSON document in the app data folder, shared by the desktop app and the CLI.
+ * The schema lives here so the renderer validates forms with the same rules the main process loads with.
+ * Bump SETTINGS_VERSION only together with a migration in electron/core/settings.ts.
+ */
+export const SETTINGS_VERSION = 1
+
+export const defaultBaseUrls = {
+  pixapi: 'https://api.pixapi.ai',
+  openai: 'https://api.openai.com',
+  gemini: 'https://generativelanguage.googleapis.com'
+} as const
+
+/** Placeholders the output naming template may use; anything else in braces is refused. */
+export const namingPlaceholders = ['name', 'model', 'index', 'provider', 'date', 'time', 'batch'] as const
+
+const baseUrlSchema = z
+  .string()
+  .trim()
+  .refine((value) => {
+    try {
+      const url = new URL(value)
+      return (url.protocol === 'https:' || url.protocol === 'http:') && !url.username && !url.password && !url.search
+    } catch {
+      return false
+    }
+  }, 'must be an http(s) address without credentials or query string, e.g. https://api.pixapi.ai')
+  // One spelling per address, so "https://host/" and "https://host" compare equal.
+  .transform((value) => value.replace(/\/+$/, ''))
+
+const perProvider = <T extends z.ZodType>(schema: T) =>
+  z.object({ pixapi: schema, openai: schema, gemini: schema })
+
+const absolutePath = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\'), 'must be an absolute path')
+
+const namingTemplateSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .refine((t) => !/[\\/]/.test(t), 'must be a file name, without folder separators')
+  .refine((t) => {
+    const used = [...t.matchAll(/\{([^}]*)\}/g)].map((m) => m[1])
+    return used.every((name) => (namingPlaceholders as readonly string[]).includes(name ?? ''))
+  }, `may only use the placeholders ${namingPlaceholders.map((p) => `{${p}}`).join(' ')}`)
+  .refine((t) => t.includes('{index}'), 'must contain {index}, so several outputs of one request never overwrite each other')
+
+export const defaultParamsSchema = z.object({
+  n: z.number().int().min(1).max(10),
+  size: z.string().max(32).optional(),
+  quality: z.string().max(32).optional(),
+  background: z.string().max(32).optional(),
+  outputFormat: z.enum(['png', 'jpeg', 'webp']).optional(),
+  outputCompression: z.number().int().min(0).max(100).optional(),
+  inputFidelity: z.string().max(32).optional(),
+  aspectRatio: z.string().max(16).optional()
+})
+export type DefaultParams = z.infer<typeof defaultParamsSchema>
+
+export const settingsSchema = z
+  .object({
+    version: z.literal(SETTINGS_VERSION),
+    provider: z.object({
+      /** Which API new requests go to. */
+      active: providerIdSchema,
+      baseUrls: perProvider(baseUrlSchema),
+      /** Route requests to the built-in Sandbox server: no key, no credits, simulated edits. */
+      sandbox: z.boolean(),
+      pixapi: z.object({
+        route: z.enum(['sync', 'async']),
+        /** Multipart field for each input image; Pixapi's docs do not name it, so it is configurable. */
+        multiImageField: z.string().regex(/^[A-Za-z0-9_.[\]-]{1,64}$/, 'must be a form field name such as image or image[]')
+      })
+    }),
+    generation: z.object({
+      /** Model a new request starts with, per provider (any id: the catalog may not know new models yet). */
+      defaultModel: perProvider(z.string().trim().min(1).max(200)),
+      defaultParams: defaultParamsSchema
+    }),
+    output: z
+      .object({
+        /** 'beside-source' writes into a `pixdesk` folder next to each source image. */
+        folderMode: z.enum(['beside-source', 'custom']),
+        customFolder: absolutePath.nullable(),
+        namingTemplate: namingTemplateSchema,
+        writeSidecar: z.boolean()
+      })
+      .refine((o) => o.folderMode !== 'custom' || o.customFolder !== null, {
+        message: 'a custom output folder must be chosen when the folder mode is "custom"',
+        path: ['customFolder']
+      }),
+    upload: z.object({
+      /** Keep EXIF/XMP (including GPS location) in uploaded copies. Off: they are stripped before upload. */
+      keepMetadata: z.boolean()
+    }),
+    jobs: z.object({
+      concurrency: z.number().int().min(1).max(8),
+      perProviderConcurrency: perProvider(z.number().int().min(1).max(8)),
+      /** Tries per request, the first included (retries only on network errors, 429 and 5xx). */
+      maxAttempts: z.number().int().min(1).max(10),
+      asyncPollTimeoutMs: z.number().int().min(10_000).max(24 * 60 * 60 * 1000),
+      /** Credits per local calendar day; null means no cap. */
+      dailyBudgetCredits: z.number().positive().nullable()
+    }),
+    cache: z.object({
+      thumbnailCacheBytes: z.number().int().min(16 * 1024 * 1024).max(64 * 1024 * 1024 * 1024)
+    }),
+    library: z.object({
+      recentFolders: z.array(absolutePath).max(50),
+      importedFolders: z.array(absolutePath).max(500)
+    }),
+    compare: z.object({
+      layout: z.enum(['side-by-side', 'slider', 'grid']),
+      syncZoom: z.boolean(),
+      showCost: z.boolean(),
+      showLatency: z.boolean()
+    })
+  })
+  // Unknown keys are dropped, so nothing smuggled into the file (an API key, say) is ever written back.
+  .strip()
+
+export type Settings = z.infer<typeof settingsSchema>
+
+export const defaultSettings: Settings = {
+  version: SETTINGS_VERSION,
+  provider: {
+    active: 'pixapi',
+    baseUrls: { ...defaultBaseUrls },
+    sandbox: false,
+    pixapi: { route: 'sync', multiImageField: 'image' }
+  },
+  generation: {
+    defaultModel: { pixapi: 'gemini-2.5-flash-image', openai: 'gpt-image-1.5', gemini: 'gemini-2.5-flash-image' },
+    defaultParams: { n: 1, outputFormat: 'png' }
+  },
+  output: {
+    folderMode: 'beside-source',
+    customFolder: null,
+    namingTemplate: '{name}_{model}_{index}',
+    writeSidecar: false
+  },
+  upload: { keepMetadata: false },
+  jobs: {
+    concurrency: 2,
+    perProviderConcurrency: { pixapi: 2, openai: 2, gemini: 2 },
+    maxAttempts: 3,
+    asyncPollTimeoutMs: 10 * 60 * 1000,
+    dailyBudgetCredits: null
+  },
+  cache: { thumbnailCacheBytes: 1024 * 1024 * 1024 },
+  library: { recentFolders: [], importedFolders: [] },
+  compare: { layout: 'side-by-side', syncZoom: true, showCost: true, showLatency: true }
+}
+
+/** A patch for updateSettings: any subset of fields, nested objects merged, arrays replaced. */
+export type SettingsPatch = DeepPartial<Omit<Settings, 'version'>>
+export type DeepPartial<T> = T extends readonly unknown[]
+  ? T
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T
+
+/** Told to the user when the settings file could not be used as it was. */
+export interface SettingsNotice {
+  message: string
+  /** Copy of the file as it was found, kept so nothing the user wrote is lost. */
+  backupPath?: string
+  /** Fields that were reset to their defaults. */
+  resetFields?: string[]
+}
