@@ -5,6 +5,7 @@ import { basename, extname } from 'node:path'
 import sharp from 'sharp'
 import type { AppErrorData, FileErrorCode } from '../../../shared/errors'
 import { detectImageFormat, SNIFF_BYTES, type ImageFormat } from '../imageformat'
+import { renderThumbnail } from './thumbnails'
 import { DECODABLE_FORMATS, DEFAULT_LIMITS, HARD_MAX_PIXELS, type AssetInfo, type DecodableFormat, type UploadLimits } from './types'
 
 /** A decode that takes longer than this is treated as a hostile or broken file, not waited for. */
@@ -165,21 +166,12 @@ export async function inspectWithPreview(
   // A header can be intact while the data behind it is cut short: only a full decode proves the file.
   try {
     const size = options.previewSize ?? 64
-    const pipeline = sharp(path, { failOn: 'error', limitInputPixels: maxPixels, pages: 1, sequentialRead: true })
-      .timeout({ seconds: DECODE_TIMEOUT_SECONDS })
-      .autoOrient()
-      .resize(size, size, { fit: 'inside', withoutEnlargement: true })
-    const out = info.alpha ? pipeline.webp({ quality: 80, effort: 2 }) : pipeline.jpeg({ quality: 80, mozjpeg: false })
-    const { data, info: outInfo } = await out.toBuffer({ resolveWithObject: true })
+    const preview = await renderThumbnail(path, size, info.alpha, maxPixels, DECODE_TIMEOUT_SECONDS)
     const expectedLong = Math.min(size, Math.max(info.displayWidth, info.displayHeight))
-    if (Math.max(outInfo.width, outInfo.height) !== expectedLong) {
+    if (Math.max(preview.width, preview.height) !== expectedLong) {
       return fail('dimension_mismatch', `"${name}" claims ${info.width}×${info.height} but its pixel data has another size; the file is malformed.`)
     }
-    const preview: Preview | undefined =
-      options.previewSize === undefined
-        ? undefined
-        : { data, format: info.alpha ? 'webp' : 'jpeg', width: outInfo.width, height: outInfo.height }
-    return { info, preview }
+    return options.previewSize === undefined ? { info } : { info, preview }
   } catch (err) {
     const reason = vipsReason(err)
     if (/timeout/i.test(reason)) {

@@ -1,0 +1,133 @@
+import { constants } from 'node:fs'
+import { open, realpath, type FileHandle } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
+import { Readable } from 'node:stream'
+import { detectImageFormat, FORMAT_MIME, SNIFF_BYTES, type ImageFormat } from '../imageformat'
+import type { Library } from './index'
+import { isInside } from './scan'
+
+export interface AssetHandlerOptions {
+  library: Library
+  /** Where the handler is mounted, e.g. "pixdesk-asset://local/" or "http://127.0.0.1:5173/asset/". */
+  baseUrl: string
+  /** Path of output `index` of a history record, as the history recorded it. */
+  resolveOutput?: (recordId: string, index: number) => Promise<string | undefined> | string | undefined
+}
+
+/** Raster types a browser may be handed; never SVG (a document that can run script). */
+const SERVABLE: ReadonlySet<ImageFormat> = new Set(['png', 'jpeg', 'webp', 'gif', 'avif', 'tiff'])
+
+const ROUTES = {
+  thumb: /^thumb\/([0-9a-f]{24})$/,
+  original: /^original\/([0-9a-f]{24})$/,
+  output: /^output\/([A-Za-z0-9_-]{1,128})\/(\d{1,4})$/
+}
+
+const text = (status: number, message: string) =>
+  new Response(message, { status, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' } })
+
+/**
+ * The renderer's only way to files: fetch-style, so Electron registers it for its custom scheme and
+ * the browser harness mounts it on http. URLs name assets by id (`thumb/<id>?size=256`,
+ * `original/<id>`, `output/<recordId>/<index>`), never by path; whatever a URL resolves to must also
+ * really lie (symlinks resolved) inside an imported folder, an output folder or the thumbnail cache.
+ */
+export function createAssetHandler(options: AssetHandlerOptions): (request: Request) => Promise<Response> {
+  const base = new URL(options.baseUrl)
+  const { library } = options
+
+  return async (request) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') return text(405, 'Only GET and HEAD are allowed.')
+    let url: URL
+    try {
+      url = new URL(request.url)
+    } catch {
+      return text(400, 'Malformed URL.')
+    }
+    if (url.protocol !== base.protocol || url.host !== base.host || !url.pathname.startsWith(base.pathname)) {
+      return text(404, 'Not an asset URL.')
+    }
+    const rest = url.pathname.slice(base.pathname.length)
+    // Ids never need escaping, dots or backslashes: any of them means someone is probing for paths.
+    if (/[%\\.:]|\/\//.test(rest) || /\.\.|%2e|%2f|%5c/i.test(request.url)) return text(400, 'Refused: asset URLs name assets by id only.')
+    const head = request.method === 'HEAD'
+
+    let m = ROUTES.thumb.exec(rest)
+    if (m) {
+      const sizeParam = url.searchParams.get('size') ?? '256'
+      if (!/^\d{1,4}$/.test(sizeParam)) return text(400, 'size must be a whole number of pixels.')
+      const thumb = await library.thumbnail(m[1]!, Number(sizeParam))
+      if (!thumb) return text(404, 'No thumbnail for this asset.')
+      return serveFile(thumb.path, [library.thumbnailCacheDir], head, thumb.mime)
+    }
+    m = ROUTES.original.exec(rest)
+    if (m) {
+      const asset = library.get(m[1]!)
+      if (!asset) return text(404, 'Unknown asset.')
+      const allowed = [...library.importedRoots(), ...library.importedFiles().filter((f) => f === asset.path)]
+      return serveFile(asset.path, allowed, head)
+    }
+    m = ROUTES.output.exec(rest)
+    if (m && options.resolveOutput) {
+      const path = await options.resolveOutput(m[1]!, Number(m[2]))
+      if (!path) return text(404, 'Unknown output.')
+      const besideImported = library.importedFiles().map((f) => join(dirname(f), 'pixdesk'))
+      return serveFile(path, [...library.outputFolders(), ...library.importedRoots(), ...besideImported], head)
+    }
+    return text(404, 'Unknown asset route.')
+  }
+}
+
+async function serveFile(path: string, allowed: readonly string[], head: boolean, mime?: string): Promise<Response> {
+  let real: string
+  try {
+    real = await realpath(path)
+  } catch {
+    return text(404, 'File not found.')
+  }
+  const realAllowed = await Promise.all(allowed.map((a) => realpath(a).catch(() => undefined)))
+  if (!realAllowed.some((a) => a !== undefined && (a === real || isInside(a, real)))) {
+    return text(403, 'Refused: the file is outside the imported folders, output folders and cache.')
+  }
+  let fh: FileHandle
+  try {
+    // The resolved path, opened without following a link that appeared since it was resolved.
+    fh = await open(real, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0))
+  } catch {
+    return text(404, 'File not found.')
+  }
+  try {
+    const st = await fh.stat()
+    if (!st.isFile()) {
+      await fh.close()
+      return text(404, 'Not a file.')
+    }
+    let type = mime
+    if (!type) {
+      const probe = Buffer.alloc(SNIFF_BYTES)
+      const { bytesRead } = await fh.read(probe, 0, SNIFF_BYTES, 0)
+      const format = detectImageFormat(probe.subarray(0, bytesRead))
+      if (!format || !SERVABLE.has(format)) {
+        await fh.close()
+        return text(415, 'Refused: not a raster image.')
+      }
+      type = FORMAT_MIME[format]
+    }
+    const headers = {
+      'Content-Type': type,
+      'Content-Length': String(st.size),
+      'Cache-Control': 'no-cache',
+      'X-Content-Type-Options': 'nosniff',
+      'Content-Security-Policy': "default-src 'none'; sandbox"
+    }
+    if (head) {
+      await fh.close()
+      return new Response(null, { status: 200, headers })
+    }
+    const stream = Readable.toWeb(fh.createReadStream({ start: 0, autoClose: true })) as ReadableStream<Uint8Array>
+    return new Response(stream, { status: 200, headers })
+  } catch {
+    await fh.close().catch(() => undefined)
+    return text(500, 'The file could not be read.')
+  }
+}

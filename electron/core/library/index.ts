@@ -1,0 +1,400 @@
+import { createHash, randomUUID } from 'node:crypto'
+import { EventEmitter } from 'node:events'
+import { mkdir, realpath, stat } from 'node:fs/promises'
+import { availableParallelism } from 'node:os'
+import { join, resolve } from 'node:path'
+import { toAppErrorData, type AppErrorData } from '../../../shared/errors'
+import { fsErrorReason, inspectWithPreview } from './inspect'
+import { Limiter } from './limiter'
+import { isInside, scanFolder } from './scan'
+import { loadIndex, saveIndex } from './store'
+import { renderThumbnail, ThumbnailCache, type CachedThumbnail } from './thumbnails'
+import { DEFAULT_LIMITS, type AssetInfo, type UploadLimits } from './types'
+import { FolderWatcher, type FolderChange } from './watch'
+
+export type { AssetInfo, UploadLimits, Verdict } from './types'
+export { DEFAULT_LIMITS, uploadLimitsSchema } from './types'
+export { inspectFile } from './inspect'
+export { normaliseForUpload, type NormalisedUpload, type NormaliseOptions } from './normalise'
+export { checkAgainstLimits } from './validate'
+export { createAssetHandler, type AssetHandlerOptions } from './assets'
+
+/** Sizes the cache keeps; a request for another size is served the next larger one. */
+export const THUMBNAIL_SIZES = [128, 256, 512, 1024] as const
+export const DEFAULT_THUMBNAIL_SIZE = 256
+
+export interface LibraryAsset extends AssetInfo {
+  /** Stable id derived from the path: what the renderer uses instead of paths. */
+  id: string
+  /** The imported folder this file was found in; absent for files imported on their own. */
+  root?: string
+}
+
+export type AssetChange = { type: 'added' | 'updated'; asset: LibraryAsset } | { type: 'removed'; assetId: string; path: string }
+
+export interface ImportProgress {
+  importId: string
+  /** Files found so far (grows while folders are still being scanned). */
+  found: number
+  done: number
+  failed: number
+  finished: boolean
+}
+
+export interface ImportSummary {
+  importId: string
+  assets: number
+  ok: number
+  failed: number
+  /** Files recognised unchanged from the index: no decoding, no hashing. */
+  reused: number
+  errors: AppErrorData[]
+}
+
+export interface LibraryEvents {
+  asset: [AssetChange]
+  thumbnail: [{ assetId: string; size: number }]
+  progress: [ImportProgress]
+}
+
+export interface LibraryOptions {
+  dataDir: string
+  cacheDir: string
+  /** Limits files are judged by while browsing (per-model checks use checkAgainstLimits). */
+  limits?: UploadLimits
+  /** Parallel decodes (default: one per core). */
+  concurrency?: number
+  thumbnailCacheBytes?: number
+  /** Output folder name written beside sources, skipped when scanning. */
+  outputFolderName?: string
+  /** Configured output folders: skipped when scanning, servable by the asset handler. */
+  outputFolders?: () => readonly string[]
+  /** Watch imported folders for changes (default true). */
+  watch?: boolean
+  watchDebounceMs?: number
+}
+
+export const assetIdFor = (path: string) => createHash('sha256').update(resolve(path)).digest('hex').slice(0, 24)
+
+/**
+ * The local image library: imported folders and files, their inspection results and thumbnails. Results
+ * stream out as events while an import runs; the state persists in the data folder.
+ */
+export class Library extends EventEmitter<LibraryEvents> {
+  private readonly assets = new Map<string, LibraryAsset>()
+  private readonly roots = new Set<string>()
+  private readonly files = new Set<string>()
+  private readonly limiter: Limiter
+  private readonly thumbs: ThumbnailCache
+  private readonly indexFile: string
+  private readonly limits: UploadLimits
+  private readonly limitsKey: string
+  private watcher: FolderWatcher | undefined
+  private saveTimer: NodeJS.Timeout | undefined
+  private saving: Promise<void> = Promise.resolve()
+  private readonly rendering = new Map<string, Promise<CachedThumbnail | undefined>>()
+
+  private constructor(private readonly options: LibraryOptions) {
+    super()
+    this.limits = options.limits ?? DEFAULT_LIMITS
+    this.limitsKey = JSON.stringify(this.limits)
+    this.limiter = new Limiter(options.concurrency ?? Math.max(1, availableParallelism()))
+    this.thumbs = new ThumbnailCache(join(options.cacheDir, 'thumbnails'), options.thumbnailCacheBytes)
+    this.indexFile = join(options.dataDir, 'library.json')
+  }
+
+  /** Loads the persisted index and starts watching the folders it lists. */
+  static async open(options: LibraryOptions): Promise<Library> {
+    const library = new Library(options)
+    await mkdir(options.dataDir, { recursive: true })
+    const index = await loadIndex(library.indexFile, library.limitsKey)
+    for (const asset of index.assets) library.assets.set(asset.id, asset)
+    for (const file of index.files) library.files.add(file)
+    for (const root of index.roots) {
+      library.roots.add(root)
+      await library.watchRoot(root)
+    }
+    return library
+  }
+
+  get thumbnailCacheDir(): string {
+    return this.thumbs.dir
+  }
+
+  list(): LibraryAsset[] {
+    return [...this.assets.values()].sort((a, b) => a.path.localeCompare(b.path))
+  }
+
+  get(assetId: string): LibraryAsset | undefined {
+    return this.assets.get(assetId)
+  }
+
+  /** Imported folders (as given, absolute). */
+  importedRoots(): string[] {
+    return [...this.roots]
+  }
+
+  /** Files imported on their own (dropped, pasted, picked). */
+  importedFiles(): string[] {
+    return [...this.files]
+  }
+
+  /** Configured output folders (the default `pixdesk` folder beside a source needs no configuration). */
+  outputFolders(): readonly string[] {
+    return this.options.outputFolders?.() ?? []
+  }
+
+  /**
+   * Import folders (recursively) and single files. Each file is reported through `onAsset` and the
+   * `asset` event as soon as it is inspected; thumbnails for the default size are cached on the way.
+   * One bad file or folder never stops the rest.
+   */
+  async importPaths(paths: readonly string[], onAsset?: (asset: LibraryAsset) => void): Promise<ImportSummary> {
+    const importId = randomUUID()
+    const summary: ImportSummary = { importId, assets: 0, ok: 0, failed: 0, reused: 0, errors: [] }
+    const progress: ImportProgress = { importId, found: 0, done: 0, failed: 0, finished: false }
+    const tasks: Promise<void>[] = []
+    const seen = new Set<string>()
+    const report = () => this.emit('progress', { ...progress })
+
+    const enqueue = (path: string, root: string | undefined) => {
+      if (seen.has(path)) return
+      seen.add(path)
+      progress.found++
+      tasks.push(
+        this.limiter.run(async () => {
+          const { asset, reused } = await this.processFile(path, root)
+          summary.assets++
+          if (reused) summary.reused++
+          if (asset.verdict.ok) summary.ok++
+          else summary.failed++
+          progress.done++
+          if (!asset.verdict.ok) progress.failed++
+          onAsset?.(asset)
+          if (progress.done % 25 === 0) report()
+        })
+      )
+    }
+
+    for (const given of paths) {
+      const path = resolve(given)
+      let isDir = false
+      try {
+        isDir = (await stat(path)).isDirectory()
+      } catch {
+        // Reported below as this file's verdict.
+      }
+      if (!isDir) {
+        this.files.add(path)
+        enqueue(path, undefined)
+        continue
+      }
+      this.roots.add(path)
+      await this.watchRoot(path)
+      for await (const item of scanFolder(path, { skipFolderNames: [this.outputFolderName], skipFolders: this.outputFolders() })) {
+        if (item.kind === 'file') enqueue(item.path, path)
+        else {
+          const [code, message] = fsErrorReason(item.error, item.path)
+          summary.errors.push({ code, message, path: item.path })
+        }
+        if (tasks.length % 64 === 0) report()
+      }
+    }
+    await Promise.all(tasks)
+    progress.finished = true
+    report()
+    this.scheduleSave(0)
+    await this.flush()
+    return summary
+  }
+
+  /**
+   * A thumbnail of an asset at one of THUMBNAIL_SIZES (others round up), from the cache or made now.
+   * Undefined for files that have no preview (their verdict says why).
+   */
+  async thumbnail(assetId: string, requestedSize: number = DEFAULT_THUMBNAIL_SIZE): Promise<CachedThumbnail | undefined> {
+    const asset = this.assets.get(assetId)
+    if (!asset || !asset.verdict.ok) return undefined
+    const size = THUMBNAIL_SIZES.find((s) => s >= requestedSize) ?? THUMBNAIL_SIZES[THUMBNAIL_SIZES.length - 1]!
+    const hit = await this.thumbs.get(asset.sha256, size)
+    if (hit) return hit
+    const key = `${asset.sha256}-${size}`
+    let job = this.rendering.get(key)
+    if (!job) {
+      job = this.limiter
+        .run(async () => {
+          const preview = await renderThumbnail(asset.path, size, asset.alpha)
+          const stored = await this.thumbs.put(asset.sha256, size, preview)
+          this.emit('thumbnail', { assetId, size })
+          return stored
+        })
+        .catch(() => undefined)
+        .finally(() => this.rendering.delete(key))
+      this.rendering.set(key, job)
+    }
+    return job
+  }
+
+  /** Stop showing a folder: its assets leave the library (their files are untouched). */
+  async removeRoot(root: string): Promise<void> {
+    const path = resolve(root)
+    this.roots.delete(path)
+    await this.watcher?.remove(path)
+    for (const asset of [...this.assets.values()]) {
+      if (asset.root === path) this.removeAsset(asset)
+    }
+    this.scheduleSave(0)
+    await this.flush()
+  }
+
+  /** Writes the index now (also done automatically after imports and changes). */
+  async flush(): Promise<void> {
+    if (this.saveTimer) {
+      clearTimeout(this.saveTimer)
+      this.saveTimer = undefined
+      this.saving = this.saving.then(() => this.writeIndex())
+    }
+    await this.saving
+  }
+
+  async close(): Promise<void> {
+    await this.watcher?.close()
+    this.watcher = undefined
+    this.scheduleSave(0)
+    await this.flush()
+  }
+
+  private get outputFolderName(): string {
+    return (this.options.outputFolderName ?? 'pixdesk').toLowerCase()
+  }
+
+  private async processFile(path: string, root: string | undefined): Promise<{ asset: LibraryAsset; reused: boolean }> {
+    const id = assetIdFor(path)
+    const previous = this.assets.get(id)
+    try {
+      const st = await stat(path)
+      if (previous && previous.bytes === st.size && previous.mtimeMs === st.mtimeMs) {
+        // Unchanged since last seen: reuse everything; only a missing thumbnail costs a decode.
+        const asset = root && previous.root !== root ? { ...previous, root } : previous
+        this.assets.set(id, asset)
+        if (asset.verdict.ok && !(await this.thumbs.has(asset.sha256, DEFAULT_THUMBNAIL_SIZE))) {
+          await this.renderDefaultThumbnail(asset)
+        }
+        return { asset, reused: true }
+      }
+    } catch {
+      // inspectWithPreview gives the precise reason below.
+    }
+    let result: Awaited<ReturnType<typeof inspectWithPreview>>
+    try {
+      result = await inspectWithPreview(path, this.limits, { previewSize: DEFAULT_THUMBNAIL_SIZE })
+    } catch (err) {
+      // inspect never throws for a bad file; anything here is unexpected, still only this file's problem.
+      const error = { ...toAppErrorData(err), path }
+      result = { info: { ...emptyInfo(path), verdict: { ok: false, error } } }
+    }
+    const asset: LibraryAsset = { ...result.info, id, ...(root ? { root } : {}) }
+    this.assets.set(id, asset)
+    if (result.preview && asset.verdict.ok) {
+      await this.thumbs.put(asset.sha256, DEFAULT_THUMBNAIL_SIZE, result.preview)
+      this.emit('asset', { type: previous ? 'updated' : 'added', asset })
+      this.emit('thumbnail', { assetId: id, size: DEFAULT_THUMBNAIL_SIZE })
+    } else {
+      this.emit('asset', { type: previous ? 'updated' : 'added', asset })
+    }
+    this.scheduleSave()
+    return { asset, reused: false }
+  }
+
+  private async renderDefaultThumbnail(asset: LibraryAsset): Promise<void> {
+    try {
+      const preview = await renderThumbnail(asset.path, DEFAULT_THUMBNAIL_SIZE, asset.alpha)
+      await this.thumbs.put(asset.sha256, DEFAULT_THUMBNAIL_SIZE, preview)
+      this.emit('thumbnail', { assetId: asset.id, size: DEFAULT_THUMBNAIL_SIZE })
+    } catch {
+      // The file changed under us since it was indexed; the watcher or next import re-inspects it.
+    }
+  }
+
+  private removeAsset(asset: LibraryAsset): void {
+    this.assets.delete(asset.id)
+    this.files.delete(asset.path)
+    this.emit('asset', { type: 'removed', assetId: asset.id, path: asset.path })
+    this.scheduleSave()
+  }
+
+  private async watchRoot(root: string): Promise<void> {
+    if (this.options.watch === false) return
+    this.watcher ??= new FolderWatcher((changes) => void this.applyChanges(changes), {
+      debounceMs: this.options.watchDebounceMs,
+      skipFolderNames: [this.outputFolderName],
+      skipFolders: () => this.outputFolders()
+    })
+    await this.watcher.add(root)
+  }
+
+  private async applyChanges(changes: FolderChange[]): Promise<void> {
+    for (const change of changes) {
+      if (change.kind === 'remove') {
+        // A removed folder removes everything below it.
+        for (const asset of [...this.assets.values()]) {
+          if (asset.path === change.path || isInside(change.path, asset.path)) this.removeAsset(asset)
+        }
+        continue
+      }
+      const root = [...this.roots].find((r) => isInside(r, change.path))
+      if (!root) continue
+      await this.limiter.run(() => this.processFile(change.path, root))
+    }
+    this.scheduleSave()
+  }
+
+  private scheduleSave(delayMs = 1000): void {
+    if (this.saveTimer) clearTimeout(this.saveTimer)
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined
+      this.saving = this.saving.then(() => this.writeIndex())
+    }, delayMs)
+  }
+
+  private async writeIndex(): Promise<void> {
+    try {
+      await saveIndex(this.indexFile, {
+        version: 1,
+        limitsKey: this.limitsKey,
+        roots: [...this.roots],
+        files: [...this.files],
+        assets: [...this.assets.values()]
+      })
+    } catch {
+      // The index is a cache of the files: failing to save it costs a slower next start, nothing more.
+    }
+  }
+
+  /** Real paths of everything the asset handler may serve from. */
+  async allowedRoots(): Promise<string[]> {
+    const dirs = [...this.roots, ...this.outputFolders(), this.thumbs.dir]
+    const real = await Promise.all(dirs.map((d) => realpath(d).catch(() => undefined)))
+    return real.filter((d): d is string => d !== undefined)
+  }
+}
+
+function emptyInfo(path: string): AssetInfo {
+  return {
+    path,
+    format: null,
+    width: 0,
+    height: 0,
+    displayWidth: 0,
+    displayHeight: 0,
+    bytes: 0,
+    mtimeMs: 0,
+    orientation: 1,
+    alpha: false,
+    space: '',
+    bitsPerSample: 0,
+    pages: 0,
+    sha256: '',
+    verdict: { ok: true }
+  }
+}

@@ -1,0 +1,146 @@
+import { mkdir, readdir, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import sharp from 'sharp'
+import type { Preview } from './inspect'
+import { HARD_MAX_PIXELS } from './types'
+
+export interface CachedThumbnail {
+  path: string
+  mime: 'image/jpeg' | 'image/webp'
+  bytes: number
+}
+
+interface Entry {
+  file: string
+  bytes: number
+  usedAt: number
+}
+
+const FILE_RE = /^([0-9a-f]{64})-(\d{1,5})\.(jpg|webp)$/
+
+/**
+ * Thumbnails on disk, keyed by content hash and size (a renamed or moved photo keeps its thumbnail),
+ * bounded in bytes with least-recently-used eviction. Last use is kept in the file's mtime so the order
+ * survives restarts.
+ */
+export class ThumbnailCache {
+  private readonly entries = new Map<string, Entry>()
+  private total = 0
+  private loaded: Promise<void> | undefined
+
+  constructor(
+    readonly dir: string,
+    readonly maxBytes: number = 512 * 1024 * 1024
+  ) {}
+
+  get totalBytes(): number {
+    return this.total
+  }
+
+  private load(): Promise<void> {
+    this.loaded ??= (async () => {
+      await mkdir(this.dir, { recursive: true })
+      for (const file of await readdir(this.dir)) {
+        const m = FILE_RE.exec(file)
+        if (!m) continue
+        try {
+          const st = await stat(join(this.dir, file))
+          this.entries.set(`${m[1]}-${m[2]}`, { file, bytes: st.size, usedAt: st.mtimeMs })
+          this.total += st.size
+        } catch {
+          // Removed while listing: nothing to account for.
+        }
+      }
+      await this.evict()
+    })()
+    return this.loaded
+  }
+
+  /** The cached thumbnail, or undefined; marks it as recently used. */
+  async get(sha256: string, size: number): Promise<CachedThumbnail | undefined> {
+    await this.load()
+    const entry = this.entries.get(`${sha256}-${size}`)
+    if (!entry) return undefined
+    const path = join(this.dir, entry.file)
+    entry.usedAt = Date.now()
+    try {
+      const now = new Date(entry.usedAt)
+      await utimes(path, now, now)
+    } catch {
+      this.forget(`${sha256}-${size}`)
+      return undefined
+    }
+    return { path, mime: entry.file.endsWith('.webp') ? 'image/webp' : 'image/jpeg', bytes: entry.bytes }
+  }
+
+  async has(sha256: string, size: number): Promise<boolean> {
+    await this.load()
+    return this.entries.has(`${sha256}-${size}`)
+  }
+
+  async put(sha256: string, size: number, preview: Pick<Preview, 'data' | 'format'>): Promise<CachedThumbnail> {
+    await this.load()
+    const key = `${sha256}-${size}`
+    const file = `${key}.${preview.format === 'webp' ? 'webp' : 'jpg'}`
+    const path = join(this.dir, file)
+    // Rename over a unique temp name so a reader never sees a half-written thumbnail.
+    const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
+    await writeFile(tmp, preview.data)
+    await rename(tmp, path)
+    const previous = this.entries.get(key)
+    if (previous) this.total -= previous.bytes
+    this.entries.set(key, { file, bytes: preview.data.length, usedAt: Date.now() })
+    this.total += preview.data.length
+    await this.evict(key)
+    return { path, mime: preview.format === 'webp' ? 'image/webp' : 'image/jpeg', bytes: preview.data.length }
+  }
+
+  async read(sha256: string, size: number): Promise<{ data: Buffer; mime: CachedThumbnail['mime'] } | undefined> {
+    const hit = await this.get(sha256, size)
+    if (!hit) return undefined
+    try {
+      return { data: await readFile(hit.path), mime: hit.mime }
+    } catch {
+      this.forget(`${sha256}-${size}`)
+      return undefined
+    }
+  }
+
+  private forget(key: string): void {
+    const entry = this.entries.get(key)
+    if (!entry) return
+    this.total -= entry.bytes
+    this.entries.delete(key)
+  }
+
+  private async evict(keep?: string): Promise<void> {
+    if (this.total <= this.maxBytes) return
+    const oldest = [...this.entries.entries()].sort((a, b) => a[1].usedAt - b[1].usedAt)
+    for (const [key, entry] of oldest) {
+      if (this.total <= this.maxBytes) break
+      if (key === keep) continue
+      this.forget(key)
+      await unlink(join(this.dir, entry.file)).catch(() => undefined)
+    }
+  }
+}
+
+/**
+ * One thumbnail from a file already known to be valid: shrink-on-load (JPEG and WebP decode at a
+ * fraction of their size), EXIF orientation applied, first frame only.
+ */
+export async function renderThumbnail(
+  path: string,
+  size: number,
+  alpha: boolean,
+  maxPixels = HARD_MAX_PIXELS,
+  timeoutSeconds = 30
+): Promise<Preview> {
+  const pipeline = sharp(path, { failOn: 'error', limitInputPixels: maxPixels, pages: 1, sequentialRead: true })
+    .timeout({ seconds: timeoutSeconds })
+    .autoOrient()
+    .resize(size, size, { fit: 'inside', withoutEnlargement: true })
+  const out = alpha ? pipeline.webp({ quality: 80, effort: 2 }) : pipeline.jpeg({ quality: 80 })
+  const { data, info } = await out.toBuffer({ resolveWithObject: true })
+  return { data, format: alpha ? 'webp' : 'jpeg', width: info.width, height: info.height }
+}
