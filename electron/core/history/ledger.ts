@@ -99,7 +99,7 @@ export class LedgerWriter {
     let handle = this.handles.get(file)
     if (!handle) {
       this.dirReady ??= mkdir(this.dir, { recursive: true })
-      handle = this.dirReady.then(() => open(join(this.dir, file), 'a', 0o600))
+      handle = this.dirReady.then(() => open(join(this.dir, file), 'a+', 0o600))
       handle.catch(() => this.handles.delete(file))
       // A month has passed: the previous month's file will not be written again by this process.
       for (const [name, old] of this.handles) {
