@@ -1,0 +1,54 @@
+import type { Command } from 'commander'
+import { priceFor, type ModelEntry } from '../../../shared/catalog'
+import type { Runner } from '../index'
+import { ExitCode } from '../exit'
+import { formatCredits } from '../output'
+
+export function registerModels(program: Command, run: Runner): void {
+  program
+    .command('models')
+    .description('the model catalog: ids, routes, what each accepts and its price in Pixapi credits')
+    .option('--json', 'one JSON line per model, then a summary')
+    .action(
+      run(async (ctx) => {
+        const services = await ctx.services()
+        const models = services.catalog.models()
+        for (const m of models) ctx.out.event('model', { ...m, creditsPerImage: priceRange(m) })
+        ctx.out.table(
+          ['id', 'aliases', 'routes', 'kinds', 'sizes', 'max inputs', 'credits/image'],
+          models.map((m) => [
+            m.custom ? `${m.id} (custom)` : m.id,
+            m.aliases.join(', '),
+            Object.keys(m.routes).join(', '),
+            m.capabilities.kinds.join(', '),
+            m.capabilities.sizes.join(' '),
+            m.capabilities.maxInputs,
+            describePrice(m)
+          ]),
+          ['left', 'left', 'left', 'left', 'left', 'right', 'right']
+        )
+        ctx.out.line(`\n${models.length} models (catalog updated ${services.catalog.updated}).`)
+        ctx.out.event('summary', { count: models.length, updated: services.catalog.updated })
+        return ExitCode.ok
+      })
+    )
+}
+
+/** Cheapest and dearest single image over the model's sizes and qualities, for a quick comparison. */
+export function priceRange(m: ModelEntry): { min: number; max: number } | null {
+  const prices: number[] = []
+  const qualities = m.capabilities.qualities.length ? m.capabilities.qualities : [undefined]
+  for (const size of m.capabilities.sizes) {
+    for (const quality of qualities) {
+      const p = priceFor(m, size, quality, 1)
+      if (p !== null) prices.push(p)
+    }
+  }
+  return prices.length ? { min: Math.min(...prices), max: Math.max(...prices) } : null
+}
+
+function describePrice(m: ModelEntry): string {
+  const range = priceRange(m)
+  if (!range) return 'n/a'
+  return range.min === range.max ? formatCredits(range.min) : `${formatCredits(range.min)}–${formatCredits(range.max)}`
+}

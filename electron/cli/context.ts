@@ -1,0 +1,49 @@
+import { createServices, type Services } from '../core/services'
+import { Output } from './output'
+
+export interface GlobalFlags {
+  json?: boolean
+  sandbox?: boolean
+}
+
+/**
+ * What every command gets: the output, the interrupt signal, and the services, created on first use so
+ * commands that need none (help, bad flags) start instantly and never touch the data folder.
+ */
+export class CliContext {
+  readonly out: Output
+  private servicesPromise: Promise<Services> | null = null
+  private readonly cleanups: Array<() => Promise<void>> = []
+
+  constructor(
+    readonly flags: GlobalFlags,
+    readonly signal: AbortSignal,
+    readonly env: NodeJS.ProcessEnv = process.env
+  ) {
+    this.out = new Output(flags.json === true)
+  }
+
+  services(): Promise<Services> {
+    this.servicesPromise ??= createServices({ env: this.env, version: cliVersion() })
+    return this.servicesPromise
+  }
+
+  /** Runs on the way out, even after a failure or an interrupt (last registered first). */
+  onDispose(cleanup: () => Promise<void>): void {
+    this.cleanups.push(cleanup)
+  }
+
+  async dispose(): Promise<void> {
+    for (const cleanup of this.cleanups.reverse()) await cleanup().catch(() => undefined)
+    if (this.servicesPromise) await (await this.servicesPromise.catch(() => null))?.dispose()
+  }
+}
+
+export function cliVersion(): string {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('../../package.json') as { version: string }).version
+  } catch {
+    return '0.0.0'
+  }
+}

@@ -1,0 +1,99 @@
+import { Command, CommanderError } from 'commander'
+import { CliContext, cliVersion, type GlobalFlags } from './context'
+import { ExitCode, toCliError, type ExitCodeValue } from './exit'
+import { Output } from './output'
+import { registerKey } from './commands/key'
+import { registerModels } from './commands/models'
+import { registerScan } from './commands/scan'
+
+/** A command body: gets the context and commander's arguments, returns the exit code. */
+export type Action<A extends unknown[]> = (ctx: CliContext, ...args: A) => Promise<ExitCodeValue>
+
+export interface Runner {
+  /** Wraps a command body: builds the context, maps failures to exit codes, always cleans up. */
+  <A extends unknown[]>(action: Action<A>): (...args: unknown[]) => Promise<void>
+}
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const interrupt = new AbortController()
+  let exitCode: number = ExitCode.ok
+  let interrupts = 0
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupts++
+    if (interrupts > 1) {
+      process.stderr.write('\npixdesk: stopped at once; requests still in flight may finish on the server.\n')
+      process.exit(ExitCode.interrupted)
+    }
+    process.stderr.write(`\npixdesk: ${signal === 'SIGINT' ? 'interrupted' : signal}: cancelling requests in flight (press Ctrl-C again to quit at once)...\n`)
+    interrupt.abort(new Error('interrupted'))
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+
+  const wantsJson = argv.includes('--json')
+  const program = buildProgram((action) => async (...args: unknown[]) => {
+    // commander passes the positional arguments, then the command's options, then the command itself.
+    const command = args[args.length - 1] as Command
+    const flags = command.optsWithGlobals<GlobalFlags>()
+    const ctx = new CliContext(flags, interrupt.signal, env)
+    try {
+      exitCode = await (action as Action<unknown[]>)(ctx, ...args.slice(0, -1))
+    } catch (err) {
+      const failure = interrupt.signal.aborted ? toCliError({ code: 'interrupted', message: 'Interrupted.' }) : toCliError(err)
+      ctx.out.endProgress()
+      ctx.out.error(failure.data, failure.exitCode)
+      exitCode = failure.exitCode
+    } finally {
+      await ctx.dispose()
+    }
+    if (interrupt.signal.aborted && exitCode !== ExitCode.usage) exitCode = ExitCode.interrupted
+  })
+
+  try {
+    await program.parseAsync(argv, { from: 'user' })
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
+        exitCode = ExitCode.ok
+      } else {
+        const message = err.message.replace(/^error:\s*/i, '')
+        const hint = err.code === 'commander.unknownCommand' ? 'Run "pixdesk --help" for the commands.' : 'Run the command with --help for its options.'
+        new Output(wantsJson).error({ code: 'validation', message: `${message.replace(/\.?$/, '.')} ${hint}` }, ExitCode.usage)
+        exitCode = ExitCode.usage
+      }
+    } else {
+      throw err
+    }
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+  }
+  return exitCode
+}
+
+export function buildProgram(run: Runner): Command {
+  const program = new Command('pixdesk')
+    .description(
+      'Pixdesk from a terminal: the same keys, settings, data folder (PIXDESK_HOME) and history as the desktop app.'
+    )
+    .version(cliVersion(), '-V, --version')
+    .option('--sandbox', 'send requests to a local sandbox server started for this command (no key, no credits)')
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      // Commander's own error text is replaced by ours (exit code 2, with a hint); help still prints.
+      outputError: () => undefined
+    })
+    .exitOverride()
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 all done, 1 some items failed, 2 usage or validation error (nothing sent),
+3 auth or keychain problem, 4 budget reached, 130 interrupted (the batch stays resumable).
+Environment: PIXDESK_HOME, PIXAPI_KEY, OPENAI_API_KEY, GEMINI_API_KEY, PIXAPI_BASE_URL.`
+    )
+
+  registerKey(program, run)
+  registerModels(program, run)
+  registerScan(program, run)
+  return program
+}
