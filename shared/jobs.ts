@@ -1,0 +1,292 @@
+import { z } from 'zod'
+import { appErrorSchema } from './errors'
+import { providerIdSchema, recordOutputSchema, requestKindSchema, requestParamsSchema, requestRecordSchema } from './records'
+
+/**
+ * The jobs engine's data: what a batch and its items are, how they are persisted in the queue file, and
+ * the events the engine emits. Everything here is plain data so it can cross IPC, be printed by the CLI
+ * and be written to disk as it is. The queue file is read back through these schemas (it is an edge:
+ * a crash, a hand edit or an older version may have left anything in it).
+ */
+
+export const itemStateSchema = z.enum([
+  'queued',
+  'preparing',
+  'uploading',
+  'running',
+  'polling',
+  'downloading',
+  'done',
+  'failed',
+  'cancelled',
+  'interrupted'
+])
+export type ItemState = z.infer<typeof itemStateSchema>
+
+export const TERMINAL_STATES: readonly ItemState[] = ['done', 'failed', 'cancelled', 'interrupted']
+export const ACTIVE_STATES: readonly ItemState[] = ['preparing', 'uploading', 'running', 'polling', 'downloading']
+export const isTerminal = (state: ItemState): boolean => TERMINAL_STATES.includes(state)
+
+/** Why a queued item is not starting yet. */
+export const itemHoldSchema = z.enum(['budget', 'duplicate', 'network', 'rate_limit', 'retry_backoff'])
+export type ItemHold = z.infer<typeof itemHoldSchema>
+
+export const jobInputSchema = z.object({
+  path: z.string().min(1),
+  /** The library's id for the file, when it came from the library. */
+  assetId: z.string().optional()
+})
+export type JobInput = z.infer<typeof jobInputSchema>
+
+/**
+ * Everything one request needs, fixed when the item is created: a retry re-runs exactly this, whatever
+ * the settings or the template library say by then.
+ */
+export const itemSnapshotSchema = z.object({
+  kind: requestKindSchema,
+  inputs: z.array(jobInputSchema),
+  model: z.string().min(1),
+  provider: providerIdSchema,
+  route: z.enum(['sync', 'async']),
+  /** The prompt as sent (template variables already filled in). */
+  prompt: z.string(),
+  templateId: z.string().optional(),
+  variables: z.record(z.string(), z.string()).optional(),
+  params: requestParamsSchema,
+  compareGroup: z.string().optional(),
+  outputDir: z.string().optional(),
+  sandbox: z.boolean().default(false)
+})
+export type ItemSnapshot = z.infer<typeof itemSnapshotSchema>
+
+/**
+ * Where the submission of the current run stands. 'pending' is written to disk before a request is
+ * sent; 'accepted' once an async task id is known. After a crash, 'accepted' resumes polling by task id
+ * and 'pending' becomes "interrupted (may have been charged)": a request is never sent twice by itself.
+ */
+export const submissionSchema = z.object({
+  phase: z.enum(['none', 'pending', 'accepted']),
+  at: z.string().optional(),
+  taskId: z.string().optional(),
+  requestId: z.string().optional()
+})
+export type Submission = z.infer<typeof submissionSchema>
+
+export const duplicateOfSchema = z.object({ recordId: z.string(), at: z.string() })
+export type DuplicateOf = z.infer<typeof duplicateOfSchema>
+
+export const itemTimingsSchema = z.object({
+  createdAt: z.string(),
+  startedAt: z.string().optional(),
+  finishedAt: z.string().optional(),
+  /** Milliseconds spent in each active state over all runs (preparing, uploading, running, ...). */
+  phaseMs: z.record(z.string(), z.number()).default({})
+})
+
+export const jobItemSchema = z.object({
+  id: z.string().min(1),
+  batchId: z.string().min(1),
+  snapshot: itemSnapshotSchema,
+  /** Catalog credits for this request; null when the model has no known price. */
+  estimate: z.number().nullable(),
+  state: itemStateSchema,
+  hold: itemHoldSchema.optional(),
+  /** Earliest time (ISO) a held item may start again (rate limit or backoff). */
+  notBefore: z.string().optional(),
+  /** Runs that counted against the retry limit (429s and network outages do not). */
+  attempts: z.number().int().min(0),
+  rateLimitHits: z.number().int().min(0).default(0),
+  submission: submissionSchema,
+  requestIds: z.array(z.string()),
+  taskId: z.string().optional(),
+  /** History records written for this item, oldest first. */
+  recordIds: z.array(z.string()),
+  /** A finished request whose outputs and history record are still being written (crash recovery). */
+  pendingRecord: requestRecordSchema.optional(),
+  charged: z.number().nullable(),
+  chargedEstimated: z.boolean(),
+  /** True when a run may have been charged without a result (interrupted submissions). */
+  mayHaveCharged: z.boolean().default(false),
+  latencyMs: z.number().nullable(),
+  uploadedBytes: z.number().int().min(0),
+  uploadTotalBytes: z.number().int().min(0),
+  outputs: z.array(recordOutputSchema),
+  error: appErrorSchema.optional(),
+  duplicateOf: duplicateOfSchema.optional(),
+  timings: itemTimingsSchema
+})
+export type JobItem = z.infer<typeof jobItemSchema>
+
+export const batchKindSchema = z.enum(['batch', 'compare', 'single'])
+export const batchStateSchema = z.enum(['queued', 'running', 'paused', 'waiting_network', 'budget_reached', 'done', 'cancelled'])
+export type BatchState = z.infer<typeof batchStateSchema>
+
+export const failureSchema = z.object({
+  itemId: z.string(),
+  source: z.string(),
+  model: z.string(),
+  state: itemStateSchema,
+  reason: appErrorSchema,
+  requestId: z.string().optional(),
+  taskId: z.string().optional()
+})
+export type BatchFailure = z.infer<typeof failureSchema>
+
+export const batchReportSchema = z.object({
+  batchId: z.string(),
+  finishedAt: z.string(),
+  total: z.number().int(),
+  done: z.number().int(),
+  failed: z.number().int(),
+  cancelled: z.number().int(),
+  interrupted: z.number().int(),
+  charged: z.number(),
+  estimate: z.number(),
+  /** Every item that did not succeed, with its reason and request id. */
+  failures: z.array(failureSchema)
+})
+export type BatchReport = z.infer<typeof batchReportSchema>
+
+export const batchSchema = z.object({
+  id: z.string().min(1),
+  name: z.string(),
+  kind: batchKindSchema,
+  createdAt: z.string(),
+  finishedAt: z.string().optional(),
+  paused: z.boolean(),
+  cancelled: z.boolean().default(false),
+  /** Cap in credits for this batch; null: no cap. */
+  budgetCredits: z.number().positive().nullable(),
+  /** Most items of this batch running at once (within the global limit). */
+  concurrency: z.number().int().min(1).max(8).optional(),
+  models: z.array(z.string()),
+  templateId: z.string().optional(),
+  items: z.array(jobItemSchema),
+  report: batchReportSchema.optional()
+})
+export type Batch = z.infer<typeof batchSchema>
+
+export const QUEUE_FILE_VERSION = 1
+export const queueFileSchema = z.object({
+  version: z.literal(QUEUE_FILE_VERSION),
+  savedAt: z.string(),
+  batches: z.array(batchSchema)
+})
+export type QueueFile = z.infer<typeof queueFileSchema>
+
+/** What to run: files × (prompt or template + variables) × models, n images each. */
+export const batchSpecSchema = z
+  .object({
+    name: z.string().max(200).optional(),
+    kind: requestKindSchema.default('edit'),
+    /** One item per file (per model); an edit needs at least one file. */
+    files: z.array(jobInputSchema).max(10_000).default([]),
+    /** Extra images sent with every item (a reference or a logo), after the item's own file. */
+    references: z.array(jobInputSchema).max(15).default([]),
+    prompt: z.string().max(100_000).optional(),
+    templateId: z.string().optional(),
+    variables: z.record(z.string(), z.string()).default({}),
+    models: z
+      .array(z.object({ model: z.string().trim().min(1).max(200), provider: providerIdSchema }))
+      .min(1)
+      .max(8),
+    params: requestParamsSchema.default({ n: 1 }),
+    route: z.enum(['sync', 'async']).default('sync'),
+    /** Fan each input out to every model as one compare group (2–4 models). */
+    compare: z.boolean().default(false),
+    concurrency: z.number().int().min(1).max(8).optional(),
+    budgetCredits: z.number().positive().nullable().default(null),
+    /** Items identical to an earlier success: skip them, run them again, or hold them until the user decides. */
+    duplicates: z.enum(['skip', 'run', 'ask']).default('ask'),
+    outputDir: z.string().max(4096).optional(),
+    sandbox: z.boolean().default(false)
+  })
+  .refine((s) => Boolean(s.prompt?.trim()) || Boolean(s.templateId), { message: 'Write a prompt or pick a template', path: ['prompt'] })
+  .refine((s) => s.kind === 'generate' || s.files.length > 0, { message: 'An edit batch needs at least one file', path: ['files'] })
+  .refine((s) => !s.compare || (s.models.length >= 2 && s.models.length <= 4), {
+    message: 'A comparison needs 2 to 4 models',
+    path: ['models']
+  })
+export type BatchSpec = z.input<typeof batchSpecSchema>
+export type ParsedBatchSpec = z.output<typeof batchSpecSchema>
+
+export interface BatchCounts {
+  total: number
+  queued: number
+  active: number
+  done: number
+  failed: number
+  cancelled: number
+  interrupted: number
+  /** Queued items held back (budget, duplicate decision, network, rate limit, backoff). */
+  waiting: number
+}
+
+/** A batch without its items: what lists and progress bars need. */
+export interface BatchSummary {
+  id: string
+  name: string
+  kind: Batch['kind']
+  state: BatchState
+  createdAt: string
+  finishedAt?: string
+  models: string[]
+  counts: BatchCounts
+  /** Sum of item estimates (unpriced items excluded). */
+  estimate: number
+  /** Credits charged so far (provider's figure, or the estimate where it did not say). */
+  charged: number
+  /** Estimates of items running right now (held against the budget). */
+  reserved: number
+  budget: number | null
+  /** A plain sentence while the batch is held up: rate limit, offline, budget. */
+  notice?: string
+  report?: BatchReport
+}
+
+export interface BatchEstimate {
+  items: number
+  perModel: Array<{ model: string; perItem: number | null; items: number; total: number | null }>
+  /** Total credits of priced items. */
+  total: number
+  unpriced: string[]
+  duplicates: Array<{ source: string; model: string; recordId: string; at: string }>
+}
+
+export interface NetworkState {
+  online: boolean
+  /** When the next reachability probe runs, while offline. */
+  nextProbeAt?: string
+  /** Why the engine thinks it is offline. */
+  reason?: string
+}
+
+export interface CompareArm {
+  itemId: string
+  model: string
+  provider: string
+  state: ItemState
+  latencyMs: number | null
+  charged: number | null
+  estimate: number | null
+  recordId?: string
+  outputs: JobItem['outputs']
+  error?: JobItem['error']
+}
+
+export type JobEvent =
+  | { type: 'batch.created'; batch: BatchSummary }
+  | { type: 'batch.updated'; batch: BatchSummary }
+  | { type: 'item.updated'; batchId: string; item: JobItem; progress: { done: number; total: number } }
+  | { type: 'network'; network: NetworkState }
+  | { type: 'rate_limited'; provider: string; until: string }
+  | {
+      type: 'budget.reached'
+      batchId: string
+      scope: 'batch' | 'daily'
+      cap: number
+      /** Charged plus in-flight reservations when the item was held. */
+      committed: number
+      needed: number
+    }
+  | { type: 'batch.finished'; batchId: string; report: BatchReport }
