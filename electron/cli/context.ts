@@ -1,3 +1,4 @@
+import { openHistory, type History } from '../core/history/history'
 import { createServices, type Services } from '../core/services'
 import { Output } from './output'
 
@@ -14,6 +15,7 @@ export class CliContext {
   readonly out: Output
   private servicesPromise: Promise<Services> | null = null
   private readonly cleanups: Array<() => Promise<void>> = []
+  private historyStore: History | null = null
 
   constructor(
     readonly flags: GlobalFlags,
@@ -26,6 +28,16 @@ export class CliContext {
   services(): Promise<Services> {
     this.servicesPromise ??= createServices({ env: this.env, version: cliVersion() })
     return this.servicesPromise
+  }
+
+  /** The request history in the services' data folder. */
+  history(services: Services): History {
+    if (!this.historyStore) {
+      const store = openHistory(services.paths.dataDir)
+      this.historyStore = store
+      this.onDispose(() => store.close())
+    }
+    return this.historyStore
   }
 
   /** Runs on the way out, even after a failure or an interrupt (last registered first). */

@@ -18,12 +18,12 @@ export function parseFlags<T extends z.ZodType>(schema: T, raw: unknown): z.infe
 }
 
 /** Positive integer from a flag string, with the bounds in the message. */
-export const intFlag = (name: string, min: number, max: number) =>
+export const intFlag = (min: number, max: number) =>
   z
     .string()
-    .regex(/^\d+$/, `${name} must be a whole number between ${min} and ${max}`)
+    .regex(/^\d+$/, `must be a whole number between ${min} and ${max}`)
     .transform(Number)
-    .refine((n) => n >= min && n <= max, `${name} must be between ${min} and ${max}`)
+    .refine((n) => n >= min && n <= max, `must be between ${min} and ${max}`)
 
 export const providerFlag = z.enum(providerIds, { error: `use one of ${providerIds.join(', ')}` })
 

@@ -2,8 +2,10 @@ import { Command, CommanderError } from 'commander'
 import { CliContext, cliVersion, type GlobalFlags } from './context'
 import { ExitCode, toCliError, type ExitCodeValue } from './exit'
 import { Output } from './output'
+import { registerHistory } from './commands/history'
 import { registerKey } from './commands/key'
 import { registerModels } from './commands/models'
+import { registerSandbox } from './commands/sandbox'
 import { registerScan } from './commands/scan'
 
 /** A command body: gets the context and commander's arguments, returns the exit code. */
@@ -24,7 +26,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       process.stderr.write('\npixdesk: stopped at once; requests still in flight may finish on the server.\n')
       process.exit(ExitCode.interrupted)
     }
-    process.stderr.write(`\npixdesk: ${signal === 'SIGINT' ? 'interrupted' : signal}: cancelling requests in flight (press Ctrl-C again to quit at once)...\n`)
+    process.stderr.write(`\npixdesk: ${signal === 'SIGINT' ? 'interrupted' : signal}: stopping cleanly (press Ctrl-C again to quit at once)...\n`)
     interrupt.abort(new Error('interrupted'))
   }
   process.on('SIGINT', onSignal)
@@ -46,7 +48,6 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     } finally {
       await ctx.dispose()
     }
-    if (interrupt.signal.aborted && exitCode !== ExitCode.usage) exitCode = ExitCode.interrupted
   })
 
   try {
@@ -95,5 +96,7 @@ Environment: PIXDESK_HOME, PIXAPI_KEY, OPENAI_API_KEY, GEMINI_API_KEY, PIXAPI_BA
   registerKey(program, run)
   registerModels(program, run)
   registerScan(program, run)
+  registerHistory(program, run)
+  registerSandbox(program, run)
   return program
 }
