@@ -144,6 +144,11 @@ export class Library extends EventEmitter<LibraryEvents> {
     return this.options.outputFolders?.() ?? []
   }
 
+  /** Never imported: output folders, and the app's own data and cache should they sit in a chosen folder. */
+  private skippedFolders(): readonly string[] {
+    return [...this.outputFolders(), resolve(this.options.dataDir), resolve(this.options.cacheDir)]
+  }
+
   /**
    * Import folders (recursively) and single files. Each file is reported through `onAsset` and the
    * `asset` event as soon as it is inspected; thumbnails for the default size are cached on the way.
@@ -191,7 +196,7 @@ export class Library extends EventEmitter<LibraryEvents> {
       }
       this.roots.add(path)
       await this.watchRoot(path)
-      for await (const item of scanFolder(path, { skipFolderNames: [this.outputFolderName], skipFolders: this.outputFolders() })) {
+      for await (const item of scanFolder(path, { skipFolderNames: [this.outputFolderName], skipFolders: this.skippedFolders() })) {
         if (item.kind === 'file') enqueue(item.path, path)
         else {
           const [code, message] = fsErrorReason(item.error, item.path)
@@ -328,7 +333,7 @@ export class Library extends EventEmitter<LibraryEvents> {
     this.watcher ??= new FolderWatcher((changes) => void this.applyChanges(changes), {
       debounceMs: this.options.watchDebounceMs,
       skipFolderNames: [this.outputFolderName],
-      skipFolders: () => this.outputFolders()
+      skipFolders: () => this.skippedFolders()
     })
     await this.watcher.add(root)
   }
