@@ -437,7 +437,8 @@ export class JobEngine {
   private withinBudget(batch: Batch, item: JobItem, limits: JobLimits): boolean {
     const batchCheck = checkBudget(batch.budgetCredits, this.batchLedger(batch), item.estimate)
     if (!batchCheck.ok) return this.budgetHold(batch, item, 'batch', batchCheck)
-    if (limits.dailyBudgetCredits !== null) {
+    // The daily cap is about money: sandbox requests cost nothing.
+    if (limits.dailyBudgetCredits !== null && !item.snapshot.sandbox) {
       // Until today's spend is known from the ledger, nothing may start under a daily cap.
       if (this.daily.base === null) return false
       const dailyCheck = checkBudget(limits.dailyBudgetCredits, this.dailyLedger(), item.estimate)
@@ -566,7 +567,16 @@ export class JobEngine {
         item.submission = { phase: 'none' }
         return this.stopped(run, false)
       }
-      const outcome = await this.deps.execute(item, prepared, this.context(run))
+      let outcome: RunOutcome
+      try {
+        outcome = await this.deps.execute(item, prepared, this.context(run))
+      } catch (err) {
+        // Refused before sending (the catalog's pre-flight checks): nothing was sent or charged.
+        if (!(err instanceof AppError) || err.code !== 'validation') throw err
+        item.submission = { phase: 'none' }
+        item.attempts++
+        return this.finish(item, 'failed', err.data)
+      }
       await this.settle(run, outcome)
     } finally {
       await prepared.cleanup().catch(() => undefined)
@@ -711,7 +721,7 @@ export class JobEngine {
       item.charged = (item.charged ?? 0) + charge
       item.chargedEstimated = record.cost.estimated
     }
-    if (Date.parse(record.finishedAt) >= this.daily.day) this.daily.extra += charge
+    if (!record.sandbox && Date.parse(record.finishedAt) >= this.daily.day) this.daily.extra += charge
   }
 
   private requeue(batch: Batch, item: JobItem, hold: ItemHold | undefined, until?: number): void {

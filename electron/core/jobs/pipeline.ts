@@ -1,0 +1,320 @@
+import { stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { capabilitiesFor, permissiveCapabilities } from '../../../shared/catalog'
+import { AppError } from '../../../shared/errors'
+import type { ItemSnapshot, JobItem } from '../../../shared/jobs'
+import type { ProviderId, RequestRecord } from '../../../shared/records'
+import type { Settings } from '../../../shared/settings'
+import type { Catalog } from '../catalog'
+import { requestFingerprint } from '../history/fingerprint'
+import type { History } from '../history/history'
+import { DECODABLE_FORMATS, type UploadLimits } from '../library/types'
+import { normaliseForUpload, type NormalisedUpload } from '../library/normalise'
+import { writeOutputs } from '../outputs'
+import { executeImageRequest, normaliseBaseUrl, resumeAsyncTask, type ExecuteOptions, type ImageRequest, type ProgressEvent, type TimeoutOptions } from '../providers'
+import { sha256Stream } from '../providers/inputs'
+import type { TemplateLibrary } from '../templates'
+import { JobEngine } from './engine'
+import { probeUrl } from './network'
+import type { BackoffOptions, JobDeps, JobLimits, PreparedRequest, RunContext, RunOutcome, RunStage } from './types'
+
+/**
+ * The engine wired to the real app: library normalisation, the provider clients, atomic output files
+ * and the history ledger. The engine decides when and whether; this decides how.
+ */
+export interface PipelineOptions {
+  dataDir: string
+  catalog: Catalog
+  history: History
+  getKey(provider: ProviderId): Promise<string | null>
+  settings(): Settings
+  /** Where sandbox requests go (the built-in sandbox server's address). */
+  sandboxUrl?: () => string | undefined
+  /** Temporary upload copies; the OS temp folder by default. */
+  tempDir?: string
+  timeouts?: Partial<TimeoutOptions>
+}
+
+/** Long edge uploads are scaled down to: above every model's largest input and output sizes. */
+const UPLOAD_MAX_LONG_EDGE = 4096
+
+class PreparedImages implements PreparedRequest {
+  constructor(
+    readonly request: ImageRequest,
+    readonly originals: Array<{ path: string; sha256: string }>,
+    readonly uploadBytes: number,
+    private readonly uploads: NormalisedUpload[]
+  ) {}
+
+  async cleanup(): Promise<void> {
+    await Promise.all(this.uploads.map((u) => u.cleanup()))
+  }
+}
+
+/** Hashes of originals, reused while a file is unchanged (same size and modification time). */
+class HashCache {
+  private readonly cache = new Map<string, { size: number; mtimeMs: number; sha256: string }>()
+
+  async get(path: string): Promise<string> {
+    const s = await stat(path)
+    const hit = this.cache.get(path)
+    if (hit && hit.size === s.size && hit.mtimeMs === s.mtimeMs) return hit.sha256
+    const sha256 = await sha256Stream(path)
+    this.cache.set(path, { size: s.size, mtimeMs: s.mtimeMs, sha256 })
+    if (this.cache.size > 20_000) this.cache.delete(this.cache.keys().next().value as string)
+    return sha256
+  }
+}
+
+export function jobLimitsFromSettings(settings: Settings, maxRateLimitHits = 12): JobLimits {
+  const jobs = settings.jobs
+  return {
+    concurrency: jobs.concurrency,
+    perProvider: jobs.perProviderConcurrency,
+    maxAttempts: jobs.maxAttempts,
+    maxRateLimitHits,
+    dailyBudgetCredits: jobs.dailyBudgetCredits
+  }
+}
+
+export function createJobDeps(options: PipelineOptions): JobDeps {
+  const hashes = new HashCache()
+  const { catalog, history } = options
+
+  const baseUrl = (snapshot: ItemSnapshot): string => {
+    if (snapshot.sandbox) {
+      const url = options.sandboxUrl?.()
+      if (!url) throw new AppError({ code: 'network', retryable: true, message: 'The sandbox server is not running; start it to run sandbox items.' })
+      return url
+    }
+    return normaliseBaseUrl(options.settings().provider.baseUrls[snapshot.provider], snapshot.provider)
+  }
+
+  const uploadLimits = (snapshot: ItemSnapshot): UploadLimits => {
+    const model = catalog.get(snapshot.model)
+    const caps = (model && capabilitiesFor(model, snapshot.provider)) ?? permissiveCapabilities
+    const accepted = caps.inputFormats.filter((f): f is (typeof DECODABLE_FORMATS)[number] => (DECODABLE_FORMATS as readonly string[]).includes(f))
+    return {
+      maxInputBytes: caps.maxInputBytes,
+      maxLongEdge: UPLOAD_MAX_LONG_EDGE,
+      acceptedFormats: accepted.length ? accepted : ['png', 'jpeg', 'webp']
+    }
+  }
+
+  const executeOptions = async (item: JobItem, ctx: RunContext): Promise<ExecuteOptions> => {
+    const { snapshot } = item
+    const settings = options.settings()
+    const apiKey = snapshot.sandbox ? undefined : ((await options.getKey(snapshot.provider)) ?? undefined)
+    return {
+      apiKey,
+      baseUrl: baseUrl(snapshot),
+      signal: ctx.signal,
+      catalog,
+      // One try per run: the engine owns retries, so a 429 pauses the whole provider, not one request.
+      retry: { maxAttempts: 1 },
+      timeouts: { taskMs: settings.jobs.asyncPollTimeoutMs, ...options.timeouts },
+      config: { pixapiImageField: settings.provider.pixapi.multiImageField },
+      onProgress: (e: ProgressEvent) => {
+        const stage = stageOf(e)
+        if (stage) ctx.onStage(stage)
+      },
+      onTaskSubmitted: (taskId, requestId) => ctx.onTaskSubmitted(taskId, requestId)
+    }
+  }
+
+  const requestFor = (item: JobItem, inputs: ImageRequest['inputs']): ImageRequest => ({
+    kind: item.snapshot.kind,
+    provider: item.snapshot.provider,
+    model: item.snapshot.model,
+    prompt: item.snapshot.prompt,
+    params: item.snapshot.params,
+    route: item.snapshot.route,
+    inputs,
+    sandbox: item.snapshot.sandbox,
+    batchId: item.batchId,
+    compareGroup: item.snapshot.compareGroup,
+    templateId: item.snapshot.templateId,
+    jobItemId: item.id
+  })
+
+  /** The record names the user's files, not the temporary upload copies. */
+  const withOriginals = (record: RequestRecord, originals: Array<{ path: string; sha256: string }>): RequestRecord => ({
+    ...record,
+    inputs: record.inputs.map((input, i) => {
+      const original = originals[i]
+      return original ? { ...input, path: original.path, sha256: original.sha256 } : input
+    })
+  })
+
+  return {
+    async prepare(item, signal) {
+      const settings = options.settings()
+      const limits = uploadLimits(item.snapshot)
+      const uploads: NormalisedUpload[] = []
+      try {
+        const originals: Array<{ path: string; sha256: string }> = []
+        for (const input of item.snapshot.inputs) {
+          if (signal.aborted) break
+          const sha256 = await hashOrExplain(hashes, input.path)
+          const upload = await normaliseForUpload(input.path, limits, { keepMetadata: settings.upload.keepMetadata, tempDir: options.tempDir })
+          uploads.push(upload)
+          originals.push({ path: input.path, sha256 })
+        }
+        const inputs: ImageRequest['inputs'] = uploads.map((u, i) => ({
+          source: 'file',
+          path: u.path,
+          // The original's hash, so the record (and the duplicate guard) identify the user's file.
+          sha256: originals[i]?.sha256,
+          format: u.normalised.format,
+          width: u.normalised.width,
+          height: u.normalised.height,
+          normalised: u.normalised
+        }))
+        const bytes = uploads.reduce((sum, u) => sum + u.normalised.bytes, 0)
+        return new PreparedImages(requestFor(item, inputs), originals, bytes, uploads)
+      } catch (err) {
+        await Promise.all(uploads.map((u) => u.cleanup()))
+        throw err
+      }
+    },
+
+    async execute(item, prepared, ctx) {
+      if (!(prepared instanceof PreparedImages)) throw new AppError({ code: 'internal', message: 'The request was not prepared by this pipeline.' })
+      ctx.onStage('uploading')
+      const outcome = await executeImageRequest(prepared.request, await executeOptions(item, ctx))
+      return { record: withOriginals(outcome.record, prepared.originals), images: outcome.images }
+    },
+
+    async resume(item, taskId, ctx) {
+      // Only the record needs the inputs now: describe the originals, nothing is uploaded again.
+      const inputs: ImageRequest['inputs'] = await Promise.all(
+        item.snapshot.inputs.map(async (input) => ({ source: 'file' as const, path: input.path, sha256: await hashes.get(input.path).catch(() => undefined) }))
+      )
+      const outcome = await resumeAsyncTask(taskId, requestFor(item, inputs), await executeOptions(item, ctx))
+      return { record: outcome.record, images: outcome.images }
+    },
+
+    async writeOutputs(item: JobItem, outcome: RunOutcome) {
+      const settings = options.settings()
+      const { snapshot } = item
+      const images = outcome.images as Array<{ bytes: Buffer; format?: string }>
+      const source = snapshot.inputs[0]
+      return writeOutputs(images, {
+        sourcePath: source?.path,
+        outputDir: snapshot.outputDir ?? (settings.output.folderMode === 'custom' ? (settings.output.customFolder ?? undefined) : undefined),
+        fallbackDir: join(options.dataDir, 'outputs'),
+        template: settings.output.namingTemplate,
+        model: snapshot.model,
+        prompt: snapshot.prompt,
+        requestId: outcome.record.requestIds.at(-1),
+        sourceSha256: outcome.record.inputs[0]?.sha256,
+        sidecar: settings.output.writeSidecar,
+        metadata: {
+          provider: snapshot.provider,
+          params: snapshot.params,
+          batchId: item.batchId,
+          compareGroup: snapshot.compareGroup,
+          templateId: snapshot.templateId,
+          recordId: outcome.record.id
+        }
+      })
+    },
+
+    appendRecord: (record) => history.append(record),
+
+    async itemRecords(itemId) {
+      const found = await history.findByJobItem(itemId)
+      return found.reverse().map((r) => ({ ...r, outputs: r.outputs.map(({ fileMissing: _gone, ...o }) => o) }))
+    },
+
+    async findDuplicate(snapshot) {
+      const inputSha256s = await Promise.all(snapshot.inputs.map((i) => hashes.get(i.path)))
+      const fingerprint = requestFingerprint({ model: snapshot.model, params: snapshot.params, prompt: snapshot.prompt, inputSha256s, sandbox: snapshot.sandbox })
+      const earlier = await history.findSucceededDuplicate(fingerprint)
+      // A success whose files are all gone is nothing to keep: running again is what the user wants.
+      if (!earlier || (earlier.outputs.length > 0 && earlier.outputs.every((o) => o.fileMissing))) return null
+      return { recordId: earlier.id, at: earlier.finishedAt }
+    },
+
+    estimate(snapshot) {
+      // Catalog prices are Pixapi credits; direct OpenAI/Gemini calls are billed by those providers.
+      if (snapshot.provider !== 'pixapi') return 0
+      return catalog.price(snapshot.model, snapshot.params.size, snapshot.params.quality, snapshot.params.n)
+    },
+
+    endpoint(snapshot) {
+      try {
+        return `${baseUrl(snapshot)}/v1`
+      } catch {
+        return snapshot.provider
+      }
+    },
+
+    async spentSince(dayStart) {
+      const totals = await history.totals({ by: 'day', from: dayStart.toISOString(), sandbox: false })
+      return totals.overall.credits
+    },
+
+    async probe(provider) {
+      const snapshotLike = { provider, sandbox: options.settings().provider.sandbox } as ItemSnapshot
+      let url: string
+      try {
+        url = baseUrl(snapshotLike)
+      } catch {
+        return false
+      }
+      return probeUrl(url)
+    }
+  }
+}
+
+async function hashOrExplain(hashes: HashCache, path: string): Promise<string> {
+  try {
+    return await hashes.get(path)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    throw new AppError(
+      {
+        code: code === 'ENOENT' ? 'not_found_file' : 'unreadable',
+        path,
+        message: code === 'ENOENT' ? `${path} no longer exists; it may have been moved or deleted.` : `${path} cannot be read (${code ?? 'error'}).`
+      },
+      { cause: err }
+    )
+  }
+}
+
+function stageOf(e: ProgressEvent): RunStage | undefined {
+  switch (e.stage) {
+    case 'uploading':
+      return 'uploading'
+    case 'waiting':
+      return 'running'
+    case 'submitted':
+    case 'polling':
+      return 'polling'
+    case 'downloading':
+    case 'verifying':
+      return 'downloading'
+    default:
+      return undefined
+  }
+}
+
+export interface OpenJobsOptions extends PipelineOptions {
+  templates?: TemplateLibrary
+  backoff?: Partial<BackoffOptions>
+  probe?: { baseMs?: number; maxMs?: number }
+}
+
+/** The engine as the app and the CLI run it: real modules, limits read live from the settings. */
+export function openJobEngine(options: OpenJobsOptions): ReturnType<typeof JobEngine.open> {
+  return JobEngine.open({
+    dataDir: options.dataDir,
+    deps: createJobDeps(options),
+    limits: () => jobLimitsFromSettings(options.settings()),
+    templates: options.templates,
+    backoff: options.backoff,
+    probe: options.probe
+  })
+}
