@@ -125,6 +125,16 @@ describe('async tasks', () => {
     expect(r.record.endpoint).toMatch(/\/v1\/async\/images\/edits$/)
   })
 
+  it('a task that ends in "failed" is a failure with the task\'s own error', async () => {
+    const broken = join(dir, 'broken.png')
+    writeFileSync(broken, Buffer.concat([pngBytes.subarray(0, 16), Buffer.alloc(200, 7)]))
+    const r = await executeImageRequest(edit({ route: 'async', inputs: [{ source: 'file', path: broken }] }), { baseUrl: sandbox.url, ...fast })
+    expect(r.record.status).toBe('failed')
+    expect(r.record.error).toMatchObject({ code: 'validation', providerCode: 'invalid_request' })
+    expect(r.record.error?.message).toMatch(/task task_\w+ failed/)
+    expect(r.record.cost.credits).toBe(0)
+  })
+
   it('never re-sends an async submit that reached the server', async () => {
     sandbox.setFaults({ queue: [{ kind: 'unavailable' }] })
     const a = await executeImageRequest(edit({ route: 'async' }), { baseUrl: sandbox.url, ...fast })

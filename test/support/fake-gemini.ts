@@ -58,9 +58,10 @@ export async function startFakeGemini(options: { apiKey: string }) {
   const received: ReceivedGemini[] = []
   const script: GeminiScript[] = []
 
-  const error = (res: ServerResponse, status: number, grpc: string, message: string) => {
+  const error = (res: ServerResponse, status: number, grpc: string, message: string, reason?: string) => {
     res.writeHead(status, { 'content-type': 'application/json' })
-    res.end(JSON.stringify({ error: { code: status, message, status: grpc } }))
+    const details = reason ? [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason, domain: 'googleapis.com' }] : []
+    res.end(JSON.stringify({ error: { code: status, message, status: grpc, details } }))
   }
   const ok = (res: ServerResponse, body: unknown) => {
     res.writeHead(200, { 'content-type': 'application/json' })
@@ -74,7 +75,7 @@ export async function startFakeGemini(options: { apiKey: string }) {
     const r: ReceivedGemini = { path: url.pathname, query: url.search, headers: req.headers }
     received.push(r)
     if (url.searchParams.has('key')) return error(res, 400, 'INVALID_ARGUMENT', 'API keys in the URL are not accepted by this server.')
-    if (req.headers['x-goog-api-key'] !== options.apiKey) return error(res, 400, 'INVALID_ARGUMENT', 'API key not valid. Please pass a valid API key.')
+    if (req.headers['x-goog-api-key'] !== options.apiKey) return error(res, 400, 'INVALID_ARGUMENT', 'API key not valid. Please pass a valid API key.', 'API_KEY_INVALID')
     if (req.method === 'GET' && url.pathname === '/v1beta/models') return ok(res, { models: [{ name: 'models/gemini-3-pro-image-preview' }] })
     const m = /^\/v1beta\/models\/([\w.-]+):generateContent$/.exec(url.pathname)
     if (req.method !== 'POST' || !m) return error(res, 404, 'NOT_FOUND', `Unknown route ${url.pathname}`)

@@ -70,6 +70,8 @@ export interface ErrorBodyFacts {
   code?: string
   type?: string
   status?: string
+  /** Google's ErrorInfo reasons from error.details (e.g. API_KEY_INVALID). */
+  reasons?: string[]
 }
 
 export function errorBodyFacts(body: unknown): ErrorBodyFacts {
@@ -79,7 +81,9 @@ export function errorBodyFacts(body: unknown): ErrorBodyFacts {
   const inner = b.error
   if (inner && typeof inner === 'object') {
     const e = inner as Record<string, unknown>
-    return { message: text(e.message), code: text(e.code), type: text(e.type), status: text(e.status) }
+    const details = Array.isArray(e.details) ? (e.details as unknown[]) : []
+    const reasons = details.map((d) => (d && typeof d === 'object' ? text((d as Record<string, unknown>).reason) : undefined)).filter((r): r is string => !!r)
+    return { message: text(e.message), code: text(e.code), type: text(e.type), status: text(e.status), reasons }
   }
   if (typeof inner === 'string') return { message: inner, code: text(b.code), type: text(b.type) }
   return { message: text(b.message) ?? text(b.detail), code: text(b.code), type: text(b.type) }
@@ -107,7 +111,10 @@ const codeByProviderCode: Record<string, ApiErrorCode> = {
   NOT_FOUND: 'not_found',
   INVALID_ARGUMENT: 'validation',
   FAILED_PRECONDITION: 'validation',
-  invalid_request_error: 'validation'
+  invalid_request_error: 'validation',
+  invalid_request: 'validation',
+  API_KEY_INVALID: 'auth',
+  API_KEY_SERVICE_BLOCKED: 'auth'
 }
 
 function codeForStatus(status: number): ApiErrorCode {
@@ -145,6 +152,12 @@ export function describe(code: ApiErrorCode, provider: ProviderId, serverText?: 
   return said ? `${base}. ${providerNames[provider]} said: "${said}"` : `${base}.`
 }
 
+/** The most telling code: a named one over a bare number that only repeats the HTTP status. */
+function providerCodeOf(facts: ErrorBodyFacts): string | undefined {
+  const named = facts.code && !/^\d+$/.test(facts.code) ? facts.code : undefined
+  return facts.reasons?.[0] ?? named ?? facts.status ?? facts.type ?? facts.code
+}
+
 /** An HTTP error response as AppErrorData: status and body code decide the taxonomy code. */
 export function httpError(
   provider: ProviderId,
@@ -154,7 +167,7 @@ export function httpError(
   retryAfterMs: number | undefined
 ): AppErrorData {
   const facts = errorBodyFacts(body)
-  const byBody = [facts.code, facts.status, facts.type].map((c) => (c ? codeByProviderCode[c] : undefined)).find(Boolean)
+  const byBody = [...(facts.reasons ?? []), facts.code, facts.status, facts.type].map((c) => (c ? codeByProviderCode[c] : undefined)).find(Boolean)
   let code = codeForStatus(status)
   // The body's code is more specific than the status, except that a retryable status stays retryable.
   if (byBody && !(RETRYABLE_STATUSES.has(status) && byBody === 'validation')) code = byBody
@@ -163,7 +176,7 @@ export function httpError(
     code,
     status,
     message: `${describe(code, provider, facts.message)} (HTTP ${status})`,
-    providerCode: facts.code ?? facts.status ?? facts.type,
+    providerCode: providerCodeOf(facts),
     requestId,
     retryable: RETRYABLE_STATUSES.has(status),
     retryAfterMs
