@@ -1,0 +1,102 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import sharp from 'sharp'
+import { describe, expect, it } from 'vitest'
+import { httpError, scrubSecret } from '../../electron/core/providers/errors'
+import { retryAfterMs, requestIdFrom } from '../../electron/core/providers/http'
+import { assertFetchableUrl, collectOutputs, verifyImage } from '../../electron/core/providers/images'
+import { normaliseBaseUrl } from '../../electron/core/providers'
+import { defaultRetry, defaultTimeouts } from '../../electron/core/providers/http'
+
+describe('Retry-After and request ids', () => {
+  it('reads retry-after-ms, seconds and HTTP dates', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z')
+    expect(retryAfterMs({ 'retry-after-ms': '250', 'retry-after': '9' }, now)).toBe(250)
+    expect(retryAfterMs({ 'retry-after': '3' }, now)).toBe(3000)
+    expect(retryAfterMs({ 'retry-after': 'Thu, 01 Jan 2026 00:00:05 GMT' }, now)).toBe(5000)
+    expect(retryAfterMs({ 'retry-after': 'soon' }, now)).toBeUndefined()
+    expect(retryAfterMs({}, now)).toBeUndefined()
+  })
+  it('finds request ids in headers or body fields', () => {
+    expect(requestIdFrom({ 'x-request-id': 'a' })).toBe('a')
+    expect(requestIdFrom({ 'request-id': 'b' })).toBe('b')
+    expect(requestIdFrom({}, { request_id: 'c' })).toBe('c')
+    expect(requestIdFrom({}, { responseId: 'd' })).toBe('d')
+  })
+})
+
+describe('error taxonomy', () => {
+  const cases: Array<[number, unknown, string, boolean]> = [
+    [400, { error: { code: 400, message: 'bad size', type: 'invalid_request_error' } }, 'validation', false],
+    [401, { error: { code: 'unauthorized', message: 'no' } }, 'auth', false],
+    [402, { error: { code: 'insufficient_credits', message: 'top up' } }, 'insufficient_credits', false],
+    [404, { error: { code: 'model_not_found', message: 'x' } }, 'not_found', false],
+    [422, { error: { code: 'prompt_rejected', message: 'policy' } }, 'prompt_rejected', false],
+    [429, { error: { code: 429, status: 'RESOURCE_EXHAUSTED', message: 'quota' } }, 'rate_limited', true],
+    [500, { error: { code: 'internal_error', message: 'x' } }, 'server', true],
+    [502, '<html>bad gateway</html>', 'server', true],
+    [503, { error: { code: 'model_unavailable', message: 'x' } }, 'unavailable', true],
+    [504, { error: { code: 504, status: 'DEADLINE_EXCEEDED' } }, 'timeout', true],
+    [403, { error: { code: 403, status: 'PERMISSION_DENIED', message: 'x' } }, 'auth', false]
+  ]
+  it.each(cases)('HTTP %i maps by status and body code', (status, body, code, retryable) => {
+    const e = httpError('pixapi', status, body, 'req_1', undefined)
+    expect(e).toMatchObject({ code, status, retryable, requestId: 'req_1' })
+    expect(e.message).toMatch(/\(HTTP \d+\)$/)
+  })
+  it('keeps server text short and plain', () => {
+    const e = httpError('openai', 400, { error: { message: `<script>alert(1)</script>\u0000${'x'.repeat(1000)}` } }, undefined, undefined)
+    expect(e.message.length).toBeLessThan(400)
+    expect(e.message).not.toContain('\u0000')
+  })
+  it('scrubs the key from messages', () => {
+    expect(scrubSecret({ code: 'auth', message: 'bad key sk_abc123' }, 'sk_abc123').message).toBe('bad key [api key]')
+  })
+})
+
+describe('base URLs and output URLs', () => {
+  it('normalises base URLs and refuses clear-text ones off this computer', () => {
+    expect(normaliseBaseUrl(undefined, 'pixapi')).toBe('https://api.pixapi.ai')
+    expect(normaliseBaseUrl('http://localhost:4000/v1/', 'openai')).toBe('http://localhost:4000')
+    expect(normaliseBaseUrl('https://proxy.example/litellm/v1', 'openai')).toBe('https://proxy.example/litellm')
+    expect(() => normaliseBaseUrl('http://10.0.0.5', 'openai')).toThrow(/https/)
+    expect(() => normaliseBaseUrl('https://u:p@x.example', 'openai')).toThrow(/credentials/)
+    expect(() => normaliseBaseUrl('https://x.example?key=1', 'gemini')).toThrow(/query/)
+  })
+  it('accepts https and loopback http output URLs only, and no scheme change on redirect', () => {
+    expect(assertFetchableUrl('https://cdn.example/a.png', 'pixapi').host).toBe('cdn.example')
+    expect(assertFetchableUrl('http://127.0.0.1:9/a.png', 'pixapi').port).toBe('9')
+    expect(() => assertFetchableUrl('http://cdn.example/a.png', 'pixapi')).toThrow(/only https/)
+    expect(() => assertFetchableUrl('file:///etc/passwd', 'pixapi')).toThrow(/file scheme/)
+    expect(() => assertFetchableUrl('http://127.0.0.1/a', 'pixapi', new URL('https://cdn.example/'))).toThrow(/redirected from https/)
+  })
+  it('follows a same-scheme redirect and refuses one that leaves for another host scheme', async () => {
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } }).png().toBuffer()
+    const server = createServer((req, res) => {
+      if (req.url === '/moved') res.writeHead(302, { location: '/img.png' }).end()
+      else if (req.url === '/away') res.writeHead(302, { location: 'ftp://files.example/a.png' }).end()
+      else res.writeHead(200, { 'content-type': 'image/png' }).end(png)
+    })
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok))
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    const ctx = { retry: { ...defaultRetry, maxAttempts: 1 }, timeouts: defaultTimeouts, attempts: [] }
+    try {
+      const [img] = await collectOutputs({ outputs: [{ url: `${base}/moved` }], requestIds: [] }, 'pixapi', ctx, 1 << 20)
+      expect(img).toMatchObject({ format: 'png', width: 8, height: 8 })
+      await expect(collectOutputs({ outputs: [{ url: `${base}/away` }], requestIds: [] }, 'pixapi', ctx, 1 << 20)).rejects.toThrow(/ftp scheme/)
+      await expect(collectOutputs({ outputs: [{ url: `${base}/img.png` }], requestIds: [] }, 'pixapi', ctx, 10)).rejects.toThrow(/limit/)
+    } finally {
+      server.close()
+    }
+  })
+})
+
+describe('output verification', () => {
+  it('decodes real images and refuses truncated or disguised ones', async () => {
+    const jpeg = await sharp({ create: { width: 64, height: 48, channels: 3, noise: { type: 'gaussian', mean: 100, sigma: 40 } } }).jpeg().toBuffer()
+    expect(await verifyImage(jpeg, 'openai', 0, 1 << 20)).toMatchObject({ format: 'jpeg', mime: 'image/jpeg', width: 64, height: 48 })
+    await expect(verifyImage(jpeg.subarray(0, Math.floor(jpeg.length / 2)), 'openai', 0, 1 << 20)).rejects.toThrow(/damaged JPEG/)
+    await expect(verifyImage(Buffer.from('{"error":"nope"}'), 'openai', 1, 1 << 20)).rejects.toThrow(/Output 2 is not an image/)
+    await expect(verifyImage(jpeg, 'openai', 0, 100)).rejects.toThrow(/over the 100-byte limit/)
+  })
+})
