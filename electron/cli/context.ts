@@ -1,5 +1,6 @@
 import { openHistory, type History } from '../core/history/history'
 import { createServices, type Services } from '../core/services'
+import { loadTemplates, type TemplateLibrary } from '../core/templates'
 import { Output } from './output'
 
 export interface GlobalFlags {
@@ -38,6 +39,11 @@ export class CliContext {
       this.onDispose(() => store.close())
     }
     return this.historyStore
+  }
+
+  /** The prompt template library. */
+  async templates(): Promise<TemplateLibrary> {
+    return loadTemplates()
   }
 
   /** Runs on the way out, even after a failure or an interrupt (last registered first). */

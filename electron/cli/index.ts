@@ -2,11 +2,13 @@ import { Command, CommanderError } from 'commander'
 import { CliContext, cliVersion, type GlobalFlags } from './context'
 import { ExitCode, toCliError, type ExitCodeValue } from './exit'
 import { Output } from './output'
+import { registerEdit } from './commands/edit'
 import { registerHistory } from './commands/history'
 import { registerKey } from './commands/key'
 import { registerModels } from './commands/models'
 import { registerSandbox } from './commands/sandbox'
 import { registerScan } from './commands/scan'
+import { registerTemplates } from './commands/templates'
 
 /** A command body: gets the context and commander's arguments, returns the exit code. */
 export type Action<A extends unknown[]> = (ctx: CliContext, ...args: A) => Promise<ExitCodeValue>
@@ -95,7 +97,9 @@ Environment: PIXDESK_HOME, PIXAPI_KEY, OPENAI_API_KEY, GEMINI_API_KEY, PIXAPI_BA
 
   registerKey(program, run)
   registerModels(program, run)
+  registerTemplates(program, run)
   registerScan(program, run)
+  registerEdit(program, run)
   registerHistory(program, run)
   registerSandbox(program, run)
   return program

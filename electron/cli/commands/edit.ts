@@ -1,0 +1,71 @@
+import type { Command } from 'commander'
+import { z } from 'zod'
+import type { RequestKind } from '../../../shared/records'
+import { connect } from '../connection'
+import type { CliContext } from '../context'
+import type { Runner } from '../index'
+import { parseFlags } from '../flags'
+import { openEngine } from '../jobs'
+import { addRequestOptions, outDirOf, paramsOf, preflight, requestFlagsSchema, resolveInputs, resolveModels } from '../request'
+import { printReport, runBatch } from '../run'
+
+const singleSchema = requestFlagsSchema.extend({
+  prompt: z.string({ error: 'is required: describe the edit or image you want' }).trim().min(1, 'is empty: describe the edit or image you want'),
+  model: z.string({ error: 'is required (see pixdesk models)' }).trim().min(1, 'is empty (see pixdesk models)')
+})
+
+export function registerEdit(program: Command, run: Runner): void {
+  addRequestOptions(
+    program
+      .command('edit')
+      .description('edit one image (several images are sent together in one request, the first being the one edited)')
+      .argument('<images...>', 'image files, https URLs or data URLs')
+      .requiredOption('--prompt <text>', 'what to change')
+      .requiredOption('--model <id>', 'model id or alias (see pixdesk models)')
+  ).action(run(async (ctx, images: string[], raw: Record<string, unknown>) => single(ctx, 'edit', images, raw)))
+
+  addRequestOptions(
+    program
+      .command('generate')
+      .description('generate an image from a prompt alone')
+      .requiredOption('--prompt <text>', 'the image to make')
+      .requiredOption('--model <id>', 'model id or alias (see pixdesk models)')
+  ).action(run(async (ctx, raw: Record<string, unknown>) => single(ctx, 'generate', [], raw)))
+}
+
+async function single(ctx: CliContext, kind: RequestKind, images: string[], raw: Record<string, unknown>) {
+  const flags = parseFlags(singleSchema, raw)
+  const services = await ctx.services()
+  const [route] = resolveModels(services, [flags.model], flags.provider, '--model')
+  const params = paramsOf(flags)
+  const inputs = await resolveInputs(images, { folders: false })
+  const requestRoute = flags.async ? 'async' : 'sync'
+  await preflight([route!], { kind, prompt: flags.prompt, params, route: requestRoute, itemInputs: [inputs] })
+  const outputDir = await outDirOf(flags.out)
+  const connection = await connect(ctx, services, [route!.provider], { provider: flags.provider, baseUrl: flags.baseUrl })
+  const engine = await openEngine(ctx, services, connection)
+  ctx.onDispose(() => engine.close())
+  const [first, ...references] = inputs
+  const result = await runBatch(
+    ctx,
+    engine,
+    {
+      spec: {
+        kind,
+        files: first ? [{ path: first }] : [],
+        references: references.map((path) => ({ path })),
+        prompt: flags.prompt,
+        models: [{ model: route!.model.id, provider: route!.provider }],
+        params,
+        route: requestRoute,
+        // Asked for explicitly, so it runs even if the same edit succeeded before.
+        duplicates: 'run',
+        ...(outputDir ? { outputDir } : {}),
+        sandbox: connection.sandbox
+      }
+    },
+    kind === 'edit' ? 'editing' : 'generating'
+  )
+  printReport(ctx, result)
+  return result.exitCode
+}

@@ -1,0 +1,90 @@
+import { request } from 'undici'
+import type { ProviderId } from '../../shared/records'
+import { keyEnvVars } from '../core/keychain'
+import { normaliseBaseUrl } from '../core/providers'
+import { isLoopback } from '../core/providers/inputs'
+import { startSandbox } from '../core/sandbox/server'
+import type { Services } from '../core/services'
+import type { CliContext } from './context'
+import { CliError, ExitCode, usageError } from './exit'
+
+/** Where requests go and with which key, decided once per command before anything is queued. */
+export interface Connection {
+  /** Requests go to a sandbox server (simulated results, no real credits). */
+  sandbox: boolean
+  baseUrl(provider: ProviderId): string
+  apiKey(provider: ProviderId): string | undefined
+  describe(): string
+}
+
+export interface ConnectionFlags {
+  provider?: ProviderId
+  baseUrl?: string
+}
+
+/**
+ * Three ways to reach the sandbox, all explicit: `--sandbox` starts one in this process; the settings'
+ * sandbox switch (the desktop app's toggle) does the same; and PIXAPI_BASE_URL or --base-url may point at
+ * a sandbox started with `pixdesk sandbox`, recognised by its health endpoint. Otherwise the real API is
+ * used and a key is required up front (exit 3), so nothing is queued that cannot be sent.
+ */
+export async function connect(ctx: CliContext, services: Services, providers: readonly ProviderId[], flags: ConnectionFlags): Promise<Connection> {
+  const settings = services.settings.get()
+  if (ctx.flags.sandbox || settings.provider.sandbox) {
+    const direct = providers.find((p) => p !== 'pixapi')
+    if (direct) {
+      const why = ctx.flags.sandbox ? '--sandbox' : 'The sandbox switch in settings'
+      throw usageError(`${why} simulates Pixapi only; ${direct} models cannot run in it. Drop --provider ${direct} or pick a Pixapi model.`, 'provider')
+    }
+    if (flags.baseUrl) throw usageError('--base-url cannot be combined with the sandbox; use one or the other.', 'baseUrl')
+    const sandbox = await startSandbox({ port: 0 })
+    ctx.onDispose(() => sandbox.close())
+    return { sandbox: true, baseUrl: () => sandbox.url, apiKey: () => undefined, describe: () => `sandbox at ${sandbox.url}` }
+  }
+
+  const bases = new Map<ProviderId, string>()
+  for (const provider of providers) {
+    const raw = (provider === flags.provider || (flags.provider === undefined && providers.length === 1) ? flags.baseUrl : undefined)
+      ?? (provider === 'pixapi' ? ctx.env.PIXAPI_BASE_URL?.trim() || undefined : undefined)
+      ?? settings.provider.baseUrls[provider]
+    try {
+      bases.set(provider, normaliseBaseUrl(raw, provider))
+    } catch (err) {
+      const source = raw === flags.baseUrl ? '--base-url' : raw === ctx.env.PIXAPI_BASE_URL?.trim() ? 'PIXAPI_BASE_URL' : 'the base URL in settings'
+      throw usageError(`${source}: ${(err as Error).message}`, 'baseUrl')
+    }
+  }
+  const pixapiBase = bases.get('pixapi')
+  const isSandbox = pixapiBase !== undefined && providers.every((p) => p === 'pixapi') && (await looksLikeSandbox(pixapiBase))
+
+  const keys = new Map<ProviderId, string>()
+  for (const provider of providers) {
+    const key = await services.keychain.getKey(provider)
+    if (key) keys.set(provider, key)
+    else if (!isSandbox) {
+      throw new CliError(ExitCode.auth, {
+        code: 'auth',
+        message: `No ${provider} API key. Store one with "pixdesk key set --provider ${provider}" (it reads standard input), set ${keyEnvVars[provider]}, or try the sandbox with --sandbox. Nothing was sent.`
+      })
+    }
+  }
+  return {
+    sandbox: isSandbox,
+    baseUrl: (p) => bases.get(p) ?? normaliseBaseUrl(settings.provider.baseUrls[p], p),
+    apiKey: (p) => keys.get(p),
+    describe: () => [...bases.entries()].map(([p, url]) => `${p} at ${url}${isSandbox ? ' (sandbox)' : ''}`).join(', ')
+  }
+}
+
+/** A sandbox answers /__sandbox/health with `simulated: true`; only asked of servers on this computer. */
+async function looksLikeSandbox(baseUrl: string): Promise<boolean> {
+  const url = new URL(baseUrl)
+  if (!isLoopback(url.hostname)) return false
+  try {
+    const res = await request(`${baseUrl}/__sandbox/health`, { method: 'GET', signal: AbortSignal.timeout(3000) })
+    const body = (await res.body.json().catch(() => null)) as { simulated?: unknown } | null
+    return res.statusCode === 200 && body?.simulated === true
+  } catch {
+    return false
+  }
+}

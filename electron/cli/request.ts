@@ -1,0 +1,190 @@
+import { stat } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import type { Command } from 'commander'
+import { z } from 'zod'
+import { requestIssues, type InputFacts, type ModelEntry } from '../../shared/catalog'
+import type { ProviderId, RequestKind, RequestParams } from '../../shared/records'
+import { inspectFile } from '../core/library/inspect'
+import { scanFolder } from '../core/library/scan'
+import type { Services } from '../core/services'
+import { usageError } from './exit'
+import { baseUrlFlag, intFlag, providerFlag } from './flags'
+import { inputSource } from './jobs'
+import { resolveModelFlag, routeFor, uploadLimitsFor } from './models'
+
+/** Options edit, generate, batch and compare share. */
+export function addRequestOptions(command: Command): Command {
+  return command
+    .option('--n <n>', 'images per request (default 1)')
+    .option('--size <size>', 'output size, e.g. 1024x1024, 2K, auto (see pixdesk models)')
+    .option('--quality <quality>', 'low | medium | high | auto, where the model has it')
+    .option('--async', 'use Pixapi asynchronous tasks (submit, then poll)')
+    .option('--provider <id>', 'pixapi | openai | gemini (default: the active provider in settings, if it serves the model)')
+    .option('--base-url <url>', 'send to this address instead of the configured one')
+    .option('--out <dir>', 'write outputs here (default: a "pixdesk" folder beside each source image)')
+    .option('--json', 'one JSON line per event, then a summary')
+}
+
+export const requestFlagsSchema = z.object({
+  prompt: z.string().optional(),
+  n: intFlag(1, 10).optional(),
+  size: z.string().trim().min(1).max(32).optional(),
+  quality: z.string().trim().min(1).max(32).optional(),
+  async: z.boolean().optional(),
+  provider: providerFlag.optional(),
+  baseUrl: baseUrlFlag.optional(),
+  out: z.string().min(1).optional()
+})
+export type RequestFlags = z.infer<typeof requestFlagsSchema>
+
+export function paramsOf(flags: RequestFlags): RequestParams {
+  return {
+    n: flags.n ?? 1,
+    ...(flags.size ? { size: flags.size } : {}),
+    ...(flags.quality ? { quality: flags.quality } : {})
+  }
+}
+
+export interface ModelRoute {
+  model: ModelEntry
+  provider: ProviderId
+}
+
+export function resolveModels(services: Services, ids: string[], provider: ProviderId | undefined, flag: string): ModelRoute[] {
+  const active = services.settings.get().provider.active
+  const routes = ids.map((id) => {
+    const model = resolveModelFlag(services.catalog, id, flag)
+    return { model, provider: routeFor(model, provider, active) }
+  })
+  const seen = new Set<string>()
+  for (const r of routes) {
+    if (seen.has(r.model.id)) throw usageError(`${flag}: ${r.model.id} is listed twice (an alias and its id count as the same model).`, 'model')
+    seen.add(r.model.id)
+  }
+  return routes
+}
+
+/**
+ * Input images as given: local files (which must exist and be images), https URLs and data URLs.
+ * Checked before anything is queued, so a typo or a stray PDF ends the command with exit 2 and
+ * nothing sent. Folders (batch only) are expanded, and files in them that are not usable images are
+ * skipped with a note rather than stopping the batch.
+ */
+export async function resolveInputs(
+  given: string[],
+  options: { folders: boolean; note?: (text: string) => void }
+): Promise<string[]> {
+  const out: string[] = []
+  const seen = new Set<string>()
+  const add = (p: string) => {
+    if (!seen.has(p)) out.push(p)
+    seen.add(p)
+  }
+  for (const raw of given) {
+    const remote = inputSource(raw)
+    if (remote) {
+      if (remote.source === 'url' && !/^https:\/\//i.test(raw) && !isLocalHttp(raw)) {
+        throw usageError(`"${raw.slice(0, 80)}" is a plain http URL; only https URLs are sent (http only for this computer).`, 'inputs', raw)
+      }
+      add(raw)
+      continue
+    }
+    const path = resolve(raw)
+    let isDir = false
+    try {
+      isDir = (await stat(path)).isDirectory()
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code
+      const why = code === 'ENOENT' || code === 'ENOTDIR' ? 'does not exist' : code === 'EACCES' ? 'cannot be read (permission denied)' : `cannot be read (${code})`
+      throw usageError(`Input "${raw}" ${why}. Check the path; nothing was sent.`, 'inputs', raw)
+    }
+    if (!isDir) {
+      add(path)
+      continue
+    }
+    if (!options.folders) throw usageError(`Input "${raw}" is a folder; give image files (or use pixdesk batch for folders).`, 'inputs', raw)
+    let skipped = 0
+    for await (const item of scanFolder(path)) {
+      if (item.kind !== 'file') continue
+      const info = await inspectFile(item.path)
+      if (info.verdict.ok) add(item.path)
+      else skipped++
+    }
+    if (skipped) options.note?.(`pixdesk: skipped ${skipped} file${skipped === 1 ? '' : 's'} in ${raw} that ${skipped === 1 ? 'is not a usable image' : 'are not usable images'} (pixdesk scan ${raw} says why).`)
+  }
+  return out
+}
+
+function isLocalHttp(raw: string): boolean {
+  try {
+    const url = new URL(raw)
+    return url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.host.replace(/:\d+$/, ''))
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Every reason a request would be refused, per model, before anything is queued: the files (content,
+ * size, pixels), the prompt, n, size and quality against the catalog. The first one found is a usage
+ * error (exit 2) naming the flag or file.
+ */
+export async function preflight(
+  routes: ModelRoute[],
+  request: { kind: RequestKind; prompt: string; params: RequestParams; route: 'sync' | 'async'; itemInputs: string[][] }
+): Promise<void> {
+  const facts = new Map<string, InputFacts>()
+  for (const inputs of request.itemInputs) {
+    for (const input of inputs) {
+      if (facts.has(input)) continue
+      const remote = inputSource(input)
+      if (remote) {
+        facts.set(input, { source: remote.source, label: remote.source === 'url' ? input.slice(0, 80) : 'a data URL' })
+        continue
+      }
+      facts.set(input, { source: 'file', label: `"${input}"` })
+    }
+  }
+  for (const { model, provider } of routes) {
+    const limits = uploadLimitsFor(model, provider)
+    for (const inputs of request.itemInputs) {
+      const inputFacts: InputFacts[] = []
+      for (const input of inputs) {
+        const base = facts.get(input)!
+        if (base.source !== 'file') {
+          inputFacts.push(base)
+          continue
+        }
+        const info = await inspectFile(input, limits)
+        if (!info.verdict.ok) {
+          throw usageError(`${info.verdict.error.message} Nothing was sent.`, 'inputs', input)
+        }
+        // Formats the route does not take are converted before upload, so they are checked as the converted copy.
+        const format = info.format && limits.acceptedFormats.includes(info.format as never) ? info.format : limits.acceptedFormats[0]
+        inputFacts.push({ ...base, format, bytes: info.bytes })
+      }
+      const issues = requestIssues(model, { kind: request.kind, provider, route: request.route, prompt: request.prompt, params: request.params, inputs: inputFacts })
+      const first = issues[0]
+      if (first) {
+        const flag = flagFor(first.field)
+        throw usageError(`${flag}${first.message} Nothing was sent.`, first.field)
+      }
+    }
+  }
+}
+
+function flagFor(field: string | undefined): string {
+  if (!field) return ''
+  if (field === 'n' || field === 'size' || field === 'quality' || field === 'prompt' || field === 'provider') return `--${field}: `
+  if (field === 'route') return '--async: '
+  return ''
+}
+
+/** --out as an absolute folder; refused when it names an existing file. */
+export async function outDirOf(out: string | undefined): Promise<string | undefined> {
+  if (out === undefined) return undefined
+  const path = resolve(out)
+  const st = await stat(path).catch(() => null)
+  if (st && !st.isDirectory()) throw usageError(`--out "${out}" is a file, not a folder. Give a folder (it is created if missing).`, 'out', out)
+  return path
+}

@@ -1,0 +1,247 @@
+import { stat } from 'node:fs/promises'
+import { basename } from 'node:path'
+import type { AppErrorData } from '../../shared/errors'
+import { isTerminal, type BatchSpec, type BatchSummary, type JobEvent, type JobItem } from '../../shared/jobs'
+import type { JobEngine } from '../core/jobs/engine'
+import type { CliContext } from './context'
+import { ExitCode, exitCodeFor, type ExitCodeValue } from './exit'
+import { inputSource } from './jobs'
+import { formatCredits, type ProgressBar } from './output'
+
+export interface RunResult {
+  summary: BatchSummary & { items: JobItem[] }
+  exitCode: ExitCodeValue
+}
+
+/**
+ * Runs one batch of the engine in the foreground: streams its events (JSON lines, or a progress bar and
+ * a line per failure), and ends when every item has finished, when the budget holds the rest back, or
+ * on Ctrl-C. Ctrl-C pauses the batch, cancels what is in flight and waits for those requests to wind
+ * down, so the batch is left consistent and `pixdesk batch resume <id>` picks it up.
+ */
+export async function runBatch(ctx: CliContext, engine: JobEngine, start: { spec: BatchSpec } | { batchId: string }, label: string): Promise<RunResult> {
+  const buffered: JobEvent[] = []
+  let batchId: string | undefined
+  let onEvent: (event: JobEvent) => void = (e) => buffered.push(e)
+  const unsubscribe = engine.on((e) => onEvent(e))
+  try {
+    if ('spec' in start) {
+      batchId = (await engine.createBatch(start.spec)).id
+    } else {
+      batchId = start.batchId
+    }
+    const id = batchId
+    const first = engine.get(id)
+    const bar = ctx.out.progress(label, first.counts.total, await totalInputBytes(first.items))
+    const reported = new Set<string>()
+    const settledBytes = new Map<string, number>()
+    const sizes = new Map<string, number>()
+    for (const item of first.items) sizes.set(item.id, await itemBytes(item))
+
+    const show = (event: JobEvent) => {
+      if (!concerns(event, id)) return
+      ctx.out.event(event.type, eventFields(event))
+      if (event.type === 'item.updated') {
+        const item = event.item
+        if (item.state !== 'queued' && item.state !== 'preparing' && item.state !== 'uploading') settledBytes.set(item.id, sizes.get(item.id) ?? 0)
+        if ((item.state === 'failed' || item.state === 'interrupted') && !reported.has(item.id)) {
+          reported.add(item.id)
+          ctx.out.note(failureLine(item))
+        }
+      } else if (event.type === 'budget.reached') {
+        ctx.out.note(`pixdesk: ${event.scope === 'daily' ? 'daily' : 'batch'} budget reached: ${formatCredits(event.committed)} of ${formatCredits(event.cap)} credits committed; the next item needs ${formatCredits(event.needed)}. Remaining items wait.`)
+      } else if (event.type === 'rate_limited') {
+        ctx.out.note(`pixdesk: ${event.provider} asked to slow down; waiting until ${event.until}.`)
+      } else if (event.type === 'network' && !event.network.online) {
+        ctx.out.note(`pixdesk: the server cannot be reached (${event.network.reason ?? 'network error'}); waiting for it to come back.`)
+      }
+      const summary = engine.get(id)
+      let bytes = 0
+      for (const b of settledBytes.values()) bytes += b
+      updateBar(bar, summary, bytes)
+    }
+
+    const finished = new Promise<'done' | 'budget' | 'interrupted'>((resolve) => {
+      const check = () => {
+        const s = engine.get(id)
+        if (s.counts.queued === 0 && s.counts.active === 0) resolve('done')
+        else if (s.counts.active === 0 && s.state === 'budget_reached') resolve('budget')
+      }
+      onEvent = (e) => {
+        show(e)
+        check()
+      }
+      for (const e of buffered.splice(0)) show(e)
+      check()
+      if (ctx.signal.aborted) resolve('interrupted')
+      ctx.signal.addEventListener('abort', () => resolve('interrupted'), { once: true })
+    })
+    const outcome = await finished
+    if (outcome === 'interrupted') {
+      engine.pause(id)
+      const active = engine.get(id).items.filter((i) => !isTerminal(i.state) && i.state !== 'queued').map((i) => i.id)
+      if (active.length) engine.cancel(id, active)
+      // Wait for the cancelled requests to come back, so their records and the queue are written.
+      await waitUntil(engine, id, (s) => s.counts.active === 0)
+    } else if (outcome === 'budget') {
+      engine.pause(id)
+    }
+    ctx.out.endProgress()
+    const summary = engine.get(id)
+    const exitCode = outcome === 'interrupted' ? ExitCode.interrupted : outcome === 'budget' ? ExitCode.budget : exitCodeOf(summary.items)
+    return { summary, exitCode }
+  } finally {
+    unsubscribe()
+  }
+}
+
+function concerns(event: JobEvent, batchId: string): boolean {
+  switch (event.type) {
+    case 'batch.created':
+    case 'batch.updated':
+      return event.batch.id === batchId
+    case 'item.updated':
+    case 'budget.reached':
+    case 'batch.finished':
+      return event.batchId === batchId
+    default:
+      return true
+  }
+}
+
+/** Events as JSON lines: the fields the event carries, with items trimmed to what a script needs. */
+function eventFields(event: JobEvent): Record<string, unknown> {
+  const { type: _type, ...rest } = event
+  if (event.type === 'item.updated') return { ...rest, item: itemView(event.item) }
+  return rest
+}
+
+export function itemView(item: JobItem): Record<string, unknown> {
+  return {
+    id: item.id,
+    state: item.state,
+    ...(item.hold ? { hold: item.hold } : {}),
+    source: item.snapshot.inputs[0]?.path,
+    model: item.snapshot.model,
+    provider: item.snapshot.provider,
+    requestIds: item.requestIds,
+    ...(item.taskId ? { taskId: item.taskId } : {}),
+    charged: item.charged,
+    estimate: item.estimate,
+    latencyMs: item.latencyMs,
+    uploadedBytes: item.uploadedBytes,
+    uploadTotalBytes: item.uploadTotalBytes,
+    outputs: item.outputs,
+    ...(item.error ? { error: item.error } : {}),
+    ...(item.mayHaveCharged ? { mayHaveCharged: true } : {})
+  }
+}
+
+function updateBar(bar: ProgressBar, s: BatchSummary, bytes: number): void {
+  bar.update({ done: s.counts.done, failed: s.counts.failed + s.counts.cancelled + s.counts.interrupted, credits: s.charged, bytes })
+}
+
+export function failureLine(item: JobItem): string {
+  const source = item.snapshot.inputs[0]?.path
+  const name = source ? (inputSource(source) ? source.slice(0, 60) : basename(source)) : '(generated)'
+  const error: AppErrorData | undefined = item.error
+  const id = error?.requestId ?? item.requestIds.at(-1) ?? item.taskId
+  const charged = item.mayHaveCharged ? ' It may have been charged.' : ''
+  return `  ✗ ${name} · ${item.snapshot.model}: ${error?.message ?? item.state}${charged}${id ? ` (request id ${id})` : ''}`
+}
+
+/** 0 when every item succeeded; 3 when a key was refused; otherwise 1 if anything failed. */
+function exitCodeOf(items: JobItem[]): ExitCodeValue {
+  const bad = items.filter((i) => i.state !== 'done')
+  if (bad.length === 0) return ExitCode.ok
+  if (bad.some((i) => i.error && exitCodeFor(i.error) === ExitCode.auth)) return ExitCode.auth
+  return ExitCode.someFailed
+}
+
+function waitUntil(engine: JobEngine, batchId: string, done: (s: BatchSummary) => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    if (done(engine.get(batchId))) return resolve()
+    const off = engine.on(() => {
+      if (done(engine.get(batchId))) {
+        off()
+        resolve()
+      }
+    })
+  })
+}
+
+async function itemBytes(item: JobItem): Promise<number> {
+  let total = 0
+  for (const input of item.snapshot.inputs) {
+    if (inputSource(input.path)) continue
+    total += await stat(input.path).then((s) => s.size, () => 0)
+  }
+  return total
+}
+
+async function totalInputBytes(items: JobItem[]): Promise<number> {
+  let total = 0
+  for (const item of items) total += await itemBytes(item)
+  return total
+}
+
+/** The end of every run: a table per model (done / failed / credits), each failure with its reason and request id, and the files written. */
+export function printReport(ctx: CliContext, result: RunResult): void {
+  const { summary } = result
+  const items = summary.items
+  const models = [...new Set(items.map((i) => i.snapshot.model))]
+  const row = (label: string, list: JobItem[]) => [
+    label,
+    list.length,
+    list.filter((i) => i.state === 'done').length,
+    list.filter((i) => i.state === 'failed').length,
+    list.filter((i) => i.state === 'cancelled' || i.state === 'interrupted').length,
+    list.filter((i) => i.state === 'queued' || !isTerminal(i.state)).length,
+    formatCredits(list.reduce((sum, i) => sum + (i.charged ?? 0), 0))
+  ]
+  const failures = items.filter((i) => i.state === 'failed' || i.state === 'interrupted' || (i.state === 'cancelled' && i.error))
+  const outputs = items.flatMap((i) => i.outputs.map((o) => o.path))
+
+  ctx.out.line('')
+  ctx.out.table(
+    ['model', 'items', 'done', 'failed', 'stopped', 'left', 'credits'],
+    [...models.map((m) => row(m, items.filter((i) => i.snapshot.model === m))), ...(models.length > 1 ? [row('total', items)] : [])],
+    ['left', 'right', 'right', 'right', 'right', 'right', 'right']
+  )
+  if (failures.length) {
+    ctx.out.line('\nNot done:')
+    for (const item of failures) ctx.out.line(failureLine(item))
+  }
+  if (outputs.length) {
+    ctx.out.line(`\nWrote ${outputs.length} image${outputs.length === 1 ? '' : 's'}:`)
+    for (const path of outputs.slice(0, 20)) ctx.out.line(`  ${path}`)
+    if (outputs.length > 20) ctx.out.line(`  … and ${outputs.length - 20} more (pixdesk history --batch ${summary.id})`)
+  }
+  const left = summary.counts.queued + summary.counts.active + summary.counts.cancelled + summary.counts.interrupted
+  if (result.exitCode === ExitCode.interrupted || result.exitCode === ExitCode.budget || left > 0) {
+    const how = result.exitCode === ExitCode.budget ? ` --budget <more credits>` : ''
+    if (left > 0) ctx.out.line(`\nBatch ${summary.id} is paused with ${left} item${left === 1 ? '' : 's'} left. Continue it with: pixdesk batch resume ${summary.id}${how}`)
+  } else {
+    ctx.out.line(`\nBatch ${summary.id}: ${summary.counts.done} done, ${summary.counts.failed} failed, ${formatCredits(summary.charged)} credits.`)
+  }
+  ctx.out.event('summary', {
+    batchId: summary.id,
+    kind: summary.kind,
+    state: summary.state,
+    counts: summary.counts,
+    charged: summary.charged,
+    estimate: summary.estimate,
+    budget: summary.budget,
+    failures: failures.map((i) => ({
+      itemId: i.id,
+      source: i.snapshot.inputs[0]?.path ?? null,
+      model: i.snapshot.model,
+      state: i.state,
+      error: i.error ?? null,
+      requestId: i.error?.requestId ?? i.requestIds.at(-1) ?? null,
+      mayHaveCharged: i.mayHaveCharged
+    })),
+    outputs,
+    exitCode: result.exitCode
+  })
+}
