@@ -1,13 +1,24 @@
 import { z } from 'zod'
 import { customModelSchema, type ModelEntry } from './catalog'
 import type { AppErrorData } from './errors'
-import { providerIds, requestStatusSchema, verdictSchema } from './records'
+import {
+  deleteEntryOptionsSchema,
+  historyFilterSchema,
+  historyQuerySchema,
+  totalsQuerySchema,
+  verdictInputSchema,
+  type DeleteEntryResult,
+  type HistoryVerdict,
+  type TotalsResult
+} from './history'
+import { providerIds } from './records'
 import type { Settings, SettingsNotice } from './settings'
 import type {
   AssetView,
   BatchDetailView,
   BatchEstimateView,
   BatchView,
+  HistoryEntryView,
   HistoryPageView,
   ImportProgressView,
   ItemView,
@@ -17,8 +28,7 @@ import type {
   NetworkView,
   RootView,
   SandboxView,
-  TemplateView,
-  TotalsRowView
+  TemplateView
 } from './views'
 
 /**
@@ -49,7 +59,6 @@ const provider = z.enum(providerIds)
 const id = z.string().min(1).max(200)
 const modelId = z.string().trim().min(1).max(200)
 const prompt = z.string().max(100_000)
-const isoDate = z.string().datetime({ offset: true }).or(z.string().regex(/^\d{4}-\d{2}-\d{2}$/))
 
 export const paramsPayload = z
   .object({
@@ -88,23 +97,6 @@ export const batchSpecPayload = z
     path: ['prompt']
   })
 export type BatchSpecPayload = z.input<typeof batchSpecPayload>
-
-export const historyFilterPayload = z
-  .object({
-    from: isoDate.optional(),
-    to: isoDate.optional(),
-    model: modelId.optional(),
-    provider: provider.optional(),
-    status: requestStatusSchema.optional(),
-    text: z.string().max(500).optional(),
-    batchId: id.optional(),
-    compareGroup: id.optional(),
-    sort: z.enum(['newest', 'oldest', 'cost', 'latency']).default('newest'),
-    page: z.number().int().min(0).default(0),
-    pageSize: z.number().int().min(1).max(500).default(50)
-  })
-  .strict()
-export type HistoryFilterPayload = z.input<typeof historyFilterPayload>
 
 export const channels = {
   'app.info': channel(empty, returns<AppInfo>()),
@@ -150,18 +142,14 @@ export const channels = {
   'jobs.reorder': channel(z.object({ batchId: id, itemIds: z.array(id).min(1) }).strict(), returns<BatchView>()),
   'jobs.network': channel(empty, returns<NetworkView>()),
 
-  'compare.verdict': channel(
-    z.object({ compareGroup: id, verdict: verdictSchema, pickedRecordId: id.optional(), note: z.string().max(2000).optional() }).strict(),
-    returns<{ ok: true }>()
-  ),
+  'compare.verdict': channel(verdictInputSchema.strict(), returns<HistoryVerdict>()),
 
-  'history.query': channel(historyFilterPayload, returns<HistoryPageView>()),
-  'history.totals': channel(
-    z.object({ by: z.enum(['model', 'day', 'batch', 'provider']), from: isoDate.optional(), to: isoDate.optional() }).strict(),
-    returns<TotalsRowView[]>()
-  ),
-  'history.export': channel(z.object({ format: z.enum(['csv', 'json']), filter: historyFilterPayload.optional() }).strict(), returns<{ path: string | null; count: number }>()),
-  'history.delete': channel(z.object({ id, deleteFiles: z.boolean().default(false) }).strict(), returns<{ ok: true; deletedFiles: number }>()),
+  'history.query': channel(historyQuerySchema.strict(), returns<HistoryPageView>()),
+  'history.get': channel(z.object({ id }).strict(), returns<HistoryEntryView | null>()),
+  'history.totals': channel(totalsQuerySchema.strict(), returns<TotalsResult>()),
+  /** Asks where to save (native dialog), then writes the export; path null when the user cancelled. */
+  'history.export': channel(z.object({ format: z.enum(['csv', 'json']), filter: historyFilterSchema.strict().optional() }).strict(), returns<{ path: string | null; count: number }>()),
+  'history.delete': channel(z.object({ id }).extend(deleteEntryOptionsSchema.shape).strict(), returns<DeleteEntryResult>()),
 
   'sandbox.status': channel(empty, returns<SandboxView>())
 } satisfies Record<string, ChannelDef>

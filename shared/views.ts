@@ -188,7 +188,11 @@ export interface HistoryEntryView {
   batchId?: string
   compareGroup?: string
   verdict?: Verdict
+  /** This entry is the one the user picked in its comparison. */
   picked?: boolean
+  templateId?: string
+  usage?: Record<string, unknown>
+  attempts: number
   inputs: Array<{ name: string; sha256?: string; width?: number; height?: number; url: string | null }>
   outputs: OutputView[]
 }
@@ -196,17 +200,12 @@ export interface HistoryEntryView {
 export interface HistoryPageView {
   items: HistoryEntryView[]
   total: number
+  /** 1-based. */
   page: number
   pageSize: number
+  pages: number
+  /** History lines that could not be read (skipped, never fatal), in words. */
   warnings: string[]
-}
-
-export interface TotalsRowView {
-  key: string
-  count: number
-  failures: number
-  credits: number
-  estimatedCredits: number
 }
 
 export interface SandboxView {

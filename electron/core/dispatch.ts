@@ -2,17 +2,8 @@ import type { z } from 'zod'
 import { channels, type Channel, type Envelope, type Result } from '../../shared/contract'
 import { AppError, toAppErrorData } from '../../shared/errors'
 import type { SettingsPatch } from '../../shared/settings'
-import type { KeyStatusView } from '../../shared/views'
-import type { KeyStatus } from './keychain'
 import type { Services } from './services'
-
-const keyView = (status: KeyStatus): KeyStatusView => ({
-  provider: status.provider,
-  set: status.set,
-  source: status.source,
-  last4: status.last4,
-  problem: status.error
-})
+import { historyEntryView, historyPageView, keyView } from './viewmodels'
 
 type Handler<C extends Channel> = (payload: z.output<(typeof channels)[C]['payload']>) => Promise<Result<C>>
 type Handlers = { [C in Channel]?: Handler<C> }
@@ -48,7 +39,23 @@ function createHandlers(services: Services): Handlers {
     'catalog.removeCustom': async ({ id }) => {
       await services.customModels.remove(id)
       return services.catalog.models()
-    }
+    },
+
+    'compare.verdict': (input) => services.history.appendVerdict(input),
+
+    'history.query': async (query) => historyPageView(await services.history.query(query), services.assetUrls),
+    'history.get': async ({ id }) => {
+      const item = await services.history.get(id)
+      return item ? historyEntryView(item, services.assetUrls) : null
+    },
+    'history.totals': (query) => services.history.totals(query),
+    'history.export': async ({ format, filter }) => {
+      const stamp = new Date().toISOString().slice(0, 10)
+      const target = await services.dialogs.saveFile({ defaultName: `pixdesk-history-${stamp}.${format}`, extensions: [format] })
+      if (!target) return { path: null, count: 0 }
+      return services.exportHistory(format, filter ?? {}, target)
+    },
+    'history.delete': ({ id, deleteFiles }) => services.history.deleteEntry(id, { deleteFiles })
   }
 }
 

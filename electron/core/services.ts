@@ -1,14 +1,18 @@
 import { mkdir } from 'node:fs/promises'
+import writeFileAtomic from 'write-file-atomic'
 import { join } from 'node:path'
 import { customModelSchema, type CustomModel } from '../../shared/catalog'
+import type { HistoryFilter } from '../../shared/history'
 import type { Settings, SettingsNotice, SettingsPatch } from '../../shared/settings'
 import { readJsonFile, writeJsonAtomic } from './atomic'
 import { loadCatalog, type Catalog } from './catalog'
 import { noDialogs, type Dialogs } from './dialogs'
 import { AppEvents } from './events'
+import { openHistory, type History } from './history/history'
 import { createKeychain, type Keychain } from './keychain'
 import { resolveAppPaths, type AppPaths } from './paths'
 import { loadSettings, updateSettings } from './settings'
+import type { AssetUrls } from './viewmodels'
 
 export interface ServicesOptions {
   paths?: AppPaths
@@ -47,6 +51,10 @@ export interface Services {
   keychain: Keychain
   catalog: Catalog
   customModels: CustomModels
+  history: History
+  /** Writes a support export of the history matching `filter` to `target`; returns how many requests it holds. */
+  exportHistory(format: 'csv' | 'json', filter: HistoryFilter, target: string): Promise<{ path: string; count: number }>
+  assetUrls: AssetUrls
   /** Serves thumbnails, originals and outputs to the renderer (custom scheme in the app, http in tests). */
   handleAsset?: (request: Request) => Promise<Response>
   dispose(): Promise<void>
@@ -109,18 +117,34 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
   const keychain = options.keychain ?? createKeychain({ env })
   const catalog = loadCatalog()
   const customModels = await createCustomModels(paths.dataDir, catalog)
+  const history = openHistory(paths.dataDir)
+  const assetBaseUrl = options.assetBaseUrl ?? 'pixdesk-asset://local/'
+  const assetUrls: AssetUrls = {
+    output: (recordId, index) => `${assetBaseUrl}output/${encodeURIComponent(recordId)}/${index}`,
+    input: () => null
+  }
 
   return {
     paths,
     env,
     version: options.version ?? '0.0.0',
-    assetBaseUrl: options.assetBaseUrl ?? 'pixdesk-asset://local/',
+    assetBaseUrl,
     events,
     dialogs: options.dialogs ?? noDialogs,
     settings,
     keychain,
     catalog,
     customModels,
-    async dispose() {}
+    history,
+    assetUrls,
+    async exportHistory(format, filter, target) {
+      const text = format === 'csv' ? await history.exportCsv(filter) : await history.exportJson(filter)
+      await writeFileAtomic(target, text)
+      const page = await history.query({ ...filter, page: 1, pageSize: 1 })
+      return { path: target, count: page.total }
+    },
+    async dispose() {
+      await history.close()
+    }
   }
 }
