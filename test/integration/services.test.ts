@@ -1,0 +1,136 @@
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Channel, Payload, Result } from '../../shared/contract'
+import type { RequestRecord } from '../../shared/records'
+import { createDispatcher, type Dispatch } from '../../electron/core/dispatch'
+import { createServices, type Services } from '../../electron/core/services'
+import { requirePrivateSecretService } from '../support/keyring'
+
+/** The IPC handlers end to end: the same calls the renderer makes, against the real services. */
+describe('services behind the IPC contract', () => {
+  let home: string
+  let services: Services
+  let dispatch: Dispatch
+  const saves: (string | null)[] = []
+  const testKey = `sk_live_services_test_${process.pid}_abcdefgh1234`
+
+  async function call<C extends Channel>(channel: C, payload: Payload<C>): Promise<Result<C>> {
+    const envelope = await dispatch(channel, payload)
+    if (!envelope.ok) throw new Error(`${channel}: ${envelope.error.code}: ${envelope.error.message}`)
+    return envelope.value as Result<C>
+  }
+
+  beforeAll(async () => {
+    requirePrivateSecretService()
+    home = await mkdtemp(join(tmpdir(), 'pixdesk-services-'))
+    services = await createServices({
+      paths: { dataDir: join(home, 'data'), cacheDir: join(home, 'cache') },
+      env: { HOME: process.env.HOME, DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS },
+      dialogs: {
+        openDirectories: async () => [],
+        openFiles: async () => [],
+        saveFile: async () => saves.shift() ?? null
+      }
+    })
+    dispatch = createDispatcher(services)
+  })
+
+  afterAll(async () => {
+    await dispatch('keys.delete', { provider: 'openai' })
+    await services.dispose()
+    // No file the app wrote may contain the key, whatever the test did.
+    for (const file of await walk(join(home, 'data'))) {
+      expect(await readFile(file, 'utf8'), file).not.toContain(testKey)
+    }
+    await rm(home, { recursive: true, force: true })
+  })
+
+  it('stores a key in the keychain and tells the renderer only that it is set and its last four characters', async () => {
+    const status = await call('keys.set', { provider: 'openai', key: testKey })
+    expect(status).toMatchObject({ provider: 'openai', set: true, source: 'keychain', last4: testKey.slice(-4) })
+    expect(JSON.stringify(await call('keys.status', {}))).not.toContain(testKey.slice(0, -4))
+    expect(await services.keychain.getKey('openai')).toBe(testKey)
+    const deleted = await call('keys.delete', { provider: 'openai' })
+    expect(deleted).toMatchObject({ set: false, source: null })
+  })
+
+  it('persists a settings change and refuses an invalid one, naming the field', async () => {
+    const updated = await call('settings.update', { patch: { jobs: { concurrency: 4 } } })
+    expect(updated.jobs.concurrency).toBe(4)
+    const onDisk = JSON.parse(await readFile(join(home, 'data', 'settings.json'), 'utf8'))
+    expect(onDisk.jobs.concurrency).toBe(4)
+    const refused = await dispatch('settings.update', { patch: { jobs: { concurrency: 99 } } })
+    expect(refused.ok).toBe(false)
+    if (!refused.ok) expect(refused.error).toMatchObject({ code: 'settings_invalid', field: 'jobs.concurrency' })
+    expect((await call('settings.get', {})).settings.jobs.concurrency).toBe(4)
+  })
+
+  it('keeps a custom model id across restarts and refuses a malformed one', async () => {
+    const added = await call('catalog.addCustom', { id: 'gemini-3.5-flash-image', provider: 'pixapi', basedOn: 'gemini-3-pro-image-preview' })
+    expect(added).toMatchObject({ id: 'gemini-3.5-flash-image', custom: true })
+    const again = await createServices({ paths: services.paths, env: {} })
+    expect(again.catalog.get('gemini-3.5-flash-image')).toBeDefined()
+    await again.dispose()
+    const bad = await dispatch('catalog.addCustom', { id: 'bad id with spaces', provider: 'pixapi' })
+    expect(bad.ok).toBe(false)
+  })
+
+  it('answers history queries and writes a support export where the user chose to save it', async () => {
+    await services.history.append(sampleRecord('rec-1', 'failed'))
+    await services.history.append(sampleRecord('rec-2', 'succeeded'))
+    const page = await call('history.query', { status: 'failed' })
+    expect(page.items.map((i) => i.id)).toEqual(['rec-1'])
+    expect(page.items[0]).toMatchObject({ requestIds: ['req_rec-1'], error: { code: 'rate_limited' } })
+
+    const target = join(home, 'support.csv')
+    saves.push(target)
+    const exported = await call('history.export', { format: 'csv', filter: {} })
+    expect(exported).toEqual({ path: target, count: 2 })
+    const csv = await readFile(target, 'utf8')
+    expect(csv).toContain('req_rec-1')
+    expect(csv).toContain('gpt-image-1.5')
+
+    const cancelled = await call('history.export', { format: 'json' })
+    expect(cancelled).toEqual({ path: null, count: 0 })
+
+    const totals = await call('history.totals', { by: 'model' })
+    expect(totals.rows.find((r) => r.key === 'gpt-image-1.5')).toMatchObject({ count: 2, failed: 1 })
+  })
+})
+
+async function walk(dir: string): Promise<string[]> {
+  const out: string[] = []
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name)
+    if (entry.isDirectory()) out.push(...(await walk(path)))
+    else if ((await stat(path)).isFile()) out.push(path)
+  }
+  return out
+}
+
+function sampleRecord(id: string, status: 'failed' | 'succeeded'): RequestRecord {
+  const now = new Date().toISOString()
+  return {
+    id,
+    kind: 'edit',
+    provider: 'pixapi',
+    sandbox: true,
+    route: 'sync',
+    endpoint: 'http://127.0.0.1:9/v1/images/edits',
+    model: 'gpt-image-1.5',
+    params: { n: 1, size: '1024x1024' },
+    prompt: 'Replace the background with warm grey',
+    inputs: [{ source: 'file', path: '/photos/shoe.jpg', sha256: 'ab'.repeat(32), bytes: 1000, width: 800, height: 600, format: 'jpeg' }],
+    requestIds: [`req_${id}`],
+    attempts: [{ startedAt: now, durationMs: 120, status: status === 'failed' ? 429 : 200 }],
+    startedAt: now,
+    finishedAt: now,
+    latencyMs: 120,
+    status,
+    error: status === 'failed' ? { code: 'rate_limited', message: 'Too many requests', status: 429 } : undefined,
+    cost: { credits: status === 'failed' ? 0 : 2, estimated: true, estimate: 2 },
+    outputs: []
+  }
+}
