@@ -196,7 +196,7 @@ describe('async tasks', () => {
 describe('cancellation and secrets', () => {
   it('cancels mid-upload', async () => {
     const big = join(dir, 'big.png')
-    await sharp({ create: { width: 2000, height: 2000, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 60 } } }).png({ compressionLevel: 0 }).toFile(big)
+    await sharp({ create: { width: 2000, height: 2000, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 60 } } }).png({ compressionLevel: 0 }).toFile(big)
     let received = 0
     const ac = new AbortController()
     const stalling = createServer((req) => {

@@ -93,7 +93,7 @@ describe('base URLs and output URLs', () => {
 
 describe('output verification', () => {
   it('decodes real images and refuses truncated or disguised ones', async () => {
-    const jpeg = await sharp({ create: { width: 64, height: 48, channels: 3, noise: { type: 'gaussian', mean: 100, sigma: 40 } } }).jpeg().toBuffer()
+    const jpeg = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 100, sigma: 40 } } }).jpeg().toBuffer()
     expect(await verifyImage(jpeg, 'openai', 0, 1 << 20)).toMatchObject({ format: 'jpeg', mime: 'image/jpeg', width: 64, height: 48 })
     await expect(verifyImage(jpeg.subarray(0, Math.floor(jpeg.length / 2)), 'openai', 0, 1 << 20)).rejects.toThrow(/damaged JPEG/)
     await expect(verifyImage(Buffer.from('{"error":"nope"}'), 'openai', 1, 1 << 20)).rejects.toThrow(/Output 2 is not an image/)
