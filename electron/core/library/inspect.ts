@@ -103,81 +103,94 @@ export async function inspectWithPreview(
     if (!st.isFile()) return fail('unreadable', `"${name}" is not a regular file.`)
     if (st.size === 0) return fail('empty_file', `"${name}" is empty (0 bytes); the download or copy probably failed.`)
     head = await readHead(path)
-    info.sha256 = await sha256File(path)
   } catch (err) {
     return fail(...fsErrorReason(err, name))
   }
+  // Hashing runs alongside the decode below: one file's bytes are read once into the page cache and
+  // the hash costs no extra wall time.
+  const hashing = sha256File(path).then(
+    (hex) => ({ hex }),
+    (err: unknown) => ({ err })
+  )
+  const result = await judge()
+  const hashed = await hashing
+  if ('err' in hashed) return fail(...fsErrorReason(hashed.err, name))
+  result.info.sha256 = hashed.hex
+  return result
 
-  const format = detectImageFormat(head)
-  info.format = format
-  if (format === null) {
-    const ext = extname(name).slice(1).toLowerCase()
-    const claim = ext ? ` despite its ".${ext}" extension` : ''
-    return fail('unsupported_format', `"${name}" is not an image Pixdesk can read${claim}: its content matches no supported image type. Use PNG, JPEG or WebP.`)
-  }
-  if (format === 'heic') return fail('heic_unsupported', `"${name}": HEIC is not supported; export as JPEG or PNG.`)
-  if (format === 'svg') {
-    return fail('svg_refused', `"${name}" is an SVG: vector files are not accepted because they can carry scripts and exhaust memory when drawn. Export it as PNG.`)
-  }
-  if (!isDecodable(format)) {
-    return fail('unsupported_format', `"${name}" is ${FORMAT_NAMES[format]}, which is not supported; export as JPEG or PNG.`)
-  }
+  async function judge(): Promise<{ info: AssetInfo; preview?: Preview }> {
 
-  if (info.bytes > limits.maxInputBytes) {
-    return fail('too_many_bytes', `"${name}" is ${mib(info.bytes)}; the limit is ${mib(limits.maxInputBytes)}. Export a smaller file.`)
-  }
-
-  let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>
-  try {
-    meta = await sharp(path, { limitInputPixels: false }).metadata()
-  } catch (err) {
-    return fail('corrupt', `"${name}" looks like ${FORMAT_NAMES[format]} but its header cannot be read (${vipsReason(err)}). The file is damaged; export it again.`)
-  }
-  const pageHeight = meta.pageHeight ?? meta.height ?? 0
-  info.width = meta.width ?? 0
-  info.height = meta.pages && meta.pages > 1 ? pageHeight : (meta.height ?? 0)
-  info.orientation = meta.orientation && meta.orientation >= 1 && meta.orientation <= 8 ? meta.orientation : 1
-  const swap = info.orientation >= 5
-  info.displayWidth = swap ? info.height : info.width
-  info.displayHeight = swap ? info.width : info.height
-  info.alpha = meta.hasAlpha ?? false
-  info.space = meta.space ?? ''
-  info.bitsPerSample = bitsOf(meta.depth)
-  info.pages = meta.pages ?? 1
-
-  if (info.width <= 0 || info.height <= 0) return fail('corrupt', `"${name}" declares no image size; the file is damaged.`)
-
-  const maxPixels = Math.min(limits.maxPixels ?? HARD_MAX_PIXELS, HARD_MAX_PIXELS)
-  if (info.width * info.height > maxPixels) {
-    return fail(
-      'too_many_pixels',
-      `"${name}" is ${info.width}×${info.height} (${mp(info.width * info.height)}); the limit is ${mp(maxPixels)}. Downscale it before importing.`
-    )
-  }
-  if (format === 'gif') {
-    // The decoder sizes a GIF by its frames and quietly ignores an absurd logical screen: compare them here.
-    const mismatch = await gifScreenMismatch(path, info.width, info.height)
-    if (mismatch) return fail('dimension_mismatch', `"${name}" ${mismatch}; the file is malformed. Export it again.`)
-  }
-  if (limits.minEdge && Math.min(info.width, info.height) < limits.minEdge) {
-    return fail('too_small', `"${name}" is ${info.width}×${info.height}; the shortest edge must be at least ${limits.minEdge} px.`)
-  }
-
-  // A header can be intact while the data behind it is cut short: only a full decode proves the file.
-  try {
-    const size = options.previewSize ?? 64
-    const preview = await renderThumbnail(path, size, info.alpha, maxPixels, DECODE_TIMEOUT_SECONDS)
-    const expectedLong = Math.min(size, Math.max(info.displayWidth, info.displayHeight))
-    if (Math.max(preview.width, preview.height) !== expectedLong) {
-      return fail('dimension_mismatch', `"${name}" claims ${info.width}×${info.height} but its pixel data has another size; the file is malformed.`)
+    const format = detectImageFormat(head)
+    info.format = format
+    if (format === null) {
+      const ext = extname(name).slice(1).toLowerCase()
+      const claim = ext ? ` despite its ".${ext}" extension` : ''
+      return fail('unsupported_format', `"${name}" is not an image Pixdesk can read${claim}: its content matches no supported image type. Use PNG, JPEG or WebP.`)
     }
-    return options.previewSize === undefined ? { info } : { info, preview }
-  } catch (err) {
-    const reason = vipsReason(err)
-    if (/timeout/i.test(reason)) {
-      return fail('too_many_pixels', `"${name}" took too long to decode (over ${DECODE_TIMEOUT_SECONDS} s); it is too complex to use.`)
+    if (format === 'heic') return fail('heic_unsupported', `"${name}": HEIC is not supported; export as JPEG or PNG.`)
+    if (format === 'svg') {
+      return fail('svg_refused', `"${name}" is an SVG: vector files are not accepted because they can carry scripts and exhaust memory when drawn. Export it as PNG.`)
     }
-    return fail('corrupt', `"${name}" is a damaged or truncated ${FORMAT_NAMES[format]} (${reason}); export it again.`)
+    if (!isDecodable(format)) {
+      return fail('unsupported_format', `"${name}" is ${FORMAT_NAMES[format]}, which is not supported; export as JPEG or PNG.`)
+    }
+
+    if (info.bytes > limits.maxInputBytes) {
+      return fail('too_many_bytes', `"${name}" is ${mib(info.bytes)}; the limit is ${mib(limits.maxInputBytes)}. Export a smaller file.`)
+    }
+
+    let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>
+    try {
+      meta = await sharp(path, { limitInputPixels: false }).metadata()
+    } catch (err) {
+      return fail('corrupt', `"${name}" looks like ${FORMAT_NAMES[format]} but its header cannot be read (${vipsReason(err)}). The file is damaged; export it again.`)
+    }
+    const pageHeight = meta.pageHeight ?? meta.height ?? 0
+    info.width = meta.width ?? 0
+    info.height = meta.pages && meta.pages > 1 ? pageHeight : (meta.height ?? 0)
+    info.orientation = meta.orientation && meta.orientation >= 1 && meta.orientation <= 8 ? meta.orientation : 1
+    const swap = info.orientation >= 5
+    info.displayWidth = swap ? info.height : info.width
+    info.displayHeight = swap ? info.width : info.height
+    info.alpha = meta.hasAlpha ?? false
+    info.space = meta.space ?? ''
+    info.bitsPerSample = bitsOf(meta.depth)
+    info.pages = meta.pages ?? 1
+
+    if (info.width <= 0 || info.height <= 0) return fail('corrupt', `"${name}" declares no image size; the file is damaged.`)
+
+    const maxPixels = Math.min(limits.maxPixels ?? HARD_MAX_PIXELS, HARD_MAX_PIXELS)
+    if (info.width * info.height > maxPixels) {
+      return fail(
+        'too_many_pixels',
+        `"${name}" is ${info.width}×${info.height} (${mp(info.width * info.height)}); the limit is ${mp(maxPixels)}. Downscale it before importing.`
+      )
+    }
+    if (format === 'gif') {
+      // The decoder sizes a GIF by its frames and quietly ignores an absurd logical screen: compare them here.
+      const mismatch = await gifScreenMismatch(path, info.width, info.height)
+      if (mismatch) return fail('dimension_mismatch', `"${name}" ${mismatch}; the file is malformed. Export it again.`)
+    }
+    if (limits.minEdge && Math.min(info.width, info.height) < limits.minEdge) {
+      return fail('too_small', `"${name}" is ${info.width}×${info.height}; the shortest edge must be at least ${limits.minEdge} px.`)
+    }
+
+    // A header can be intact while the data behind it is cut short: only a full decode proves the file.
+    try {
+      const size = options.previewSize ?? 64
+      const preview = await renderThumbnail(path, size, info.alpha, maxPixels, DECODE_TIMEOUT_SECONDS)
+      const expectedLong = Math.min(size, Math.max(info.displayWidth, info.displayHeight))
+      if (Math.max(preview.width, preview.height) !== expectedLong) {
+        return fail('dimension_mismatch', `"${name}" claims ${info.width}×${info.height} but its pixel data has another size; the file is malformed.`)
+      }
+      return options.previewSize === undefined ? { info } : { info, preview }
+    } catch (err) {
+      const reason = vipsReason(err)
+      if (/timeout/i.test(reason)) {
+        return fail('too_many_pixels', `"${name}" took too long to decode (over ${DECODE_TIMEOUT_SECONDS} s); it is too complex to use.`)
+      }
+      return fail('corrupt', `"${name}" is a damaged or truncated ${FORMAT_NAMES[format]} (${reason}); export it again.`)
+    }
   }
 }
 
