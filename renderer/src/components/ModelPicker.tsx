@@ -1,0 +1,181 @@
+import { useId, useState } from 'react'
+import type { Capabilities, ModelEntry } from '@shared/catalog'
+import type { AppErrorData } from '@shared/errors'
+import type { ProviderId } from '@shared/records'
+import { capsOf, modelsForProvider, paramsFor, requestPrice, type ParamChoice } from '../lib/models'
+import { CostBadge } from './CostBadge'
+import { FieldError, fieldInvalid } from './ErrorNotice'
+
+interface Props {
+  models: ModelEntry[]
+  provider: ProviderId
+  value: string[]
+  onChange(ids: string[]): void
+  params: ParamChoice
+  onParams(params: ParamChoice): void
+  /** One model (select) or several (toggle list), with bounds. */
+  multiple?: { min: number; max: number }
+  error?: AppErrorData | null
+  onAddCustom?(id: string): Promise<void>
+}
+
+/** The options every chosen model accepts, so no control offers a value one of them would refuse. */
+function sharedCaps(all: Capabilities[]): Capabilities | undefined {
+  const [first, ...rest] = all
+  if (!first) return undefined
+  const both = (pick: (c: Capabilities) => string[]) => rest.reduce((acc, c) => acc.filter((v) => pick(c).includes(v)), pick(first))
+  return {
+    ...first,
+    sizes: both((c) => c.sizes),
+    qualities: both((c) => c.qualities),
+    aspectRatios: both((c) => c.aspectRatios),
+    backgrounds: both((c) => c.backgrounds),
+    outputFormats: both((c) => c.outputFormats),
+    inputFidelities: both((c) => c.inputFidelities),
+    maxN: Math.min(...all.map((c) => c.maxN))
+  }
+}
+
+function Choice({ label, field, options, value, onChange, error, auto = 'Default' }: { label: string; field: string; options: string[]; value: string | undefined; onChange(v: string | undefined): void; error?: AppErrorData | null; auto?: string }) {
+  const id = useId()
+  if (!options.length) return null
+  return (
+    <label className="field compact" htmlFor={id}>
+      <span className="field-label">{label}</span>
+      <select id={id} value={value ?? ''} aria-invalid={fieldInvalid(error, field) || undefined} onChange={(e) => onChange(e.target.value || undefined)}>
+        <option value="">{auto}</option>
+        {options.map((o) => (
+          <option key={o} value={o}>
+            {o}
+          </option>
+        ))}
+      </select>
+      <FieldError error={error} field={field} />
+    </label>
+  )
+}
+
+export function ModelPicker({ models, provider, value, onChange, params, onParams, multiple, error, onAddCustom }: Props) {
+  const available = modelsForProvider(models, provider)
+  const caps = sharedCaps(value.map((id) => capsOf(models, id, provider)).filter((c): c is Capabilities => Boolean(c)))
+  const effective = paramsFor(caps, params)
+  const selectId = useId()
+  const [custom, setCustom] = useState('')
+  const [customError, setCustomError] = useState<string | null>(null)
+  const [adding, setAdding] = useState(false)
+
+  const toggle = (id: string) => {
+    if (!multiple) return onChange([id])
+    if (value.includes(id)) onChange(value.filter((v) => v !== id))
+    else if (value.length < multiple.max) onChange([...value, id])
+  }
+
+  const addCustom = async () => {
+    if (!onAddCustom || !custom.trim()) return
+    setAdding(true)
+    setCustomError(null)
+    try {
+      await onAddCustom(custom.trim())
+      setCustom('')
+    } catch (err) {
+      setCustomError((err as AppErrorData).message)
+    } finally {
+      setAdding(false)
+    }
+  }
+
+  return (
+    <div className="model-picker">
+      {multiple ? (
+        <fieldset className="model-list" aria-invalid={fieldInvalid(error, 'models') || undefined}>
+          <legend className="field-label">
+            Models <span className="muted">(choose {multiple.min}–{multiple.max})</span>
+          </legend>
+          {available.map((m) => {
+            const checked = value.includes(m.id)
+            const full = !checked && value.length >= multiple.max
+            return (
+              <label key={m.id} className={`model-option${checked ? ' checked' : ''}${full ? ' disabled' : ''}`}>
+                <input type="checkbox" checked={checked} disabled={full} onChange={() => toggle(m.id)} />
+                <span className={`family-dot ${m.family}`} aria-hidden />
+                <span className="model-name">{m.label}</span>
+                <CostBadge credits={requestPrice(models, m.id, paramsFor(capsOf(models, m.id, provider), params))} kind="estimate" />
+              </label>
+            )
+          })}
+        </fieldset>
+      ) : (
+        <label className="field" htmlFor={selectId}>
+          <span className="field-label">Model</span>
+          <select id={selectId} value={value[0] ?? ''} aria-invalid={fieldInvalid(error, 'models') || undefined} onChange={(e) => onChange(e.target.value ? [e.target.value] : [])}>
+            <option value="">Choose a model…</option>
+            {(['gemini', 'gpt', 'other'] as const).map((family) => {
+              const list = available.filter((m) => m.family === family)
+              return list.length ? (
+                <optgroup key={family} label={family === 'gemini' ? 'Gemini' : family === 'gpt' ? 'GPT' : 'Other'}>
+                  {list.map((m) => (
+                    <option key={m.id} value={m.id}>
+                      {m.label}
+                      {m.custom ? ' · custom' : ''}
+                    </option>
+                  ))}
+                </optgroup>
+              ) : null
+            })}
+          </select>
+        </label>
+      )}
+      <FieldError error={error} field="models" />
+      {!available.length ? <p className="hint">No model in the catalog is served by {provider}. Add a model id below or switch provider in Settings.</p> : null}
+
+      {caps ? (
+        <div className="param-row">
+          <Choice label="Size" field="size" options={caps.sizes} value={effective.size} onChange={(size) => onParams({ ...params, size })} error={error} />
+          <Choice label="Quality" field="quality" options={caps.qualities} value={effective.quality} onChange={(quality) => onParams({ ...params, quality })} error={error} />
+          <Choice label="Aspect" field="aspectRatio" options={caps.aspectRatios} value={effective.aspectRatio} onChange={(aspectRatio) => onParams({ ...params, aspectRatio })} error={error} auto="As input" />
+          <Choice label="Format" field="outputFormat" options={caps.outputFormats} value={effective.outputFormat} onChange={(outputFormat) => onParams({ ...params, outputFormat })} error={error} />
+          <Choice label="Background" field="background" options={caps.backgrounds} value={effective.background} onChange={(background) => onParams({ ...params, background })} error={error} />
+          <label className="field compact">
+            <span className="field-label">Images</span>
+            <input
+              type="number"
+              min={1}
+              max={caps.maxN}
+              value={effective.n}
+              aria-label="Images per request"
+              aria-invalid={fieldInvalid(error, 'n') || undefined}
+              onChange={(e) => onParams({ ...params, n: Math.min(caps.maxN, Math.max(1, Number(e.target.value) || 1)) })}
+            />
+            <FieldError error={error} field="n" />
+          </label>
+        </div>
+      ) : null}
+
+      {onAddCustom ? (
+        <details className="custom-model">
+          <summary>Use a model id the catalog does not list</summary>
+          <div className="inline-form">
+            <input
+              type="text"
+              value={custom}
+              placeholder="e.g. gemini-3.2-flash-image"
+              aria-label="Custom model id"
+              aria-invalid={customError ? true : undefined}
+              onChange={(e) => setCustom(e.target.value)}
+              onKeyDown={(e) => {
+                if (e.key === 'Enter') {
+                  e.preventDefault()
+                  void addCustom()
+                }
+              }}
+            />
+            <button type="button" className="btn small" disabled={adding || !custom.trim()} onClick={() => void addCustom()}>
+              Add
+            </button>
+          </div>
+          {customError ? <span className="field-error" role="alert">{customError}</span> : <span className="hint">Routed to {provider}; its price is unknown until a request reports it.</span>}
+        </details>
+      ) : null}
+    </div>
+  )
+}

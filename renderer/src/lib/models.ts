@@ -1,0 +1,65 @@
+import { capabilitiesFor, findModel, priceFor, type Capabilities, type ModelEntry } from '@shared/catalog'
+import type { ProviderId, RequestParams } from '@shared/records'
+import type { TemplateView } from '@shared/views'
+
+/** What the user chose in a model picker; only fields the model accepts are ever sent. */
+export interface ParamChoice {
+  n: number
+  size?: string
+  quality?: string
+  aspectRatio?: string
+  background?: string
+  outputFormat?: string
+  inputFidelity?: string
+}
+
+export function modelsForProvider(models: readonly ModelEntry[], provider: ProviderId): ModelEntry[] {
+  return models.filter((m) => capabilitiesFor(m, provider) !== undefined)
+}
+
+export function capsOf(models: readonly ModelEntry[], id: string, provider: ProviderId): Capabilities | undefined {
+  const model = findModel(models, id)
+  return model ? capabilitiesFor(model, provider) : undefined
+}
+
+/**
+ * Narrows a choice to what one model accepts: a value the model does not know is dropped rather
+ * than sent, so a picker switch from GPT to Gemini never produces a request the catalog would refuse.
+ */
+export function paramsFor(caps: Capabilities | undefined, choice: ParamChoice): RequestParams {
+  if (!caps) return { n: Math.max(1, choice.n) }
+  const keep = (value: string | undefined, allowed: readonly string[]) => (value !== undefined && allowed.includes(value) ? value : undefined)
+  const params: RequestParams = { n: Math.min(Math.max(1, choice.n), caps.maxN) }
+  const size = keep(choice.size, caps.sizes)
+  if (size) params.size = size
+  const quality = keep(choice.quality, caps.qualities)
+  if (quality) params.quality = quality
+  const aspect = keep(choice.aspectRatio, caps.aspectRatios)
+  if (aspect) params.aspectRatio = aspect
+  const background = keep(choice.background, caps.backgrounds)
+  if (background) params.background = background
+  const format = keep(choice.outputFormat, caps.outputFormats)
+  if (format) params.outputFormat = format
+  const fidelity = keep(choice.inputFidelity, caps.inputFidelities)
+  if (fidelity) params.inputFidelity = fidelity
+  return params
+}
+
+/** Credits for one request of this model with these params, or null when the catalog has no price. */
+export function requestPrice(models: readonly ModelEntry[], id: string, params: RequestParams): number | null {
+  const model = findModel(models, id)
+  return model ? priceFor(model, params.size, params.quality, params.n) : null
+}
+
+export function modelLabel(models: readonly ModelEntry[], id: string): string {
+  return findModel(models, id)?.label ?? id
+}
+
+/** Fills a template's `{variable}` slots, leaving unknown ones visible so nothing silently disappears. */
+export function renderTemplate(template: TemplateView, values: Record<string, string>): string {
+  return template.prompt.replace(/\{([A-Za-z0-9_]+)\}/g, (whole, name: string) => {
+    const variable = template.variables.find((v) => v.name === name)
+    const value = values[name] ?? variable?.default
+    return value !== undefined && value !== '' ? value : whole
+  })
+}

@@ -1,0 +1,114 @@
+import { create } from 'zustand'
+import type { BatchSpecPayload } from '@shared/contract'
+import type { AppErrorData } from '@shared/errors'
+import type { BatchEstimateView, BatchView, ItemView } from '@shared/views'
+import { api } from '../api'
+import { asError } from '../lib/format'
+
+interface JobsState {
+  batches: Record<string, BatchView>
+  /** Items per batch, in queue order as the engine last reported it. */
+  items: Record<string, ItemView[]>
+  loaded: boolean
+  error: AppErrorData | null
+  /** Batch-level action errors, shown next to the batch they concern. */
+  actionErrors: Record<string, AppErrorData | undefined>
+  load(): Promise<void>
+  fetch(batchId: string): Promise<void>
+  estimate(spec: BatchSpecPayload): Promise<BatchEstimateView>
+  start(spec: BatchSpecPayload): Promise<BatchView>
+  pause(batchId: string): Promise<void>
+  resume(batchId: string): Promise<void>
+  cancel(batchId: string, itemIds?: string[]): Promise<void>
+  retry(batchId: string, itemIds?: string[]): Promise<void>
+  reorder(batchId: string, itemIds: string[]): Promise<void>
+}
+
+function upsertItem(list: ItemView[] | undefined, item: ItemView): ItemView[] {
+  if (!list) return [item]
+  const i = list.findIndex((x) => x.id === item.id)
+  if (i < 0) return [...list, item]
+  const next = list.slice()
+  next[i] = item
+  return next
+}
+
+export const useJobs = create<JobsState>()((set, get) => {
+  const act = (name: 'jobs.pause' | 'jobs.resume', batchId: string) =>
+    api.invoke(name, { batchId }).then(
+      (batch) => set({ batches: { ...get().batches, [batch.id]: batch }, actionErrors: { ...get().actionErrors, [batchId]: undefined } }),
+      (err) => set({ actionErrors: { ...get().actionErrors, [batchId]: asError(err) } })
+    )
+  const withItems = (name: 'jobs.cancel' | 'jobs.retry', batchId: string, itemIds?: string[]) =>
+    api.invoke(name, itemIds ? { batchId, itemIds } : { batchId }).then(
+      async (batch) => {
+        set({ batches: { ...get().batches, [batch.id]: batch }, actionErrors: { ...get().actionErrors, [batchId]: undefined } })
+        await get().fetch(batchId)
+      },
+      (err) => set({ actionErrors: { ...get().actionErrors, [batchId]: asError(err) } })
+    )
+
+  return {
+    batches: {},
+    items: {},
+    loaded: false,
+    error: null,
+    actionErrors: {},
+    async load() {
+      try {
+        const list = await api.invoke('jobs.list', {})
+        set({ batches: Object.fromEntries(list.map((b) => [b.id, b])), loaded: true, error: null })
+      } catch (err) {
+        set({ error: asError(err), loaded: true })
+      }
+    },
+    async fetch(batchId) {
+      try {
+        const { items, ...batch } = await api.invoke('jobs.get', { batchId })
+        set({ batches: { ...get().batches, [batchId]: batch }, items: { ...get().items, [batchId]: items } })
+      } catch (err) {
+        set({ actionErrors: { ...get().actionErrors, [batchId]: asError(err) } })
+      }
+    },
+    async estimate(spec) {
+      try {
+        return await api.invoke('jobs.estimate', spec)
+      } catch (err) {
+        throw asError(err)
+      }
+    },
+    async start(spec) {
+      try {
+        const batch = await api.invoke('jobs.start', spec)
+        set({ batches: { ...get().batches, [batch.id]: batch } })
+        void get().fetch(batch.id)
+        return batch
+      } catch (err) {
+        throw asError(err)
+      }
+    },
+    pause: (batchId) => act('jobs.pause', batchId),
+    resume: (batchId) => act('jobs.resume', batchId),
+    cancel: (batchId, itemIds) => withItems('jobs.cancel', batchId, itemIds),
+    retry: (batchId, itemIds) => withItems('jobs.retry', batchId, itemIds),
+    async reorder(batchId, itemIds) {
+      const current = get().items[batchId] ?? []
+      // Reorder optimistically so the row moves under the pointer; the engine's answer settles it.
+      const rank = new Map(itemIds.map((id, i) => [id, i]))
+      const moved = current.slice().sort((a, b) => (rank.get(a.id) ?? Infinity) - (rank.get(b.id) ?? Infinity))
+      set({ items: { ...get().items, [batchId]: moved } })
+      try {
+        const batch = await api.invoke('jobs.reorder', { batchId, itemIds })
+        set({ batches: { ...get().batches, [batch.id]: batch } })
+      } catch (err) {
+        set({ items: { ...get().items, [batchId]: current }, actionErrors: { ...get().actionErrors, [batchId]: asError(err) } })
+      }
+    }
+  }
+})
+
+api.on('jobs.batch', (batch) => useJobs.setState((s) => ({ batches: { ...s.batches, [batch.id]: batch } })))
+api.on('jobs.item', (item) => useJobs.setState((s) => ({ items: { ...s.items, [item.batchId]: upsertItem(s.items[item.batchId], item) } })))
+
+export const finishedStates: ReadonlySet<BatchView['state']> = new Set(['done', 'cancelled'])
+export const activeItemStates: ReadonlySet<ItemView['state']> = new Set(['preparing', 'uploading', 'running', 'polling', 'downloading'] as ItemView['state'][])

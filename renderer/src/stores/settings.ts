@@ -1,0 +1,44 @@
+import { create } from 'zustand'
+import type { AppErrorData } from '@shared/errors'
+import type { Settings, SettingsNotice, SettingsPatch } from '@shared/settings'
+import { api } from '../api'
+import { asError } from '../lib/format'
+
+interface SettingsState {
+  settings: Settings | null
+  notice: SettingsNotice | null
+  loading: boolean
+  error: AppErrorData | null
+  load(): Promise<void>
+  /** Resolves with the saved settings; rejects with AppErrorData so forms can mark the field. */
+  update(patch: SettingsPatch): Promise<Settings>
+  dismissNotice(): void
+}
+
+export const useSettings = create<SettingsState>()((set) => ({
+  settings: null,
+  notice: null,
+  loading: false,
+  error: null,
+  async load() {
+    set({ loading: true, error: null })
+    try {
+      const { settings, notice } = await api.invoke('settings.get', {})
+      set({ settings, notice: notice ?? null, loading: false })
+    } catch (err) {
+      set({ error: asError(err), loading: false })
+    }
+  },
+  async update(patch) {
+    try {
+      const settings = await api.invoke('settings.update', { patch: patch as Record<string, unknown> })
+      set({ settings, error: null })
+      return settings
+    } catch (err) {
+      throw asError(err)
+    }
+  },
+  dismissNotice: () => set({ notice: null })
+}))
+
+api.on('settings.changed', (settings) => useSettings.setState({ settings }))

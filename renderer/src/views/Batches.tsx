@@ -1,0 +1,414 @@
+import { useVirtualizer } from '@tanstack/react-virtual'
+import { useEffect, useMemo, useRef } from 'react'
+import { useShallow } from 'zustand/react/shallow'
+import type { BatchView, ItemView } from '@shared/views'
+import { CostBadge } from '../components/CostBadge'
+import { ErrorNotice } from '../components/ErrorNotice'
+import { Icon } from '../components/Icon'
+import { ModelPicker } from '../components/ModelPicker'
+import { ProgressBar } from '../components/ProgressBar'
+import { PromptBox } from '../components/PromptBox'
+import { StatusPill } from '../components/StatusPill'
+import { Thumbnail } from '../components/Thumbnail'
+import { formatBytes, formatCredits, formatDateTime, formatMs, plural } from '../lib/format'
+import { modelLabel } from '../lib/models'
+import { useBatchForm } from '../stores/batchForm'
+import { useCatalog } from '../stores/catalog'
+import { draftProblem } from '../stores/draft'
+import { activeItemStates, finishedStates, useJobs } from '../stores/jobs'
+import { useLibrary } from '../stores/library'
+import { useSettings } from '../stores/settings'
+import { useUi } from '../stores/ui'
+import { unplaced, useProvider } from './common'
+
+const noItems: ItemView[] = []
+
+function BatchForm() {
+  const f = useBatchForm(
+    useShallow((s) => ({ draft: s.draft, assetIds: s.assetIds, name: s.name, budget: s.budget, duplicates: s.duplicates, estimate: s.estimate, estimating: s.estimating, estimateKey: s.estimateKey, starting: s.starting, error: s.error }))
+  )
+  const form = useBatchForm.getState()
+  const models = useCatalog((s) => s.models)
+  const { templates, templatesError } = useCatalog(useShallow((s) => ({ templates: s.templates, templatesError: s.templatesError })))
+  const assets = useLibrary((s) => s.assets)
+  const provider = useProvider()
+  const settings = useSettings((s) => s.settings)
+  const sources = f.assetIds.map((id) => assets[id]).filter((a) => a !== undefined)
+  const problem = draftProblem(f.draft, { minModels: 1, needAssets: 1, assets: sources.length })
+  const key = form.specKey(provider)
+  const fresh = f.estimate !== null && f.estimateKey === key
+
+  useEffect(() => {
+    if (!f.draft.models.length && settings) form.setDraft({ models: [settings.generation.defaultModel[provider]] })
+  }, [f.draft.models.length, settings, provider, form])
+
+  // The estimate follows the form: re-asked a moment after the last change, so it is always shown before Start.
+  useEffect(() => {
+    if (problem) return
+    const timer = setTimeout(() => void useBatchForm.getState().runEstimate(provider), 350)
+    return () => clearTimeout(timer)
+  }, [key, problem, provider])
+
+  const budget = f.budget.trim() === '' ? null : Number(f.budget)
+  const overBudget = fresh && budget !== null && f.estimate!.total > budget
+  const dupCount = fresh ? f.estimate!.duplicates.length : 0
+
+  return (
+    <div className="batch-form" data-testid="batch-form">
+      <header className="view-header">
+        <h1>New batch</h1>
+      </header>
+      <div className="batch-form-grid">
+        <div className="form-col">
+          <div className="field">
+            <span className="field-label">Images</span>
+            {sources.length ? (
+              <div className="source-strip">
+                {sources.slice(0, 12).map((a) => (
+                  <div key={a.id} className="source-chip" title={a.relPath}>
+                    <Thumbnail url={a.thumbUrl} alt={a.name} />
+                  </div>
+                ))}
+                {sources.length > 12 ? <span className="more">+{sources.length - 12}</span> : null}
+              </div>
+            ) : (
+              <p className="hint">
+                Select images in the{' '}
+                <button type="button" className="link-btn" onClick={() => useUi.getState().navigate('library')}>
+                  Library
+                </button>{' '}
+                and choose Batch.
+              </p>
+            )}
+            <span className="hint">{plural(sources.length, 'image')}</span>
+          </div>
+          <label className="field">
+            <span className="field-label">Name</span>
+            <input type="text" value={f.name} placeholder="e.g. Spring catalogue, white background" onChange={(e) => form.setField({ name: e.target.value })} />
+          </label>
+          <PromptBox draft={f.draft} templates={templates} templatesError={templatesError} onChange={form.setDraft} onRun={() => fresh && !problem && void form.start(provider)} error={f.error} />
+        </div>
+        <div className="form-col">
+          <ModelPicker models={models} provider={provider} value={f.draft.models} onChange={(ids) => form.setDraft({ models: ids })} params={f.draft.params} onParams={(p) => form.setDraft({ params: p })} multiple={{ min: 1, max: 8 }} error={f.error} />
+          <label className="field">
+            <span className="field-label">Budget for this batch (credits)</span>
+            <input type="number" min={0} value={f.budget} placeholder="No limit" aria-invalid={f.error?.field === 'budgetCredits' || undefined} onChange={(e) => form.setField({ budget: e.target.value })} />
+            <span className="hint">The batch pauses before a request would go over it.</span>
+          </label>
+          <fieldset className="field">
+            <legend className="field-label">Images already done with the same prompt and model</legend>
+            <label className="radio">
+              <input type="radio" name="dups" checked={f.duplicates === 'skip'} onChange={() => form.setField({ duplicates: 'skip' })} /> Skip them (no credits spent twice)
+            </label>
+            <label className="radio">
+              <input type="radio" name="dups" checked={f.duplicates === 'run'} onChange={() => form.setField({ duplicates: 'run' })} /> Run them again
+            </label>
+          </fieldset>
+          <div className="estimate-card" aria-live="polite" data-testid="batch-estimate">
+            <h2>Estimate</h2>
+            {problem ? (
+              <p className="hint">{problem}</p>
+            ) : f.estimating && !fresh ? (
+              <p className="muted">Estimating…</p>
+            ) : fresh && f.estimate ? (
+              <>
+                <table className="mini-table">
+                  <tbody>
+                    {f.estimate.perModel.map((m) => (
+                      <tr key={m.model}>
+                        <td>{modelLabel(models, m.model)}</td>
+                        <td>{plural(m.items, 'request')}</td>
+                        <td className="num">{m.perItem === null ? 'price unknown' : `${formatCredits(m.perItem)} each`}</td>
+                        <td className="num">{formatCredits(m.total)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+                <p className="estimate-total">
+                  Total <CostBadge credits={f.estimate.total} kind="estimate" /> for {plural(f.estimate.items, 'request')}
+                </p>
+                {f.estimate.unpriced.length ? <p className="hint">Not included (no known price): {f.estimate.unpriced.join(', ')}</p> : null}
+                {dupCount ? <p className="hint">{plural(dupCount, 'request')} already succeeded before: {f.duplicates === 'skip' ? 'they will be skipped' : 'they will run again'}.</p> : null}
+                {f.estimate.problems.length ? (
+                  <details className="problems">
+                    <summary>{plural(f.estimate.problems.length, 'image')} cannot be sent</summary>
+                    <ul>
+                      {f.estimate.problems.map((p) => (
+                        <li key={p.assetId}>
+                          <strong>{assets[p.assetId]?.name ?? p.assetId}</strong>: {p.error.message}
+                        </li>
+                      ))}
+                    </ul>
+                  </details>
+                ) : null}
+                {overBudget ? <p className="field-error">The estimate is over the batch budget: it will stop when the budget is reached.</p> : null}
+              </>
+            ) : null}
+            <ErrorNotice error={unplaced(f.error)} compact />
+            <div className="run-row">
+              {settings?.provider.sandbox ? <span className="pill warn">Sandbox</span> : <span />}
+              <button type="button" className="btn primary" disabled={Boolean(problem) || !fresh || f.starting} onClick={() => void form.start(provider)} data-testid="start-batch">
+                <Icon name="play" /> {f.starting ? 'Starting…' : 'Start batch'}
+              </button>
+            </div>
+          </div>
+        </div>
+      </div>
+    </div>
+  )
+}
+
+function ItemsTable({ batch, items }: { batch: BatchView; items: ItemView[] }) {
+  const jobs = useJobs.getState()
+  const models = useCatalog((s) => s.models)
+  const scrollRef = useRef<HTMLDivElement>(null)
+  // eslint-disable-next-line react-hooks/incompatible-library
+  const virtualizer = useVirtualizer({ count: items.length, getScrollElement: () => scrollRef.current, estimateSize: () => 52, overscan: 8 })
+  const queued = items.filter((i) => i.state === 'queued').map((i) => i.id)
+
+  const move = (id: string, by: number) => {
+    const at = queued.indexOf(id)
+    const to = at + by
+    if (at < 0 || to < 0 || to >= queued.length) return
+    const next = queued.slice()
+    next.splice(at, 1)
+    next.splice(to, 0, id)
+    void jobs.reorder(batch.id, next)
+  }
+
+  return (
+    <div className="items-table" role="table" aria-label="Batch items">
+      <div className="items-head" role="row">
+        <span role="columnheader">Image</span>
+        <span role="columnheader">Model</span>
+        <span role="columnheader">State</span>
+        <span role="columnheader">Transfer</span>
+        <span role="columnheader">Time</span>
+        <span role="columnheader">Credits</span>
+        <span role="columnheader">Request id</span>
+        <span role="columnheader" className="sr-only">
+          Actions
+        </span>
+      </div>
+      <div className="items-scroll" ref={scrollRef}>
+        <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+          {virtualizer.getVirtualItems().map((row) => {
+            const item = items[row.index]!
+            const active = activeItemStates.has(item.state)
+            return (
+              <div key={item.id} role="row" className={`items-row ${item.state}`} style={{ transform: `translateY(${row.start}px)` }} data-testid="batch-item">
+                <span role="cell" className="cell-source">
+                  <Thumbnail url={item.outputs[0]?.url ?? item.sourceUrl} alt={item.sourceName} problem={item.state === 'failed'} />
+                  <span className="ellipsis" title={item.sourceName}>
+                    {item.sourceName}
+                  </span>
+                </span>
+                <span role="cell" className="ellipsis">
+                  {modelLabel(models, item.model)}
+                </span>
+                <span role="cell" className="cell-state">
+                  <StatusPill state={item.state} />
+                  {item.attempts > 1 ? <span className="muted"> try {item.attempts}</span> : null}
+                  {item.error ? (
+                    <span className="field-error ellipsis" title={item.error.message}>
+                      {item.error.message}
+                    </span>
+                  ) : null}
+                </span>
+                <span role="cell" className="num">
+                  {item.uploadTotalBytes ? `${formatBytes(item.uploadedBytes)} / ${formatBytes(item.uploadTotalBytes)}` : '—'}
+                </span>
+                <span role="cell" className="num">
+                  {formatMs(item.latencyMs)}
+                </span>
+                <span role="cell" className="num">
+                  {item.charged !== null ? <CostBadge credits={item.charged} kind={item.chargedEstimated ? 'estimate' : 'charged'} /> : <CostBadge credits={item.estimate} kind="estimate" />}
+                </span>
+                <span role="cell" className="mono ellipsis" title={item.requestId}>
+                  {item.requestId ?? '—'}
+                </span>
+                <span role="cell" className="row-actions">
+                  {item.state === 'queued' ? (
+                    <>
+                      <button type="button" className="icon-btn" aria-label={`Move ${item.sourceName} up`} onClick={() => move(item.id, -1)}>
+                        <Icon name="up" />
+                      </button>
+                      <button type="button" className="icon-btn" aria-label={`Move ${item.sourceName} down`} onClick={() => move(item.id, 1)}>
+                        <Icon name="down" />
+                      </button>
+                    </>
+                  ) : null}
+                  {item.state === 'queued' || active ? (
+                    <button type="button" className="icon-btn" aria-label={`Cancel ${item.sourceName}`} onClick={() => void jobs.cancel(batch.id, [item.id])}>
+                      <Icon name="close" />
+                    </button>
+                  ) : null}
+                  {item.state === 'failed' || item.state === 'cancelled' || item.state === 'interrupted' ? (
+                    <button type="button" className="icon-btn" aria-label={`Retry ${item.sourceName}`} onClick={() => void jobs.retry(batch.id, [item.id])}>
+                      <Icon name="retry" />
+                    </button>
+                  ) : null}
+                </span>
+              </div>
+            )
+          })}
+        </div>
+      </div>
+    </div>
+  )
+}
+
+function Report({ batch, items }: { batch: BatchView; items: ItemView[] }) {
+  const failures = items.filter((i) => i.state === 'failed' || i.state === 'interrupted')
+  const outputs = items.reduce((n, i) => n + i.outputs.length, 0)
+  return (
+    <section className="report" aria-label="Batch report" data-testid="batch-report">
+      <h2>{batch.state === 'cancelled' ? 'Batch cancelled' : 'Batch finished'}</h2>
+      <p>
+        {plural(batch.counts.done, 'request')} succeeded, {plural(outputs, 'image')} written
+        {batch.counts.failed ? `, ${batch.counts.failed} failed` : ''}
+        {batch.counts.cancelled ? `, ${batch.counts.cancelled} cancelled` : ''}. Charged {formatCredits(batch.charged)} of an estimated {formatCredits(batch.estimate)}
+        {batch.finishedAt ? ` · finished ${formatDateTime(batch.finishedAt)}` : ''}.
+      </p>
+      {failures.length ? (
+        <>
+          <h3>What failed and why</h3>
+          <ul className="failure-list">
+            {failures.map((i) => (
+              <li key={i.id}>
+                <strong>{i.sourceName}</strong> · {i.model}: {i.error?.message ?? 'Interrupted before it finished.'}
+                {i.requestId || i.error?.requestId ? <span className="mono muted"> · request {i.requestId ?? i.error?.requestId}</span> : null}
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : (
+        <p className="ok-text">
+          <Icon name="check" /> Nothing failed.
+        </p>
+      )}
+    </section>
+  )
+}
+
+function BatchDetail({ batchId }: { batchId: string }) {
+  const batch = useJobs((s) => s.batches[batchId])
+  const items = useJobs((s) => s.items[batchId] ?? noItems)
+  const actionError = useJobs((s) => s.actionErrors[batchId])
+  const jobs = useJobs.getState()
+  useEffect(() => {
+    void useJobs.getState().fetch(batchId)
+  }, [batchId])
+  if (!batch) return <ErrorNotice error={actionError ?? { code: 'not_found', message: 'This batch is no longer known.' }} />
+  const finished = finishedStates.has(batch.state)
+  const settled = batch.counts.done + batch.counts.failed + batch.counts.cancelled + batch.counts.interrupted
+  const retryable = items.some((i) => i.state === 'failed' || i.state === 'interrupted' || i.state === 'cancelled') || batch.counts.failed > 0
+
+  return (
+    <div className="batch-detail" data-testid="batch-detail">
+      <header className="view-header">
+        <div>
+          <h1>{batch.name || 'Batch'}</h1>
+          <p className="muted">
+            Started {formatDateTime(batch.createdAt)} · {batch.models.join(', ')}
+          </p>
+        </div>
+        <div className="toolbar" role="toolbar" aria-label="Batch controls">
+          {batch.state === 'paused' ? (
+            <button type="button" className="btn" onClick={() => void jobs.resume(batchId)}>
+              <Icon name="play" /> Resume
+            </button>
+          ) : !finished ? (
+            <button type="button" className="btn" onClick={() => void jobs.pause(batchId)}>
+              <Icon name="pause" /> Pause
+            </button>
+          ) : null}
+          {!finished ? (
+            <button type="button" className="btn danger" onClick={() => void jobs.cancel(batchId)}>
+              <Icon name="stop" /> Cancel all
+            </button>
+          ) : null}
+          <button type="button" className="btn" disabled={!retryable} onClick={() => void jobs.retry(batchId)}>
+            <Icon name="retry" /> Retry failed
+          </button>
+        </div>
+      </header>
+      <ErrorNotice error={actionError} onDismiss={() => useJobs.setState((s) => ({ actionErrors: { ...s.actionErrors, [batchId]: undefined } }))} />
+      <div className="batch-summary">
+        <StatusPill state={batch.state} />
+        <ProgressBar value={batch.counts.done} max={batch.counts.total} label="Batch progress" segments={{ failed: batch.counts.failed }} />
+        <span className="counts" data-testid="batch-counts">
+          {settled} / {batch.counts.total} · {batch.counts.done} done{batch.counts.active ? ` · ${batch.counts.active} running` : ''}
+          {batch.counts.failed ? ` · ${batch.counts.failed} failed` : ''}
+          {batch.counts.waiting ? ` · ${batch.counts.waiting} waiting` : ''}
+        </span>
+        <span className="cost-line">
+          <CostBadge credits={batch.charged} kind="charged" /> <span className="muted">of</span> <CostBadge credits={batch.estimate} kind="estimate" />
+          {batch.budget !== null ? <span className="muted"> · budget {formatCredits(batch.budget)}</span> : null}
+        </span>
+      </div>
+      {batch.notice ? <div className="notice-line">{batch.notice}</div> : null}
+      {finished ? <Report batch={batch} items={items} /> : null}
+      <ItemsTable batch={batch} items={items} />
+    </div>
+  )
+}
+
+function BatchListItem({ batch, on, onClick }: { batch: BatchView; on: boolean; onClick(): void }) {
+  return (
+    <button type="button" className={`batch-item${on ? ' on' : ''}`} onClick={onClick} aria-current={on || undefined}>
+      <span className="batch-item-head">
+        <span className="ellipsis">{batch.name || 'Batch'}</span>
+        <StatusPill state={batch.state} />
+      </span>
+      <ProgressBar value={batch.counts.done} max={batch.counts.total} label={`${batch.name} progress`} segments={{ failed: batch.counts.failed }} />
+      <span className="muted small">
+        {batch.counts.done}/{batch.counts.total} · {formatCredits(batch.charged)} · {formatDateTime(batch.createdAt)}
+      </span>
+    </button>
+  )
+}
+
+export function BatchesView() {
+  const batches = useJobs((s) => s.batches)
+  const jobsError = useJobs((s) => s.error)
+  const { open, selected } = useBatchForm(useShallow((s) => ({ open: s.open, selected: s.selectedBatch })))
+  const list = useMemo(() => Object.values(batches).sort((a, b) => b.createdAt.localeCompare(a.createdAt)), [batches])
+  const form = useBatchForm.getState()
+
+  return (
+    <div className="view batches" data-testid="batches-view">
+      <nav className="batch-list" aria-label="Batches">
+        <header className="panel-header">
+          <h1>Batches</h1>
+          <button type="button" className="btn small primary" onClick={() => form.setOpen(true)}>
+            <Icon name="plus" /> New
+          </button>
+        </header>
+        <ErrorNotice error={jobsError} compact onRetry={() => void useJobs.getState().load()} />
+        <div className="panel-scroll">
+          {list.map((b) => (
+            <BatchListItem key={b.id} batch={b} on={!open && selected === b.id} onClick={() => form.selectBatch(b.id)} />
+          ))}
+          {!list.length && !jobsError ? <p className="hint pad">Batches you start appear here with their progress, cost and report.</p> : null}
+        </div>
+      </nav>
+      <section className="batch-main">
+        {open ? (
+          <BatchForm />
+        ) : selected ? (
+          <BatchDetail batchId={selected} />
+        ) : (
+          <div className="empty-state">
+            <Icon name="batches" size={40} />
+            <h2>Run many images at once</h2>
+            <p className="muted">Choose images × prompt × models. You see the estimated cost before anything starts; failures never stop the rest, and each one is listed with its reason.</p>
+            <button type="button" className="btn primary" onClick={() => form.setOpen(true)}>
+              New batch
+            </button>
+          </div>
+        )}
+      </section>
+    </div>
+  )
+}

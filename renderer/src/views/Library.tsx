@@ -1,0 +1,198 @@
+import { useCallback, useMemo } from 'react'
+import { useShallow } from 'zustand/react/shallow'
+import type { AssetView } from '@shared/views'
+import { ErrorNotice } from '../components/ErrorNotice'
+import { Icon } from '../components/Icon'
+import { ThumbnailGrid } from '../components/ThumbnailGrid'
+import { formatBytes, formatDateTime, plural } from '../lib/format'
+import { useCompare } from '../stores/compare'
+import { useEditor } from '../stores/editor'
+import { useBatchForm } from '../stores/batchForm'
+import { useLibrary, visibleAssets, type AssetFilter } from '../stores/library'
+import { useUi } from '../stores/ui'
+
+export function openInEditor(ids: string[]) {
+  useEditor.getState().setAssets(ids)
+  useEditor.getState().clearResult()
+  useUi.getState().navigate('editor')
+}
+
+export function openInCompare(id: string) {
+  useCompare.getState().setAsset(id)
+  useCompare.getState().reset()
+  useUi.getState().navigate('compare')
+}
+
+export function openInBatch(ids: string[]) {
+  useBatchForm.getState().setAssets(ids)
+  useBatchForm.getState().setOpen(true)
+  useUi.getState().navigate('batches')
+}
+
+function Inspector({ asset }: { asset: AssetView | undefined }) {
+  if (!asset) return <aside className="inspector empty-inspector">Select an image to see its details.</aside>
+  return (
+    <aside className="inspector" aria-label="Image details">
+      <div className="inspector-preview">{asset.thumbUrl ? <img src={asset.thumbUrl} alt={asset.name} /> : <Icon name={asset.ok === false ? 'warning' : 'file'} size={32} />}</div>
+      <h2 className="inspector-title" title={asset.relPath}>
+        {asset.name}
+      </h2>
+      {asset.ok === false ? (
+        <div className="problem-box" role="note">
+          <Icon name="warning" />
+          <span>{asset.error?.message ?? 'This file cannot be used.'}</span>
+        </div>
+      ) : null}
+      <dl className="meta-list">
+        <dt>Folder</dt>
+        <dd>{asset.relPath.includes('/') ? asset.relPath.slice(0, asset.relPath.lastIndexOf('/')) : '—'}</dd>
+        <dt>Format</dt>
+        <dd>{asset.format?.toUpperCase() ?? '—'}</dd>
+        <dt>Size</dt>
+        <dd>{asset.width && asset.height ? `${asset.width} × ${asset.height}` : '—'}</dd>
+        <dt>File</dt>
+        <dd>{formatBytes(asset.bytes)}</dd>
+        <dt>Modified</dt>
+        <dd>{formatDateTime(asset.modifiedAt)}</dd>
+      </dl>
+      {asset.ok ? (
+        <div className="inspector-actions">
+          <button type="button" className="btn primary" onClick={() => openInEditor([asset.id])}>
+            <Icon name="edit" /> Edit
+          </button>
+          <button type="button" className="btn" onClick={() => openInCompare(asset.id)}>
+            <Icon name="compare" /> Compare models
+          </button>
+        </div>
+      ) : null}
+    </aside>
+  )
+}
+
+export function LibraryView() {
+  const { roots, rootId, filter, search, selected, focused, loaded, busy, error, progress } = useLibrary(
+    useShallow((s) => ({ roots: s.roots, rootId: s.rootId, filter: s.filter, search: s.search, selected: s.selected, focused: s.focused, loaded: s.loaded, busy: s.busy, error: s.error, progress: s.progress }))
+  )
+  const assetsMap = useLibrary((s) => s.assets)
+  const order = useLibrary((s) => s.order)
+  const lib = useLibrary.getState()
+  const visible = useMemo(() => visibleAssets({ assets: assetsMap, order, rootId, filter, search }), [assetsMap, order, rootId, filter, search])
+  const selectedSet = useMemo(() => new Set(selected), [selected])
+  const usable = selected.filter((id) => assetsMap[id]?.ok)
+  const importing = Object.values(progress).filter((p) => !p.done)
+  const problems = roots.reduce((n, r) => n + r.counts.problems, 0)
+
+  const onSelect = useCallback((ids: string[], focusId: string) => {
+    useLibrary.setState({ selected: ids, focused: focusId })
+  }, [])
+  const onOpen = useCallback((asset: AssetView) => {
+    if (asset.ok) openInEditor([asset.id])
+  }, [])
+
+  return (
+    <div className="view library" data-testid="library-view">
+      <header className="view-header">
+        <h1>Library</h1>
+        <div className="toolbar" role="toolbar" aria-label="Import">
+          <button type="button" className="btn" disabled={busy} onClick={() => void lib.pick('folders')}>
+            <Icon name="folder" /> Add folder
+          </button>
+          <button type="button" className="btn" disabled={busy} onClick={() => void lib.pick('files')}>
+            <Icon name="file" /> Add files
+          </button>
+        </div>
+      </header>
+      <ErrorNotice error={error} onDismiss={() => useLibrary.setState({ error: null })} />
+      <div className="library-body">
+        <nav className="roots" aria-label="Sources">
+          <button type="button" className={`root-item${rootId === null ? ' on' : ''}`} onClick={() => lib.setRoot(null)}>
+            <span className="root-name">All images</span>
+            <span className="count">{order.length.toLocaleString()}</span>
+          </button>
+          {roots.map((r) => (
+            <div key={r.id} className={`root-item${rootId === r.id ? ' on' : ''}`}>
+              <button type="button" className="root-main" onClick={() => lib.setRoot(r.id)} title={r.path}>
+                <Icon name={r.kind === 'folder' ? 'folder' : 'file'} />
+                <span className="root-name">{r.name}</span>
+                <span className="count">{r.counts.total.toLocaleString()}</span>
+              </button>
+              {r.counts.problems ? <span className="root-problems">{plural(r.counts.problems, 'problem')}</span> : null}
+              {r.counts.pending ? <span className="root-pending">{r.counts.pending} inspecting…</span> : null}
+              <button type="button" className="icon-btn root-remove" aria-label={`Remove ${r.name} from the library`} title="Remove from library (files stay on disk)" onClick={() => void lib.removeRoot(r.id)}>
+                <Icon name="close" size={14} />
+              </button>
+            </div>
+          ))}
+          {roots.length === 0 && loaded ? <p className="hint pad">Folders you add appear here. Pixdesk reads them; it never changes your originals.</p> : null}
+        </nav>
+        <section className="library-main">
+          <div className="library-filters">
+            <div className="segmented small" role="radiogroup" aria-label="Show">
+              {(
+                [
+                  ['all', 'All'],
+                  ['ok', 'Ready'],
+                  ['problems', `Problems${problems ? ` (${problems})` : ''}`]
+                ] as Array<[AssetFilter, string]>
+              ).map(([value, label]) => (
+                <button key={value} type="button" role="radio" aria-checked={filter === value} className={filter === value ? 'on' : ''} onClick={() => lib.setFilter(value)}>
+                  {label}
+                </button>
+              ))}
+            </div>
+            <label className="search">
+              <Icon name="search" />
+              <input type="search" placeholder="Filter by name" aria-label="Filter images by name" value={search} onChange={(e) => lib.setSearch(e.target.value)} />
+            </label>
+            <span className="spacer" />
+            {importing.length ? (
+              <span className="import-progress" role="status">
+                <span className="thumb-spinner small" /> Importing… {importing.reduce((n, p) => n + p.inspected, 0)} of {importing.reduce((n, p) => n + p.scanned, 0)} checked
+              </span>
+            ) : null}
+            {selected.length ? (
+              <div className="selection-actions" role="toolbar" aria-label="Selection">
+                <span className="muted">{plural(selected.length, 'selected', 'selected')}</span>
+                <button type="button" className="btn small primary" disabled={!usable.length} onClick={() => openInEditor(usable.slice(0, 16))}>
+                  Edit
+                </button>
+                <button type="button" className="btn small" disabled={usable.length !== 1} onClick={() => openInCompare(usable[0]!)}>
+                  Compare
+                </button>
+                <button type="button" className="btn small" disabled={!usable.length} onClick={() => openInBatch(usable)}>
+                  Batch…
+                </button>
+              </div>
+            ) : null}
+          </div>
+          {visible.length ? (
+            <ThumbnailGrid assets={visible} selected={selectedSet} focusedId={focused} label="Images" onSelect={onSelect} onOpen={onOpen} />
+          ) : (
+            <div className="empty-state">
+              {!loaded ? (
+                <p className="muted">Loading the library…</p>
+              ) : order.length === 0 ? (
+                <>
+                  <Icon name="library" size={40} />
+                  <h2>Add your photos</h2>
+                  <p className="muted">Add a folder (subfolders included) or a few files. Pixdesk checks each image and tells you if one cannot be sent to a model, and why.</p>
+                  <div className="toolbar">
+                    <button type="button" className="btn primary" onClick={() => void lib.pick('folders')}>
+                      <Icon name="folder" /> Add folder
+                    </button>
+                    <button type="button" className="btn" onClick={() => void lib.pick('files')}>
+                      Add files
+                    </button>
+                  </div>
+                </>
+              ) : (
+                <p className="muted">No image matches this view.</p>
+              )}
+            </div>
+          )}
+        </section>
+        <Inspector asset={focused ? assetsMap[focused] : undefined} />
+      </div>
+    </div>
+  )
+}
