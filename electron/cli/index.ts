@@ -2,6 +2,8 @@ import { Command, CommanderError } from 'commander'
 import { CliContext, cliVersion, type GlobalFlags } from './context'
 import { ExitCode, toCliError, type ExitCodeValue } from './exit'
 import { Output } from './output'
+import { registerBatch } from './commands/batch'
+import { registerCompare } from './commands/compare'
 import { registerEdit } from './commands/edit'
 import { registerHistory } from './commands/history'
 import { registerKey } from './commands/key'
@@ -100,6 +102,8 @@ Environment: PIXDESK_HOME, PIXAPI_KEY, OPENAI_API_KEY, GEMINI_API_KEY, PIXAPI_BA
   registerTemplates(program, run)
   registerScan(program, run)
   registerEdit(program, run)
+  registerBatch(program, run)
+  registerCompare(program, run)
   registerHistory(program, run)
   registerSandbox(program, run)
   return program

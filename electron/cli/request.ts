@@ -90,7 +90,7 @@ export async function resolveInputs(
       continue
     }
     const path = resolve(raw)
-    let isDir = false
+    let isDir: boolean
     try {
       isDir = (await stat(path)).isDirectory()
     } catch (err) {

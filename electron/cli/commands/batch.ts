@@ -1,0 +1,242 @@
+import type { Command } from 'commander'
+import { z } from 'zod'
+import { AppError } from '../../../shared/errors'
+import { isTerminal, type Batch, type JobItem } from '../../../shared/jobs'
+import type { ProviderId } from '../../../shared/records'
+import { loadQueue } from '../../core/jobs/store'
+import { connect } from '../connection'
+import type { CliContext } from '../context'
+import type { Runner } from '../index'
+import { ExitCode, usageError } from '../exit'
+import { collect, intFlag, parseFlags, splitList } from '../flags'
+import { itemView, printReport, runBatch } from '../run'
+import { openEngine } from '../jobs'
+import { formatCredits } from '../output'
+import { addRequestOptions, outDirOf, paramsOf, preflight, requestFlagsSchema, resolveInputs, resolveModels } from '../request'
+
+const budgetFlag = z
+  .string()
+  .regex(/^\d+(\.\d+)?$/, 'must be a positive number of credits, e.g. 200')
+  .transform(Number)
+  .refine((n) => n > 0, 'must be more than 0 credits')
+
+const batchSchema = requestFlagsSchema.extend({
+  template: z.string().trim().min(1).optional(),
+  var: z.array(z.string()).default([]),
+  model: z.string({ error: 'is required: one model id, or several separated by commas' }).trim().min(1, 'is empty'),
+  concurrency: intFlag(1, 8).optional(),
+  budget: budgetFlag.optional(),
+  duplicates: z.enum(['skip', 'run'], { error: 'use skip or run' }).default('skip')
+})
+
+const resumeSchema = z.object({ budget: budgetFlag.optional(), concurrency: intFlag(1, 8).optional() })
+
+export function registerBatch(program: Command, run: Runner): void {
+  const batch = addRequestOptions(
+    program
+      .command('batch')
+      .description('run one edit per image (and per model), with a budget, resumable after Ctrl-C')
+      .argument('<paths...>', 'image files and folders (searched recursively), https URLs or data URLs')
+      .option('--prompt <text>', 'the edit for every image (or use --template)')
+      .option('--template <id>', 'a prompt template (see pixdesk templates)')
+      .option('--var <name=value>', 'a template variable; repeat for each', collect, [])
+      // Not a required option to commander: it would then demand --model of `batch list` too; zod checks it.
+      .option('--model <ids>', 'model id or alias; several separated by commas run every image on each (required)')
+      .option('--concurrency <n>', 'requests at once for this batch (1-8)')
+      .option('--budget <credits>', 'stop starting new requests once this many credits would be passed')
+      .option('--duplicates <mode>', 'skip (default) or run items identical to an earlier success')
+  ).action(run(async (ctx, paths: string[], raw: Record<string, unknown>) => startBatch(ctx, paths, raw)))
+
+  batch
+    .command('resume')
+    .description('continue a paused or interrupted batch (items cancelled or cut off are run again)')
+    .argument('<id>', 'batch id (from pixdesk batch list; a unique prefix is enough)')
+    .option('--budget <credits>', 'set a new budget for the batch')
+    .option('--concurrency <n>', 'requests at once (1-8)')
+    .option('--json', 'one JSON line per event, then a summary')
+    .action(run(async (ctx, id: string, raw: Record<string, unknown>) => resumeBatch(ctx, id, raw)))
+
+  batch
+    .command('list')
+    .description('batches in the queue (shared with the desktop app)')
+    .option('--json', 'one JSON line per batch, then a summary')
+    .action(
+      run(async (ctx) => {
+        const services = await ctx.services()
+        const { batches } = await loadQueue(services.paths.dataDir)
+        for (const b of batches) ctx.out.event('batch', overview(b))
+        if (batches.length === 0) ctx.out.line('No batches in the queue.')
+        else {
+          ctx.out.table(
+            ['id', 'created', 'kind', 'state', 'items', 'done', 'failed', 'left', 'credits', 'models'],
+            batches.map((b) => {
+              const o = overview(b)
+              return [b.id, b.createdAt.slice(0, 19).replace('T', ' '), b.kind, o.state, o.total, o.done, o.failed, o.left, formatCredits(o.charged), b.models.join(', ')]
+            }),
+            ['left', 'left', 'left', 'left', 'right', 'right', 'right', 'right', 'right', 'left']
+          )
+        }
+        ctx.out.event('summary', { count: batches.length })
+        return ExitCode.ok
+      })
+    )
+
+  batch
+    .command('status')
+    .description("a batch's items: state, credits, request ids and reasons for failures")
+    .argument('<id>', 'batch id (a unique prefix is enough)')
+    .option('--json', 'one JSON line per item, then a summary')
+    .action(
+      run(async (ctx, id: string) => {
+        const services = await ctx.services()
+        const found = findBatch((await loadQueue(services.paths.dataDir)).batches, id)
+        for (const item of found.items) ctx.out.event('item', itemView(item))
+        ctx.out.table(
+          ['source', 'model', 'state', 'credits', 'request id', 'reason'],
+          found.items.map((i) => [
+            i.snapshot.inputs[0]?.path ?? '(generated)',
+            i.snapshot.model,
+            i.hold ? `${i.state} (${i.hold})` : i.state,
+            i.charged === null ? '' : formatCredits(i.charged),
+            i.error?.requestId ?? i.requestIds.at(-1) ?? i.taskId ?? '',
+            i.error?.message ?? ''
+          ])
+        )
+        const o = overview(found)
+        ctx.out.line(`\nBatch ${found.id} (${found.name}): ${o.state}, ${o.done} of ${o.total} done, ${o.failed} failed, ${o.left} left, ${formatCredits(o.charged)} credits.`)
+        ctx.out.event('summary', o)
+        return ExitCode.ok
+      })
+    )
+}
+
+async function startBatch(ctx: CliContext, paths: string[], raw: Record<string, unknown>) {
+  const flags = parseFlags(batchSchema, raw)
+  const hasPrompt = flags.prompt !== undefined && flags.prompt.trim() !== ''
+  if (hasPrompt === (flags.template !== undefined)) {
+    throw usageError(hasPrompt ? 'Give --prompt or --template, not both.' : 'Give the edit with --prompt "..." or pick a template with --template ID (see pixdesk templates).', 'prompt')
+  }
+  if (flags.var.length && !flags.template) throw usageError('--var only applies with --template.', 'var')
+  const services = await ctx.services()
+  const routes = resolveModels(services, splitList(flags.model), flags.provider, '--model')
+  if (routes.length > 8) throw usageError('--model: at most 8 models in one batch.', 'model')
+
+  let prompt = flags.prompt?.trim() ?? ''
+  const variables: Record<string, string> = {}
+  if (flags.template) {
+    for (const pair of flags.var) {
+      const eq = pair.indexOf('=')
+      if (eq <= 0) throw usageError(`--var "${pair}" must look like name=value.`, 'var')
+      variables[pair.slice(0, eq).trim()] = pair.slice(eq + 1)
+    }
+    const templates = await ctx.templates()
+    if (!templates.get(flags.template)) {
+      throw usageError(`--template: there is no template "${flags.template}". Known: ${templates.list().map((t) => t.id).join(', ')}.`, 'template')
+    }
+    try {
+      prompt = templates.render(flags.template, variables)
+    } catch (err) {
+      if (err instanceof AppError) throw usageError(`--var: ${err.message}`, 'var')
+      throw err
+    }
+  }
+
+  const files = await resolveInputs(paths, { folders: true, note: (t) => ctx.out.note(t) })
+  if (files.length === 0) throw usageError('No usable images in the paths given; nothing to do.', 'paths')
+  const params = paramsOf(flags)
+  const route = flags.async ? 'async' : 'sync'
+  await preflight(routes, { kind: 'edit', prompt, params, route, itemInputs: files.map((f) => [f]) })
+  const outputDir = await outDirOf(flags.out)
+  const connection = await connect(ctx, services, unique(routes.map((r) => r.provider)), { provider: flags.provider, baseUrl: flags.baseUrl })
+  const engine = await openEngine(ctx, services, connection, flags.concurrency)
+  ctx.onDispose(() => engine.close())
+  const result = await runBatch(
+    ctx,
+    engine,
+    {
+      spec: {
+        kind: 'edit',
+        files: files.map((path) => ({ path })),
+        ...(flags.template ? { templateId: flags.template, variables } : { prompt }),
+        models: routes.map((r) => ({ model: r.model.id, provider: r.provider })),
+        params,
+        route,
+        ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
+        budgetCredits: flags.budget ?? null,
+        duplicates: flags.duplicates,
+        ...(outputDir ? { outputDir } : {}),
+        sandbox: connection.sandbox
+      }
+    },
+    'batch'
+  )
+  printReport(ctx, result)
+  return result.exitCode
+}
+
+async function resumeBatch(ctx: CliContext, id: string, raw: Record<string, unknown>) {
+  const flags = parseFlags(resumeSchema, raw)
+  const services = await ctx.services()
+  const saved = findBatch((await loadQueue(services.paths.dataDir)).batches, id)
+  const providers = unique(saved.items.map((i) => i.snapshot.provider))
+  const connection = await connect(ctx, services, providers, {})
+  const ranInSandbox = saved.items.some((i) => i.snapshot.sandbox)
+  if (ranInSandbox !== connection.sandbox) {
+    throw usageError(
+      ranInSandbox
+        ? `Batch ${saved.id} ran in the sandbox; resume it with --sandbox (or PIXAPI_BASE_URL pointing at a sandbox) so simulated and real results do not mix.`
+        : `Batch ${saved.id} ran against the real API; resume it without the sandbox.`,
+      'sandbox'
+    )
+  }
+  const engine = await openEngine(ctx, services, connection, flags.concurrency)
+  ctx.onDispose(() => engine.close())
+  if (flags.budget !== undefined) engine.setBudget(saved.id, flags.budget)
+  engine.resume(saved.id)
+  // Items stopped by Ctrl-C or a crash run again; failures keep their reason (retry them in the app),
+  // and duplicates skipped on purpose stay skipped.
+  const again = engine
+    .get(saved.id)
+    .items.filter((i) => i.state === 'interrupted' || (i.state === 'cancelled' && !i.duplicateOf))
+    .map((i) => i.id)
+  if (again.length) engine.retry(saved.id, again)
+  const result = await runBatch(ctx, engine, { batchId: saved.id }, 'batch')
+  printReport(ctx, result)
+  return result.exitCode
+}
+
+function findBatch(batches: Batch[], id: string): Batch {
+  const exact = batches.find((b) => b.id === id)
+  if (exact) return exact
+  const matches = id.length >= 4 ? batches.filter((b) => b.id.startsWith(id)) : []
+  if (matches.length === 1) return matches[0]!
+  if (matches.length > 1) throw usageError(`Batch id "${id}" matches ${matches.length} batches; give more of it.`, 'id')
+  throw usageError(`There is no batch "${id}" in the queue. Run "pixdesk batch list" for the ids.`, 'id')
+}
+
+function overview(b: Batch) {
+  const count = (pred: (i: JobItem) => boolean) => b.items.filter(pred).length
+  const total = b.items.length
+  const done = count((i) => i.state === 'done')
+  const failed = count((i) => i.state === 'failed')
+  const left = count((i) => !isTerminal(i.state) || i.state === 'interrupted' || (i.state === 'cancelled' && !i.duplicateOf))
+  const state = left === 0 ? 'finished' : b.paused ? 'paused' : b.cancelled ? 'cancelled' : b.items.some((i) => i.hold === 'budget') ? 'budget_reached' : 'queued'
+  return {
+    id: b.id,
+    name: b.name,
+    kind: b.kind,
+    createdAt: b.createdAt,
+    state,
+    total,
+    done,
+    failed,
+    left,
+    charged: b.items.reduce((sum, i) => sum + (i.charged ?? 0), 0),
+    budget: b.budgetCredits,
+    models: b.models
+  }
+}
+
+function unique(list: ProviderId[]): ProviderId[] {
+  return [...new Set(list)]
+}

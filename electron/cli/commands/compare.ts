@@ -1,0 +1,91 @@
+import type { Command } from 'commander'
+import { z } from 'zod'
+import { connect } from '../connection'
+import type { Runner } from '../index'
+import { usageError } from '../exit'
+import { parseFlags, splitList } from '../flags'
+import { openEngine } from '../jobs'
+import { formatCredits } from '../output'
+import { addRequestOptions, outDirOf, paramsOf, preflight, requestFlagsSchema, resolveInputs, resolveModels } from '../request'
+import { printReport, runBatch } from '../run'
+
+const compareSchema = requestFlagsSchema.extend({
+  prompt: z.string({ error: 'is required: describe the edit' }).trim().min(1, 'is empty: describe the edit'),
+  models: z.string({ error: 'is required: 2 to 4 model ids separated by commas' }).trim().min(1, 'is empty')
+})
+
+export function registerCompare(program: Command, run: Runner): void {
+  addRequestOptions(
+    program
+      .command('compare')
+      .description('the same edit on 2 to 4 models side by side: outputs, latency and credits')
+      .argument('<image>', 'image file, https URL or data URL')
+      .requiredOption('--prompt <text>', 'what to change')
+      .requiredOption('--models <ids>', '2 to 4 model ids or aliases, separated by commas')
+  ).action(
+    run(async (ctx, image: string, raw: Record<string, unknown>) => {
+      const flags = parseFlags(compareSchema, raw)
+      const ids = splitList(flags.models)
+      if (ids.length < 2 || ids.length > 4) throw usageError(`--models: a comparison needs 2 to 4 models; ${ids.length} given.`, 'models')
+      const services = await ctx.services()
+      const routes = resolveModels(services, ids, flags.provider, '--models')
+      const inputs = await resolveInputs([image], { folders: false })
+      const params = paramsOf(flags)
+      const route = flags.async ? 'async' : 'sync'
+      await preflight(routes, { kind: 'edit', prompt: flags.prompt, params, route, itemInputs: [inputs] })
+      const outputDir = await outDirOf(flags.out)
+      const connection = await connect(ctx, services, [...new Set(routes.map((r) => r.provider))], { provider: flags.provider, baseUrl: flags.baseUrl })
+      const engine = await openEngine(ctx, services, connection, routes.length)
+      ctx.onDispose(() => engine.close())
+      const result = await runBatch(
+        ctx,
+        engine,
+        {
+          spec: {
+            kind: 'edit',
+            files: inputs.map((path) => ({ path })),
+            prompt: flags.prompt,
+            models: routes.map((r) => ({ model: r.model.id, provider: r.provider })),
+            params,
+            route,
+            compare: true,
+            concurrency: routes.length,
+            duplicates: 'run',
+            ...(outputDir ? { outputDir } : {}),
+            sandbox: connection.sandbox
+          }
+        },
+        'comparing'
+      )
+      const arms = result.summary.items
+      for (const arm of arms) {
+        ctx.out.event('arm', {
+          model: arm.snapshot.model,
+          provider: arm.snapshot.provider,
+          state: arm.state,
+          latencyMs: arm.latencyMs,
+          charged: arm.charged,
+          estimate: arm.estimate,
+          requestId: arm.requestIds.at(-1) ?? null,
+          outputs: arm.outputs.map((o) => o.path),
+          ...(arm.error ? { error: arm.error } : {})
+        })
+      }
+      ctx.out.line('')
+      ctx.out.table(
+        ['model', 'result', 'latency', 'credits', 'request id', 'output'],
+        arms.map((a) => [
+          a.snapshot.model,
+          a.state === 'done' ? 'ok' : `${a.state}: ${a.error?.message ?? ''}`,
+          a.latencyMs === null ? '' : `${(a.latencyMs / 1000).toFixed(1)} s`,
+          a.charged === null ? '' : formatCredits(a.charged),
+          a.requestIds.at(-1) ?? '',
+          a.outputs[0]?.path ?? ''
+        ]),
+        ['left', 'left', 'right', 'right', 'left', 'left']
+      )
+      printReport(ctx, result)
+      return result.exitCode
+    })
+  )
+}
