@@ -3,7 +3,20 @@ import { channels, type Channel, type Envelope, type Result } from '../../shared
 import { AppError, toAppErrorData } from '../../shared/errors'
 import type { SettingsPatch } from '../../shared/settings'
 import type { Services } from './services'
-import { historyEntryView, historyPageView, keyView } from './viewmodels'
+import { checkAgainstLimits } from './library'
+import { uploadLimitsFor } from './limits'
+import { assetView, historyEntryView, historyPageView, keyView } from './viewmodels'
+
+/**
+ * Starts an import and answers as soon as the new folders are registered: assets and thumbnails then
+ * stream to the renderer through library events, so a folder of thousands never blocks the window.
+ */
+async function startImport(services: Services, paths: readonly string[]) {
+  const done = services.library.importPaths(paths)
+  done.catch((err: unknown) => services.events.emit('app.notice', { level: 'error', message: toAppErrorData(err).message }))
+  await Promise.race([done.catch(() => undefined), services.library.whenRegistered(paths)])
+  return services.libraryRoots()
+}
 
 type Handler<C extends Channel> = (payload: z.output<(typeof channels)[C]['payload']>) => Promise<Result<C>>
 type Handlers = { [C in Channel]?: Handler<C> }
@@ -39,6 +52,39 @@ function createHandlers(services: Services): Handlers {
     'catalog.removeCustom': async ({ id }) => {
       await services.customModels.remove(id)
       return services.catalog.models()
+    },
+
+    'library.pick': async ({ kind }) => {
+      const paths = kind === 'folders' ? await services.dialogs.openDirectories() : await services.dialogs.openFiles({ images: true })
+      return paths.length ? startImport(services, paths) : services.libraryRoots()
+    },
+    'library.import': ({ paths }) => startImport(services, paths),
+    'library.roots': async () => services.libraryRoots(),
+    'library.removeRoot': async ({ rootId }) => {
+      const root = services.libraryRoots().find((r) => r.id === rootId)
+      if (!root) throw new AppError({ code: 'validation', field: 'rootId', message: 'That folder is no longer in the library.' })
+      await services.library.removeRoot(root.path)
+      return services.libraryRoots()
+    },
+    'library.assets': async ({ rootId, filter, search }) => {
+      const needle = search?.trim().toLowerCase()
+      return services.library
+        .list()
+        .map((asset) => assetView(asset, services.assetUrls))
+        .filter((a) => !rootId || a.rootId === rootId)
+        .filter((a) => filter === 'all' || (filter === 'ok' ? a.ok === true : a.ok === false))
+        .filter((a) => !needle || a.relPath.toLowerCase().includes(needle))
+        .sort((a, b) => a.relPath.localeCompare(b.relPath, undefined, { numeric: true }))
+    },
+    'library.check': async ({ assetIds, model, provider }) => {
+      const route = provider ?? services.settings.get().provider.active
+      const limits = uploadLimitsFor(services.catalog.resolve(model, route), route)
+      return assetIds.map((assetId) => {
+        const asset = services.library.get(assetId)
+        if (!asset) return { assetId, ok: false, error: { code: 'not_found_file' as const, message: 'This file is no longer in the library.' } }
+        const verdict = checkAgainstLimits(asset, limits)
+        return verdict.ok ? { assetId, ok: true } : { assetId, ok: false, error: verdict.error }
+      })
     },
 
     'compare.verdict': (input) => services.history.appendVerdict(input),

@@ -3,6 +3,7 @@ import writeFileAtomic from 'write-file-atomic'
 import { join } from 'node:path'
 import { customModelSchema, type CustomModel } from '../../shared/catalog'
 import type { HistoryFilter } from '../../shared/history'
+import type { AssetView, RootView } from '../../shared/views'
 import type { Settings, SettingsNotice, SettingsPatch } from '../../shared/settings'
 import { readJsonFile, writeJsonAtomic } from './atomic'
 import { loadCatalog, type Catalog } from './catalog'
@@ -10,9 +11,10 @@ import { noDialogs, type Dialogs } from './dialogs'
 import { AppEvents } from './events'
 import { openHistory, type History } from './history/history'
 import { createKeychain, type Keychain } from './keychain'
+import { assetIdFor, createAssetHandler, Library, type AssetChange } from './library'
 import { resolveAppPaths, type AppPaths } from './paths'
 import { loadSettings, updateSettings } from './settings'
-import type { AssetUrls } from './viewmodels'
+import { assetView, rootViews, type AssetUrls } from './viewmodels'
 
 export interface ServicesOptions {
   paths?: AppPaths
@@ -22,6 +24,8 @@ export interface ServicesOptions {
   version?: string
   dialogs?: Dialogs
   keychain?: Keychain
+  /** Watch imported folders for changes (the app does; one-shot CLI commands need not). */
+  watchFolders?: boolean
 }
 
 /** The settings as the running app sees them: loaded once, saved on every change, announced to the UI. */
@@ -52,6 +56,9 @@ export interface Services {
   catalog: Catalog
   customModels: CustomModels
   history: History
+  library: Library
+  /** Imported folders and files, as the renderer shows them. */
+  libraryRoots(): RootView[]
   /** Writes a support export of the history matching `filter` to `target`; returns how many requests it holds. */
   exportHistory(format: 'csv' | 'json', filter: HistoryFilter, target: string): Promise<{ path: string; count: number }>
   assetUrls: AssetUrls
@@ -119,10 +126,34 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
   const customModels = await createCustomModels(paths.dataDir, catalog)
   const history = openHistory(paths.dataDir)
   const assetBaseUrl = options.assetBaseUrl ?? 'pixdesk-asset://local/'
+  const current = settings.get()
+  const library = await Library.open({
+    dataDir: paths.dataDir,
+    cacheDir: paths.cacheDir,
+    thumbnailCacheBytes: current.cache.thumbnailCacheBytes,
+    outputFolders: () => {
+      const output = settings.get().output
+      return output.folderMode === 'custom' && output.customFolder ? [output.customFolder] : []
+    },
+    watch: options.watchFolders ?? true
+  })
   const assetUrls: AssetUrls = {
     output: (recordId, index) => `${assetBaseUrl}output/${encodeURIComponent(recordId)}/${index}`,
-    input: () => null
+    input: (path) => {
+      const asset = library.get(assetIdFor(path))
+      return asset?.verdict.ok ? assetUrls.original(asset) : null
+    },
+    // The content hash in the URL makes a changed file load fresh instead of from the page's cache.
+    thumbnail: (asset, size = 256) => `${assetBaseUrl}thumb/${asset.id}?size=${size}&v=${asset.sha256.slice(0, 12)}`,
+    original: (asset) => `${assetBaseUrl}original/${asset.id}?v=${asset.sha256.slice(0, 12)}`
   }
+  const handleAsset = createAssetHandler({
+    library,
+    baseUrl: assetBaseUrl,
+    resolveOutput: async (recordId, index) => (await history.get(recordId))?.outputs[index]?.path
+  })
+  const libraryRoots = () => rootViews(library.importedRoots(), library.importedFiles(), library.list(), options.watchFolders ?? true)
+  forwardLibraryEvents(library, events, assetUrls, libraryRoots)
 
   return {
     paths,
@@ -136,7 +167,10 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     catalog,
     customModels,
     history,
+    library,
+    libraryRoots,
     assetUrls,
+    handleAsset,
     async exportHistory(format, filter, target) {
       const text = format === 'csv' ? await history.exportCsv(filter) : await history.exportJson(filter)
       await writeFileAtomic(target, text)
@@ -144,7 +178,39 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
       return { path: target, count: page.total }
     },
     async dispose() {
+      await library.close()
       await history.close()
     }
   }
+}
+
+/**
+ * Library changes reach the renderer in batches: an import of thousands of files becomes a few dozen
+ * messages a second, not thousands, and the grid fills in smoothly.
+ */
+function forwardLibraryEvents(library: Library, events: AppEvents, urls: AssetUrls, roots: () => RootView[]): void {
+  const upserted = new Map<string, AssetView>()
+  const removed = new Set<string>()
+  let timer: NodeJS.Timeout | undefined
+  const flush = () => {
+    timer = undefined
+    if (upserted.size === 0 && removed.size === 0) return
+    events.emit('library.changed', { upserted: [...upserted.values()], removed: [...removed], roots: roots() })
+    upserted.clear()
+    removed.clear()
+  }
+  library.on('asset', (change: AssetChange) => {
+    if (change.type === 'removed') {
+      upserted.delete(change.assetId)
+      removed.add(change.assetId)
+    } else {
+      removed.delete(change.asset.id)
+      upserted.set(change.asset.id, assetView(change.asset, urls))
+    }
+    timer ??= setTimeout(flush, 80)
+  })
+  library.on('progress', (p) => {
+    events.emit('library.progress', { rootId: p.importId, scanned: p.found, inspected: p.done, done: p.finished })
+    if (p.finished) flush()
+  })
 }

@@ -1,7 +1,8 @@
-import { basename } from 'node:path'
+import { basename, relative } from 'node:path'
 import type { HistoryItem, HistoryPage } from '../../shared/history'
-import type { HistoryEntryView, HistoryPageView, KeyStatusView, OutputView } from '../../shared/views'
+import type { AssetView, HistoryEntryView, HistoryPageView, KeyStatusView, OutputView, RootView } from '../../shared/views'
 import type { KeyStatus } from './keychain'
+import { assetIdFor, type LibraryAsset } from './library'
 
 /**
  * Service data → what the renderer is shown. The renderer gets names and asset URLs, never the key and
@@ -12,6 +13,49 @@ export interface AssetUrls {
   output(recordId: string, index: number): string
   /** URL of an input file the user imported, when the library knows it. */
   input(path: string): string | null
+  thumbnail(asset: LibraryAsset, size?: number): string
+  original(asset: LibraryAsset): string
+}
+
+export function assetView(asset: LibraryAsset, urls: AssetUrls): AssetView {
+  const ok = asset.verdict.ok
+  return {
+    id: asset.id,
+    rootId: assetIdFor(asset.root ?? asset.path),
+    name: basename(asset.path),
+    relPath: asset.root ? relative(asset.root, asset.path) : basename(asset.path),
+    format: asset.format,
+    width: asset.displayWidth || null,
+    height: asset.displayHeight || null,
+    bytes: asset.bytes,
+    ok,
+    error: asset.verdict.ok ? undefined : asset.verdict.error,
+    thumbUrl: ok ? urls.thumbnail(asset) : null,
+    originalUrl: ok ? urls.original(asset) : null,
+    modifiedAt: new Date(asset.mtimeMs || 0).toISOString()
+  }
+}
+
+/** Imported folders, then files imported on their own, each with counts of what was found in it. */
+export function rootViews(roots: readonly string[], files: readonly string[], assets: readonly LibraryAsset[], watching: boolean): RootView[] {
+  const counts = new Map<string, RootView['counts']>()
+  for (const asset of assets) {
+    const key = asset.root ?? asset.path
+    const c = counts.get(key) ?? { total: 0, ok: 0, problems: 0, pending: 0 }
+    c.total++
+    if (asset.verdict.ok) c.ok++
+    else c.problems++
+    counts.set(key, c)
+  }
+  const view = (path: string, kind: RootView['kind']): RootView => ({
+    id: assetIdFor(path),
+    name: basename(path) || path,
+    path,
+    kind,
+    watching: kind === 'folder' && watching,
+    counts: counts.get(path) ?? { total: 0, ok: 0, problems: 0, pending: 0 }
+  })
+  return [...roots.map((r) => view(r, 'folder')), ...files.map((f) => view(f, 'file'))]
 }
 
 export const keyView = (status: KeyStatus): KeyStatusView => ({

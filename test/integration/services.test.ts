@@ -1,9 +1,11 @@
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Channel, Payload, Result } from '../../shared/contract'
 import type { RequestRecord } from '../../shared/records'
+import type { AssetView, LibraryChange } from '../../shared/views'
 import { createDispatcher, type Dispatch } from '../../electron/core/dispatch'
 import { createServices, type Services } from '../../electron/core/services'
 import { requirePrivateSecretService } from '../support/keyring'
@@ -75,6 +77,34 @@ describe('services behind the IPC contract', () => {
     await again.dispose()
     const bad = await dispatch('catalog.addCustom', { id: 'bad id with spaces', provider: 'pixapi' })
     expect(bad.ok).toBe(false)
+  })
+
+  it('imports a folder through IPC, streams the assets, serves thumbnails and names each problem', async () => {
+    const folder = join(home, 'shoot')
+    await mkdir(folder, { recursive: true })
+    await sharp({ create: { width: 640, height: 480, channels: 3, background: '#c04020' } }).jpeg().toFile(join(folder, 'red.jpg'))
+    await sharp({ create: { width: 300, height: 500, channels: 4, background: '#2040c0aa' } }).png().toFile(join(folder, 'blue.png'))
+    await writeFile(join(folder, 'notes.jpg'), 'not an image at all')
+    const seen = new Map<string, AssetView>()
+    const stop = services.events.onAny((event, payload) => {
+      if (event === 'library.changed') for (const a of (payload as LibraryChange).upserted) seen.set(a.name, a)
+    })
+    const roots = await call('library.import', { paths: [folder] })
+    expect(roots.find((r) => r.path === folder)).toMatchObject({ kind: 'folder', name: 'shoot' })
+    await expect.poll(() => seen.size, { timeout: 20_000 }).toBe(3)
+    stop()
+
+    expect(seen.get('red.jpg')).toMatchObject({ ok: true, format: 'jpeg', width: 640, height: 480 })
+    expect(seen.get('notes.jpg')).toMatchObject({ ok: false, error: { code: 'unsupported_format' } })
+    const thumb = await services.handleAsset!(new Request(seen.get('blue.png')!.thumbUrl!))
+    expect(thumb.status).toBe(200)
+    const meta = await sharp(Buffer.from(await thumb.arrayBuffer())).metadata()
+    expect(Math.max(meta.width!, meta.height!)).toBeLessThanOrEqual(256)
+    const escape = await services.handleAsset!(new Request(`${services.assetBaseUrl}original/..%2f..%2fetc%2fpasswd`))
+    expect(escape.status).toBeGreaterThanOrEqual(400)
+
+    const listed = await call('library.assets', { filter: 'problems' })
+    expect(listed.map((a) => a.name)).toEqual(['notes.jpg'])
   })
 
   it('answers history queries and writes a support export where the user chose to save it', async () => {

@@ -52,6 +52,8 @@ export interface ImportSummary {
 }
 
 export interface LibraryEvents {
+  /** A path given to importPaths is now an imported root or file (before its contents are scanned). */
+  registered: [string]
   asset: [AssetChange]
   thumbnail: [{ assetId: string; size: number }]
   progress: [ImportProgress]
@@ -119,6 +121,21 @@ export class Library extends EventEmitter<LibraryEvents> {
 
   get thumbnailCacheDir(): string {
     return this.thumbs.dir
+  }
+
+  /** Resolves once every given path is an imported root or file, which importPaths does before scanning. */
+  whenRegistered(paths: readonly string[]): Promise<void> {
+    const pending = new Set(paths.map((p) => resolve(p)).filter((p) => !this.roots.has(p) && !this.files.has(p)))
+    if (pending.size === 0) return Promise.resolve()
+    return new Promise((done) => {
+      const onRegistered = (path: string) => {
+        pending.delete(path)
+        if (pending.size > 0) return
+        this.off('registered', onRegistered)
+        done()
+      }
+      this.on('registered', onRegistered)
+    })
   }
 
   list(): LibraryAsset[] {
@@ -191,10 +208,12 @@ export class Library extends EventEmitter<LibraryEvents> {
       }
       if (!isDir) {
         this.files.add(path)
+        this.emit('registered', path)
         enqueue(path, undefined)
         continue
       }
       this.roots.add(path)
+      this.emit('registered', path)
       await this.watchRoot(path)
       for await (const item of scanFolder(path, { skipFolderNames: [this.outputFolderName], skipFolders: this.skippedFolders() })) {
         if (item.kind === 'file') enqueue(item.path, path)
