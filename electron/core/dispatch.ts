@@ -4,6 +4,7 @@ import { AppError, toAppErrorData } from '../../shared/errors'
 import type { SettingsPatch } from '../../shared/settings'
 import type { Services } from './services'
 import { checkAgainstLimits } from './library'
+import { testKey } from './providers'
 import { uploadLimitsFor } from './limits'
 import { assetView, historyEntryView, historyPageView, keyView } from './viewmodels'
 
@@ -44,6 +45,14 @@ function createHandlers(services: Services): Handlers {
       return keyView(await services.keychain.status(provider))
     },
 
+    'keys.test': async ({ provider }) => {
+      const settings = services.settings.get()
+      const key = await services.keychain.getKey(provider)
+      if (!key) return { provider, ok: false, checked: false, message: `No ${provider} key is set.` }
+      const check = await testKey(provider, key, settings.provider.baseUrls[provider])
+      return { provider, ok: check.status === 'valid', checked: check.status === 'valid' || check.status === 'invalid', message: check.message }
+    },
+
     'catalog.models': async () => services.catalog.models(),
     'catalog.addCustom': async (model) => {
       await services.customModels.add(model)
@@ -52,6 +61,12 @@ function createHandlers(services: Services): Handlers {
     'catalog.removeCustom': async ({ id }) => {
       await services.customModels.remove(id)
       return services.catalog.models()
+    },
+
+    'templates.list': async () => services.templates.list(),
+    'sandbox.status': async () => {
+      const url = services.sandbox.url()
+      return url ? { running: true, url } : { running: false }
     },
 
     'library.pick': async ({ kind }) => {

@@ -13,7 +13,9 @@ import { openHistory, type History } from './history/history'
 import { createKeychain, type Keychain } from './keychain'
 import { assetIdFor, createAssetHandler, Library, type AssetChange } from './library'
 import { resolveAppPaths, type AppPaths } from './paths'
+import { createSandboxController, type SandboxController } from './sandbox/controller'
 import { loadSettings, updateSettings } from './settings'
+import { loadTemplates, type TemplateLibrary } from './templates'
 import { assetView, rootViews, type AssetUrls } from './viewmodels'
 
 export interface ServicesOptions {
@@ -57,6 +59,8 @@ export interface Services {
   customModels: CustomModels
   history: History
   library: Library
+  templates: TemplateLibrary
+  sandbox: SandboxController
   /** Imported folders and files, as the renderer shows them. */
   libraryRoots(): RootView[]
   /** Writes a support export of the history matching `filter` to `target`; returns how many requests it holds. */
@@ -125,6 +129,13 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
   const catalog = loadCatalog()
   const customModels = await createCustomModels(paths.dataDir, catalog)
   const history = openHistory(paths.dataDir)
+  const templates = loadTemplates()
+  const sandbox = createSandboxController(catalog)
+  // The sandbox runs whenever the user has chosen it, so queued sandbox work can always proceed.
+  if (settings.get().provider.sandbox) await sandbox.ensure()
+  events.onAny((event, payload) => {
+    if (event === 'settings.changed' && (payload as Settings).provider.sandbox) void sandbox.ensure()
+  })
   const assetBaseUrl = options.assetBaseUrl ?? 'pixdesk-asset://local/'
   const current = settings.get()
   const library = await Library.open({
@@ -169,6 +180,8 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     history,
     library,
     libraryRoots,
+    templates,
+    sandbox,
     assetUrls,
     handleAsset,
     async exportHistory(format, filter, target) {
@@ -178,6 +191,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
       return { path: target, count: page.total }
     },
     async dispose() {
+      await sandbox.stop()
       await library.close()
       await history.close()
     }

@@ -8,6 +8,7 @@ import type { RequestRecord } from '../../shared/records'
 import type { AssetView, LibraryChange } from '../../shared/views'
 import { createDispatcher, type Dispatch } from '../../electron/core/dispatch'
 import { createServices, type Services } from '../../electron/core/services'
+import { startFakeOpenAI } from '../support/fake-openai'
 import { requirePrivateSecretService } from '../support/keyring'
 
 /** The IPC handlers end to end: the same calls the renderer makes, against the real services. */
@@ -56,6 +57,32 @@ describe('services behind the IPC contract', () => {
     expect(await services.keychain.getKey('openai')).toBe(testKey)
     const deleted = await call('keys.delete', { provider: 'openai' })
     expect(deleted).toMatchObject({ set: false, source: null })
+  })
+
+  it('tests a stored key against the provider without ever sending it anywhere else', async () => {
+    const fake = await startFakeOpenAI({ apiKey: testKey })
+    try {
+      await call('settings.update', { patch: { provider: { baseUrls: { openai: fake.url } } } })
+      await call('keys.set', { provider: 'openai', key: 'sk-wrong-key-0123456789' })
+      expect(await call('keys.test', { provider: 'openai' })).toMatchObject({ ok: false, checked: true })
+      await call('keys.set', { provider: 'openai', key: testKey })
+      expect(await call('keys.test', { provider: 'openai' })).toMatchObject({ ok: true, checked: true })
+      const pixapi = await call('keys.test', { provider: 'pixapi' })
+      expect(pixapi).toMatchObject({ ok: false, checked: false })
+    } finally {
+      await fake.close()
+      await call('keys.delete', { provider: 'openai' })
+    }
+  })
+
+  it('starts the built-in sandbox when the user switches to it', async () => {
+    expect(await call('sandbox.status', {})).toEqual({ running: false })
+    await call('settings.update', { patch: { provider: { sandbox: true } } })
+    await expect.poll(async () => (await call('sandbox.status', {})).running).toBe(true)
+    const { url } = await call('sandbox.status', {})
+    const health = await fetch(`${url}/__sandbox/health`)
+    expect(health.ok).toBe(true)
+    expect((await call('templates.list', {})).length).toBeGreaterThan(3)
   })
 
   it('persists a settings change and refuses an invalid one, naming the field', async () => {
