@@ -108,6 +108,7 @@ describe('jobs chaos: faults and SIGKILL mid-batch', () => {
         `${items.filter((i) => i.state === 'interrupted').length} interrupted; ${stats.submissions.length} submissions, ${stats.tasksCreated} tasks, ` +
         `faults: ${stats.faults.map((f) => f.kind).join(',')}`
     )
+    for (const i of items.filter((i) => i.state !== 'done')) console.log(`  ${i.state}: ${i.error?.message}`)
     const tasksPerItem = new Map<string, string[]>()
     for (const s of stats.submissions) {
       if (!s.taskId) continue

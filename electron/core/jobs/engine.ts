@@ -73,6 +73,8 @@ export class JobEngine {
   private wakeTimer: NodeJS.Timeout | undefined
   private wakeAt = Infinity
   private closing = false
+  /** Nothing starts until every saved item has been reconciled. */
+  private recovering = true
 
   private constructor(
     private readonly options: EngineOptions,
@@ -109,6 +111,7 @@ export class JobEngine {
       const loaded = await loadQueue(options.dataDir)
       const engine = new JobEngine(options, options.templates, loaded.batches, release)
       await engine.recover()
+      engine.recovering = false
       await engine.writer.save()
       engine.schedulePump()
       return { engine, notice: loaded.notice?.message }
@@ -269,7 +272,7 @@ export class JobEngine {
     for (const item of targets) {
       if (isTerminal(item.state)) continue
       const run = this.running.get(item.id)
-      if (run) {
+      if (run && this.isRunning(item)) {
         run.stop = 'cancel'
         run.controller.abort(new AppError({ code: 'cancelled', message: 'Cancelled by you.' }))
       } else {
@@ -362,7 +365,7 @@ export class JobEngine {
   // ---- scheduling -------------------------------------------------------------------------------
 
   private schedulePump(): void {
-    if (this.pumpQueued || this.closing) return
+    if (this.pumpQueued || this.closing || this.recovering) return
     this.pumpQueued = true
     setImmediate(() => {
       this.pumpQueued = false
@@ -392,7 +395,10 @@ export class JobEngine {
     if (limits.dailyBudgetCredits !== null && this.daily.day !== today) this.loadDaily(today)
     const byProvider = new Map<ProviderId, number>()
     const byBatch = new Map<string, number>()
+    let inFlight = 0
     for (const run of this.running.values()) {
+      if (!this.isRunning(run.item)) continue
+      inFlight++
       byProvider.set(run.item.snapshot.provider, (byProvider.get(run.item.snapshot.provider) ?? 0) + 1)
       byBatch.set(run.batch.id, (byBatch.get(run.batch.id) ?? 0) + 1)
     }
@@ -400,8 +406,9 @@ export class JobEngine {
     scan: for (const batch of this.batches) {
       if (batch.paused || batch.cancelled) continue
       for (const item of batch.items) {
-        if (item.state !== 'queued' || item.hold === 'duplicate') continue
-        if (this.running.size >= limits.concurrency) break scan
+        // A run that requeued its item may still be saving: the item waits for it to let go.
+        if (item.state !== 'queued' || item.hold === 'duplicate' || this.running.has(item.id)) continue
+        if (inFlight >= limits.concurrency) break scan
         const provider = item.snapshot.provider
         const pausedUntil = this.providerPause.get(provider) ?? 0
         if (pausedUntil > now) {
@@ -427,6 +434,7 @@ export class JobEngine {
         item.notBefore = undefined
         byProvider.set(provider, (byProvider.get(provider) ?? 0) + 1)
         byBatch.set(batch.id, (byBatch.get(batch.id) ?? 0) + 1)
+        inFlight++
         this.start(batch, item, resuming)
       }
     }
@@ -466,7 +474,7 @@ export class JobEngine {
     let reserved = 0
     for (const item of batch.items) {
       charged += item.charged ?? 0
-      if (this.running.has(item.id) || item.mayHaveCharged) reserved += item.estimate ?? 0
+      if (this.isRunning(item) || item.mayHaveCharged) reserved += item.estimate ?? 0
     }
     return { charged, reserved }
   }
@@ -477,10 +485,15 @@ export class JobEngine {
     for (const batch of this.batches) {
       for (const item of batch.items) {
         const finishedToday = item.timings.finishedAt !== undefined && Date.parse(item.timings.finishedAt) >= today
-        if (this.running.has(item.id) || (item.mayHaveCharged && finishedToday)) reserved += item.estimate ?? 0
+        if (this.isRunning(item) || (item.mayHaveCharged && finishedToday)) reserved += item.estimate ?? 0
       }
     }
     return { charged: (this.daily.base ?? 0) + this.daily.extra, reserved }
+  }
+
+  /** In flight: started and not yet settled (a settled item may still be saving; its charge is booked). */
+  private isRunning(item: JobItem): boolean {
+    return this.running.has(item.id) && !isTerminal(item.state) && item.state !== 'queued'
   }
 
   private loadDaily(day: number): void {
@@ -520,7 +533,7 @@ export class JobEngine {
     void work
       .catch((err: unknown) => this.crashed(run, err))
       .finally(() => {
-        this.running.delete(item.id)
+        if (this.running.get(item.id) === run) this.running.delete(item.id)
         this.refreshBatch(batch)
         this.schedulePump()
       })
@@ -531,8 +544,10 @@ export class JobEngine {
     return {
       signal: run.controller.signal,
       onStage: (stage: RunStage) => {
+        // Late progress from a run that already settled must not bring its item back to life.
+        if (this.running.get(item.id) !== run || !(ACTIVE_STATES as readonly ItemState[]).includes(item.state)) return
         if (stage !== 'uploading') item.uploadedBytes = item.uploadTotalBytes
-        if (item.state !== stage && !isTerminal(item.state)) this.setState(batch, item, stage)
+        if (item.state !== stage) this.setState(batch, item, stage)
       },
       onTaskSubmitted: (taskId, requestId) => {
         item.taskId = taskId
@@ -860,6 +875,8 @@ export class JobEngine {
     item.timings.finishedAt = new Date(this.now()).toISOString()
     this.setState(batch, item, state)
     this.refreshBatch(batch)
+    // Its slot and reservation are free now, even while the queue file is still being written.
+    this.schedulePump()
   }
 
   private changed(batch: Batch): BatchSummary {
@@ -952,7 +969,6 @@ export class JobEngine {
   private batchState(batch: Batch, counts: BatchCounts): BatchState {
     if (counts.queued === 0 && counts.active === 0) return batch.cancelled && counts.done < counts.total ? 'cancelled' : 'done'
     if (batch.paused) return 'paused'
-    if (batch.cancelled && counts.active) return 'cancelled'
     const queued = batch.items.filter((i) => i.state === 'queued')
     if (counts.active === 0 && queued.length && queued.every((i) => i.hold === 'network')) return 'waiting_network'
     if (counts.active === 0 && queued.some((i) => i.hold === 'budget') && queued.every((i) => i.hold === 'budget' || i.hold === 'duplicate')) return 'budget_reached'

@@ -115,7 +115,9 @@ export function createJobDeps(options: PipelineOptions): JobDeps {
       timeouts: { taskMs: settings.jobs.asyncPollTimeoutMs, ...options.timeouts },
       config: { pixapiImageField: settings.provider.pixapi.multiImageField },
       onProgress: (e: ProgressEvent) => {
-        const stage = stageOf(e)
+        // A sync request answers in one exchange and the client reports no "upload finished" point:
+        // once it is on its way the item is running (the engine showed "uploading" while it was recorded).
+        const stage = e.stage === 'uploading' && snapshot.route === 'sync' ? 'running' : stageOf(e)
         if (stage) ctx.onStage(stage)
       },
       onTaskSubmitted: (taskId, requestId) => ctx.onTaskSubmitted(taskId, requestId)

@@ -42,13 +42,15 @@ export async function loadQueue(dataDir: string): Promise<LoadedQueue> {
 
 /**
  * Saves are coalesced: many state changes in a burst become one atomic write, and `save()` resolves
- * only once a write that started after the call has reached the disk. Callers that must not lose a
- * fact (a submission about to happen, a task id) await it; progress updates do not.
+ * once a write that started after the call has reached the disk (not when the writer next goes idle,
+ * which under steady load might be never). Callers that must not lose a fact (a submission about to
+ * happen, a task id) await it; progress updates do not.
  */
 export class QueueWriter {
-  private loop: Promise<void> | null = null
-  private dirty = false
-  private failure: unknown = null
+  private requested = 0
+  private written = 0
+  private writing = false
+  private waiters: Array<{ gen: number; resolve: () => void; reject: (err: unknown) => void }> = []
 
   constructor(
     private readonly path: string,
@@ -56,39 +58,47 @@ export class QueueWriter {
   ) {}
 
   save(): Promise<void> {
-    this.dirty = true
-    this.loop ??= this.flush()
-    return this.loop
+    const gen = ++this.requested
+    const done = new Promise<void>((resolve, reject) => this.waiters.push({ gen, resolve, reject }))
+    if (!this.writing) void this.flush()
+    return done
   }
 
   private async flush(): Promise<void> {
-    try {
-      while (this.dirty) {
-        this.dirty = false
-        const doc = { version: QUEUE_FILE_VERSION, savedAt: new Date().toISOString(), batches: this.snapshot() }
-        try {
-          await writeJsonAtomic(this.path, doc)
-          this.failure = null
-        } catch (err) {
-          this.failure = err
-          throw new AppError(
+    this.writing = true
+    while (this.written < this.requested) {
+      const gen = this.requested
+      const doc = { version: QUEUE_FILE_VERSION, savedAt: new Date().toISOString(), batches: this.snapshot() }
+      try {
+        await writeJsonAtomic(this.path, doc)
+        this.written = gen
+        this.settle(gen, null)
+      } catch (err) {
+        this.written = gen
+        this.settle(
+          gen,
+          new AppError(
             { code: 'internal', path: this.path, message: `The job queue could not be saved to ${this.path}: ${(err as Error).message}. Free some disk space; no new request starts until it can be saved.` },
             { cause: err }
           )
-        }
+        )
       }
-    } finally {
-      this.loop = null
     }
+    this.writing = false
   }
 
-  lastFailure(): unknown {
-    return this.failure
+  private settle(gen: number, error: AppError | null): void {
+    const ready = this.waiters.filter((w) => w.gen <= gen)
+    this.waiters = this.waiters.filter((w) => w.gen > gen)
+    for (const w of ready) {
+      if (error) w.reject(error)
+      else w.resolve()
+    }
   }
 
   /** Resolves when everything asked so far has been written (or failed). */
   async idle(): Promise<void> {
-    while (this.loop) await this.loop.catch(() => undefined)
+    while (this.writing || this.written < this.requested) await this.save().catch(() => undefined)
   }
 }
 
