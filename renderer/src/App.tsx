@@ -60,7 +60,9 @@ export function App() {
   const keys = useKeys((s) => s.statuses)
   const keysLoaded = useKeys((s) => s.loaded)
   const keysError = useKeys((s) => s.error)
-  const [skipWelcome, setSkipWelcome] = useState(false)
+  // Decided once, when settings and keys are first known: deleting a key later must not throw the user
+  // out of Settings into the welcome screen.
+  const [welcome, setWelcome] = useState<boolean | null>(null)
   const [dragging, setDragging] = useState(false)
 
   useEffect(() => {
@@ -124,7 +126,10 @@ export function App() {
     ]
   }, [settings])
 
-  const needsWelcome = !skipWelcome && settings !== null && keysLoaded && !keysError && !anyKeySet(keys) && !settings.provider.sandbox
+  const ready = settings !== null && keysLoaded
+  if (welcome === null && ready) setWelcome(!keysError && !anyKeySet(keys) && !settings.provider.sandbox)
+  if (welcome === true && ready && (anyKeySet(keys) || settings.provider.sandbox)) setWelcome(false)
+  const needsWelcome = welcome === true
 
   const onDragOver = (e: DragEvent) => {
     if ([...e.dataTransfer.types].includes('Files')) {
@@ -172,7 +177,7 @@ export function App() {
       <main className="main">
         <NetworkBanner />
         {needsWelcome ? (
-          <FirstRun onSkip={() => setSkipWelcome(true)} />
+          <FirstRun onSkip={() => setWelcome(false)} />
         ) : view === 'library' ? (
           <LibraryView />
         ) : view === 'editor' ? (

@@ -146,8 +146,11 @@ export function visibleAssets(state: Pick<LibraryState, 'assets' | 'order' | 'ro
     if (needle && !a.relPath.toLowerCase().includes(needle)) continue
     out.push(a)
   }
-  return out
+  // Name order, as in a file browser; tiles are fixed-size, so an arrival only shifts, never resizes.
+  return out.sort((x, y) => collator.compare(x.relPath, y.relPath))
 }
+
+const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' })
 
 api.on('library.changed', (change) => useLibrary.getState().applyChange(change))
 api.on('library.progress', (progress) => useLibrary.setState((s) => ({ progress: { ...s.progress, [progress.rootId]: progress } })))

@@ -37,16 +37,16 @@ function Filters() {
         <Icon name="search" />
         <input type="search" value={text} placeholder="Search prompts, request ids, errors" aria-label="Search history" onChange={(e) => setText(e.target.value)} />
       </label>
-      <label className="field compact">
-        <span className="field-label">From</span>
+      <label className="date-field">
+        <span>From</span>
         <input type="date" value={filter.from ?? ''} onChange={(e) => h.setFilter({ from: e.target.value || undefined })} />
       </label>
-      <label className="field compact">
-        <span className="field-label">To</span>
+      <label className="date-field">
+        <span>To</span>
         <input type="date" value={filter.to ?? ''} onChange={(e) => h.setFilter({ to: e.target.value || undefined })} />
       </label>
-      <label className="field compact">
-        <span className="field-label">Model</span>
+      <label className="filter-select">
+        <span className="sr-only">Model</span>
         <select value={filter.model ?? ''} onChange={(e) => h.setFilter({ model: e.target.value || undefined })}>
           <option value="">All models</option>
           {models.map((m) => (
@@ -56,10 +56,10 @@ function Filters() {
           ))}
         </select>
       </label>
-      <label className="field compact">
-        <span className="field-label">Provider</span>
+      <label className="filter-select">
+        <span className="sr-only">Provider</span>
         <select value={filter.provider ?? ''} onChange={(e) => h.setFilter({ provider: (e.target.value || undefined) as (typeof providerIds)[number] | undefined })}>
-          <option value="">All</option>
+          <option value="">All providers</option>
           {providerIds.map((p) => (
             <option key={p} value={p}>
               {providerNames[p]}
@@ -67,29 +67,29 @@ function Filters() {
           ))}
         </select>
       </label>
-      <label className="field compact">
-        <span className="field-label">Status</span>
+      <label className="filter-select">
+        <span className="sr-only">Status</span>
         <select value={filter.status ?? ''} onChange={(e) => h.setFilter({ status: (e.target.value || undefined) as HistoryEntryView['status'] | undefined })}>
-          <option value="">Any</option>
+          <option value="">Any status</option>
           {requestStatusSchema.options.map((s) => (
             <option key={s} value={s}>
-              {s}
+              {s[0]!.toUpperCase() + s.slice(1)}
             </option>
           ))}
         </select>
       </label>
-      <label className="field compact">
-        <span className="field-label">Source</span>
+      <label className="filter-select">
+        <span className="sr-only">Source</span>
         <select value={filter.sandbox === undefined ? '' : filter.sandbox ? 'sandbox' : 'real'} onChange={(e) => h.setFilter({ sandbox: e.target.value === '' ? undefined : e.target.value === 'sandbox' })}>
           <option value="">Real and sandbox</option>
           <option value="real">Real requests</option>
           <option value="sandbox">Sandbox only</option>
         </select>
       </label>
-      <label className="field compact">
-        <span className="field-label">Batch</span>
+      <label className="filter-select">
+        <span className="sr-only">Batch</span>
         <select value={filter.batchId ?? ''} onChange={(e) => h.setFilter({ batchId: e.target.value || undefined })}>
-          <option value="">Any</option>
+          <option value="">Any batch</option>
           {Object.values(batches).map((b) => (
             <option key={b.id} value={b.id}>
               {b.name || b.id}
@@ -97,11 +97,11 @@ function Filters() {
           ))}
         </select>
       </label>
-      <label className="field compact">
-        <span className="field-label">Sort</span>
+      <label className="filter-select">
+        <span className="sr-only">Sort</span>
         <select value={filter.sort ?? 'newest'} onChange={(e) => h.setFilter({ sort: e.target.value as 'newest' })}>
-          <option value="newest">Newest</option>
-          <option value="oldest">Oldest</option>
+          <option value="newest">Newest first</option>
+          <option value="oldest">Oldest first</option>
           <option value="credits_desc">Most credits</option>
           <option value="latency_desc">Slowest</option>
         </select>

@@ -3,6 +3,7 @@ import { useShallow } from 'zustand/react/shallow'
 import type { AssetView } from '@shared/views'
 import { ErrorNotice } from '../components/ErrorNotice'
 import { Icon } from '../components/Icon'
+import { Thumbnail } from '../components/Thumbnail'
 import { ThumbnailGrid } from '../components/ThumbnailGrid'
 import { formatBytes, formatDateTime, plural } from '../lib/format'
 import { useCompare } from '../stores/compare'
@@ -33,7 +34,9 @@ function Inspector({ asset }: { asset: AssetView | undefined }) {
   if (!asset) return <aside className="inspector empty-inspector">Select an image to see its details.</aside>
   return (
     <aside className="inspector" aria-label="Image details">
-      <div className="inspector-preview">{asset.thumbUrl ? <img src={asset.thumbUrl} alt={asset.name} /> : <Icon name={asset.ok === false ? 'warning' : 'file'} size={32} />}</div>
+      <div className="inspector-preview">
+        <Thumbnail key={asset.id} url={asset.thumbUrl} alt={asset.name} problem={asset.ok === false} pending={asset.ok === null} />
+      </div>
       <h2 className="inspector-title" title={asset.relPath}>
         {asset.name}
       </h2>
@@ -105,10 +108,13 @@ export function LibraryView() {
       <ErrorNotice error={error} onDismiss={() => useLibrary.setState({ error: null })} />
       <div className="library-body">
         <nav className="roots" aria-label="Sources">
-          <button type="button" className={`root-item${rootId === null ? ' on' : ''}`} onClick={() => lib.setRoot(null)}>
-            <span className="root-name">All images</span>
-            <span className="count">{order.length.toLocaleString()}</span>
-          </button>
+          <div className={`root-item${rootId === null ? ' on' : ''}`}>
+            <button type="button" className="root-main" onClick={() => lib.setRoot(null)}>
+              <Icon name="library" />
+              <span className="root-name">All images</span>
+              <span className="count">{order.length.toLocaleString()}</span>
+            </button>
+          </div>
           {roots.map((r) => (
             <div key={r.id} className={`root-item${rootId === r.id ? ' on' : ''}`}>
               <button type="button" className="root-main" onClick={() => lib.setRoot(r.id)} title={r.path}>

@@ -51,7 +51,7 @@ function TextSetting({ id, label, value, onSave, error, saved, hint, placeholder
     setDraft(value)
   }
   const commit = () => {
-    if (draft !== value) onSave(draft)
+    if (draft !== value || error) onSave(draft)
   }
   return (
     <label className="field" htmlFor={id}>

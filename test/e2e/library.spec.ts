@@ -1,0 +1,72 @@
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import sharp from 'sharp'
+import { test, expect } from './fixtures'
+
+/** Real pictures (gradients, so thumbnails visibly differ), one truncated JPEG and one text file named .png. */
+async function makeFolder(root: string): Promise<string> {
+  const dir = join(root, 'shoot-2026')
+  await mkdir(join(dir, 'details'), { recursive: true })
+  const picture = (w: number, h: number, hue: [number, number, number]) => {
+    const raw = Buffer.alloc(w * h * 3)
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) raw.set([(hue[0] * x) / w, (hue[1] * y) / h, hue[2]], (y * w + x) * 3)
+    return sharp(raw, { raw: { width: w, height: h, channels: 3 } })
+  }
+  await picture(640, 480, [255, 120, 60]).png().toFile(join(dir, 'sneaker.png'))
+  await picture(480, 640, [60, 200, 255]).jpeg({ quality: 85 }).toFile(join(dir, 'bag.jpg'))
+  await picture(512, 512, [200, 255, 90]).png().toFile(join(dir, 'details', 'watch.png'))
+  const jpeg = await picture(400, 300, [255, 255, 255]).jpeg().toBuffer()
+  await writeFile(join(dir, 'broken.jpg'), jpeg.subarray(0, Math.floor(jpeg.length / 3)))
+  await writeFile(join(dir, 'notes.png'), 'Shot list: sneaker, bag, watch. Retouch by Friday.\n')
+  return dir
+}
+
+test('importing a folder streams in thumbnails and explains each problem file', async ({ page, app }) => {
+  const dir = await makeFolder(app.home)
+  await app.services.settings.update({ provider: { sandbox: true } })
+  await app.open(page)
+  const library = page.getByTestId('library-view')
+  await expect(library.getByRole('heading', { name: 'Add your photos' })).toBeVisible()
+
+  app.dialogs.directories.push([dir])
+  await library.getByRole('button', { name: 'Add folder' }).first().click()
+
+  const tiles = library.getByTestId('asset-tile')
+  await expect(tiles).toHaveCount(5)
+  await expect(library.getByRole('navigation', { name: 'Sources' })).toContainText('shoot-2026')
+
+  // Problem files say what is wrong with them, in the grid and in the details panel.
+  const notes = tiles.filter({ hasText: 'notes.png' })
+  await expect(notes).toHaveClass(/problem/)
+  await expect(notes.locator('.tile-detail')).not.toHaveText('')
+  const broken = tiles.filter({ hasText: 'broken.jpg' })
+  await expect(broken).toHaveClass(/problem/)
+  await broken.click()
+  const inspector = page.getByRole('complementary', { name: 'Image details' })
+  await expect(inspector.getByRole('note')).toBeVisible()
+  const reason = (await inspector.getByRole('note').innerText()).trim()
+  expect(reason.length).toBeGreaterThan(10)
+  const listed = await page.evaluate(() => window.pixdesk.invoke('library.assets', { filter: 'problems' }))
+  expect(listed.map((a) => a.error?.message)).toContain(reason)
+
+  await library.getByRole('radio', { name: /Problems/ }).click()
+  await expect(tiles).toHaveCount(2)
+  await library.getByRole('radio', { name: 'All' }).click()
+  await expect(tiles).toHaveCount(5)
+
+  // Keyboard: the grid takes focus, arrows move, shift extends the selection.
+  await tiles.filter({ hasText: 'sneaker.png' }).click()
+  await page.keyboard.press('Shift+ArrowRight')
+  await expect(library.getByRole('toolbar', { name: 'Selection' })).toContainText('2 selected')
+
+  await page.screenshot({ path: 'test-results/screens/library.png' })
+
+  // Every good image shows a decoded thumbnail served by the main process.
+  for (const name of ['sneaker.png', 'bag.jpg', 'watch.png']) {
+    const img = tiles.filter({ hasText: name }).locator('img')
+    await expect(img).toHaveJSProperty('complete', true)
+    await expect.poll(() => img.evaluate((el) => (el as HTMLImageElement).naturalWidth)).toBeGreaterThan(0)
+  }
+  await page.screenshot({ path: 'test-results/screens/library.png' })
+})
