@@ -1,7 +1,56 @@
+import { spawn } from 'node:child_process'
 import { mkdir, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { deflateSync, crc32 } from 'node:zlib'
 import sharp from 'sharp'
+import { inspectFile, type AssetInfo } from '../../electron/core/library/index'
+
+/** The conventional unprivileged account (`nobody`/`nogroup`) on Linux and macOS. */
+export const UNPRIVILEGED_ID = 65534
+
+const REPO_ROOT = resolve(__dirname, '..', '..')
+
+/**
+ * inspectFile as a user whom file modes apply to. Root reads a file whatever its mode, so under root
+ * (CI containers) the inspection runs in a child process whose uid and gid are dropped to
+ * UNPRIVILEGED_ID; the files and the folders above them must let that user in. Everyone else
+ * inspects in this process. Returns one AssetInfo per path, in order, and `how` says which way ran.
+ */
+export async function inspectWithoutPrivileges(paths: readonly string[]): Promise<{ infos: AssetInfo[]; how: 'in-process' | 'dropped-privileges' }> {
+  if (process.getuid?.() !== 0) return { infos: await Promise.all(paths.map((p) => inspectFile(p))), how: 'in-process' }
+  const module = pathToFileURL(join(REPO_ROOT, 'electron', 'core', 'library', 'inspect.ts')).href
+  const script = [
+    `const m = await import(${JSON.stringify(module)})`,
+    'const inspect = m.inspectFile ?? m.default.inspectFile',
+    'if (process.getuid() === 0) throw new Error("privileges were not dropped")',
+    'const infos = []',
+    'for (const p of JSON.parse(process.env.PIXDESK_INSPECT_PATHS)) infos.push(await inspect(p))',
+    'process.stdout.write(JSON.stringify(infos))'
+  ].join('\n')
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    cwd: REPO_ROOT,
+    uid: UNPRIVILEGED_ID,
+    gid: UNPRIVILEGED_ID,
+    env: { ...process.env, PIXDESK_INSPECT_PATHS: JSON.stringify(paths) },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let out = ''
+  let err = ''
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()))
+  const code = await new Promise<number | null>((done, fail) => {
+    child.on('error', fail)
+    child.on('close', done)
+  })
+  if (code !== 0) {
+    throw new Error(
+      `Inspecting as uid ${UNPRIVILEGED_ID} failed (exit ${code}): ${err.trim().slice(0, 800)}. That user needs read access to ` +
+        `${REPO_ROOT} (sources and node_modules) and to the folders holding the test files.`
+    )
+  }
+  return { infos: JSON.parse(out) as AssetInfo[], how: 'dropped-privileges' }
+}
 
 /** Upright reference picture: four coloured quadrants on a landscape canvas, so any wrong turn shows. */
 export const BASE_W = 96

@@ -1,9 +1,11 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createAssetHandler, Library, type LibraryAsset } from '../../electron/core/library/index'
+import { browserDisplayable, createAssetHandler, Library, type LibraryAsset } from '../../electron/core/library/index'
+import { generateCorpus, type GeneratedCorpus } from '../support/library-fixtures'
+import { pictureDistance } from '../support/pixels'
 
 const BASE = 'http://127.0.0.1:4321/asset/'
 const tmp = mkdtempSync(join(tmpdir(), 'pixdesk-assets-'))
@@ -108,5 +110,123 @@ describe('asset handler', () => {
     const original = await get(`original/${svg.id}`)
     expect(original.status).toBe(415)
     expect(original.headers.get('content-type')).not.toMatch(/svg/)
+  })
+})
+
+describe('originals a browser cannot display', () => {
+  const dir = join(tmp, 'renditions')
+  let lib: Library
+  let serve: (r: Request) => Promise<Response>
+  let corpus: GeneratedCorpus
+  const byName = (name: string) => lib.list().find((a) => a.path === join(corpus.dir, name))!
+  const fetchOriginal = (asset: LibraryAsset, query = '') => serve(new Request(`${BASE}original/${asset.id}${query}`))
+
+  beforeAll(async () => {
+    corpus = await generateCorpus(join(dir, 'corpus'))
+    const upright = sharp(corpus.upright)
+    await sharp(await upright.clone().rotate(270).png().toBuffer()).withMetadata({ orientation: 6 }).png().toFile(join(corpus.dir, 'turned.png'))
+    await upright.clone().ensureAlpha(0.5).toColourspace('rgb16').png().toFile(join(corpus.dir, 'deep16-alpha.png'))
+    await upright.clone().resize(3000, 2000, { fit: 'fill' }).tiff({ compression: 'lzw' }).toFile(join(corpus.dir, 'large.tif'))
+    lib = await Library.open({ dataDir: join(dir, 'data'), cacheDir: join(dir, 'cache'), watch: false })
+    await lib.importPaths([corpus.dir])
+    serve = createAssetHandler({ library: lib, baseUrl: BASE })
+  })
+  afterAll(() => lib.close())
+
+  it('knows which originals a browser shows as stored', () => {
+    const expected: Record<string, boolean> = {
+      'basic.png': true,
+      'basic.jpg': true,
+      'basic.webp': true,
+      'basic.gif': true,
+      'basic.avif': true,
+      'alpha.png': true,
+      'animated.gif': true,
+      'orientation-6.jpg': true,
+      'basic.tif': false,
+      'cmyk.jpg': false,
+      'deep16.png': false,
+      'deep16-alpha.png': false,
+      'turned.png': false
+    }
+    for (const [name, displayable] of Object.entries(expected)) expect(browserDisplayable(byName(name)), name).toBe(displayable)
+  })
+
+  it('serves TIFF, CMYK and 16-bit originals as upright 8-bit sRGB renditions, cached by content', async () => {
+    const cases: Array<[string, string, number]> = [
+      ['basic.tif', 'image/jpeg', 20],
+      ['cmyk.jpg', 'image/jpeg', 40],
+      ['deep16.png', 'image/jpeg', 20],
+      ['deep16-alpha.png', 'image/webp', 20],
+      ['turned.png', 'image/jpeg', 20]
+    ]
+    for (const [name, mime, tolerance] of cases) {
+      const asset = byName(name)
+      expect(asset.verdict, name).toEqual({ ok: true })
+      const res = await fetchOriginal(asset)
+      expect(res.status, name).toBe(200)
+      expect(res.headers.get('content-type'), name).toBe(mime)
+      expect(res.headers.get('x-pixdesk-rendition'), name).toBe('display')
+      const body = Buffer.from(await res.arrayBuffer())
+      expect(body.equals(readFileSync(asset.path)), name).toBe(false)
+      const meta = await sharp(body).metadata()
+      expect([meta.width, meta.height], name).toEqual([96, 64])
+      expect(meta.space, name).toBe('srgb')
+      expect(meta.depth, name).toBe('uchar')
+      expect(meta.orientation ?? 1, name).toBe(1)
+      expect(meta.hasAlpha, name).toBe(mime === 'image/webp')
+      expect(await pictureDistance(body, corpus.upright), name).toBeLessThan(tolerance)
+      // Kept in the thumbnail cache under the content hash, apart from the thumbnails.
+      expect(readdirSync(lib.thumbnailCacheDir), name).toContain(`${asset.sha256}-d2048.${mime === 'image/webp' ? 'webp' : 'jpg'}`)
+    }
+    const tif = byName('basic.tif')
+    const cached = await lib.displayRendition(tif.id)
+    const thumb = await lib.thumbnail(tif.id, 1024)
+    expect(cached?.path).toBe(join(lib.thumbnailCacheDir, `${tif.sha256}-d2048.jpg`))
+    expect(thumb?.path).not.toBe((await lib.displayRendition(tif.id, 1024))?.path)
+    const head = await serve(new Request(`${BASE}original/${tif.id}`, { method: 'HEAD' }))
+    expect(head.headers.get('content-length')).toBe(String(readFileSync(cached!.path).length))
+  })
+
+  it('bounds renditions at 2048 px, or the size asked for', async () => {
+    const large = byName('large.tif')
+    const size = async (query: string) => {
+      const res = await fetchOriginal(large, query)
+      expect(res.status, query).toBe(200)
+      const meta = await sharp(Buffer.from(await res.arrayBuffer())).metadata()
+      return [meta.width, meta.height]
+    }
+    expect(await size('')).toEqual([2048, 1365])
+    expect(await size('?size=1000')).toEqual([1024, 683])
+    expect(await size('?size=9999')).toEqual([3000, 2000])
+    expect((await fetchOriginal(large, '?size=big')).status).toBe(400)
+  })
+
+  it('serves originals a browser can show byte for byte, EXIF-turned JPEGs included', async () => {
+    for (const name of ['basic.png', 'basic.jpg', 'basic.webp', 'basic.avif', 'animated.gif', 'alpha.png', 'orientation-6.jpg']) {
+      const asset = byName(name)
+      const res = await fetchOriginal(asset, '?size=1024')
+      expect(res.status, name).toBe(200)
+      expect(res.headers.get('x-pixdesk-rendition'), name).toBeNull()
+      expect(Buffer.from(await res.arrayBuffer()).equals(readFileSync(asset.path)), name).toBe(true)
+    }
+  })
+
+  it('never renders a file whose content changed since import, an SVG swapped in included', async () => {
+    const copy = join(dir, 'swap-folder')
+    mkdirSync(copy, { recursive: true })
+    // Content of its own, so nothing for it is in the cache yet.
+    await sharp(corpus.upright).flop().tiff().toFile(join(copy, 'scan.tif'))
+    await lib.importPaths([copy])
+    const asset = lib.list().find((a) => a.path === join(copy, 'scan.tif'))!
+    expect(asset.verdict).toEqual({ ok: true })
+    // Drawable by libvips, and new content: neither a thumbnail nor a rendition may come out of it.
+    writeFileSync(asset.path, '<svg xmlns="http://www.w3.org/2000/svg" width="400" height="300"><rect width="400" height="300" fill="red"/></svg>')
+    expect(await lib.thumbnail(asset.id, 512)).toBeUndefined()
+    expect(await lib.displayRendition(asset.id)).toBeUndefined()
+    const res = await fetchOriginal(asset)
+    expect(res.status).toBe(404)
+    expect(await res.text()).toMatch(/changed since it was imported/)
+    expect(readdirSync(lib.thumbnailCacheDir).filter((f) => f.startsWith(asset.sha256) && !f.endsWith('-256.jpg'))).toEqual([])
   })
 })

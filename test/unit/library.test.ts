@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { normalisationSchema } from '../../shared/records'
 import { checkAgainstLimits, DEFAULT_LIMITS, inspectFile, normaliseForUpload, type UploadLimits } from '../../electron/core/library/index'
-import { generateCorpus, type GeneratedCorpus } from '../support/library-fixtures'
+import { renderDisplay } from '../../electron/core/library/display'
+import { renderThumbnail } from '../../electron/core/library/thumbnails'
+import { generateCorpus, inspectWithoutPrivileges, type GeneratedCorpus } from '../support/library-fixtures'
 import { pictureDistance } from '../support/pixels'
 
 const tmp = mkdtempSync(join(tmpdir(), 'pixdesk-library-unit-'))
@@ -85,12 +87,50 @@ describe('inspectFile on the generated corpus', () => {
     expect(long.verdict.ok === false && long.verdict.error.code).toBe('path_too_long')
     const longName = await inspectFile(join(tmp, 'y'.repeat(300) + '.jpg'))
     expect(longName.verdict.ok === false && longName.verdict.error.code).toBe('path_too_long')
-    if (process.getuid?.() !== 0) {
-      const locked = join(tmp, 'locked.png')
-      writeFileSync(locked, readFileSync(join(corpus.dir, 'basic.png')), { mode: 0o000 })
-      const info = await inspectFile(locked)
-      expect(info.verdict.ok === false && info.verdict.error.code).toBe('unreadable')
+  })
+
+  it('reports a file without read permission as unreadable, also when the tests run as root', async () => {
+    // A folder of its own, open to the unprivileged user; only the file's mode keeps it out.
+    const dir = mkdtempSync(join(tmpdir(), 'pixdesk-locked-'))
+    try {
+      chmodSync(dir, 0o755)
+      const locked = join(dir, 'locked.png')
+      const readable = join(dir, 'readable.png')
+      writeFileSync(locked, readFileSync(join(corpus.dir, 'basic.png')))
+      writeFileSync(readable, readFileSync(join(corpus.dir, 'basic.png')))
+      chmodSync(locked, 0o000)
+      chmodSync(readable, 0o644)
+      const { infos, how } = await inspectWithoutPrivileges([locked, readable])
+      console.info(`permission check ran ${how} (uid ${process.getuid?.() ?? 'n/a'})`)
+      // The same user reads the same bytes once the mode allows it: the refusal is the permission, nothing else.
+      expect(infos[1]!.verdict).toEqual({ ok: true })
+      expect(infos[0]!.verdict).toMatchObject({ ok: false, error: { code: 'unreadable', path: locked } })
+      expect(infos[0]!.verdict.ok === false && infos[0]!.verdict.error.message).toMatch(/"locked\.png" cannot be read: permission denied/)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
     }
+  })
+})
+
+describe('SVG files', () => {
+  it('are refused with a message that says what to do instead', async () => {
+    const info = await inspectFile(join(corpus.dir, 'script.svg'))
+    expect(info.verdict).toMatchObject({ ok: false, error: { code: 'svg_refused' } })
+    expect(info.verdict.ok === false && info.verdict.error.message).toContain('SVG files are not sent to image models; export it as PNG')
+    expect(info.width).toBe(0)
+  })
+
+  it('never reach the decoder, whatever asks to render them', async () => {
+    const svg = readFileSync(join(corpus.dir, 'script.svg'))
+    // libvips itself would draw this SVG without complaint: only the sniff in front of it refuses.
+    expect((await sharp(svg).metadata()).format).toBe('svg')
+    await expect(renderThumbnail(svg, 128, false)).rejects.toMatchObject({ code: 'svg_refused' })
+    await expect(renderDisplay(svg, 1024, false)).rejects.toMatchObject({ code: 'svg_refused' })
+    await expect(renderThumbnail(Buffer.from('<html><body>hi</body></html>'), 128, false)).rejects.toMatchObject({ code: 'unsupported_format' })
+    // A long comment pushes the root element past the sniffed bytes: still not an image, still not decoded.
+    const padded = join(tmp, 'padded.png')
+    writeFileSync(padded, `<?xml version="1.0"?><!--${'x'.repeat(2000)}--><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>`)
+    expect((await inspectFile(padded)).verdict).toMatchObject({ ok: false, error: { code: 'unsupported_format' } })
   })
 })
 

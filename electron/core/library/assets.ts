@@ -3,6 +3,7 @@ import { open, realpath, type FileHandle } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { Readable } from 'node:stream'
 import { detectImageFormat, FORMAT_MIME, SNIFF_BYTES, type ImageFormat } from '../imageformat'
+import { browserDisplayable } from './display'
 import type { Library } from './index'
 import { isInside } from './scan'
 
@@ -14,8 +15,11 @@ export interface AssetHandlerOptions {
   resolveOutput?: (recordId: string, index: number) => Promise<string | undefined> | string | undefined
 }
 
-/** Raster types a browser may be handed; never SVG (a document that can run script). */
-const SERVABLE: ReadonlySet<ImageFormat> = new Set(['png', 'jpeg', 'webp', 'gif', 'avif', 'tiff'])
+/**
+ * Raster types a browser may be handed as stored; never SVG (a document that can run script), and
+ * never TIFF (no browser decodes it: usable TIFFs are served as display renditions instead).
+ */
+const SERVABLE: ReadonlySet<ImageFormat> = new Set(['png', 'jpeg', 'webp', 'gif', 'avif'])
 
 const ROUTES = {
   thumb: /^thumb\/([0-9a-f]{24})$/,
@@ -29,7 +33,9 @@ const text = (status: number, message: string) =>
 /**
  * The renderer's only way to files: fetch-style, so Electron registers it for its custom scheme and
  * the browser harness mounts it on http. URLs name assets by id (`thumb/<id>?size=256`,
- * `original/<id>`, `output/<recordId>/<index>`), never by path; whatever a URL resolves to must also
+ * `original/<id>[?size=2048]`, `output/<recordId>/<index>`), never by path. An original a browser
+ * can show is served byte for byte; any other (TIFF, CMYK, 16-bit...) as an upright 8-bit sRGB
+ * display rendition of at most `size` px, marked `X-Pixdesk-Rendition: display`. Whatever a URL resolves to must also
  * really lie (symlinks resolved) inside an imported folder, an output folder or the thumbnail cache.
  */
 export function createAssetHandler(options: AssetHandlerOptions): (request: Request) => Promise<Response> {
@@ -65,7 +71,15 @@ export function createAssetHandler(options: AssetHandlerOptions): (request: Requ
       const asset = library.get(m[1]!)
       if (!asset) return text(404, 'Unknown asset.')
       const allowed = [...library.importedRoots(), ...library.importedFiles().filter((f) => f === asset.path)]
-      return serveFile(asset.path, allowed, head)
+      if (!asset.verdict.ok || browserDisplayable(asset)) return serveFile(asset.path, allowed, head)
+      const sizeParam = url.searchParams.get('size')
+      if (sizeParam !== null && !/^\d{1,4}$/.test(sizeParam)) return text(400, 'size must be a whole number of pixels.')
+      // The original must still be servable itself: a rendition is no way around the folder check.
+      const refused = await refuseOutside(asset.path, allowed)
+      if (refused) return refused
+      const rendition = await library.displayRendition(asset.id, sizeParam === null ? undefined : Number(sizeParam))
+      if (!rendition) return text(404, 'No display version of this file could be made: it changed since it was imported. Import it again.')
+      return serveFile(rendition.path, [library.thumbnailCacheDir], head, rendition.mime, { 'X-Pixdesk-Rendition': 'display' })
     }
     m = ROUTES.output.exec(rest)
     if (m && options.resolveOutput) {
@@ -78,7 +92,8 @@ export function createAssetHandler(options: AssetHandlerOptions): (request: Requ
   }
 }
 
-async function serveFile(path: string, allowed: readonly string[], head: boolean, mime?: string): Promise<Response> {
+/** The real path of `path` when it lies inside one of `allowed` (all resolved), else the refusal. */
+async function allowedRealPath(path: string, allowed: readonly string[]): Promise<string | Response> {
   let real: string
   try {
     real = await realpath(path)
@@ -89,6 +104,17 @@ async function serveFile(path: string, allowed: readonly string[], head: boolean
   if (!realAllowed.some((a) => a !== undefined && (a === real || isInside(a, real)))) {
     return text(403, 'Refused: the file is outside the imported folders, output folders and cache.')
   }
+  return real
+}
+
+async function refuseOutside(path: string, allowed: readonly string[]): Promise<Response | undefined> {
+  const real = await allowedRealPath(path, allowed)
+  return typeof real === 'string' ? undefined : real
+}
+
+async function serveFile(path: string, allowed: readonly string[], head: boolean, mime?: string, extraHeaders: Record<string, string> = {}): Promise<Response> {
+  const real = await allowedRealPath(path, allowed)
+  if (typeof real !== 'string') return real
   let fh: FileHandle
   try {
     // The resolved path, opened without following a link that appeared since it was resolved.
@@ -118,7 +144,8 @@ async function serveFile(path: string, allowed: readonly string[], head: boolean
       'Content-Length': String(st.size),
       'Cache-Control': 'no-cache',
       'X-Content-Type-Options': 'nosniff',
-      'Content-Security-Policy': "default-src 'none'; sandbox"
+      'Content-Security-Policy': "default-src 'none'; sandbox",
+      ...extraHeaders
     }
     if (head) {
       await fh.close()

@@ -1,14 +1,18 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { EventEmitter } from 'node:events'
-import { mkdir, realpath, stat } from 'node:fs/promises'
+import { mkdir, realpath, stat, unlink } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { join, resolve } from 'node:path'
-import { toAppErrorData, type AppErrorData } from '../../../shared/errors'
-import { fsErrorReason, inspectWithPreview } from './inspect'
+import { AppError, toAppErrorData, type AppErrorData } from '../../../shared/errors'
+import { detectImageFormat, SNIFF_BYTES } from '../imageformat'
+import { DEFAULT_DISPLAY_SIZE, displaySizeFor, renderDisplay } from './display'
+import { formatName, fsErrorReason, inspectWithPreview, svgRefusal, type Preview } from './inspect'
 import { Limiter } from './limiter'
+import { writePastedFile } from './paste'
+import { isDecodable, readCapped } from './raster'
 import { isInside, scanFolder } from './scan'
 import { loadIndex, saveIndex } from './store'
-import { renderThumbnail, ThumbnailCache, type CachedThumbnail } from './thumbnails'
+import { renderThumbnail, ThumbnailCache, type CacheKind, type CachedThumbnail } from './thumbnails'
 import { DEFAULT_LIMITS, type AssetInfo, type UploadLimits } from './types'
 import { FolderWatcher, type FolderChange } from './watch'
 
@@ -18,6 +22,7 @@ export { inspectFile } from './inspect'
 export { normaliseForUpload, type NormalisedUpload, type NormaliseOptions } from './normalise'
 export { checkAgainstLimits } from './validate'
 export { createAssetHandler, type AssetHandlerOptions } from './assets'
+export { browserDisplayable, DEFAULT_DISPLAY_SIZE, DISPLAY_SIZES } from './display'
 
 /** Sizes the cache keeps; a request for another size is served the next larger one. */
 export const THUMBNAIL_SIZES = [128, 256, 512, 1024] as const
@@ -237,26 +242,59 @@ export class Library extends EventEmitter<LibraryEvents> {
    * Undefined for files that have no preview (their verdict says why).
    */
   async thumbnail(assetId: string, requestedSize: number = DEFAULT_THUMBNAIL_SIZE): Promise<CachedThumbnail | undefined> {
-    const asset = this.assets.get(assetId)
-    if (!asset || !asset.verdict.ok) return undefined
     const size = THUMBNAIL_SIZES.find((s) => s >= requestedSize) ?? THUMBNAIL_SIZES[THUMBNAIL_SIZES.length - 1]!
-    const hit = await this.thumbs.get(asset.sha256, size)
-    if (hit) return hit
-    const key = `${asset.sha256}-${size}`
-    let job = this.rendering.get(key)
-    if (!job) {
-      job = this.limiter
-        .run(async () => {
-          const preview = await renderThumbnail(asset.path, size, asset.alpha)
-          const stored = await this.thumbs.put(asset.sha256, size, preview)
-          this.emit('thumbnail', { assetId, size })
-          return stored
-        })
-        .catch(() => undefined)
-        .finally(() => this.rendering.delete(key))
-      this.rendering.set(key, job)
+    return this.cachedRendering(assetId, size, 'thumb')
+  }
+
+  /**
+   * What the renderer shows for an original it cannot display as stored (see browserDisplayable):
+   * upright, sRGB, 8-bit, at most `requestedSize` px (rounded up to one of DISPLAY_SIZES) on the long
+   * edge, cached beside the thumbnails. Undefined for unusable files and for files whose content no
+   * longer matches what was imported (the original is never decoded blindly).
+   */
+  async displayRendition(assetId: string, requestedSize: number = DEFAULT_DISPLAY_SIZE): Promise<CachedThumbnail | undefined> {
+    return this.cachedRendering(assetId, displaySizeFor(requestedSize), 'display')
+  }
+
+  /**
+   * Import an image that has no file yet (pasted from the clipboard). The content is checked before
+   * anything is written: only PNG, JPEG, WebP, GIF, AVIF or TIFF bytes within the size limit are saved,
+   * as a new file under `<dataDir>/pasted/` named by date and typed by content (the suggested name
+   * only lends its readable part). Throws AppError when the bytes cannot be used; nothing is kept then.
+   */
+  async importBytes(bytes: Buffer, suggestedName?: string): Promise<LibraryAsset> {
+    const what = 'The pasted image'
+    if (bytes.length === 0) throw new AppError({ code: 'empty_file', message: `${what} is empty: nothing was copied. Copy the image again.` })
+    if (bytes.length > this.limits.maxInputBytes) {
+      const mb = (n: number) => `${(n / 1048576).toFixed(1)} MB`
+      throw new AppError({ code: 'too_many_bytes', message: `${what} is ${mb(bytes.length)}; the limit is ${mb(this.limits.maxInputBytes)}. Save it as a smaller file and import that.` })
     }
-    return job
+    const format = detectImageFormat(bytes.subarray(0, SNIFF_BYTES))
+    if (format === 'svg') throw new AppError({ code: 'svg_refused', message: svgRefusal('The pasted image') })
+    if (format === 'heic') throw new AppError({ code: 'heic_unsupported', message: `${what} is HEIC, which is not supported; export it as JPEG or PNG.` })
+    if (!isDecodable(format)) {
+      const kind = format ? `${formatName(format)}, which is not supported` : 'not an image: its content matches no image type'
+      throw new AppError({ code: 'unsupported_format', message: `${what} is ${kind}. Copy a PNG, JPEG or WebP image (the picture itself, not a link or text).` })
+    }
+    const dir = join(this.options.dataDir, 'pasted')
+    let path: string
+    try {
+      path = await writePastedFile(dir, bytes, format, suggestedName)
+    } catch (err) {
+      const [code, reason] = fsErrorReason(err, dir)
+      throw new AppError({ code, message: `${what} could not be saved into ${dir}: ${reason} Check that the folder is writable and the disk has room.` }, { cause: err })
+    }
+    await this.importPaths([path])
+    const asset = this.assets.get(assetIdFor(path))
+    if (asset?.verdict.ok) return asset
+    // Unusable after all (e.g. damaged data behind a valid header): keep neither the file nor the entry.
+    if (asset) this.removeAsset(asset)
+    this.files.delete(path)
+    await unlink(path).catch(() => undefined)
+    this.scheduleSave(0)
+    await this.flush()
+    const error: AppErrorData = asset && !asset.verdict.ok ? asset.verdict.error : { code: 'internal', message: 'the import did not report it' }
+    throw new AppError({ ...error, path: undefined, message: `${what} cannot be used: ${error.message}` })
   }
 
   /** Stop showing a folder: its assets leave the library (their files are untouched). */
@@ -332,12 +370,54 @@ export class Library extends EventEmitter<LibraryEvents> {
 
   private async renderDefaultThumbnail(asset: LibraryAsset): Promise<void> {
     try {
-      const preview = await renderThumbnail(asset.path, DEFAULT_THUMBNAIL_SIZE, asset.alpha)
+      const bytes = await this.readAsImported(asset)
+      if (!bytes) return
+      const preview = await renderThumbnail(bytes, DEFAULT_THUMBNAIL_SIZE, asset.alpha)
       await this.thumbs.put(asset.sha256, DEFAULT_THUMBNAIL_SIZE, preview)
       this.emit('thumbnail', { assetId: asset.id, size: DEFAULT_THUMBNAIL_SIZE })
     } catch {
       // The file changed under us since it was indexed; the watcher or next import re-inspects it.
     }
+  }
+
+  /**
+   * The file's bytes, only if they are still those that were inspected. Renderings are cached by that
+   * hash, and the inspection is what proved the content a decodable raster: anything else is not decoded.
+   */
+  private async readAsImported(asset: LibraryAsset): Promise<Buffer | undefined> {
+    let bytes: Buffer
+    try {
+      bytes = await readCapped(asset.path, Math.max(asset.bytes, 1))
+    } catch {
+      return undefined
+    }
+    return createHash('sha256').update(bytes).digest('hex') === asset.sha256 ? bytes : undefined
+  }
+
+  private async cachedRendering(assetId: string, size: number, kind: CacheKind): Promise<CachedThumbnail | undefined> {
+    const asset = this.assets.get(assetId)
+    if (!asset || !asset.verdict.ok) return undefined
+    const hit = await this.thumbs.get(asset.sha256, size, kind)
+    if (hit) return hit
+    const key = `${asset.sha256}-${kind}-${size}`
+    let job = this.rendering.get(key)
+    if (!job) {
+      job = this.limiter
+        .run(async () => {
+          const bytes = await this.readAsImported(asset)
+          if (!bytes) return undefined
+          let made: Preview
+          if (kind === 'thumb') made = await renderThumbnail(bytes, size, asset.alpha)
+          else made = await renderDisplay(bytes, size, asset.alpha)
+          const stored = await this.thumbs.put(asset.sha256, size, made, kind)
+          if (kind === 'thumb') this.emit('thumbnail', { assetId, size })
+          return stored
+        })
+        .catch(() => undefined)
+        .finally(() => this.rendering.delete(key))
+      this.rendering.set(key, job)
+    }
+    return job
   }
 
   private removeAsset(asset: LibraryAsset): void {

@@ -5,8 +5,11 @@ import { basename, extname } from 'node:path'
 import sharp from 'sharp'
 import type { AppErrorData, FileErrorCode } from '../../../shared/errors'
 import { detectImageFormat, SNIFF_BYTES, type ImageFormat } from '../imageformat'
+import { isDecodable, readCapped } from './raster'
 import { renderThumbnail } from './thumbnails'
-import { DECODABLE_FORMATS, DEFAULT_LIMITS, HARD_MAX_PIXELS, type AssetInfo, type DecodableFormat, type UploadLimits } from './types'
+import { DEFAULT_LIMITS, HARD_MAX_PIXELS, type AssetInfo, type UploadLimits } from './types'
+
+export { isDecodable } from './raster'
 
 /** A decode that takes longer than this is treated as a hostile or broken file, not waited for. */
 const DECODE_TIMEOUT_SECONDS = 30
@@ -32,15 +35,17 @@ export function formatName(format: ImageFormat): string {
   return FORMAT_NAMES[format]
 }
 
+/** Why an SVG is refused, and what to do instead; `subject` names it (a quoted file name, "The pasted image"). */
+export function svgRefusal(subject: string): string {
+  return `${subject} is an SVG drawing. SVG files are not sent to image models; export it as PNG (from the app that made it) and import the PNG.`
+}
+
 /** The OS limit on a whole path, in bytes (Windows counts UTF-16 units; close enough for a guard). */
 export function maxPathBytes(platform = process.platform): number {
   if (platform === 'win32') return 259
   if (platform === 'darwin') return 1023
   return 4095
 }
-
-export const isDecodable = (format: ImageFormat | null): format is DecodableFormat =>
-  format !== null && (DECODABLE_FORMATS as readonly string[]).includes(format)
 
 export interface Preview {
   data: Buffer
@@ -53,6 +58,15 @@ export interface InspectOptions {
   /** Also return a preview of this long edge, made by the same decode that validates the file. */
   previewSize?: number
   platform?: NodeJS.Platform
+  /** Also return the bytes that were judged, so a caller can use exactly them and not reopen the path. */
+  keepBytes?: boolean
+}
+
+export interface Inspection {
+  info: AssetInfo
+  preview?: Preview
+  /** The file's content as judged; only with `keepBytes` and an accepted file. */
+  bytes?: Buffer
 }
 
 /**
@@ -67,7 +81,7 @@ export async function inspectWithPreview(
   path: string,
   limits: UploadLimits = DEFAULT_LIMITS,
   options: InspectOptions = {}
-): Promise<{ info: AssetInfo; preview?: Preview }> {
+): Promise<Inspection> {
   const info: AssetInfo = {
     path,
     format: null,
@@ -106,21 +120,39 @@ export async function inspectWithPreview(
   } catch (err) {
     return fail(...fsErrorReason(err, name))
   }
-  // Hashing runs alongside the decode below: one file's bytes are read once into the page cache and
-  // the hash costs no extra wall time.
-  const hashing = sha256File(path).then(
-    (hex) => ({ hex }),
-    (err: unknown) => ({ err })
-  )
-  const result = await judge()
-  const hashed = await hashing
-  if ('err' in hashed) return fail(...fsErrorReason(hashed.err, name))
-  result.info.sha256 = hashed.hex
-  return result
+  const refusal = refuseFormat(detectImageFormat(head))
+  if (refusal || info.bytes > limits.maxInputBytes) {
+    // Nothing is decoded, but the hash still identifies the file (the index and duplicates use it).
+    const result = refusal ?? tooLarge()
+    try {
+      result.info.sha256 = await sha256File(path)
+    } catch (err) {
+      return fail(...fsErrorReason(err, name))
+    }
+    return result
+  }
 
-  async function judge(): Promise<{ info: AssetInfo; preview?: Preview }> {
+  // Read once: the bytes sniffed, hashed and decoded below are the same, even if the file is replaced
+  // meanwhile (a swap from PNG to SVG must never reach the decoder).
+  let bytes: Buffer
+  try {
+    bytes = await readCapped(path, limits.maxInputBytes)
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'too_many_bytes') return tooLarge()
+    return fail(...fsErrorReason(err, name))
+  }
+  info.bytes = bytes.length
+  info.sha256 = createHash('sha256').update(bytes).digest('hex')
+  const changed = refuseFormat(detectImageFormat(bytes.subarray(0, SNIFF_BYTES)))
+  if (changed) return changed
+  const result = await judge(bytes)
+  return options.keepBytes && result.info.verdict.ok ? { ...result, bytes } : result
 
-    const format = detectImageFormat(head)
+  function tooLarge() {
+    return fail('too_many_bytes', `"${name}" is ${mib(info.bytes)}; the limit is ${mib(limits.maxInputBytes)}. Export a smaller file.`)
+  }
+
+  function refuseFormat(format: ImageFormat | null) {
     info.format = format
     if (format === null) {
       const ext = extname(name).slice(1).toLowerCase()
@@ -128,20 +160,18 @@ export async function inspectWithPreview(
       return fail('unsupported_format', `"${name}" is not an image Pixdesk can read${claim}: its content matches no supported image type. Use PNG, JPEG or WebP.`)
     }
     if (format === 'heic') return fail('heic_unsupported', `"${name}": HEIC is not supported; export as JPEG or PNG.`)
-    if (format === 'svg') {
-      return fail('svg_refused', `"${name}" is an SVG: vector files are not accepted because they can carry scripts and exhaust memory when drawn. Export it as PNG.`)
-    }
+    if (format === 'svg') return fail('svg_refused', svgRefusal(`"${name}"`))
     if (!isDecodable(format)) {
       return fail('unsupported_format', `"${name}" is ${FORMAT_NAMES[format]}, which is not supported; export as JPEG or PNG.`)
     }
+    return undefined
+  }
 
-    if (info.bytes > limits.maxInputBytes) {
-      return fail('too_many_bytes', `"${name}" is ${mib(info.bytes)}; the limit is ${mib(limits.maxInputBytes)}. Export a smaller file.`)
-    }
-
+  async function judge(bytes: Buffer): Promise<Inspection> {
+    const format = info.format as ImageFormat
     let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>
     try {
-      meta = await sharp(path, { limitInputPixels: false }).metadata()
+      meta = await sharp(bytes, { limitInputPixels: false }).metadata()
     } catch (err) {
       return fail('corrupt', `"${name}" looks like ${FORMAT_NAMES[format]} but its header cannot be read (${vipsReason(err)}). The file is damaged; export it again.`)
     }
@@ -168,7 +198,7 @@ export async function inspectWithPreview(
     }
     if (format === 'gif') {
       // The decoder sizes a GIF by its frames and quietly ignores an absurd logical screen: compare them here.
-      const mismatch = await gifScreenMismatch(path, info.width, info.height)
+      const mismatch = gifScreenMismatch(bytes, info.width, info.height)
       if (mismatch) return fail('dimension_mismatch', `"${name}" ${mismatch}; the file is malformed. Export it again.`)
     }
     if (limits.minEdge && Math.min(info.width, info.height) < limits.minEdge) {
@@ -178,7 +208,7 @@ export async function inspectWithPreview(
     // A header can be intact while the data behind it is cut short: only a full decode proves the file.
     try {
       const size = options.previewSize ?? 64
-      const preview = await renderThumbnail(path, size, info.alpha, maxPixels, DECODE_TIMEOUT_SECONDS)
+      const preview = await renderThumbnail(bytes, size, info.alpha, maxPixels, DECODE_TIMEOUT_SECONDS)
       const expectedLong = Math.min(size, Math.max(info.displayWidth, info.displayHeight))
       if (Math.max(preview.width, preview.height) !== expectedLong) {
         return fail('dimension_mismatch', `"${name}" claims ${info.width}×${info.height} but its pixel data has another size; the file is malformed.`)
@@ -231,45 +261,38 @@ export function fsErrorReason(err: unknown, name: string): [FileErrorCode, strin
  * A GIF's logical screen is only a claim. Returns how it disagrees with the picture the decoder sees
  * (decodedW × decodedH), or with its own first frame, or null when it is consistent.
  */
-async function gifScreenMismatch(path: string, decodedW: number, decodedH: number): Promise<string | null> {
-  const fh = await open(path, 'r')
-  try {
-    const buf = Buffer.alloc(64 * 1024)
-    const { bytesRead } = await fh.read(buf, 0, buf.length, 0)
-    const b = buf.subarray(0, bytesRead)
-    if (b.length < 13) return 'has a truncated header'
-    const screenW = b.readUInt16LE(6)
-    const screenH = b.readUInt16LE(8)
-    if (screenW !== decodedW || screenH !== decodedH) {
-      return `claims a ${screenW}×${screenH} picture but its frames are ${decodedW}×${decodedH}`
-    }
-    let i = 13
-    const flags = b[10] ?? 0
-    if (flags & 0x80) i += 3 * (1 << ((flags & 0x07) + 1))
-    while (i < b.length) {
-      const block = b[i]
-      if (block === 0x21) {
-        i += 2
-        while (i < b.length && b[i] !== 0) i += (b[i] ?? 0) + 1
-        i += 1
-      } else if (block === 0x2c) {
-        if (i + 9 > b.length) return null
-        const left = b.readUInt16LE(i + 1)
-        const top = b.readUInt16LE(i + 3)
-        const w = b.readUInt16LE(i + 5)
-        const h = b.readUInt16LE(i + 7)
-        if (w === 0 || h === 0 || left + w > screenW || top + h > screenH) {
-          return `claims a ${screenW}×${screenH} picture but its first frame is ${w}×${h} at ${left},${top}`
-        }
-        return null
-      } else {
-        return null
-      }
-    }
-    return null
-  } finally {
-    await fh.close()
+function gifScreenMismatch(bytes: Buffer, decodedW: number, decodedH: number): string | null {
+  const b = bytes.subarray(0, 64 * 1024)
+  if (b.length < 13) return 'has a truncated header'
+  const screenW = b.readUInt16LE(6)
+  const screenH = b.readUInt16LE(8)
+  if (screenW !== decodedW || screenH !== decodedH) {
+    return `claims a ${screenW}×${screenH} picture but its frames are ${decodedW}×${decodedH}`
   }
+  let i = 13
+  const flags = b[10] ?? 0
+  if (flags & 0x80) i += 3 * (1 << ((flags & 0x07) + 1))
+  while (i < b.length) {
+    const block = b[i]
+    if (block === 0x21) {
+      i += 2
+      while (i < b.length && b[i] !== 0) i += (b[i] ?? 0) + 1
+      i += 1
+    } else if (block === 0x2c) {
+      if (i + 9 > b.length) return null
+      const left = b.readUInt16LE(i + 1)
+      const top = b.readUInt16LE(i + 3)
+      const w = b.readUInt16LE(i + 5)
+      const h = b.readUInt16LE(i + 7)
+      if (w === 0 || h === 0 || left + w > screenW || top + h > screenH) {
+        return `claims a ${screenW}×${screenH} picture but its first frame is ${w}×${h} at ${left},${top}`
+      }
+      return null
+    } else {
+      return null
+    }
+  }
+  return null
 }
 
 function bitsOf(depth: string | undefined): number {

@@ -1,10 +1,10 @@
-import { copyFile, mkdtemp, rm, stat } from 'node:fs/promises'
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, extname, join } from 'node:path'
 import sharp from 'sharp'
 import { AppError } from '../../../shared/errors'
 import type { Normalisation } from '../../../shared/records'
-import { inspectFile, formatName, sha256File } from './inspect'
+import { formatName, inspectWithPreview, sha256File } from './inspect'
 import { HARD_MAX_PIXELS, type AssetInfo, type DecodableFormat, type UploadLimits } from './types'
 
 export interface NormaliseOptions {
@@ -36,8 +36,11 @@ export async function normaliseForUpload(
 ): Promise<NormalisedUpload> {
   // Re-inspect even when given an AssetInfo: the file may have changed since it was imported.
   const path = typeof source === 'string' ? source : source.path
-  const info = await inspectFile(path, limits)
+  // Everything below works on the bytes that were judged, never on the path again: a file replaced
+  // after inspection (by another type, an SVG included) cannot reach the decoder or the upload.
+  const { info, bytes } = await inspectWithPreview(path, limits, { keepBytes: true })
   if (!info.verdict.ok) throw new AppError(info.verdict.error)
+  if (!bytes) throw new AppError({ code: 'internal', message: `"${basename(path)}" was accepted but its content was not kept; try again.`, path })
   const format = info.format as DecodableFormat
 
   const steps: string[] = []
@@ -60,7 +63,7 @@ export async function normaliseForUpload(
     steps.push(`downscale ${info.displayWidth}×${info.displayHeight} to ${w}×${h}`)
   }
 
-  const meta = await sharp(path, { limitInputPixels: false }).metadata()
+  const meta = await sharp(bytes, { limitInputPixels: false }).metadata()
   const hasMetadata = Boolean(meta.exif || meta.xmp || meta.iptc || meta.icc || meta.comments?.length)
   const keepMetadata = options.keepMetadata ?? false
   const mustReencode = steps.length > 0 || (hasMetadata && !keepMetadata)
@@ -72,10 +75,10 @@ export async function normaliseForUpload(
   const out = join(dir, stem + EXTENSIONS[target])
   try {
     if (!mustReencode) {
-      await copyFile(path, out)
+      await writeFile(out, bytes, { flag: 'wx' })
     } else {
       const maxPixels = Math.min(limits.maxPixels ?? HARD_MAX_PIXELS, HARD_MAX_PIXELS)
-      let pipeline = sharp(path, { failOn: 'error', limitInputPixels: maxPixels, pages: 1 }).autoOrient()
+      let pipeline = sharp(bytes, { failOn: 'error', limitInputPixels: maxPixels, pages: 1 }).autoOrient()
       if (scale < 1) pipeline = pipeline.resize(limits.maxLongEdge, limits.maxLongEdge, { fit: 'inside', withoutEnlargement: true })
       // toColourspace also casts to 8 bits per sample, which every route expects.
       pipeline = pipeline.toColourspace('srgb')

@@ -2,7 +2,14 @@ import { mkdir, readdir, readFile, rename, stat, unlink, utimes, writeFile } fro
 import { join } from 'node:path'
 import sharp from 'sharp'
 import type { Preview } from './inspect'
+import { rasterFormatOf } from './raster'
 import { HARD_MAX_PIXELS } from './types'
+
+/**
+ * What a cached picture is for. Thumbnails and display renditions of the same size differ in
+ * quality and must not be served for one another.
+ */
+export type CacheKind = 'thumb' | 'display'
 
 export interface CachedThumbnail {
   path: string
@@ -16,10 +23,11 @@ interface Entry {
   usedAt: number
 }
 
-const FILE_RE = /^([0-9a-f]{64})-(\d{1,5})\.(jpg|webp)$/
+const FILE_RE = /^([0-9a-f]{64})-(d?\d{1,5})\.(jpg|webp)$/
 
 /**
- * Thumbnails on disk, keyed by content hash and size (a renamed or moved photo keeps its thumbnail),
+ * Thumbnails and display renditions on disk, keyed by content hash, kind and size (a renamed or
+ * moved photo keeps them),
  * bounded in bytes with least-recently-used eviction. Last use is kept in the file's mtime so the order
  * survives restarts.
  */
@@ -57,9 +65,10 @@ export class ThumbnailCache {
   }
 
   /** The cached thumbnail, or undefined; marks it as recently used. */
-  async get(sha256: string, size: number): Promise<CachedThumbnail | undefined> {
+  async get(sha256: string, size: number, kind: CacheKind = 'thumb'): Promise<CachedThumbnail | undefined> {
     await this.load()
-    const entry = this.entries.get(`${sha256}-${size}`)
+    const key = cacheKey(sha256, size, kind)
+    const entry = this.entries.get(key)
     if (!entry) return undefined
     const path = join(this.dir, entry.file)
     entry.usedAt = Date.now()
@@ -67,20 +76,20 @@ export class ThumbnailCache {
       const now = new Date(entry.usedAt)
       await utimes(path, now, now)
     } catch {
-      this.forget(`${sha256}-${size}`)
+      this.forget(key)
       return undefined
     }
     return { path, mime: entry.file.endsWith('.webp') ? 'image/webp' : 'image/jpeg', bytes: entry.bytes }
   }
 
-  async has(sha256: string, size: number): Promise<boolean> {
+  async has(sha256: string, size: number, kind: CacheKind = 'thumb'): Promise<boolean> {
     await this.load()
-    return this.entries.has(`${sha256}-${size}`)
+    return this.entries.has(cacheKey(sha256, size, kind))
   }
 
-  async put(sha256: string, size: number, preview: Pick<Preview, 'data' | 'format'>): Promise<CachedThumbnail> {
+  async put(sha256: string, size: number, preview: Pick<Preview, 'data' | 'format'>, kind: CacheKind = 'thumb'): Promise<CachedThumbnail> {
     await this.load()
-    const key = `${sha256}-${size}`
+    const key = cacheKey(sha256, size, kind)
     const file = `${key}.${preview.format === 'webp' ? 'webp' : 'jpg'}`
     const path = join(this.dir, file)
     // Rename over a unique temp name so a reader never sees a half-written thumbnail.
@@ -95,13 +104,13 @@ export class ThumbnailCache {
     return { path, mime: preview.format === 'webp' ? 'image/webp' : 'image/jpeg', bytes: preview.data.length }
   }
 
-  async read(sha256: string, size: number): Promise<{ data: Buffer; mime: CachedThumbnail['mime'] } | undefined> {
-    const hit = await this.get(sha256, size)
+  async read(sha256: string, size: number, kind: CacheKind = 'thumb'): Promise<{ data: Buffer; mime: CachedThumbnail['mime'] } | undefined> {
+    const hit = await this.get(sha256, size, kind)
     if (!hit) return undefined
     try {
       return { data: await readFile(hit.path), mime: hit.mime }
     } catch {
-      this.forget(`${sha256}-${size}`)
+      this.forget(cacheKey(sha256, size, kind))
       return undefined
     }
   }
@@ -125,18 +134,22 @@ export class ThumbnailCache {
   }
 }
 
+const cacheKey = (sha256: string, size: number, kind: CacheKind) => `${sha256}-${kind === 'display' ? 'd' : ''}${size}`
+
 /**
- * One thumbnail from a file already known to be valid: shrink-on-load (JPEG and WebP decode at a
- * fraction of their size), EXIF orientation applied, first frame only.
+ * One thumbnail of an image already known to be valid: shrink-on-load (JPEG and WebP decode at a
+ * fraction of their size), EXIF orientation applied, first frame only. Takes the bytes, not a path,
+ * so what is decoded is what was sniffed: anything but a raster type is refused before libvips sees it.
  */
 export async function renderThumbnail(
-  path: string,
+  bytes: Buffer,
   size: number,
   alpha: boolean,
   maxPixels = HARD_MAX_PIXELS,
   timeoutSeconds = 30
 ): Promise<Preview> {
-  const pipeline = sharp(path, { failOn: 'error', limitInputPixels: maxPixels, pages: 1, sequentialRead: true })
+  rasterFormatOf(bytes, 'The file')
+  const pipeline = sharp(bytes, { failOn: 'error', limitInputPixels: maxPixels, pages: 1, sequentialRead: true })
     .timeout({ seconds: timeoutSeconds })
     .autoOrient()
     .resize(size, size, { fit: 'inside', withoutEnlargement: true })
