@@ -117,6 +117,11 @@ export const channels = {
 
   'library.pick': channel(z.object({ kind: z.enum(['folders', 'files']) }).strict(), returns<RootView[]>()),
   'library.import': channel(z.object({ paths: z.array(z.string().min(1).max(4096)).min(1).max(1000) }).strict(), returns<RootView[]>()),
+  /** An image pasted from the clipboard: bytes (base64, so they cross any bridge intact), saved then imported. */
+  'library.paste': channel(
+    z.object({ base64: z.string().min(1).max(280_000_000).regex(/^[A-Za-z0-9+/=\s]+$/, 'not base64 data'), name: z.string().max(255).optional() }).strict(),
+    returns<AssetView>()
+  ),
   'library.roots': channel(empty, returns<RootView[]>()),
   'library.removeRoot': channel(z.object({ rootId: id }).strict(), returns<RootView[]>()),
   'library.assets': channel(

@@ -74,6 +74,8 @@ function createHandlers(services: Services): Handlers {
       return paths.length ? startImport(services, paths) : services.libraryRoots()
     },
     'library.import': ({ paths }) => startImport(services, paths),
+    'library.paste': async ({ base64, name }) =>
+      assetView(await services.library.importBytes(Buffer.from(base64, 'base64'), name), services.assetUrls),
     'library.roots': async () => services.libraryRoots(),
     'library.removeRoot': async ({ rootId }) => {
       const root = services.libraryRoots().find((r) => r.id === rootId)

@@ -134,6 +134,15 @@ describe('services behind the IPC contract', () => {
     expect(listed.map((a) => a.name)).toEqual(['notes.jpg'])
   })
 
+  it('imports a pasted image and refuses pasted text without writing anything', async () => {
+    const png = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#30a050' } }).png().toBuffer()
+    const asset = await call('library.paste', { base64: png.toString('base64'), name: 'clipboard.png' })
+    expect(asset).toMatchObject({ ok: true, format: 'png', width: 64, height: 48 })
+    const refused = await dispatch('library.paste', { base64: Buffer.from('hello').toString('base64') })
+    expect(refused.ok).toBe(false)
+    if (!refused.ok) expect(refused.error.code).toBe('unsupported_format')
+  })
+
   it('answers history queries and writes a support export where the user chose to save it', async () => {
     await services.history.append(sampleRecord('rec-1', 'failed'))
     await services.history.append(sampleRecord('rec-2', 'succeeded'))
