@@ -6,14 +6,14 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startSandbox } from '../../electron/core/sandbox/server'
+import { startSandbox, type SandboxOptions } from '../../electron/core/sandbox/server'
 import { makeImages, openTestEngine, waitFor } from '../support/jobs-fixtures'
 
 const N = 200
 const LATENCY_MS = 200
 const CONCURRENCY = 4
 
-async function runBatch(label: string, faults: Parameters<typeof startSandbox>[0]['faults']) {
+async function runBatch(label: string, faults: SandboxOptions['faults']) {
   const dir = await mkdtemp(join(tmpdir(), 'pixdesk-jobs-bench-'))
   const sandbox = await startSandbox({ latencyMs: LATENCY_MS, faults })
   try {
