@@ -50,7 +50,8 @@ async function allIds(history: History): Promise<{ ids: string[]; warnings: numb
 }
 
 async function rawLines(): Promise<string[]> {
-  const files = await readdir(join(dataDir, 'history'))
+  // Month files only: the persisted indexes in history/.index are not ledger lines.
+  const files = (await readdir(join(dataDir, 'history'))).filter((f) => f.endsWith('.jsonl'))
   const texts = await Promise.all(files.map((f) => readFile(join(dataDir, 'history', f), 'utf8')))
   return texts.flatMap((t) => t.split('\n').filter(Boolean))
 }

@@ -1,4 +1,4 @@
-import { type FileHandle, open, stat, unlink } from 'node:fs/promises'
+import { open, stat, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
   historyQuerySchema,
@@ -19,7 +19,7 @@ import {
 import { AppError } from '../../../shared/errors'
 import { requestRecordSchema, type RequestRecord } from '../../../shared/records'
 import { toCsv, toJson } from './export'
-import { LedgerIndex, type Entry } from './ledger-index'
+import { LedgerIndex, type Entry, type LedgerIndexStats } from './ledger-index'
 import { historyDir, listMonthFiles, LedgerWriter, monthFileName, readRecordAt, scanBackwards } from './ledger'
 import { resolveFilter, select, sortEntries, totalsOf } from './query'
 
@@ -48,12 +48,17 @@ export interface History {
   findSucceededDuplicate(fingerprint: string, options?: { since?: string }): Promise<HistoryItem | null>
   /** Lines skipped so far as torn or invalid, for the user to see. */
   readWarnings(): ReadWarning[]
+  /** Which month files were answered from their persisted index, which indexes were rebuilt and why. */
+  indexStats(): LedgerIndexStats
+  /** Writes pending index files, then closes the ledger files. */
   close(): Promise<void>
 }
 
 export interface HistoryOptions {
   /** Clock for choosing the month file; tests move it. */
   now?: () => Date
+  /** Keep persisted per-month indexes in <history>/.index (default true); false reads only the month files. */
+  persistIndex?: boolean
 }
 
 const DEFAULT_PAGE_SIZE = 50
@@ -63,7 +68,7 @@ export function openHistory(dataDir: string, options: HistoryOptions = {}): Hist
   const dir = historyDir(dataDir)
   const now = options.now ?? (() => new Date())
   const writer = new LedgerWriter(dir, now)
-  const index = new LedgerIndex(dir)
+  const index = new LedgerIndex(dir, { persist: options.persistIndex ?? true })
 
   /**
    * The month file to start loading from for a filter: a record is written after it starts, so no
@@ -82,24 +87,42 @@ export function openHistory(dataDir: string, options: HistoryOptions = {}): Hist
       else byFile.set(e.file, [e])
     }
     const records = new Map<Entry, RequestRecord>()
-    for (const [file, list] of byFile) {
-      let handle: FileHandle | null = null
-      try {
-        handle = await open(join(dir, file), 'r')
-        for (const e of list) {
-          const record = await readRecordAt(handle, e.offset, e.length)
-          if (record) records.set(e, record)
+    // Reads run side by side: a page is a few dozen small reads, each mostly waiting its turn on disk.
+    await Promise.all(
+      [...byFile].map(async ([file, list]) => {
+        const handle = await open(join(dir, file), 'r')
+        try {
+          const read = await Promise.all(list.map((e) => readRecordAt(handle, e.offset, e.length)))
+          for (const [i, e] of list.entries()) {
+            const record = read[i]
+            if (record && record.id === e.id) records.set(e, record)
+            else await index.distrust(file)
+          }
+        } finally {
+          await handle.close()
         }
-      } finally {
-        await handle?.close()
-      }
-    }
-    const items: HistoryItem[] = []
-    for (const e of entries) {
+      })
+    )
+    const found = entries.flatMap((e) => {
       const record = records.get(e)
-      if (record) items.push(await toItem(record, index.verdictFor(record.compareGroup)))
+      return record ? [record] : []
+    })
+    return Promise.all(found.map((record) => toItem(record, index.verdictFor(record.compareGroup))))
+  }
+
+  /**
+   * Answers once more when answering showed a persisted index to be wrong: it has been dropped by then,
+   * so the second answer comes from the month files.
+   */
+  const checked = async <T>(answer: () => Promise<T>): Promise<T> => {
+    let first: T
+    try {
+      first = await answer()
+    } catch (err) {
+      if (index.takeDistrusted()) return answer()
+      throw err
     }
-    return items
+    return index.takeDistrusted() ? answer() : first
   }
 
   const history: History = {
@@ -123,7 +146,7 @@ export function openHistory(dataDir: string, options: HistoryOptions = {}): Hist
       return verdict
     },
 
-    async query(query = {}) {
+    query: (query = {}) => checked(async () => {
       const q = historyQuerySchema.parse(query)
       await index.refresh(firstFileFor(q))
       const matched = sortEntries(select(index, q), q.sort ?? 'newest')
@@ -138,7 +161,7 @@ export function openHistory(dataDir: string, options: HistoryOptions = {}): Hist
         pages: Math.max(1, Math.ceil(matched.length / pageSize)),
         readWarnings: index.readWarnings()
       }
-    },
+    }),
 
     async recent(limit = DEFAULT_PAGE_SIZE) {
       const names = (await listMonthFiles(dir)).reverse()
@@ -167,18 +190,18 @@ export function openHistory(dataDir: string, options: HistoryOptions = {}): Hist
       return Promise.all(found.map((r) => toItem(r, r.compareGroup === undefined ? undefined : verdicts.get(r.compareGroup))))
     },
 
-    async get(id) {
+    get: (id) => checked(async () => {
       await index.refresh()
       const entry = index.get(id)
       return entry ? ((await materialize([entry]))[0] ?? null) : null
-    },
+    }),
 
-    async totals(query) {
+    totals: (query) => checked(async () => {
       const q = totalsQuerySchema.parse(query)
       await index.refresh(firstFileFor(q))
-      const { rows, overall } = totalsOf(select(index, q), q.by)
+      const { rows, overall } = totalsOf(index, select(index, q), q.by)
       return { by: q.by, rows, overall, readWarnings: index.readWarnings() }
-    },
+    }),
 
     async exportCsv(filter = {}) {
       return toCsv(await exportItems(filter))
@@ -189,12 +212,15 @@ export function openHistory(dataDir: string, options: HistoryOptions = {}): Hist
     },
 
     async deleteEntry(id, { deleteFiles }) {
-      await index.refresh()
-      const entry = index.get(id)
-      if (!entry) {
+      const found = await checked(async () => {
+        await index.refresh()
+        const entry = index.get(id)
+        return entry ? { item: (await materialize([entry]))[0] } : null
+      })
+      if (!found) {
         throw new AppError({ code: 'not_found', message: `There is no history entry "${id}" (it may already have been deleted).` })
       }
-      const [item] = await materialize([entry])
+      const { item } = found
       const result: DeleteEntryResult = { id, deleted: true, filesDeleted: [], filesFailed: [] }
       if (deleteFiles && item) {
         // Files first: if Pixdesk stops half way, the entry still lists what is left (as "file missing").
@@ -213,29 +239,35 @@ export function openHistory(dataDir: string, options: HistoryOptions = {}): Hist
       return result
     },
 
-    async findByJobItem(jobItemId) {
+    findByJobItem: (jobItemId) => checked(async () => {
       await index.refresh()
       return materialize(select(index, { jobItemId }))
-    },
+    }),
 
-    async findSucceededDuplicate(fingerprint, options = {}) {
+    findSucceededDuplicate: (fingerprint, options = {}) => checked(async () => {
       await index.refresh(options.since ? firstFileFor({ from: options.since }) : undefined)
       const sinceMs = options.since ? resolveFilter({ from: options.since }).fromMs : undefined
       const entry = index
         .withFingerprint(fingerprint)
         .find((e) => e.status === 'succeeded' && (sinceMs === undefined || e.startedMs >= sinceMs))
       return entry ? ((await materialize([entry]))[0] ?? null) : null
-    },
+    }),
 
     readWarnings: () => index.readWarnings(),
 
-    close: () => writer.close()
+    indexStats: () => index.stats(),
+
+    async close() {
+      await Promise.all([index.close(), writer.close()])
+    }
   }
 
-  async function exportItems(filter: HistoryFilter): Promise<HistoryItem[]> {
-    const f = historyQuerySchema.parse(filter)
-    await index.refresh(firstFileFor(f))
-    return materialize(sortEntries(select(index, f), f.sort ?? 'newest'))
+  function exportItems(filter: HistoryFilter): Promise<HistoryItem[]> {
+    return checked(async () => {
+      const f = historyQuerySchema.parse(filter)
+      await index.refresh(firstFileFor(f))
+      return materialize(sortEntries(select(index, f), f.sort ?? 'newest'))
+    })
   }
 
   return history

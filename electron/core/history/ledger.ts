@@ -49,6 +49,20 @@ export async function listMonthFiles(dir: string): Promise<string[]> {
   return names.filter((n) => MONTH_FILE.test(n)).sort()
 }
 
+/**
+ * A line's position in the whole ledger: month-file order × 1e12 + byte offset, so later lines have
+ * larger orders across files too. Exact in a double for files under 1 TB until the year 2700.
+ */
+export function orderOf(file: string, offset: number): number {
+  return monthOrderBase(file) + offset
+}
+
+export function monthOrderBase(file: string): number {
+  const year = Number(file.slice(0, 4))
+  const month = Number(file.slice(5, 7))
+  return ((year - 2000) * 12 + (month - 1)) * 1e12
+}
+
 /** Smallest month file name that can hold records started at or after `date` (a record is written after it starts). */
 export function firstMonthFileFor(date: Date): string {
   return monthFileName(date)

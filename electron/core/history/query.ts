@@ -1,4 +1,5 @@
 import type { HistoryFilter, HistorySort, TotalsGrouping, TotalsRow } from '../../../shared/history'
+import type { LazyColumn } from './index-file'
 import type { Entry, LedgerIndex } from './ledger-index'
 
 /** A filter with its dates resolved to milliseconds and its text split into lower-cased words. */
@@ -43,13 +44,25 @@ export function matches(entry: Entry, r: ResolvedFilter): boolean {
   if (f.templateId !== undefined && entry.templateId !== f.templateId) return false
   if (f.jobItemId !== undefined && entry.jobItemId !== f.jobItemId) return false
   if (f.sandbox !== undefined && entry.sandbox !== f.sandbox) return false
-  for (const word of r.words) if (!entry.search.includes(word)) return false
+  for (const word of r.words) if (!(entry.search ?? '').includes(word)) return false
   return true
+}
+
+/** The entry fields (beyond those always loaded) a filter reads. */
+export function columnsFor(filter: HistoryFilter, by?: TotalsGrouping): LazyColumn[] {
+  const columns: LazyColumn[] = []
+  if (filter.text?.trim()) columns.push('search')
+  if (filter.batchId !== undefined || by === 'batch') columns.push('batchId')
+  if (filter.compareGroup !== undefined) columns.push('compareGroup')
+  if (filter.templateId !== undefined) columns.push('templateId')
+  if (filter.jobItemId !== undefined) columns.push('jobItemId')
+  return columns
 }
 
 /** Every visible entry matching the filter, newest first. */
 export function select(index: LedgerIndex, filter: HistoryFilter): Entry[] {
   const resolved = resolveFilter(filter)
+  index.need(columnsFor(filter))
   const narrowed = index.candidates(filter)
   const out: Entry[] = []
   for (const entry of narrowed ?? index.newestFirst()) if (matches(entry, resolved)) out.push(entry)
@@ -126,7 +139,8 @@ function finish(row: TotalsRow): TotalsRow {
 }
 
 /** Rows sorted by key (days and ids read naturally in that order), plus the overall row. */
-export function totalsOf(entries: Iterable<Entry>, by: TotalsGrouping): { rows: TotalsRow[]; overall: TotalsRow } {
+export function totalsOf(index: LedgerIndex, entries: Iterable<Entry>, by: TotalsGrouping): { rows: TotalsRow[]; overall: TotalsRow } {
+  index.need(columnsFor({}, by))
   const rows = new Map<string, TotalsRow>()
   const overall = emptyRow('all')
   for (const entry of entries) {
