@@ -16,7 +16,9 @@ export interface StagePane {
 export type StageMode = 'side-by-side' | 'slider'
 
 function PaneImage({ pane }: { pane: StagePane }) {
-  return pane.url ? <img className="stage-img" src={pane.url} alt={pane.title} draggable={false} /> : <div className="stage-placeholder">{pane.placeholder ?? 'No image'}</div>
+  const [failed, setFailed] = useState<string | null>(null)
+  if (pane.url && failed !== pane.url) return <img className="stage-img" src={pane.url} alt={pane.title} draggable={false} onError={() => setFailed(pane.url)} />
+  return <div className="stage-placeholder">{pane.url ? 'The image could not be loaded.' : (pane.placeholder ?? 'No image')}</div>
 }
 
 /**
@@ -46,7 +48,25 @@ export function ImageStage({ panes, mode, pair, sync = true, toolbar }: { panes:
           <Icon name="fit" />
         </button>
       </div>
-      {mode === 'slider' && left && right ? (
+      {mode === 'slider' && left && right && !right.url ? (
+        // Nothing to slide against yet: the original alone, with the other side's state over it.
+        <div className="stage-slider" key={`p${zoomKey}`}>
+          <div className="stage-labels">
+            <span className="stage-label">
+              <strong>{left.title}</strong> {left.meta}
+            </span>
+            <span className="stage-label right">
+              <strong>{right.title}</strong> {right.meta}
+            </span>
+          </div>
+          <div className="stage-view">
+            <ZoomPane group={group} label={left.title}>
+              <PaneImage pane={left} />
+            </ZoomPane>
+            <div className="stage-overlay">{right.placeholder}</div>
+          </div>
+        </div>
+      ) : mode === 'slider' && left && right ? (
         <div className="stage-slider" key={`s${zoomKey}`}>
           <div className="stage-labels">
             <span className="stage-label">

@@ -40,8 +40,10 @@ function Choice({ label, field, options, value, onChange, error, auto = 'Default
   const id = useId()
   if (!options.length) return null
   return (
-    <label className="field compact" htmlFor={id}>
-      <span className="field-label">{label}</span>
+    <div className="field compact">
+      <label className="field-label" htmlFor={id}>
+        {label}
+      </label>
       <select id={id} value={value ?? ''} aria-invalid={fieldInvalid(error, field) || undefined} onChange={(e) => onChange(e.target.value || undefined)}>
         <option value="">{auto}</option>
         {options.map((o) => (
@@ -51,7 +53,7 @@ function Choice({ label, field, options, value, onChange, error, auto = 'Default
         ))}
       </select>
       <FieldError error={error} field={field} />
-    </label>
+    </div>
   )
 }
 
@@ -105,8 +107,10 @@ export function ModelPicker({ models, provider, value, onChange, params, onParam
           })}
         </fieldset>
       ) : (
-        <label className="field" htmlFor={selectId}>
-          <span className="field-label">Model</span>
+        <div className="field">
+          <label className="field-label" htmlFor={selectId}>
+            Model
+          </label>
           <select id={selectId} value={value[0] ?? ''} aria-invalid={fieldInvalid(error, 'models') || undefined} onChange={(e) => onChange(e.target.value ? [e.target.value] : [])}>
             <option value="">Choose a model…</option>
             {(['gemini', 'gpt', 'other'] as const).map((family) => {
@@ -123,7 +127,7 @@ export function ModelPicker({ models, provider, value, onChange, params, onParam
               ) : null
             })}
           </select>
-        </label>
+        </div>
       )}
       <FieldError error={error} field="models" />
       {!available.length ? <p className="hint">No model in the catalog is served by {provider}. Add a model id below or switch provider in Settings.</p> : null}

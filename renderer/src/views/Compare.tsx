@@ -223,6 +223,11 @@ export function CompareView() {
               </tbody>
             </table>
           </>
+        ) : asset?.ok ? (
+          <>
+            <ImageStage panes={[{ key: 'original', url: asset.originalUrl ?? asset.thumbUrl, title: 'Original', meta: <span className="muted">{asset.name}</span> }]} mode="side-by-side" />
+            <p className="hint pad">Results appear next to the original with their latency and cost; zoom and pan move every picture together.</p>
+          </>
         ) : (
           <div className="empty-state">
             <Icon name="compare" size={40} />

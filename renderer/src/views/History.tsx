@@ -45,9 +45,7 @@ function Filters() {
         <span>To</span>
         <input type="date" value={filter.to ?? ''} onChange={(e) => h.setFilter({ to: e.target.value || undefined })} />
       </label>
-      <label className="filter-select">
-        <span className="sr-only">Model</span>
-        <select value={filter.model ?? ''} onChange={(e) => h.setFilter({ model: e.target.value || undefined })}>
+      <select aria-label="Model" className="filter-select" value={filter.model ?? ''} onChange={(e) => h.setFilter({ model: e.target.value || undefined })}>
           <option value="">All models</option>
           {models.map((m) => (
             <option key={m.id} value={m.id}>
@@ -55,10 +53,7 @@ function Filters() {
             </option>
           ))}
         </select>
-      </label>
-      <label className="filter-select">
-        <span className="sr-only">Provider</span>
-        <select value={filter.provider ?? ''} onChange={(e) => h.setFilter({ provider: (e.target.value || undefined) as (typeof providerIds)[number] | undefined })}>
+      <select aria-label="Provider" className="filter-select" value={filter.provider ?? ''} onChange={(e) => h.setFilter({ provider: (e.target.value || undefined) as (typeof providerIds)[number] | undefined })}>
           <option value="">All providers</option>
           {providerIds.map((p) => (
             <option key={p} value={p}>
@@ -66,10 +61,7 @@ function Filters() {
             </option>
           ))}
         </select>
-      </label>
-      <label className="filter-select">
-        <span className="sr-only">Status</span>
-        <select value={filter.status ?? ''} onChange={(e) => h.setFilter({ status: (e.target.value || undefined) as HistoryEntryView['status'] | undefined })}>
+      <select aria-label="Status" className="filter-select" value={filter.status ?? ''} onChange={(e) => h.setFilter({ status: (e.target.value || undefined) as HistoryEntryView['status'] | undefined })}>
           <option value="">Any status</option>
           {requestStatusSchema.options.map((s) => (
             <option key={s} value={s}>
@@ -77,18 +69,12 @@ function Filters() {
             </option>
           ))}
         </select>
-      </label>
-      <label className="filter-select">
-        <span className="sr-only">Source</span>
-        <select value={filter.sandbox === undefined ? '' : filter.sandbox ? 'sandbox' : 'real'} onChange={(e) => h.setFilter({ sandbox: e.target.value === '' ? undefined : e.target.value === 'sandbox' })}>
+      <select aria-label="Source" className="filter-select" value={filter.sandbox === undefined ? '' : filter.sandbox ? 'sandbox' : 'real'} onChange={(e) => h.setFilter({ sandbox: e.target.value === '' ? undefined : e.target.value === 'sandbox' })}>
           <option value="">Real and sandbox</option>
           <option value="real">Real requests</option>
           <option value="sandbox">Sandbox only</option>
         </select>
-      </label>
-      <label className="filter-select">
-        <span className="sr-only">Batch</span>
-        <select value={filter.batchId ?? ''} onChange={(e) => h.setFilter({ batchId: e.target.value || undefined })}>
+      <select aria-label="Batch" className="filter-select" value={filter.batchId ?? ''} onChange={(e) => h.setFilter({ batchId: e.target.value || undefined })}>
           <option value="">Any batch</option>
           {Object.values(batches).map((b) => (
             <option key={b.id} value={b.id}>
@@ -96,16 +82,12 @@ function Filters() {
             </option>
           ))}
         </select>
-      </label>
-      <label className="filter-select">
-        <span className="sr-only">Sort</span>
-        <select value={filter.sort ?? 'newest'} onChange={(e) => h.setFilter({ sort: e.target.value as 'newest' })}>
+      <select aria-label="Sort" className="filter-select" value={filter.sort ?? 'newest'} onChange={(e) => h.setFilter({ sort: e.target.value as 'newest' })}>
           <option value="newest">Newest first</option>
           <option value="oldest">Oldest first</option>
           <option value="credits_desc">Most credits</option>
           <option value="latency_desc">Slowest</option>
         </select>
-      </label>
       {active ? (
         <button
           type="button"

@@ -1,0 +1,79 @@
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import sharp from 'sharp'
+import { test, expect } from './fixtures'
+
+const colours = ['#e63946', '#f1faee', '#a8dadc', '#457b9d']
+
+test('a batch shows its estimate before starting, live progress, pause and resume, and a report of every failure', async ({ page, app }) => {
+  const dir = join(app.home, 'catalogue')
+  await mkdir(dir, { recursive: true })
+  for (const [i, colour] of colours.entries()) {
+    await sharp({ create: { width: 400 + i * 40, height: 400, channels: 3, background: colour } }).png().toFile(join(dir, `item-${i + 1}.png`))
+  }
+  await app.services.settings.update({ provider: { sandbox: true }, jobs: { concurrency: 1 } })
+  // The sandbox refuses the first prompt it sees (content policy) and answers slowly enough to watch.
+  const sandboxUrl = await app.services.sandbox.ensure()
+  const plan = await fetch(`${sandboxUrl}/__sandbox/faults`, { method: 'POST', body: JSON.stringify({ latencyMs: 700, queue: [{ kind: 'prompt_rejected' }] }) })
+  expect(plan.ok).toBe(true)
+
+  await app.open(page)
+  app.dialogs.directories.push([dir])
+  await page.getByTestId('library-view').getByRole('button', { name: 'Add folder' }).first().click()
+  const tiles = page.getByTestId('asset-tile')
+  await expect(tiles).toHaveCount(4)
+  await expect(tiles.filter({ hasText: 'Inspecting' })).toHaveCount(0)
+  await tiles.first().click()
+  await page.keyboard.press('Control+a')
+  const selection = page.getByRole('toolbar', { name: 'Selection' })
+  await expect(selection).toContainText('4 selected')
+  await selection.getByRole('button', { name: 'Batch…' }).click()
+
+  const form = page.getByTestId('batch-form')
+  await expect(form).toBeVisible()
+  await expect(form.getByText('4 images')).toBeVisible()
+  await form.getByLabel('Name').fill('Spring catalogue')
+  await form.getByLabel('Prompt').fill('Cut out the product onto pure white with a soft contact shadow')
+  const start = form.getByTestId('start-batch')
+
+  // The estimate comes from the main process and is on screen before Start is possible.
+  const estimate = form.getByTestId('batch-estimate')
+  await expect(estimate).toContainText('Total')
+  await expect(estimate).toContainText('4 requests')
+  await expect(start).toBeEnabled()
+  const models = form.getByRole('group', { name: /Models/ })
+  await models.getByRole('checkbox', { name: /GPT Image 1.5/ }).check()
+  await expect(estimate).toContainText('8 requests')
+  await models.getByRole('checkbox', { name: /GPT Image 1.5/ }).uncheck()
+  await expect(estimate).toContainText('4 requests')
+  await form.getByLabel('Budget for this batch (credits)').fill('100')
+  await page.screenshot({ path: 'test-results/screens/batch-new.png' })
+  await start.click()
+
+  const detail = page.getByTestId('batch-detail')
+  await expect(detail.getByRole('heading', { name: 'Spring catalogue' })).toBeVisible()
+  await expect(detail.getByTestId('batch-item')).toHaveCount(4)
+  const controls = detail.getByRole('toolbar', { name: 'Batch controls' })
+  await controls.getByRole('button', { name: 'Pause' }).click()
+  await expect(controls.getByRole('button', { name: 'Resume' })).toBeVisible()
+  await expect(detail.locator('.batch-summary .pill')).toHaveText('Paused')
+  await controls.getByRole('button', { name: 'Resume' }).click()
+
+  const report = detail.getByTestId('batch-report')
+  await expect(report).toBeVisible({ timeout: 45_000 })
+  await expect(detail.getByTestId('batch-counts')).toContainText('4 / 4 · 3 done')
+  await expect(report).toContainText('3 requests succeeded')
+  const failure = report.locator('.failure-list li')
+  await expect(failure).toHaveCount(1)
+  await expect(failure).not.toHaveText(/Interrupted before/)
+  await expect(failure).toContainText('request')
+  await page.screenshot({ path: 'test-results/screens/batches.png' })
+
+  // Retry just the failed item: the fault was one-shot, so it succeeds now.
+  await controls.getByRole('button', { name: 'Retry failed' }).click()
+  await expect(detail.getByTestId('batch-counts')).toContainText('4 / 4 · 4 done', { timeout: 30_000 })
+  await expect(report).toContainText('Nothing failed')
+  const history = await page.evaluate(() => window.pixdesk.invoke('history.query', {}))
+  expect(history.items.filter((i) => i.status === 'succeeded')).toHaveLength(4)
+  expect(history.items.filter((i) => i.status === 'failed')).toHaveLength(1)
+})

@@ -1,0 +1,68 @@
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import sharp from 'sharp'
+import { test, expect } from './fixtures'
+
+test('comparing two models side by side and under a slider, with swap, full view and a saved verdict', async ({ page, app }) => {
+  const dir = join(app.home, 'compare')
+  await mkdir(dir, { recursive: true })
+  await sharp({ create: { width: 600, height: 600, channels: 3, background: '#2a9d8f' } })
+    .composite([{ input: await sharp({ create: { width: 200, height: 300, channels: 3, background: '#e9c46a' } }).png().toBuffer(), left: 200, top: 150 }])
+    .png()
+    .toFile(join(dir, 'bottle.png'))
+  await app.services.settings.update({ provider: { sandbox: true } })
+  await app.open(page)
+  app.dialogs.directories.push([dir])
+  await page.getByTestId('library-view').getByRole('button', { name: 'Add folder' }).first().click()
+  const tile = page.getByTestId('asset-tile').filter({ hasText: 'bottle.png' })
+  await expect(tile).toContainText('600×600')
+  await tile.click()
+  await page.getByRole('complementary', { name: 'Image details' }).getByRole('button', { name: 'Compare models' }).click()
+
+  const view = page.getByTestId('compare-view')
+  await expect(view).toBeVisible()
+  // Starts with one Gemini and one GPT model; the price of each is shown next to it.
+  const models = view.getByRole('group', { name: /Models/ })
+  await expect(models.getByRole('checkbox', { checked: true })).toHaveCount(2)
+  await expect(models.locator('.model-option.checked')).toContainText(['Nano Banana', 'GPT Image'])
+
+  await view.getByLabel('Prompt').fill('Place the bottle on wet black slate with dramatic rim light')
+  await view.getByTestId('run-compare').click()
+
+  const rows = view.locator('.compare-table tbody tr')
+  await expect(rows).toHaveCount(2)
+  await expect(rows.nth(0)).toContainText('done', { timeout: 30_000 })
+  await expect(rows.nth(1)).toContainText('done', { timeout: 30_000 })
+  // Each result carries its latency and credits.
+  for (const row of await rows.all()) {
+    await expect(row.locator('td').nth(3)).not.toHaveText('—')
+    await expect(row.locator('.cost-badge')).toBeVisible()
+  }
+
+  // Swap (C) exchanges A and B.
+  const firstModel = await rows.nth(0).locator('td').nth(1).innerText()
+  await page.locator('body').press('c')
+  await expect(rows.nth(1).locator('td').nth(1)).toHaveText(firstModel)
+
+  // Slider mode, then full view, which Esc leaves.
+  await view.getByRole('radio', { name: 'Slider' }).click()
+  await expect(view.locator('.compare-slider')).toBeVisible()
+  await page.locator('body').press('f')
+  const full = page.getByRole('dialog', { name: 'Comparison, full view' })
+  await expect(full).toBeVisible()
+  await page.keyboard.press('Escape')
+  await expect(full).toBeHidden()
+  await view.getByRole('radio', { name: 'Side by side' }).click()
+
+  await view.getByRole('button', { name: 'A is better' }).click()
+  await expect(view.getByText('Verdict saved')).toBeVisible()
+  const saved = await page.evaluate(() => window.pixdesk.invoke('history.query', {}))
+  expect(saved.total).toBe(2)
+  expect(saved.items.every((i) => i.verdict === 'a_better')).toBe(true)
+
+  const pictures = view.locator('.stage-img')
+  await expect(pictures).toHaveCount(3)
+  await page.screenshot({ path: 'test-results/screens/compare.png' })
+  for (const img of await pictures.all()) await expect.poll(() => img.evaluate((el) => (el as HTMLImageElement).naturalWidth)).toBeGreaterThan(0)
+  await page.screenshot({ path: 'test-results/screens/compare.png' })
+})

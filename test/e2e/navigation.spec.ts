@@ -1,0 +1,33 @@
+import { test, expect } from './fixtures'
+
+test('the command palette and shortcuts reach every view without the mouse', async ({ page, app }) => {
+  await app.services.settings.update({ provider: { sandbox: true } })
+  await app.open(page)
+  await expect(page.getByTestId('library-view')).toBeVisible()
+
+  await page.keyboard.press('Control+k')
+  const palette = page.getByRole('dialog', { name: 'Command palette' })
+  await expect(palette).toBeVisible()
+  await expect(palette.getByRole('combobox', { name: 'Command' })).toBeFocused()
+  await page.keyboard.type('go hist')
+  await expect(palette.getByRole('option')).toHaveCount(1)
+  await page.keyboard.press('Enter')
+  await expect(palette).toBeHidden()
+  await expect(page.getByTestId('history-view')).toBeVisible()
+
+  await page.keyboard.press('Control+3')
+  await expect(page.getByTestId('compare-view')).toBeVisible()
+  await page.keyboard.press('Control+6')
+  await expect(page.getByTestId('settings-view')).toBeVisible()
+
+  // The palette's sandbox command flips the real setting.
+  await page.keyboard.press('Control+k')
+  await page.keyboard.type('sandbox')
+  await page.keyboard.press('Enter')
+  await expect.poll(() => app.services.settings.get().provider.sandbox).toBe(false)
+
+  await page.keyboard.press('Control+k')
+  await page.keyboard.press('Escape')
+  await expect(palette).toBeHidden()
+  await expect(page.getByRole('button', { name: /^Settings/ })).toHaveAttribute('aria-current', 'page')
+})
