@@ -83,12 +83,16 @@ export const batchSpecPayload = z
     templateId: id.optional(),
     variables: z.record(z.string().max(64), z.string().max(2000)).default({}),
     models: z.array(modelId).min(1).max(8),
+    /** Fan each input out to every model as one compare group (2–4 models). */
+    compare: z.boolean().default(false),
+    /** Extra images sent with every item, after the item's own file (a reference, a logo). */
+    referenceAssetIds: z.array(id).max(15).default([]),
     params: paramsPayload.default({ n: 1 }),
     route: z.enum(['sync', 'async']).optional(),
     concurrency: z.number().int().min(1).max(8).optional(),
     budgetCredits: z.number().positive().max(1_000_000).nullable().optional(),
     /** Items identical to an earlier success: skip them (default) or run them again. */
-    duplicates: z.enum(['skip', 'run']).default('skip'),
+    duplicates: z.enum(['skip', 'run', 'ask']).default('ask'),
     outputDir: z.string().max(4096).optional()
   })
   .strict()
@@ -137,12 +141,15 @@ export const channels = {
   'library.check': channel(z.object({ assetIds: z.array(id).min(1).max(10_000), model: modelId, provider: provider.optional() }).strict(), returns<Array<{ assetId: string; ok: boolean; error?: AppErrorData }>>()),
 
   'jobs.estimate': channel(batchSpecPayload, returns<BatchEstimateView>()),
-  'jobs.start': channel(batchSpecPayload, returns<BatchView>()),
+  'jobs.start': channel(batchSpecPayload, returns<BatchDetailView>()),
   'jobs.list': channel(empty, returns<BatchView[]>()),
   'jobs.get': channel(z.object({ batchId: id }).strict(), returns<BatchDetailView>()),
   'jobs.pause': channel(z.object({ batchId: id }).strict(), returns<BatchView>()),
   'jobs.resume': channel(z.object({ batchId: id }).strict(), returns<BatchView>()),
   'jobs.cancel': channel(z.object({ batchId: id, itemIds: z.array(id).optional() }).strict(), returns<BatchView>()),
+  /** Run or skip items held because an identical request already succeeded. */
+  'jobs.resolveDuplicates': channel(z.object({ batchId: id, decision: z.enum(['run', 'skip']), itemIds: z.array(id).optional() }).strict(), returns<BatchView>()),
+  'jobs.setBudget': channel(z.object({ batchId: id, credits: z.number().positive().max(1_000_000).nullable() }).strict(), returns<BatchView>()),
   'jobs.retry': channel(z.object({ batchId: id, itemIds: z.array(id).optional() }).strict(), returns<BatchView>()),
   'jobs.reorder': channel(z.object({ batchId: id, itemIds: z.array(id).min(1) }).strict(), returns<BatchView>()),
   'jobs.network': channel(empty, returns<NetworkView>()),

@@ -1,4 +1,5 @@
 import type { AppErrorData } from './errors'
+import type { BatchReport, ItemHold, NetworkState } from './jobs'
 import type { ProviderId, RequestParams, RequestRecord, RequestStatus, Verdict } from './records'
 
 /**
@@ -87,6 +88,7 @@ export type ItemState =
   | 'preparing'
   | 'uploading'
   | 'running'
+  | 'polling'
   | 'downloading'
   | 'done'
   | 'failed'
@@ -116,9 +118,13 @@ export interface ItemView {
   prompt: string
   params: RequestParams
   state: ItemState
+  /** Why a queued item is not starting yet (budget, duplicate decision, network, rate limit, backoff). */
+  hold?: ItemHold
   attempts: number
-  estimate: number
+  estimate: number | null
   charged: number | null
+  /** An interrupted submission may have been charged without a result. */
+  mayHaveCharged: boolean
   chargedEstimated: boolean
   latencyMs: number | null
   uploadedBytes: number
@@ -146,8 +152,12 @@ export interface BatchView {
   estimate: number
   charged: number
   budget: number | null
+  /** Estimates of items running now, held against the budget. */
+  reserved: number
   /** Set while a provider is cooling down after a 429, or while offline. */
   notice?: string
+  /** Every failure with its reason and request id, once the batch has finished. */
+  report?: BatchReport
 }
 
 export interface BatchDetailView extends BatchView {
@@ -164,10 +174,7 @@ export interface BatchEstimateView {
   problems: Array<{ assetId: string; error: AppErrorData }>
 }
 
-export interface NetworkView {
-  online: boolean
-  nextProbeAt?: string
-}
+export type NetworkView = NetworkState
 
 export interface HistoryEntryView {
   id: string

@@ -6,7 +6,8 @@ import type { Services } from './services'
 import { checkAgainstLimits } from './library'
 import { testKey } from './providers'
 import { uploadLimitsFor } from './limits'
-import { assetView, historyEntryView, historyPageView, keyView } from './viewmodels'
+import { toBatchSpec } from './jobspec'
+import { assetView, batchDetailView, batchView, historyEntryView, historyPageView, keyView } from './viewmodels'
 
 /**
  * Starts an import and answers as soon as the new folders are registered: assets and thumbnails then
@@ -20,7 +21,7 @@ async function startImport(services: Services, paths: readonly string[]) {
 }
 
 type Handler<C extends Channel> = (payload: z.output<(typeof channels)[C]['payload']>) => Promise<Result<C>>
-type Handlers = { [C in Channel]?: Handler<C> }
+type Handlers = { [C in Channel]: Handler<C> }
 
 function createHandlers(services: Services): Handlers {
   return {
@@ -104,6 +105,38 @@ function createHandlers(services: Services): Handlers {
       })
     },
 
+    'jobs.estimate': async (request) => {
+      const settings = services.settings.get()
+      const spec = toBatchSpec(request, settings, services.library)
+      const engine = await services.jobs()
+      const estimate = await engine.estimate(spec)
+      const byPath = new Map(spec.files?.map((f) => [f.path, f.assetId ?? '']) ?? [])
+      return {
+        items: estimate.items,
+        perModel: estimate.perModel,
+        total: estimate.total,
+        unpriced: estimate.unpriced,
+        duplicates: estimate.duplicates.map((d) => ({ assetId: byPath.get(d.source) ?? '', model: d.model, recordId: d.recordId, at: d.at })),
+        problems: []
+      }
+    },
+    'jobs.start': async (request) => {
+      const spec = toBatchSpec(request, services.settings.get(), services.library)
+      const engine = await services.jobs()
+      const summary = await engine.createBatch(spec)
+      return batchDetailView(engine.get(summary.id), services.assetUrls, services.library)
+    },
+    'jobs.list': async () => (await services.jobs()).list().map((b) => batchView(b)),
+    'jobs.get': async ({ batchId }) => batchDetailView((await services.jobs()).get(batchId), services.assetUrls, services.library),
+    'jobs.pause': async ({ batchId }) => batchView((await services.jobs()).pause(batchId)),
+    'jobs.resume': async ({ batchId }) => batchView((await services.jobs()).resume(batchId)),
+    'jobs.cancel': async ({ batchId, itemIds }) => batchView(await (await services.jobs()).cancel(batchId, itemIds)),
+    'jobs.retry': async ({ batchId, itemIds }) => batchView((await services.jobs()).retry(batchId, itemIds)),
+    'jobs.reorder': async ({ batchId, itemIds }) => batchView((await services.jobs()).reorder(batchId, itemIds)),
+    'jobs.resolveDuplicates': async ({ batchId, decision, itemIds }) => batchView((await services.jobs()).resolveDuplicates(batchId, decision, itemIds)),
+    'jobs.setBudget': async ({ batchId, credits }) => batchView((await services.jobs()).setBudget(batchId, credits)),
+    'jobs.network': async () => (await services.jobs()).networkState(),
+
     'compare.verdict': (input) => services.history.appendVerdict(input),
 
     'history.query': async (query) => historyPageView(await services.history.query(query), services.assetUrls),
@@ -147,8 +180,7 @@ export function createDispatcher(services: Services): Dispatch {
           message: `Invalid ${name} request${field ? ` (field "${field}")` : ''}: ${issue?.message ?? 'bad payload'}`
         })
       }
-      const handler = handlers[name] as ((p: unknown) => Promise<unknown>) | undefined
-      if (!handler) throw new AppError({ code: 'internal', message: `"${name}" is not available in this build.` })
+      const handler = handlers[name] as (p: unknown) => Promise<unknown>
       return { ok: true, value: await handler(parsed.data) }
     } catch (err) {
       return { ok: false, error: toAppErrorData(err) }

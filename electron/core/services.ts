@@ -10,13 +10,15 @@ import { loadCatalog, type Catalog } from './catalog'
 import { noDialogs, type Dialogs } from './dialogs'
 import { AppEvents } from './events'
 import { openHistory, type History } from './history/history'
+import type { JobEngine } from './jobs/engine'
+import { openJobEngine } from './jobs/pipeline'
 import { createKeychain, type Keychain } from './keychain'
 import { assetIdFor, createAssetHandler, Library, type AssetChange } from './library'
 import { resolveAppPaths, type AppPaths } from './paths'
 import { createSandboxController, type SandboxController } from './sandbox/controller'
 import { loadSettings, updateSettings } from './settings'
 import { loadTemplates, type TemplateLibrary } from './templates'
-import { assetView, rootViews, type AssetUrls } from './viewmodels'
+import { assetView, batchView, itemView, rootViews, type AssetUrls } from './viewmodels'
 
 export interface ServicesOptions {
   paths?: AppPaths
@@ -61,6 +63,11 @@ export interface Services {
   library: Library
   templates: TemplateLibrary
   sandbox: SandboxController
+  /**
+   * The jobs engine, opened on first use: it owns the queue file (one process per data folder), so a
+   * CLI command that only reads history never competes with the app for it.
+   */
+  jobs(): Promise<JobEngine>
   /** Imported folders and files, as the renderer shows them. */
   libraryRoots(): RootView[]
   /** Writes a support export of the history matching `filter` to `target`; returns how many requests it holds. */
@@ -163,6 +170,22 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     baseUrl: assetBaseUrl,
     resolveOutput: async (recordId, index) => (await history.get(recordId))?.outputs[index]?.path
   })
+  let jobs: Promise<JobEngine> | undefined
+  const openJobs = async (): Promise<JobEngine> => {
+    if (settings.get().provider.sandbox) await sandbox.ensure()
+    const { engine, notice } = await openJobEngine({
+      dataDir: paths.dataDir,
+      catalog,
+      history,
+      getKey: (provider) => keychain.getKey(provider),
+      settings: () => settings.get(),
+      sandboxUrl: () => sandbox.url(),
+      templates
+    })
+    if (notice) events.emit('app.notice', { level: 'warning', message: notice })
+    forwardJobEvents(engine, events, assetUrls, library)
+    return engine
+  }
   const libraryRoots = () => rootViews(library.importedRoots(), library.importedFiles(), library.list(), options.watchFolders ?? true)
   forwardLibraryEvents(library, events, assetUrls, libraryRoots)
 
@@ -182,6 +205,12 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     libraryRoots,
     templates,
     sandbox,
+    jobs() {
+      jobs ??= openJobs()
+      // A failed open (another process holds the queue) is reported, and the next call tries again.
+      jobs.catch(() => (jobs = undefined))
+      return jobs
+    },
     assetUrls,
     handleAsset,
     async exportHistory(format, filter, target) {
@@ -191,6 +220,8 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
       return { path: target, count: page.total }
     },
     async dispose() {
+      const engine = await jobs?.catch(() => undefined)
+      await engine?.close(2000)
       await sandbox.stop()
       await library.close()
       await history.close()
@@ -226,5 +257,38 @@ function forwardLibraryEvents(library: Library, events: AppEvents, urls: AssetUr
   library.on('progress', (p) => {
     events.emit('library.progress', { rootId: p.importId, scanned: p.found, inspected: p.done, done: p.finished })
     if (p.finished) flush()
+  })
+}
+
+/** Engine events as the renderer's contract events, with asset URLs instead of paths. */
+function forwardJobEvents(engine: JobEngine, events: AppEvents, urls: AssetUrls, library: Library): void {
+  engine.on((event) => {
+    switch (event.type) {
+      case 'batch.created':
+      case 'batch.updated':
+        events.emit('jobs.batch', batchView(event.batch))
+        break
+      case 'batch.finished':
+        events.emit('jobs.batch', batchView(engine.get(event.batchId)))
+        break
+      case 'item.updated':
+        events.emit('jobs.item', itemView(event.item, urls, library))
+        break
+      case 'network':
+        events.emit('jobs.network', event.network)
+        break
+      case 'rate_limited':
+        events.emit('app.notice', {
+          level: 'info',
+          message: `${event.provider} asked us to slow down; its queue resumes at ${new Date(event.until).toLocaleTimeString()}.`
+        })
+        break
+      case 'budget.reached':
+        events.emit('app.notice', {
+          level: 'warning',
+          message: `Budget reached (${event.scope} cap ${event.cap} credits, ${event.committed} committed): the next item needs ${event.needed}. Raise the cap to continue.`
+        })
+        break
+    }
   })
 }

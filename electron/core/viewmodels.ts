@@ -1,8 +1,20 @@
 import { basename, relative } from 'node:path'
 import type { HistoryItem, HistoryPage } from '../../shared/history'
-import type { AssetView, HistoryEntryView, HistoryPageView, KeyStatusView, OutputView, RootView } from '../../shared/views'
+import type { BatchSummary, JobItem } from '../../shared/jobs'
+import type {
+  AssetView,
+  BatchDetailView,
+  BatchView,
+  HistoryEntryView,
+  HistoryPageView,
+  ItemState,
+  ItemView,
+  KeyStatusView,
+  OutputView,
+  RootView
+} from '../../shared/views'
 import type { KeyStatus } from './keychain'
-import { assetIdFor, type LibraryAsset } from './library'
+import { assetIdFor, type Library, type LibraryAsset } from './library'
 
 /**
  * Service data → what the renderer is shown. The renderer gets names and asset URLs, never the key and
@@ -119,4 +131,77 @@ export function historyPageView(page: HistoryPage, urls: AssetUrls): HistoryPage
     pages: page.pages,
     warnings: page.readWarnings.map((w) => `${basename(w.file)} line ${w.line}: ${w.reason}`)
   }
+}
+
+export function batchView(summary: BatchSummary, compareGroup?: string): BatchView {
+  return {
+    id: summary.id,
+    name: summary.name,
+    kind: summary.kind,
+    compareGroup,
+    state: summary.state,
+    createdAt: summary.createdAt,
+    finishedAt: summary.finishedAt,
+    models: summary.models,
+    counts: summary.counts,
+    estimate: summary.estimate,
+    charged: summary.charged,
+    budget: summary.budget,
+    reserved: summary.reserved,
+    notice: summary.notice,
+    report: summary.report
+  }
+}
+
+/** The state people see: a held queued item says what it waits for. */
+function visibleState(item: JobItem): ItemState {
+  if (item.state === 'queued' && item.hold === 'budget') return 'budget_wait'
+  if (item.state === 'queued' && item.hold === 'duplicate') return 'duplicate'
+  return item.state
+}
+
+export function itemView(item: JobItem, urls: AssetUrls, library: Library): ItemView {
+  const first = item.snapshot.inputs[0]
+  const asset = first ? library.get(first.assetId ?? assetIdFor(first.path)) : undefined
+  const recordId = item.recordIds.at(-1)
+  return {
+    id: item.id,
+    batchId: item.batchId,
+    assetId: asset?.id ?? null,
+    sourceName: first ? basename(first.path) : 'Text prompt',
+    sourceUrl: asset?.verdict.ok ? urls.thumbnail(asset, 512) : null,
+    model: item.snapshot.model,
+    provider: item.snapshot.provider,
+    prompt: item.snapshot.prompt,
+    params: item.snapshot.params,
+    state: visibleState(item),
+    hold: item.hold,
+    attempts: item.attempts,
+    estimate: item.estimate,
+    charged: item.charged,
+    chargedEstimated: item.chargedEstimated,
+    mayHaveCharged: item.mayHaveCharged,
+    latencyMs: item.latencyMs,
+    uploadedBytes: item.uploadedBytes,
+    uploadTotalBytes: item.uploadTotalBytes,
+    requestId: item.requestIds.at(-1),
+    taskId: item.taskId,
+    recordId,
+    error: item.error,
+    outputs: item.outputs.map((o, index) => ({
+      index,
+      url: recordId ? urls.output(recordId, index) : null,
+      name: basename(o.path),
+      width: o.width,
+      height: o.height,
+      bytes: o.bytes,
+      missing: false
+    })),
+    duplicateOf: item.duplicateOf?.recordId
+  }
+}
+
+export function batchDetailView(batch: BatchSummary & { items: JobItem[] }, urls: AssetUrls, library: Library): BatchDetailView {
+  const compareGroup = batch.kind === 'compare' ? batch.items.find((i) => i.snapshot.compareGroup)?.snapshot.compareGroup : undefined
+  return { ...batchView(batch, compareGroup), items: batch.items.map((item) => itemView(item, urls, library)) }
 }

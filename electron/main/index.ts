@@ -55,6 +55,11 @@ app.whenReady().then(async () => {
   registerIpc(services, () => mainWindow)
   mainWindow = createWindow()
   mainWindow.on('closed', () => (mainWindow = null))
+  // Open the queue at start-up so work left from the last session resumes by itself.
+  const ready = services
+  ready.jobs().catch((err: unknown) => {
+    ready.events.emit('app.notice', { level: 'error', message: err instanceof Error ? err.message : String(err) })
+  })
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) mainWindow = createWindow()
   })

@@ -1,6 +1,5 @@
 import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { capabilitiesFor, permissiveCapabilities } from '../../../shared/catalog'
 import { AppError } from '../../../shared/errors'
 import type { ItemSnapshot, JobItem } from '../../../shared/jobs'
 import type { ProviderId, RequestRecord } from '../../../shared/records'
@@ -8,7 +7,8 @@ import type { Settings } from '../../../shared/settings'
 import type { Catalog } from '../catalog'
 import { requestFingerprint } from '../history/fingerprint'
 import type { History } from '../history/history'
-import { DECODABLE_FORMATS, type UploadLimits } from '../library/types'
+import type { UploadLimits } from '../library/types'
+import { uploadLimitsFor } from '../limits'
 import { normaliseForUpload, type NormalisedUpload } from '../library/normalise'
 import { writeOutputs } from '../outputs'
 import { executeImageRequest, normaliseBaseUrl, resumeAsyncTask, type ExecuteOptions, type ImageRequest, type ProgressEvent, type TimeoutOptions } from '../providers'
@@ -34,9 +34,6 @@ export interface PipelineOptions {
   tempDir?: string
   timeouts?: Partial<TimeoutOptions>
 }
-
-/** Long edge uploads are scaled down to: above every model's largest input and output sizes. */
-const UPLOAD_MAX_LONG_EDGE = 4096
 
 class PreparedImages implements PreparedRequest {
   constructor(
@@ -90,16 +87,7 @@ export function createJobDeps(options: PipelineOptions): JobDeps {
     return normaliseBaseUrl(options.settings().provider.baseUrls[snapshot.provider], snapshot.provider)
   }
 
-  const uploadLimits = (snapshot: ItemSnapshot): UploadLimits => {
-    const model = catalog.get(snapshot.model)
-    const caps = (model && capabilitiesFor(model, snapshot.provider)) ?? permissiveCapabilities
-    const accepted = caps.inputFormats.filter((f): f is (typeof DECODABLE_FORMATS)[number] => (DECODABLE_FORMATS as readonly string[]).includes(f))
-    return {
-      maxInputBytes: caps.maxInputBytes,
-      maxLongEdge: UPLOAD_MAX_LONG_EDGE,
-      acceptedFormats: accepted.length ? accepted : ['png', 'jpeg', 'webp']
-    }
-  }
+  const uploadLimits = (snapshot: ItemSnapshot): UploadLimits => uploadLimitsFor(catalog.get(snapshot.model), snapshot.provider)
 
   const executeOptions = async (item: JobItem, ctx: RunContext): Promise<ExecuteOptions> => {
     const { snapshot } = item
