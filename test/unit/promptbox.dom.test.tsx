@@ -2,7 +2,7 @@
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/react'
 import { useState } from 'react'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { ModelEntry } from '@shared/catalog'
+import { catalogDataSchema } from '@shared/catalog'
 import type { TemplateView } from '@shared/views'
 import { PromptBox } from '../../renderer/src/components/PromptBox'
 import { paramsFor, renderTemplate } from '../../renderer/src/lib/models'
@@ -65,7 +65,7 @@ describe('PromptBox', () => {
 })
 
 describe('parameters narrowed to what the models accept', () => {
-  const models = (catalog as { models: ModelEntry[] }).models.map((m) => ({ ...m, aliases: m.aliases ?? [], custom: false }))
+  const models = catalogDataSchema.parse(catalog).models
   const gpt = models.find((m) => m.id === 'gpt-image-1.5')!
   it('drops a quality Gemini has no setting for, and caps n by the strictest model', () => {
     const draft: Draft = { ...emptyDraft, models: ['gpt-image-1.5', 'gemini-2.5-flash-image'], params: { n: 8, quality: 'low', size: '1024x1024' } }
