@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { executeImageRequest, testKey, type ImageRequest } from '../../electron/core/providers'
+import { executeImageRequest, testKey, type ImageRequest, type ProgressEvent } from '../../electron/core/providers'
 import { imageConfigFor } from '../../electron/core/providers/gemini'
 import { startFakeGemini } from '../support/fake-gemini'
 
@@ -47,6 +47,24 @@ describe('Gemini route against a strict fake', () => {
     expect(r.record.usage).toMatchObject({ promptTokenCount: 300, totalTokenCount: 1590 })
     expect(r.record.requestIds).toEqual(['resp_fake_1'])
     expect(r.record.endpoint).not.toContain('key=')
+  })
+
+  it('reports upload bytes for the JSON body with the inline image, restarting on a retry', async () => {
+    fake.script.push({ kind: 'error', status: 503, grpc: 'UNAVAILABLE', message: 'Overloaded' })
+    const events: ProgressEvent[] = []
+    const r = await executeImageRequest(edit(), { baseUrl: fake.url, apiKey: KEY, ...fast, onProgress: (e) => events.push(e) })
+    expect(r.record.status).toBe('succeeded')
+    const [first, second] = fake.received.slice(-2)
+    expect(first!.bodyBytes).toBe(second!.bodyBytes)
+    const total = second!.bodyBytes
+    expect(second!.headers['content-length']).toBe(String(total))
+    const ups = events.filter((e) => e.stage === 'uploading')
+    for (const attempt of [1, 2]) {
+      const mine = ups.filter((e) => e.attempt === attempt).map((e) => e.sentBytes)
+      expect(mine[0]).toBe(0)
+      expect(mine.at(-1)).toBe(total)
+      expect(mine).toEqual([...mine].sort((x, y) => x! - y!))
+    }
   })
 
   it('a blocked prompt, an image-safety finish and a text-only answer are failures with the reason', async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { executeImageRequest, testKey, type ImageRequest } from '../../electron/core/providers'
+import { executeImageRequest, testKey, type ImageRequest, type ProgressEvent } from '../../electron/core/providers'
 import { startFakeOpenAI } from '../support/fake-openai'
 
 const KEY = 'sk-test-openai-0001'
@@ -46,6 +46,20 @@ describe('OpenAI route against a strict fake', () => {
     expect(r.record.requestIds).toEqual([expect.stringMatching(/^req_fake_/)])
     expect(r.record.cost).toEqual({ credits: 0, estimated: false, estimate: 0 })
     expect(JSON.stringify(r.record)).not.toContain(KEY)
+  })
+
+  it('reports upload bytes that add up to the body the server received, multipart and JSON alike', async () => {
+    for (const req of [edit({ inputs: [{ source: 'file', path: a }, { source: 'file', path: b }] }), edit({ inputs: [{ source: 'url', url: 'https://images.example/mug.png' }] })]) {
+      const events: ProgressEvent[] = []
+      const r = await executeImageRequest(req, { baseUrl: fake.url, apiKey: KEY, ...fast, onProgress: (e) => events.push(e) })
+      expect(r.record.status).toBe('succeeded')
+      const ups = events.filter((e) => e.stage === 'uploading')
+      expect(ups[0]).toMatchObject({ attempt: 1, sentBytes: 0 })
+      const got = fake.received.at(-1)!
+      expect(ups.at(-1)).toEqual({ stage: 'uploading', attempt: 1, sentBytes: got.bodyBytes, totalBytes: got.bodyBytes })
+      expect(got.headers['content-length']).toBe(String(got.bodyBytes))
+      expect(got.headers['transfer-encoding']).toBeUndefined()
+    }
   })
 
   it('uses the JSON form with images[].image_url for URL inputs, and JSON generations', async () => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { executeImageRequest, resumeAsyncTask, testKey, type ImageRequest } from '../../electron/core/providers'
+import { executeImageRequest, resumeAsyncTask, testKey, type ImageRequest, type ProgressEvent } from '../../electron/core/providers'
 import { startSandbox, type Sandbox } from '../../electron/core/sandbox/server'
 import { AppError } from '../../shared/errors'
 import { requestRecordSchema } from '../../shared/records'
@@ -190,6 +190,89 @@ describe('async tasks', () => {
     expect(resumed.images).toHaveLength(1)
     expect(sandbox.stats().async).toBe(1)
     expect(sandbox.stats().tasksCreated).toBe(1)
+  })
+})
+
+describe('upload byte progress', () => {
+  const uploads = (events: ProgressEvent[]) => events.filter((e) => e.stage === 'uploading')
+  /** Each attempt starts at 0, never goes back, and ends at its total. */
+  const expectCompleteAttempts = (events: ProgressEvent[], attempts: number) => {
+    const ups = uploads(events)
+    for (let a = 1; a <= attempts; a++) {
+      const mine = ups.filter((e) => e.attempt === a)
+      expect(mine[0]?.sentBytes).toBe(0)
+      const sent = mine.map((e) => e.sentBytes!)
+      expect(sent).toEqual([...sent].sort((x, y) => x - y))
+      expect(mine.at(-1)?.sentBytes).toBe(mine[0]?.totalBytes)
+      expect(new Set(mine.map((e) => e.totalBytes)).size).toBe(1)
+    }
+    expect(new Set(ups.map((e) => e.attempt))).toEqual(new Set(Array.from({ length: attempts }, (_, i) => i + 1)))
+    return ups.at(-1)!.totalBytes!
+  }
+
+  it('streams a large file with Content-Length, and the last event is the byte count the server received', async () => {
+    const large = join(dir, 'large.png')
+    await sharp({ create: { width: 700, height: 700, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 60 } } }).png({ compressionLevel: 0 }).toFile(large)
+    const events: ProgressEvent[] = []
+    const r = await executeImageRequest(edit({ inputs: [{ source: 'file', path: large }, { source: 'file', path: input }] }), { baseUrl: sandbox.url, ...fast, onProgress: (e) => events.push(e) })
+    expect(r.record.status).toBe('succeeded')
+    const total = expectCompleteAttempts(events, 1)
+    const sub = sandbox.stats().submissions[0]!
+    expect(sub.bodyBytes).toBe(total)
+    expect(sub.contentLength).toBe(total)
+    expect(total).toBeGreaterThan(readFileSync(large).length + pngBytes.length)
+    // The file went out whole and in order: its first chunk from memory, the rest from disk.
+    expect(sub.inputs.map((i) => i.sha256)).toEqual(r.record.inputs.map((i) => i.sha256))
+    expect(sub.inputs[0]!.bytes).toBe(readFileSync(large).length)
+    // Uploading comes before anything about outputs.
+    const stages = events.map((e) => e.stage)
+    expect(stages.lastIndexOf('uploading')).toBeLessThan(stages.indexOf('downloading'))
+  })
+
+  it('restarts the count on a retry, and every attempt delivered its whole body', async () => {
+    sandbox.setFaults({ queue: [{ kind: 'server_error' }] })
+    const events: ProgressEvent[] = []
+    const r = await executeImageRequest(edit(), { baseUrl: sandbox.url, ...fast, onProgress: (e) => events.push(e) })
+    expect(r.record.status).toBe('succeeded')
+    const total = expectCompleteAttempts(events, 2)
+    const retryAt = events.findIndex((e) => e.stage === 'retrying')
+    expect(events[retryAt + 1]).toEqual({ stage: 'uploading', attempt: 2, sentBytes: 0, totalBytes: total })
+    expect(sandbox.stats().submissions.map((s) => s.bodyBytes)).toEqual([total, total])
+  })
+
+  it('counts JSON bodies too: generations, and edits with inline data URLs', async () => {
+    const files = createServer((_req, res) => res.writeHead(200, { 'content-type': 'image/png' }).end(pngBytes))
+    const origin = await listen(files)
+    try {
+      for (const req of [
+        edit({ kind: 'generate', inputs: [], params: { n: 1, size: '512x512' } }),
+        edit({ inputs: [{ source: 'url', url: `${origin}/a.png` }, { source: 'file', path: input }] })
+      ]) {
+        sandbox.reset()
+        const events: ProgressEvent[] = []
+        const r = await executeImageRequest(req, { baseUrl: sandbox.url, ...fast, onProgress: (e) => events.push(e) })
+        expect(r.record.status).toBe('succeeded')
+        const total = expectCompleteAttempts(events, 1)
+        expect(sandbox.stats().submissions[0]).toMatchObject({ bodyBytes: total, contentLength: total })
+      }
+    } finally {
+      files.close()
+    }
+  })
+
+  it('stops with a clear error when the file changes after it was checked', async () => {
+    const changing = join(dir, 'changing.png')
+    await sharp({ create: { width: 400, height: 400, channels: 3, background: '#000', noise: { type: 'gaussian', mean: 128, sigma: 60 } } }).png({ compressionLevel: 0 }).toFile(changing)
+    const r = await executeImageRequest(edit({ inputs: [{ source: 'file', path: changing }] }), {
+      baseUrl: sandbox.url,
+      ...fast,
+      // The first event comes before the file's bytes are read: rewrite it then.
+      onProgress: (e) => e.stage === 'uploading' && e.sentBytes === 0 && writeFileSync(changing, pngBytes)
+    })
+    expect(r.record.status).toBe('failed')
+    expect(r.record.error).toMatchObject({ code: 'validation' })
+    expect(r.record.error?.message).toMatch(/changing\.png changed or became unreadable/)
+    expect(r.record.attempts).toHaveLength(1)
   })
 })
 

@@ -44,6 +44,8 @@ export interface ReceivedGemini {
   path: string
   query: string
   headers: Record<string, string | string[] | undefined>
+  /** Bytes of request body actually received. */
+  bodyBytes: number
   body?: GeminiRequestBody
 }
 
@@ -72,7 +74,7 @@ export async function startFakeGemini(options: { apiKey: string }) {
     const url = new URL(req.url ?? '/', 'http://fake')
     const chunks: Buffer[] = []
     for await (const c of req) chunks.push(c as Buffer)
-    const r: ReceivedGemini = { path: url.pathname, query: url.search, headers: req.headers }
+    const r: ReceivedGemini = { path: url.pathname, query: url.search, headers: req.headers, bodyBytes: chunks.reduce((n, c) => n + c.length, 0) }
     received.push(r)
     if (url.searchParams.has('key')) return error(res, 400, 'INVALID_ARGUMENT', 'API keys in the URL are not accepted by this server.')
     if (req.headers['x-goog-api-key'] !== options.apiKey) return error(res, 400, 'INVALID_ARGUMENT', 'API key not valid. Please pass a valid API key.', 'API_KEY_INVALID')

@@ -14,6 +14,8 @@ export interface ReceivedOpenAI {
   path: string
   query: string
   headers: Record<string, string | string[] | undefined>
+  /** Bytes of request body actually received. */
+  bodyBytes: number
   fields: Record<string, string>
   /** Multipart file parts, in order, by field name. */
   files: Array<{ field: string; name: string; type: string; bytes: number }>
@@ -50,7 +52,7 @@ export async function startFakeOpenAI(options: { apiKey: string }) {
     const chunks: Buffer[] = []
     for await (const c of req) chunks.push(c as Buffer)
     const body = Buffer.concat(chunks)
-    const r: ReceivedOpenAI = { method: req.method ?? '', path: url.pathname, query: url.search, headers: req.headers, fields: {}, files: [] }
+    const r: ReceivedOpenAI = { method: req.method ?? '', path: url.pathname, query: url.search, headers: req.headers, bodyBytes: body.length, fields: {}, files: [] }
     received.push(r)
     pending?.(r)
     if (url.search) return error(res, 400, 'Unexpected query string.')

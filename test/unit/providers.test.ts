@@ -1,11 +1,16 @@
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, openAsBlob, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
 import { httpError, scrubSecret } from '../../electron/core/providers/errors'
 import { retryAfterMs, requestIdFrom } from '../../electron/core/providers/http'
 import { assertFetchableUrl, collectOutputs, verifyImage } from '../../electron/core/providers/images'
-import { normaliseBaseUrl } from '../../electron/core/providers'
+import { normaliseBaseUrl, type ProgressEvent } from '../../electron/core/providers'
+import { bytesBody, multipartUpload, UPLOAD_CHUNK, uploadMeter } from '../../electron/core/providers/upload'
 import { defaultRetry, defaultTimeouts } from '../../electron/core/providers/http'
 
 describe('Retry-After and request ids', () => {
@@ -98,5 +103,63 @@ describe('output verification', () => {
     await expect(verifyImage(jpeg.subarray(0, Math.floor(jpeg.length / 2)), 'openai', 0, 1 << 20)).rejects.toThrow(/damaged JPEG/)
     await expect(verifyImage(Buffer.from('{"error":"nope"}'), 'openai', 1, 1 << 20)).rejects.toThrow(/Output 2 is not an image/)
     await expect(verifyImage(jpeg, 'openai', 0, 100)).rejects.toThrow(/over the 100-byte limit/)
+  })
+})
+
+describe('upload bodies and byte progress', () => {
+  const drain = async (body: ReturnType<typeof multipartUpload>) => {
+    const seen: number[] = []
+    const chunks: Uint8Array[] = []
+    for await (const chunk of body.stream((n) => seen.push(n))) chunks.push(chunk)
+    return { bytes: Buffer.concat(chunks), seen }
+  }
+
+  it('builds a multipart body whose declared length is what it streams, and that a form parser reads back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pixdesk-upload-'))
+    const path = join(dir, 'big.bin')
+    const content = randomBytes(200 * 1024 + 7)
+    writeFileSync(path, content)
+    const blob = await openAsBlob(path)
+    const head = content.subarray(0, 1000)
+    const body = multipartUpload({ model: 'm', prompt: 'two\nlines "quoted"', n: 2, skipped: undefined }, [
+      { field: 'image[]', fileName: 'a "b".png', type: 'image/png', parts: [head, { blob: blob.slice(head.length), label: 'big.bin' }] },
+      { field: 'image[]', fileName: 'c.png', type: 'image/png', parts: [Buffer.from('tiny')] }
+    ])
+    const { bytes, seen } = await drain(body)
+    expect(bytes.length).toBe(body.length)
+    expect(seen.at(-1)).toBe(body.length)
+    expect(seen).toEqual([...seen].sort((a, b) => a - b))
+    const form = await new Request('http://x/', { method: 'POST', headers: { 'content-type': body.contentType }, body: bytes }).formData()
+    expect(form.get('model')).toBe('m')
+    expect(form.get('prompt')).toBe('two\r\nlines "quoted"')
+    expect(form.get('n')).toBe('2')
+    expect(form.has('skipped')).toBe(false)
+    const files = form.getAll('image[]') as File[]
+    expect(files.map((f) => [f.name, f.type, f.size])).toEqual([['a "b".png', 'image/png', content.length], ['c.png', 'image/png', 4]])
+    expect(Buffer.from(await files[0]!.arrayBuffer()).equals(content)).toBe(true)
+  })
+
+  it('reports 0 at the start, at most one event per 64 KiB and 100 ms, and always the last byte', () => {
+    const events: ProgressEvent[] = []
+    let clock = 0
+    const meter = uploadMeter((e) => events.push(e), 2, 1_000_000, () => clock)
+    meter(100_000) // enough bytes, too soon
+    clock = 150
+    meter(120_000) // enough bytes and time
+    clock = 400
+    meter(150_000) // time but only 30 000 bytes since the last event
+    meter(1_000_000) // the last byte always counts
+    expect(events).toEqual([
+      { stage: 'uploading', attempt: 2, sentBytes: 0, totalBytes: 1_000_000 },
+      { stage: 'uploading', attempt: 2, sentBytes: 120_000, totalBytes: 1_000_000 },
+      { stage: 'uploading', attempt: 2, sentBytes: 1_000_000, totalBytes: 1_000_000 }
+    ])
+  })
+
+  it('slices large in-memory bodies so progress moves while they go out', async () => {
+    const body = bytesBody(Buffer.alloc(3 * UPLOAD_CHUNK + 5, 1), 'application/json')
+    const { bytes, seen } = await drain(body)
+    expect(bytes.length).toBe(body.length)
+    expect(seen).toEqual([UPLOAD_CHUNK, 2 * UPLOAD_CHUNK, 3 * UPLOAD_CHUNK, 3 * UPLOAD_CHUNK + 5])
   })
 })

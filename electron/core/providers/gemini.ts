@@ -1,11 +1,10 @@
-import { readFile } from 'node:fs/promises'
 import { z } from 'zod'
 import { AppError, untrustedText } from '../../../shared/errors'
 import { parseSize } from '../../../shared/catalog'
 import { badResponse, describe } from './errors'
 import { requestIdFrom, send } from './http'
-import { mimeOf } from './inputs'
-import { noteRequestId, parseBody, type RouteContext } from './shape'
+import { inputBytes, mimeOf } from './inputs'
+import { jsonBody, noteRequestId, parseBody, uploadSpec, type RouteContext } from './shape'
 import type { RawResult } from './types'
 
 export const GEMINI_BASE_URL = 'https://generativelanguage.googleapis.com'
@@ -64,22 +63,24 @@ export async function runGemini(ctx: RouteContext): Promise<RawResult> {
   const parts: unknown[] = [{ text: ctx.prompt }]
   for (const input of ctx.inputs) {
     // Gemini takes images inline only; the catalog caps the total at 20 MB before we get here.
-    const bytes = input.source.source === 'file' ? await readFile(input.source.path) : (input.data ?? Buffer.alloc(0))
+    const bytes = await inputBytes(input)
     parts.push({ inline_data: { mime_type: mimeOf(input), data: bytes.toString('base64') } })
   }
   const imageConfig = imageConfigFor(ctx.params.size, ctx.params.aspectRatio, ctx.caps.sizes.includes('2K'))
-  const text = JSON.stringify({
-    contents: [{ role: 'user', parts }],
-    generationConfig: { responseModalities: ['TEXT', 'IMAGE'], ...(Object.keys(imageConfig).length ? { imageConfig } : {}) }
-  })
-  ctx.progress({ stage: 'uploading', attempt: 1 })
+  const { headers, body } = uploadSpec(
+    ctx,
+    jsonBody({
+      contents: [{ role: 'user', parts }],
+      generationConfig: { responseModalities: ['TEXT', 'IMAGE'], ...(Object.keys(imageConfig).length ? { imageConfig } : {}) }
+    })
+  )
   const res = await send(
     {
       provider: 'gemini',
       method: 'POST',
       url,
-      headers: { ...(ctx.apiKey ? { 'x-goog-api-key': ctx.apiKey } : {}), 'content-type': 'application/json', accept: 'application/json' },
-      body: async () => text,
+      headers: { ...(ctx.apiKey ? { 'x-goog-api-key': ctx.apiKey } : {}), accept: 'application/json', ...headers },
+      body,
       maxResponseBytes: ctx.maxResponseBytes,
       resend: 'retryable'
     },

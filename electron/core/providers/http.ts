@@ -36,15 +36,16 @@ export const defaultTimeouts: TimeoutOptions = {
   taskMs: 15 * 60_000
 }
 
-export type Body = NonNullable<Dispatcher.RequestOptions['body']>
+/** What undici sends: async iterables are streamed as they yield (undici takes them; its types omit them). */
+export type Body = NonNullable<Dispatcher.RequestOptions['body']> | AsyncIterable<Uint8Array>
 
 export interface SendSpec {
   provider: ProviderId
   method: 'GET' | 'POST'
   url: string
   headers: Record<string, string>
-  /** Builds the body afresh for each attempt (a streamed file can only be read once). */
-  body?: () => Body | Promise<Body>
+  /** Builds the body afresh for each attempt (1-based): a streamed file can only be read once. */
+  body?: (attempt: number) => Body | Promise<Body>
   maxResponseBytes: number
   /**
    * "when-not-sent": repeat only when the request never reached the server (a non-idempotent submit);
@@ -140,13 +141,13 @@ async function readCapped(res: Dispatcher.ResponseData, max: number, what: strin
 }
 
 /** One try. Throws TransportError on network trouble; any HTTP status is returned as is. */
-export async function sendOnce(spec: SendSpec, ctx: Pick<SendContext, 'signal' | 'timeouts'>): Promise<HttpResponse> {
+export async function sendOnce(spec: SendSpec, ctx: Pick<SendContext, 'signal' | 'timeouts'>, attempt = 1): Promise<HttpResponse> {
   let res: Dispatcher.ResponseData
   try {
     res = await request(spec.url, {
       method: spec.method,
       headers: spec.headers,
-      body: spec.body ? await spec.body() : undefined,
+      body: spec.body ? ((await spec.body(attempt)) as Dispatcher.RequestOptions['body']) : undefined,
       signal: ctx.signal,
       dispatcher: agentFor(ctx.timeouts.connectMs),
       headersTimeout: ctx.timeouts.headersMs,
@@ -194,7 +195,7 @@ export async function send(spec: SendSpec, ctx: SendContext): Promise<HttpRespon
     let failure: AppErrorData
     let mayRepeat: boolean
     try {
-      const res = await sendOnce(spec, ctx)
+      const res = await sendOnce(spec, ctx, attempt)
       const json = res.status >= 300 ? parseJson(res.body) : undefined
       const requestId = requestIdFrom(res.headers, json)
       if ((res.status >= 200 && res.status < 300) || (spec.returnRedirects && res.status >= 300 && res.status < 400)) {

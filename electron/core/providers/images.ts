@@ -67,7 +67,10 @@ export async function verifyImage(bytes: Buffer, provider: ProviderId, index: nu
   }
 }
 
-/** Turns the route's outputs (base64 or URLs) into verified images, in order. */
+/** Outputs fetched and verified at once: each decode runs on the thread pool, so n outputs need not wait in line. */
+const OUTPUT_CONCURRENCY = 4
+
+/** Turns the route's outputs (base64 or URLs) into verified images, in the route's order. */
 export async function collectOutputs(
   raw: RawResult,
   provider: ProviderId,
@@ -76,17 +79,36 @@ export async function collectOutputs(
   onEach?: (done: number, total: number) => void
 ): Promise<OutputImage[]> {
   if (!raw.outputs.length) throw badResponse(provider, 'It returned no images.')
-  const images: OutputImage[] = []
-  for (const [i, out] of raw.outputs.entries()) {
-    let bytes: Buffer
-    if ('b64' in out) {
-      if (out.b64.length > Math.ceil((maxBytes * 4) / 3) + 4) throw badResponse(provider, `Output ${i + 1} is over the ${maxBytes}-byte limit.`)
-      bytes = Buffer.from(out.b64, 'base64')
-    } else {
-      bytes = await download(out.url, provider, ctx, maxBytes)
+  const total = raw.outputs.length
+  const images: OutputImage[] = new Array<OutputImage>(total)
+  let next = 0
+  let done = 0
+  // A failure stops the others from starting more work; the first error is the one reported.
+  let failed = false
+  let firstError: unknown
+  const worker = async (): Promise<void> => {
+    while (!failed && next < total) {
+      const i = next++
+      const out = raw.outputs[i]!
+      let bytes: Buffer
+      if ('b64' in out) {
+        if (out.b64.length > Math.ceil((maxBytes * 4) / 3) + 4) throw badResponse(provider, `Output ${i + 1} is over the ${maxBytes}-byte limit.`)
+        bytes = Buffer.from(out.b64, 'base64')
+      } else {
+        bytes = await download(out.url, provider, ctx, maxBytes)
+      }
+      images[i] = await verifyImage(bytes, provider, i, maxBytes)
+      onEach?.(++done, total)
     }
-    images.push(await verifyImage(bytes, provider, i, maxBytes))
-    onEach?.(i + 1, raw.outputs.length)
   }
+  await Promise.all(
+    Array.from({ length: Math.min(OUTPUT_CONCURRENCY, total) }, () =>
+      worker().catch((err: unknown) => {
+        if (!failed) firstError = err
+        failed = true
+      })
+    )
+  )
+  if (failed) throw firstError
   return images
 }

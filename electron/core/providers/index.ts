@@ -109,6 +109,15 @@ async function runAndRecord(p: Prepared, options: ExecuteOptions, runner: Runner
     trace: { endpoint: `${p.baseUrl}/v1`, requestIds: [], taskId: initialTaskId }
   }
 
+  // Inputs the caller gave no hash for are hashed while the request is in flight: only the record needs it.
+  const hashing = Promise.all(
+    p.inputs.map((input) =>
+      input.hash?.().then(
+        (sha256) => void (input.record.sha256 = sha256),
+        () => undefined
+      )
+    )
+  )
   let raw: RawResult | undefined
   let images: OutputImage[] = []
   let error: AppErrorData | undefined
@@ -125,6 +134,8 @@ async function runAndRecord(p: Prepared, options: ExecuteOptions, runner: Runner
     error = scrubSecret({ ...error, requestId: error.requestId ?? ctx.trace.requestIds[0] }, options.apiKey)
   }
 
+  // A cancel should come back at once; the record then goes without hashes still being computed.
+  if (error?.code !== 'cancelled') await hashing
   const endpoint = ctx.trace.endpoint.split('?')[0] ?? ctx.trace.endpoint
   const record: RequestRecord = {
     id: randomUUID(),

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
-import { open, stat } from 'node:fs/promises'
+import { createReadStream, openAsBlob } from 'node:fs'
 import { basename } from 'node:path'
 import { AppError } from '../../../shared/errors'
 import type { InputFacts } from '../../../shared/catalog'
 import type { RecordInput } from '../../../shared/records'
 import { detectImageFormat, FORMAT_MIME, SNIFF_BYTES, type ImageFormat } from '../imageformat'
 import type { ImageInput } from './types'
+import type { BodyPart } from './upload'
 
 /** An input after the pre-flight look: enough to validate, record and upload it. */
 export interface PreparedInput {
@@ -14,10 +14,21 @@ export interface PreparedInput {
   record: RecordInput
   /** Decoded bytes of a data URL (uploaded as a file part, the documented way). */
   data?: Buffer
+  /**
+   * A local file: a Blob fixed at the size seen when it was opened (reading fails if the file changes
+   * afterwards, so what is sent is what was validated), and its first chunk, read once and reused by
+   * every attempt (for a small file, that is the whole file).
+   */
+  file?: { blob: Blob; head: Buffer }
+  /** Hashes the file when the caller gave no sha256; run while the request is in flight. */
+  hash?: () => Promise<string>
   format?: ImageFormat
   fileName: string
   source: ImageInput
 }
+
+/** First chunk read from a file before sending: enough to sniff the format, and all of a typical small input. */
+const HEAD_BYTES = 64 * 1024
 
 /** Decodes "data:image/...;base64,..." without running a regex over the (possibly huge) payload. */
 export function decodeDataUrl(dataUrl: string, label: string): Buffer {
@@ -27,17 +38,6 @@ export function decodeDataUrl(dataUrl: string, label: string): Buffer {
     throw new AppError({ code: 'validation', field: 'inputs', message: `${label} is not a base64 data URL ("data:image/png;base64,...").` })
   }
   return Buffer.from(dataUrl.slice(comma + 1), 'base64')
-}
-
-async function readHead(path: string): Promise<Buffer> {
-  const handle = await open(path, 'r')
-  try {
-    const buf = Buffer.alloc(SNIFF_BYTES)
-    const { bytesRead } = await handle.read(buf, 0, SNIFF_BYTES, 0)
-    return buf.subarray(0, bytesRead)
-  } finally {
-    await handle.close()
-  }
 }
 
 export function sha256Stream(path: string): Promise<string> {
@@ -50,9 +50,17 @@ export function sha256Stream(path: string): Promise<string> {
   })
 }
 
+async function openInput(path: string): Promise<{ blob: Blob; head: Buffer }> {
+  // openAsBlob takes the size with one stat and reads nothing yet; the head is a single read.
+  const blob = await openAsBlob(path)
+  const head = Buffer.from(await blob.slice(0, HEAD_BYTES).arrayBuffer())
+  return { blob, head }
+}
+
 /**
- * Looks at every input without uploading anything: file size and content type for files, decoded
- * bytes for data URLs, scheme for URLs. A file that is missing or unreadable is a validation error.
+ * Looks at every input without uploading anything: size and content type for files (from one read of
+ * their first chunk), decoded bytes for data URLs, scheme for URLs. A file that is missing or
+ * unreadable is a validation error. Facts the caller already has (sha256) are used, not recomputed.
  */
 export async function prepareInputs(inputs: readonly ImageInput[]): Promise<PreparedInput[]> {
   return Promise.all(
@@ -60,24 +68,26 @@ export async function prepareInputs(inputs: readonly ImageInput[]): Promise<Prep
       const field = `inputs[${i}]`
       if (input.source === 'file') {
         const label = basename(input.path)
-        let size: number
-        let head: Buffer
+        let file: { blob: Blob; head: Buffer }
         try {
-          size = (await stat(input.path)).size
-          head = await readHead(input.path)
+          file = await openInput(input.path)
         } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code ?? (err as Error).name
           throw new AppError(
-            { code: 'validation', field, path: input.path, message: `Cannot read input ${label}: ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}. Check that the file still exists.` },
+            { code: 'validation', field, path: input.path, message: `Cannot read input ${label}: ${code || 'unreadable'}. Check that the file still exists.` },
             { cause: err }
           )
         }
-        const format = detectImageFormat(head) ?? undefined
-        const sha256 = input.sha256 ?? (await sha256Stream(input.path))
+        const size = file.blob.size
+        const format = detectImageFormat(file.head.subarray(0, SNIFF_BYTES)) ?? undefined
+        const whole = file.head.length === size
+        const sha256 = input.sha256 ?? (whole ? createHash('sha256').update(file.head).digest('hex') : undefined)
+        const path = input.path
         return {
           facts: { source: 'file', format: format ?? 'unknown', bytes: size, label },
           record: {
             source: 'file',
-            path: input.path,
+            path,
             sha256,
             bytes: size,
             width: input.width,
@@ -85,6 +95,8 @@ export async function prepareInputs(inputs: readonly ImageInput[]): Promise<Prep
             format: format ?? input.format,
             normalised: input.normalised
           },
+          file,
+          hash: sha256 === undefined ? () => sha256Stream(path) : undefined,
           format,
           fileName: label,
           source: input
@@ -121,6 +133,24 @@ export async function prepareInputs(inputs: readonly ImageInput[]): Promise<Prep
       }
     })
   )
+}
+
+/** The upload content of a file or data-URL input, in order, without reading the rest of a file now. */
+export function inputParts(input: PreparedInput): BodyPart[] {
+  if (input.file) {
+    const { blob, head } = input.file
+    return head.length < blob.size ? [head, { blob: blob.slice(head.length), label: input.fileName }] : [head]
+  }
+  return [input.data ?? Buffer.alloc(0)]
+}
+
+/** The whole content of a file or data-URL input, for bodies that carry it inline (bounded by the catalog). */
+export async function inputBytes(input: PreparedInput): Promise<Buffer> {
+  if (input.file) {
+    const { blob, head } = input.file
+    return head.length < blob.size ? Buffer.from(await blob.arrayBuffer()) : head
+  }
+  return input.data ?? Buffer.alloc(0)
 }
 
 export function isLoopback(hostname: string): boolean {

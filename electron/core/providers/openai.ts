@@ -1,16 +1,19 @@
-import { requestIdFrom, send, type Body } from './http'
+import { requestIdFrom, send } from './http'
 import {
   bearer,
   hasUrlInput,
   imagesResponseSchema,
   inputsAsUrls,
+  jsonBody,
   multipartBody,
   noteRequestId,
   outputsOf,
   parseBody,
+  uploadSpec,
   type RouteContext
 } from './shape'
 import type { RawResult } from './types'
+import type { UploadBody } from './upload'
 
 export const OPENAI_BASE_URL = 'https://api.openai.com'
 /** CreateImageEditRequest: several images go as repeated `image[]` parts. */
@@ -38,19 +41,15 @@ export async function runOpenAI(ctx: RouteContext): Promise<RawResult> {
   const url = `${ctx.baseUrl}/v1/images/${ctx.kind === 'edit' ? 'edits' : 'generations'}`
   ctx.trace.endpoint = url
   const fields = fieldsFor(ctx)
-  let headers: Record<string, string> = {}
-  let body: () => Promise<Body>
+  let upload: UploadBody
   if (ctx.kind === 'edit' && !hasUrlInput(ctx)) {
-    const field = ctx.config.openaiImageField ?? OPENAI_IMAGE_FIELD
-    body = async () => (await multipartBody(ctx, fields, field)) as unknown as Body
+    upload = multipartBody(ctx, fields, ctx.config.openaiImageField ?? OPENAI_IMAGE_FIELD)
   } else {
     const json: Record<string, unknown> = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined))
     if (ctx.kind === 'edit') json.images = (await inputsAsUrls(ctx)).map((image_url) => ({ image_url }))
-    const text = JSON.stringify(json)
-    headers = { 'content-type': 'application/json' }
-    body = async () => text
+    upload = jsonBody(json)
   }
-  ctx.progress({ stage: 'uploading', attempt: 1 })
+  const { headers, body } = uploadSpec(ctx, upload)
   const res = await send(
     { provider: 'openai', method: 'POST', url, headers: { ...bearer(ctx.apiKey), accept: 'application/json', ...headers }, body, maxResponseBytes: ctx.maxResponseBytes, resend: 'retryable' },
     ctx.http

@@ -1,20 +1,23 @@
 import { z } from 'zod'
 import { AppError } from '../../../shared/errors'
 import { badResponse, taskFailure } from './errors'
-import { abortableSleep, requestIdFrom, send, withDeadline, type Body, type SendSpec } from './http'
+import { abortableSleep, requestIdFrom, send, withDeadline, type SendSpec } from './http'
 import {
   bearer,
   creditsOf,
   hasUrlInput,
   imagesResponseSchema,
   inputsAsUrls,
+  jsonBody,
   multipartBody,
   noteRequestId,
   outputsOf,
   parseBody,
+  uploadSpec,
   type RouteContext
 } from './shape'
 import type { RawResult } from './types'
+import type { UploadBody } from './upload'
 
 export const PIXAPI_BASE_URL = 'https://api.pixapi.ai'
 /** The docs say "file or file[]" without naming the multi-image field; repeated `image` parts by default. */
@@ -41,7 +44,7 @@ function path(ctx: RouteContext, route: 'sync' | 'async'): string {
 }
 
 /** The request body, as documented: multipart for file edits, JSON for generations and URL inputs. */
-async function bodyFor(ctx: RouteContext): Promise<{ headers: Record<string, string>; body: () => Promise<Body> }> {
+async function bodyFor(ctx: RouteContext): Promise<UploadBody> {
   const { params } = ctx
   const fields = {
     model: ctx.model.id,
@@ -51,25 +54,20 @@ async function bodyFor(ctx: RouteContext): Promise<{ headers: Record<string, str
     quality: params.quality,
     response_format: params.responseFormat
   }
-  if (ctx.kind === 'edit' && !hasUrlInput(ctx)) {
-    const field = ctx.config.pixapiImageField ?? PIXAPI_IMAGE_FIELD
-    return { headers: {}, body: async () => (await multipartBody(ctx, fields, field)) as unknown as Body }
-  }
+  if (ctx.kind === 'edit' && !hasUrlInput(ctx)) return multipartBody(ctx, fields, ctx.config.pixapiImageField ?? PIXAPI_IMAGE_FIELD)
   const json: Record<string, unknown> = { ...fields }
   if (ctx.kind === 'edit') {
     // Assumption (docs/pixapi-contract.md): URL and data-URL inputs go as JSON `image`, a string or an array.
     const urls = await inputsAsUrls(ctx)
     json.image = urls.length === 1 ? urls[0] : urls
   }
-  const text = JSON.stringify(json)
-  return { headers: { 'content-type': 'application/json' }, body: async () => text }
+  return jsonBody(json)
 }
 
 export async function runPixapiSync(ctx: RouteContext): Promise<RawResult> {
   const url = path(ctx, 'sync')
   ctx.trace.endpoint = url
-  const { headers, body } = await bodyFor(ctx)
-  ctx.progress({ stage: 'uploading', attempt: 1 })
+  const { headers, body } = uploadSpec(ctx, await bodyFor(ctx))
   const res = await send(
     { provider: 'pixapi', method: 'POST', url, headers: { ...bearer(ctx.apiKey), accept: 'application/json', ...headers }, body, maxResponseBytes: ctx.maxResponseBytes, resend: 'retryable' },
     ctx.http
@@ -86,8 +84,7 @@ export async function runPixapiSync(ctx: RouteContext): Promise<RawResult> {
 export async function runPixapiAsync(ctx: RouteContext): Promise<RawResult> {
   const url = path(ctx, 'async')
   ctx.trace.endpoint = url
-  const { headers, body } = await bodyFor(ctx)
-  ctx.progress({ stage: 'uploading', attempt: 1 })
+  const { headers, body } = uploadSpec(ctx, await bodyFor(ctx))
   const res = await send(
     { provider: 'pixapi', method: 'POST', url, headers: { ...bearer(ctx.apiKey), accept: 'application/json', ...headers }, body, maxResponseBytes: 1024 * 1024, resend: 'when-not-sent' },
     ctx.http

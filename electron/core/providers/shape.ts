@@ -1,13 +1,11 @@
-import { openAsBlob } from 'node:fs'
-import { readFile } from 'node:fs/promises'
-import { FormData } from 'undici'
 import { z } from 'zod'
 import type { Capabilities, ModelEntry } from '../../../shared/catalog'
 import type { ProviderId, RequestParams } from '../../../shared/records'
 import { badResponse } from './errors'
-import { parseJson, requestIdFrom, type HttpResponse, type SendContext } from './http'
-import { mimeOf, type PreparedInput } from './inputs'
+import { parseJson, requestIdFrom, type HttpResponse, type SendContext, type SendSpec } from './http'
+import { inputBytes, inputParts, mimeOf, type PreparedInput } from './inputs'
 import type { ProgressEvent, ProviderConfig, RawResult } from './types'
+import { bytesBody, multipartUpload, uploadMeter, type UploadBody } from './upload'
 
 /** Everything a route needs for one request; routes fill in endpoint, request ids and task id as they go. */
 export interface RouteContext {
@@ -78,16 +76,28 @@ export function creditsOf(body: ImagesResponse | Record<string, unknown>): numbe
   return undefined
 }
 
-/** Multipart body with one streamed file part per input (files are never read whole). */
-export async function multipartBody(ctx: RouteContext, fields: Record<string, string | number | undefined>, imageField: string): Promise<FormData> {
-  const form = new FormData()
-  for (const [k, v] of Object.entries(fields)) if (v !== undefined) form.append(k, String(v))
-  for (const input of ctx.inputs) {
-    const type = mimeOf(input)
-    const blob = input.source.source === 'file' ? await openAsBlob(input.source.path, { type }) : new Blob([input.data ?? new Uint8Array()], { type })
-    form.append(imageField, blob, input.fileName)
+/** Multipart body with one file part per input, each streamed from disk when its turn comes. */
+export function multipartBody(ctx: RouteContext, fields: Record<string, string | number | undefined>, imageField: string): UploadBody {
+  return multipartUpload(
+    fields,
+    ctx.inputs.map((input) => ({ field: imageField, fileName: input.fileName, type: mimeOf(input), parts: inputParts(input) }))
+  )
+}
+
+/** A JSON body, sent with its length and byte progress like any upload (inline images make it large). */
+export function jsonBody(value: unknown): UploadBody {
+  return bytesBody(Buffer.from(JSON.stringify(value)), 'application/json')
+}
+
+/**
+ * The headers and per-attempt body for an upload: each attempt reports its own bytes from 0 (a retry
+ * sends everything again), with the attempt number, so the count restarts visibly.
+ */
+export function uploadSpec(ctx: RouteContext, upload: UploadBody): Pick<SendSpec, 'headers' | 'body'> {
+  return {
+    headers: { 'content-type': upload.contentType, 'content-length': String(upload.length) },
+    body: (attempt) => upload.stream(uploadMeter(ctx.progress, attempt, upload.length))
   }
-  return form
 }
 
 /** The JSON form of an edit: URLs as given, data URLs as given, files as data URLs (bounded by the catalog limits). */
@@ -97,7 +107,7 @@ export async function inputsAsUrls(ctx: RouteContext): Promise<string[]> {
       const src = input.source
       if (src.source === 'url') return src.url
       if (src.source === 'data') return src.dataUrl
-      return `data:${mimeOf(input)};base64,${(await readFile(src.path)).toString('base64')}`
+      return `data:${mimeOf(input)};base64,${(await inputBytes(input)).toString('base64')}`
     })
   )
 }

@@ -43,6 +43,12 @@ export interface ProgressEvent {
   taskState?: string
   /** Wait before the next try or poll. */
   delayMs?: number
+  /**
+   * Upload byte progress (stage "uploading"), counted per attempt: it starts at 0 on every try and its
+   * last event has sentBytes === totalBytes, the body's Content-Length.
+   */
+  sentBytes?: number
+  totalBytes?: number
   /** Output images downloaded/verified so far, and expected. */
   done?: number
   total?: number

@@ -49,6 +49,9 @@ export interface SandboxSubmission {
   n: number
   size?: string
   inputs: SandboxInputStat[]
+  /** Request body bytes actually received, and the Content-Length the client declared (absent when chunked). */
+  bodyBytes: number
+  contentLength?: number
   requestId: string
   /** Set when the submission created a task. */
   taskId?: string
@@ -197,13 +200,27 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   async function submit(req: IncomingMessage, res: ServerResponse, route: 'sync' | 'async', kind: 'edit' | 'generate', endpoint: string): Promise<void> {
     const requestId = newId('req')
-    const entry: SandboxSubmission = { seq: ++seq, at: new Date().toISOString(), route, endpoint, model: '', prompt: '', n: 0, inputs: [], requestId, status: 0 }
+    const declared = req.headers['content-length']
+    const entry: SandboxSubmission = {
+      seq: ++seq,
+      at: new Date().toISOString(),
+      route,
+      endpoint,
+      model: '',
+      prompt: '',
+      n: 0,
+      inputs: [],
+      bodyBytes: 0,
+      contentLength: declared === undefined ? undefined : Number(declared),
+      requestId,
+      status: 0
+    }
     stats.submissions.push(entry)
     stats[route]++
     let parsed: ParsedSubmission
     try {
       checkAuth(req)
-      parsed = await parseSubmission(req, kind, maxBody)
+      parsed = await parseSubmission(req, kind, maxBody, (bytes) => (entry.bodyBytes = bytes))
     } catch (e) {
       const err = e instanceof HttpFailure ? e : new HttpFailure(400, 'invalid_request', 'invalid_request_error', 'The request body could not be read.')
       entry.status = err.status
@@ -493,9 +510,10 @@ async function jsonImage(value: unknown): Promise<ParsedInput[]> {
   return out
 }
 
-async function parseSubmission(req: IncomingMessage, kind: 'edit' | 'generate', maxBody: number): Promise<ParsedSubmission> {
+async function parseSubmission(req: IncomingMessage, kind: 'edit' | 'generate', maxBody: number, onBody: (bytes: number) => void): Promise<ParsedSubmission> {
   const type = req.headers['content-type'] ?? ''
   const body = await readBody(req, maxBody)
+  onBody(body.length)
   const bad = (message: string, param?: string) => new HttpFailure(400, 'invalid_request', 'invalid_request_error', message, param)
   let fields: Record<string, unknown>
   let inputs: ParsedInput[] = []
