@@ -19,6 +19,8 @@ import { makeRecord } from '../support/history-fixtures'
 const RECORDS = 100_000
 const MONTHS = 10
 const APPENDS = 400
+/** Cold questions with the index present are cheap enough to repeat: the median resists a busy machine. */
+const RUNS = 5
 const models = ['gemini-2.5-flash-image', 'gemini-3.1-flash-image-preview', 'gemini-3-pro-image-preview', 'gpt-image-1.5', 'gpt-image-2']
 const subjects = ['sneaker', 'handbag', 'watch', 'perfume bottle', 'ceramic mug', 'sunglasses', 'backpack', 'lamp']
 
@@ -126,10 +128,13 @@ async function main(): Promise<void> {
     }
     line('writing the index files (on close, not measured above)', fmt(writeMs))
 
-    console.log('-- cold: fresh open with the index files present')
+    console.log(`-- cold: fresh open with the index files present (median of ${RUNS} opens, fastest in brackets)`)
     for (const q of questions) {
-      const asked = await cold(q.ask)
-      report(`${q.label} (cold)`, asked.ms, q.goal, asked.value)
+      const runs: { ms: number; value: string }[] = []
+      for (let r = 0; r < RUNS; r++) runs.push(await cold(q.ask))
+      runs.sort((a, b) => a.ms - b.ms)
+      const median = runs[Math.floor(RUNS / 2)] ?? { ms: NaN, value: '' }
+      report(`${q.label} (cold)`, median.ms, q.goal, `[${fmt(runs[0]?.ms ?? NaN)}]  ${median.value}`)
     }
     const monthTotals = await cold((h) => h.totals({ by: 'day', from: new Date(Date.now() - 86_400_000).toISOString() }))
     report('totals since yesterday (cold, newest month only)', monthTotals.ms, null)
@@ -162,10 +167,11 @@ async function main(): Promise<void> {
     const ratio50 = pct(bigTimes, 50) / pct(emptyTimes, 50)
     line('append time ratio, 100k vs empty', `${ratio.toFixed(2)}x (mean), ${ratio50.toFixed(2)}x (p50)  goal <= 1.5x  ${verdict(ratio <= 1.5)}`)
 
-    const after = await time(() => onBig.query({ pageSize: 50 }))
-    report('query after appends (warm, reads only the new tail)', after.ms, null, `total ${after.value.total}`)
+    // First, as another process sees it (the app's index is 400 lines behind), then the app itself.
     const stale = await cold((h) => h.query({ pageSize: 50 }))
     report(`first page (cold, index ${APPENDS} lines behind)`, stale.ms, 200, `total ${stale.value.total}`)
+    const after = await time(() => onBig.query({ pageSize: 50 }))
+    report('query after appends (warm, reads only the new tail)', after.ms, null, `total ${after.value.total}`)
   } finally {
     await Promise.all(opened.map((h) => h.close()))
     await rm(root, { recursive: true, force: true })

@@ -20,7 +20,7 @@ import { AppError } from '../../../shared/errors'
 import { requestRecordSchema, type RequestRecord } from '../../../shared/records'
 import { toCsv, toJson } from './export'
 import { LedgerIndex, type Entry, type LedgerIndexStats } from './ledger-index'
-import { historyDir, listMonthFiles, LedgerWriter, monthFileName, readRecordAt, scanBackwards } from './ledger'
+import { historyDir, listMonthFiles, LedgerWriter, monthFileName, readRecordsAt, scanBackwards } from './ledger'
 import { resolveFilter, select, sortEntries, totalsOf } from './query'
 
 export interface History {
@@ -87,12 +87,12 @@ export function openHistory(dataDir: string, options: HistoryOptions = {}): Hist
       else byFile.set(e.file, [e])
     }
     const records = new Map<Entry, RequestRecord>()
-    // Reads run side by side: a page is a few dozen small reads, each mostly waiting its turn on disk.
+    // Files are read side by side: each read mostly waits its turn in the I/O pool.
     await Promise.all(
       [...byFile].map(async ([file, list]) => {
         const handle = await open(join(dir, file), 'r')
         try {
-          const read = await Promise.all(list.map((e) => readRecordAt(handle, e.offset, e.length)))
+          const read = await readRecordsAt(handle, list)
           for (const [i, e] of list.entries()) {
             const record = read[i]
             if (record && record.id === e.id) records.set(e, record)

@@ -244,6 +244,50 @@ export async function readRecordAt(handle: FileHandle, offset: number, length: n
 }
 
 /**
+ * Reads several stored records back by position. Positions close together (a page of newest entries
+ * is usually one stretch of the file) are read in one go: each read waits its turn in the I/O pool.
+ */
+export async function readRecordsAt(handle: FileHandle, positions: readonly { offset: number; length: number }[]): Promise<(RequestRecord | null)[]> {
+  const MAX_GAP = 64 * 1024
+  const MAX_SPAN = 4 * 1024 * 1024
+  const order = positions.map((_, i) => i).sort((a, b) => (positions[a]?.offset ?? 0) - (positions[b]?.offset ?? 0))
+  const runs: number[][] = []
+  let run: number[] = []
+  let runStart = 0
+  let runEnd = 0
+  for (const i of order) {
+    const { offset, length } = positions[i] as { offset: number; length: number }
+    if (run.length > 0 && offset - runEnd <= MAX_GAP && offset + length - runStart <= MAX_SPAN) {
+      run.push(i)
+      runEnd = Math.max(runEnd, offset + length)
+    } else {
+      if (run.length > 0) runs.push(run)
+      run = [i]
+      runStart = offset
+      runEnd = offset + length
+    }
+  }
+  if (run.length > 0) runs.push(run)
+  const out: (RequestRecord | null)[] = positions.map(() => null)
+  await Promise.all(
+    runs.map(async (members) => {
+      const first = positions[members[0] as number] as { offset: number }
+      const end = Math.max(...members.map((i) => (positions[i]?.offset ?? 0) + (positions[i]?.length ?? 0)))
+      const buf = Buffer.alloc(end - first.offset)
+      const { bytesRead } = await handle.read(buf, 0, buf.length, first.offset)
+      for (const i of members) {
+        const { offset, length } = positions[i] as { offset: number; length: number }
+        const start = offset - first.offset
+        if (start + length > bytesRead) continue
+        const decoded = decodeLine(buf.toString('utf8', start, start + length))
+        out[i] = decoded.ok && decoded.line.type === 'request' ? decoded.line.record : null
+      }
+    })
+  )
+  return out
+}
+
+/**
  * Reads a month file backwards, newest line first, in blocks, for the newest entries without reading
  * the whole file. Stops as soon as `visit` returns false.
  */
