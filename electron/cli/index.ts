@@ -84,6 +84,8 @@ export function buildProgram(run: Runner): Command {
     .version(cliVersion(), '-V, --version')
     .option('--sandbox', 'send requests to a local sandbox server started for this command (no key, no credits)')
     .showSuggestionAfterError(true)
+    // Options after a subcommand belong to it: `batch resume --budget` must not be taken by `batch --budget`.
+    .enablePositionalOptions()
     .configureOutput({
       // Commander's own error text is replaced by ours (exit code 2, with a hint); help still prints.
       outputError: () => undefined

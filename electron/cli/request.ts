@@ -22,6 +22,7 @@ export function addRequestOptions(command: Command): Command {
     .option('--provider <id>', 'pixapi | openai | gemini (default: the active provider in settings, if it serves the model)')
     .option('--base-url <url>', 'send to this address instead of the configured one')
     .option('--out <dir>', 'write outputs here (default: a "pixdesk" folder beside each source image)')
+    .option('--sandbox', 'send to a local sandbox started for this command (same as pixdesk --sandbox)')
     .option('--json', 'one JSON line per event, then a summary')
 }
 
@@ -33,7 +34,8 @@ export const requestFlagsSchema = z.object({
   async: z.boolean().optional(),
   provider: providerFlag.optional(),
   baseUrl: baseUrlFlag.optional(),
-  out: z.string().min(1).optional()
+  out: z.string().min(1).optional(),
+  sandbox: z.boolean().optional()
 })
 export type RequestFlags = z.infer<typeof requestFlagsSchema>
 

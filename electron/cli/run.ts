@@ -34,6 +34,7 @@ export async function runBatch(ctx: CliContext, engine: JobEngine, start: { spec
     const first = engine.get(id)
     const bar = ctx.out.progress(label, first.counts.total, await totalInputBytes(first.items))
     const reported = new Set<string>()
+    let offline = false
     const settledBytes = new Map<string, number>()
     const sizes = new Map<string, number>()
     for (const item of first.items) sizes.set(item.id, await itemBytes(item))
@@ -52,8 +53,14 @@ export async function runBatch(ctx: CliContext, engine: JobEngine, start: { spec
         ctx.out.note(`pixdesk: ${event.scope === 'daily' ? 'daily' : 'batch'} budget reached: ${formatCredits(event.committed)} of ${formatCredits(event.cap)} credits committed; the next item needs ${formatCredits(event.needed)}. Remaining items wait.`)
       } else if (event.type === 'rate_limited') {
         ctx.out.note(`pixdesk: ${event.provider} asked to slow down; waiting until ${event.until}.`)
-      } else if (event.type === 'network' && !event.network.online) {
-        ctx.out.note(`pixdesk: the server cannot be reached (${event.network.reason ?? 'network error'}); waiting for it to come back.`)
+      } else if (event.type === 'network' && event.network.online !== !offline) {
+        // Said once per outage, not on every probe.
+        offline = !event.network.online
+        ctx.out.note(
+          offline
+            ? `pixdesk: the server cannot be reached (${event.network.reason ?? 'network error'}); waiting for it to come back (Ctrl-C to stop; the batch stays resumable).`
+            : 'pixdesk: the server answers again; continuing.'
+        )
       }
       const summary = engine.get(id)
       let bytes = 0

@@ -29,7 +29,7 @@ const batchSchema = requestFlagsSchema.extend({
   duplicates: z.enum(['skip', 'run'], { error: 'use skip or run' }).default('skip')
 })
 
-const resumeSchema = z.object({ budget: budgetFlag.optional(), concurrency: intFlag(1, 8).optional() })
+const resumeSchema = z.object({ budget: budgetFlag.optional(), concurrency: intFlag(1, 8).optional(), sandbox: z.boolean().optional(), json: z.boolean().optional() })
 
 export function registerBatch(program: Command, run: Runner): void {
   const batch = addRequestOptions(
@@ -53,6 +53,7 @@ export function registerBatch(program: Command, run: Runner): void {
     .argument('<id>', 'batch id (from pixdesk batch list; a unique prefix is enough)')
     .option('--budget <credits>', 'set a new budget for the batch')
     .option('--concurrency <n>', 'requests at once (1-8)')
+    .option('--sandbox', 'resume in a local sandbox (for batches started with --sandbox)')
     .option('--json', 'one JSON line per event, then a summary')
     .action(run(async (ctx, id: string, raw: Record<string, unknown>) => resumeBatch(ctx, id, raw)))
 

@@ -10,7 +10,8 @@ import { intFlag, parseFlags } from '../flags'
 const flagsSchema = z.object({
   port: intFlag(0, 65535).optional(),
   latency: intFlag(0, 600_000).optional(),
-  faults: z.string().optional()
+  faults: z.string().optional(),
+  requireKey: z.boolean().optional()
 })
 
 export function registerSandbox(program: Command, run: Runner): void {
@@ -20,15 +21,20 @@ export function registerSandbox(program: Command, run: Runner): void {
     .option('--port <n>', 'port on 127.0.0.1 (0 picks a free one)', '0')
     .option('--latency <ms>', 'added to every request, to watch progress and try cancelling')
     .option('--faults <file>', 'a JSON fault plan to start with (see docs/cli.md); change it later with POST /__sandbox/faults')
+    .option('--require-key', 'refuse requests (401) unless they carry the key in PIXAPI_KEY, to try the auth failure path')
     .option('--json', 'print the address as one JSON line')
     .action(
       run(async (ctx, raw: Record<string, unknown>) => {
         const opts = parseFlags(flagsSchema, raw)
         const faults = opts.faults === undefined ? undefined : await readFaultPlan(opts.faults)
+        // The expected key comes from the environment, never from argv.
+        const apiKey = opts.requireKey ? ctx.env.PIXAPI_KEY?.trim() : undefined
+        if (opts.requireKey && !apiKey) throw usageError('--require-key needs the key the sandbox should expect in PIXAPI_KEY.', 'requireKey')
         const sandbox = await startSandbox({
           port: opts.port ?? 0,
           ...(opts.latency !== undefined ? { latencyMs: opts.latency } : {}),
-          ...(faults ? { faults } : {})
+          ...(faults ? { faults } : {}),
+          ...(apiKey ? { apiKey } : {})
         })
         ctx.onDispose(() => sandbox.close())
         // The first line is the address, so a script can start `pixdesk sandbox --port 0` and read where it is.
