@@ -113,8 +113,10 @@ describe('keychain with a real Secret Service', () => {
   it('says the login keyring is locked or missing when a Secret Service has none unlocked', async () => {
     const home = await mkdtemp(join(tmpdir(), 'pixdesk-locked-home-'))
     try {
+      // Its own runtime folder too: a keyring daemon finds its peers through $XDG_RUNTIME_DIR/keyring, and
+      // must not reach the unlocked test keyring of the session these tests run in.
       const { stdout } = await run('dbus-run-session', ['--', process.execPath, '--import', 'tsx', probe, testKey], {
-        env: { ...process.env, HOME: home }
+        env: { ...process.env, HOME: home, XDG_RUNTIME_DIR: home }
       })
       // The activated keyring daemon shares stdout and announces itself there: take the probe's JSON line.
       const line = stdout.split('\n').find((l) => l.startsWith('{')) ?? ''
