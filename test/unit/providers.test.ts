@@ -4,12 +4,14 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { crc32 } from 'node:zlib'
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
 import { httpError, scrubSecret } from '../../electron/core/providers/errors'
 import { retryAfterMs, requestIdFrom } from '../../electron/core/providers/http'
 import { assertFetchableUrl, collectOutputs, verifyImage } from '../../electron/core/providers/images'
 import { normaliseBaseUrl, type ProgressEvent } from '../../electron/core/providers'
+import { checkPng, PNG_INLINE_MAX_BYTES, pngHeader } from '../../electron/core/providers/png'
 import { bytesBody, multipartUpload, UPLOAD_CHUNK, uploadMeter } from '../../electron/core/providers/upload'
 import { defaultRetry, defaultTimeouts } from '../../electron/core/providers/http'
 
@@ -161,5 +163,68 @@ describe('upload bodies and byte progress', () => {
     const { bytes, seen } = await drain(body)
     expect(bytes.length).toBe(body.length)
     expect(seen).toEqual([UPLOAD_CHUNK, 2 * UPLOAD_CHUNK, 3 * UPLOAD_CHUNK, 3 * UPLOAD_CHUNK + 5])
+  })
+})
+
+describe('PNG decode check', () => {
+  const noise = (width: number, height: number, channels: 1 | 3 | 4) =>
+    sharp({ create: { width, height, channels: channels === 1 ? 3 : channels, background: '#000', noise: { type: 'gaussian', mean: 120, sigma: 50 } } }).toColourspace(channels === 1 ? 'b-w' : 'srgb')
+  /** Rewrites a chunk's CRC so only the deeper checks can catch the damage. */
+  const fixCrcs = (png: Buffer) => {
+    const out = Buffer.from(png)
+    for (let o = 8; o + 12 <= out.length; ) {
+      const len = out.readUInt32BE(o)
+      out.writeUInt32BE(crc32(out.subarray(o + 4, o + 8 + len)), o + 8 + len)
+      o += 12 + len
+    }
+    return out
+  }
+
+  it('accepts what libvips decodes, with the same dimensions: RGB, RGBA, grey, 16-bit, palette, interlaced', async () => {
+    const samples = [
+      await noise(37, 21, 3).png().toBuffer(),
+      await noise(64, 64, 4).png().toBuffer(),
+      await noise(33, 9, 1).png().toBuffer(),
+      await noise(20, 20, 3).png().toColourspace('rgb16').toBuffer(),
+      await noise(50, 30, 3).png({ palette: true, colours: 16 }).toBuffer(),
+      await noise(45, 19, 4).png({ progressive: true }).toBuffer(),
+      await noise(1, 1, 3).png({ progressive: true }).toBuffer()
+    ]
+    for (const png of samples) {
+      const { info } = await sharp(png).raw().toBuffer({ resolveWithObject: true })
+      expect(checkPng(png)).toEqual({ width: info.width, height: info.height })
+      expect(await verifyImage(png, 'pixapi', 0, 1 << 20)).toMatchObject({ format: 'png', width: info.width, height: info.height })
+    }
+  })
+
+  it('refuses truncated, corrupted and inconsistent PNGs, as libvips does', async () => {
+    const png = await noise(40, 40, 3).png().toBuffer()
+    const idat = png.indexOf('IDAT')
+    const flipped = Buffer.from(png)
+    flipped[idat + 20] = flipped[idat + 20]! ^ 0xff
+    const taller = Buffer.from(png)
+    taller.writeUInt32BE(41, 20)
+    const broken = [
+      [png.subarray(0, png.length - 30), /truncated|no IEND/],
+      [png.subarray(0, idat + 40), /truncated/],
+      [flipped, /bad CRC in IDAT/],
+      [fixCrcs(flipped), /does not inflate|bad filter|bytes/],
+      [fixCrcs(taller), /bytes, \d+ expected/],
+      [Buffer.concat([png.subarray(0, 33), png.subarray(png.length - 12)]), /no image data/]
+    ] as const
+    for (const [bytes, why] of broken) {
+      expect(() => checkPng(bytes)).toThrow(why)
+      await expect(verifyImage(bytes, 'pixapi', 0, 1 << 20)).rejects.toThrow(/damaged PNG/)
+    }
+    // libvips agrees these are not decodable (the data or its length no longer fits the header).
+    await expect(sharp(png.subarray(0, png.length - 30), { failOn: 'truncated' }).raw().toBuffer()).rejects.toThrow()
+    await expect(sharp(fixCrcs(taller), { failOn: 'truncated' }).raw().toBuffer()).rejects.toThrow()
+  })
+
+  it('leaves large PNGs to libvips', async () => {
+    const big = await noise(700, 700, 4).png({ compressionLevel: 1 }).toBuffer()
+    expect(pngHeader(big).dataBytes).toBeGreaterThan(PNG_INLINE_MAX_BYTES)
+    expect(await verifyImage(big, 'pixapi', 0, 1 << 26)).toMatchObject({ width: 700, height: 700 })
+    await expect(verifyImage(big.subarray(0, big.length >> 1), 'pixapi', 0, 1 << 26)).rejects.toThrow(/damaged PNG/)
   })
 })

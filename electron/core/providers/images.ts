@@ -5,6 +5,7 @@ import { detectImageFormat, FORMAT_MIME, SNIFF_BYTES, type ImageFormat } from '.
 import { badResponse, providerNames, safeHost } from './errors'
 import { send, type SendContext } from './http'
 import { isLoopback } from './inputs'
+import { checkPng, PNG_INLINE_MAX_BYTES, PngError, pngHeader } from './png'
 import type { OutputImage, RawResult } from './types'
 
 /** Output formats the app can decode, check and save. */
@@ -47,7 +48,11 @@ async function download(url: string, provider: ProviderId, ctx: SendContext, max
   throw badResponse(provider, `An output download redirected more than ${MAX_REDIRECTS} times.`)
 }
 
-/** Magic bytes and a full decode: a truncated or disguised file never becomes an "output". */
+/**
+ * Magic bytes and a full decode: a truncated or disguised file never becomes an "output". Small PNGs
+ * (most sandbox and thumbnail-sized outputs) are checked in full here (png.ts); everything else is
+ * decoded by libvips on the thread pool.
+ */
 export async function verifyImage(bytes: Buffer, provider: ProviderId, index: number, maxBytes: number): Promise<OutputImage> {
   const which = `Output ${index + 1}`
   if (bytes.length === 0) throw badResponse(provider, `${which} is empty.`)
@@ -57,6 +62,11 @@ export async function verifyImage(bytes: Buffer, provider: ProviderId, index: nu
     throw badResponse(provider, `${which} is not an image the app can use (${format ? format.toUpperCase() : 'unknown content'}).`)
   }
   try {
+    if (format === 'png') {
+      const header = pngHeader(bytes)
+      if (header.width * header.height > MAX_OUTPUT_PIXELS) throw new PngError(`${header.width}×${header.height} is over the pixel limit`)
+      if (header.dataBytes <= PNG_INLINE_MAX_BYTES) return { bytes, format, mime: FORMAT_MIME[format], ...checkPng(bytes, header) }
+    }
     const { info } = await sharp(bytes, { failOn: 'truncated', limitInputPixels: MAX_OUTPUT_PIXELS }).raw().toBuffer({ resolveWithObject: true })
     return { bytes, format, mime: FORMAT_MIME[format], width: info.width, height: info.height }
   } catch (err) {
