@@ -1,6 +1,6 @@
-import { openHistory, type History } from '../core/history/history'
+import type { History } from '../core/history/history'
 import { createServices, type Services } from '../core/services'
-import { loadTemplates, type TemplateLibrary } from '../core/templates'
+import type { TemplateLibrary } from '../core/templates'
 import { Output } from './output'
 
 export interface GlobalFlags {
@@ -16,7 +16,6 @@ export class CliContext {
   readonly out: Output
   private servicesPromise: Promise<Services> | null = null
   private readonly cleanups: Array<() => Promise<void>> = []
-  private historyStore: History | null = null
 
   constructor(
     readonly flags: GlobalFlags,
@@ -27,23 +26,19 @@ export class CliContext {
   }
 
   services(): Promise<Services> {
-    this.servicesPromise ??= createServices({ env: this.env, version: cliVersion() })
+    // No folder watching: a command is short-lived and must not hold the process open.
+    this.servicesPromise ??= createServices({ env: this.env, version: cliVersion(), watchFolders: false })
     return this.servicesPromise
   }
 
   /** The request history in the services' data folder. */
   history(services: Services): History {
-    if (!this.historyStore) {
-      const store = openHistory(services.paths.dataDir)
-      this.historyStore = store
-      this.onDispose(() => store.close())
-    }
-    return this.historyStore
+    return services.history
   }
 
   /** The prompt template library. */
   async templates(): Promise<TemplateLibrary> {
-    return loadTemplates()
+    return (await this.services()).templates
   }
 
   /** Runs on the way out, even after a failure or an interrupt (last registered first). */

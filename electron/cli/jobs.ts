@@ -11,7 +11,6 @@ import type { JobDeps, PreparedRequest, RunContext, RunOutcome } from '../core/j
 import { outputTemplateSchema, writeOutputs, type OutputImage } from '../core/outputs'
 import { executeImageRequest, resumeAsyncTask, type ImageInput, type ImageRequest, type ProgressEvent } from '../core/providers'
 import type { Services } from '../core/services'
-import { loadTemplates } from '../core/templates'
 import type { Connection } from './connection'
 import type { CliContext } from './context'
 import { uploadLimitsFor } from './models'
@@ -173,7 +172,7 @@ export async function openEngine(ctx: CliContext, services: Services, connection
   const { engine, notice } = await JobEngine.open({
     dataDir: services.paths.dataDir,
     deps,
-    templates: loadTemplates(),
+    templates: services.templates,
     limits: () => {
       const jobs = settings().jobs
       const wanted = Math.max(jobs.concurrency, concurrency ?? 0)
