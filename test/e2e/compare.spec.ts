@@ -31,8 +31,8 @@ test('comparing two models side by side and under a slider, with swap, full view
 
   const rows = view.locator('.compare-table tbody tr')
   await expect(rows).toHaveCount(2)
-  await expect(rows.nth(0)).toContainText('done', { timeout: 30_000 })
-  await expect(rows.nth(1)).toContainText('done', { timeout: 30_000 })
+  await expect(rows.nth(0)).toContainText('Done', { timeout: 30_000 })
+  await expect(rows.nth(1)).toContainText('Done', { timeout: 30_000 })
   // Each result carries its latency and credits.
   for (const row of await rows.all()) {
     await expect(row.locator('td').nth(3)).not.toHaveText('—')
@@ -60,9 +60,10 @@ test('comparing two models side by side and under a slider, with swap, full view
   expect(saved.total).toBe(2)
   expect(saved.items.every((i) => i.verdict === 'a_better')).toBe(true)
 
-  const pictures = view.locator('.stage-img')
-  await expect(pictures).toHaveCount(3)
+  await expect(view.locator('.stage-view')).toHaveCount(3)
   await page.screenshot({ path: 'test-results/screens/compare.png' })
+  const pictures = view.locator('.stage-view img')
+  await expect(pictures).toHaveCount(3)
   for (const img of await pictures.all()) await expect.poll(() => img.evaluate((el) => (el as HTMLImageElement).naturalWidth)).toBeGreaterThan(0)
   await page.screenshot({ path: 'test-results/screens/compare.png' })
 })

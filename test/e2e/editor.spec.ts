@@ -56,11 +56,13 @@ test('a single edit in the sandbox shows the result before/after with its cost a
   expect(page1.items[0]).toMatchObject({ model: 'gemini-2.5-flash-image', status: 'succeeded', sandbox: true })
 
   await editor.getByRole('radio', { name: 'Side by side' }).click()
-  await expect(editor.getByRole('img', { name: 'Before' })).toBeVisible()
+  await expect(editor.getByRole('group', { name: /^Before/ })).toBeVisible()
+  await expect(editor.getByRole('group', { name: /^After/ })).toBeVisible()
   await editor.getByRole('radio', { name: 'Slider' }).click()
+  await expect(editor.locator('.compare-slider')).toBeVisible()
 
   // Both sides are real pictures served by the main process.
-  const pictures = editor.locator('.stage-img')
+  const pictures = editor.locator('.compare-slider img')
   await expect(pictures).toHaveCount(2)
   for (const img of await pictures.all()) await expect.poll(() => img.evaluate((el) => (el as HTMLImageElement).naturalWidth)).toBeGreaterThan(0)
   await page.screenshot({ path: 'test-results/screens/editor.png' })

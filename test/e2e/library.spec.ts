@@ -57,7 +57,7 @@ test('importing a folder streams in thumbnails and explains each problem file', 
 
   // Keyboard: the grid takes focus, arrows move, shift extends the selection.
   await tiles.filter({ hasText: 'sneaker.png' }).click()
-  await page.keyboard.press('Shift+ArrowRight')
+  await page.keyboard.press('Shift+ArrowLeft')
   await expect(library.getByRole('toolbar', { name: 'Selection' })).toContainText('2 selected')
 
   await page.screenshot({ path: 'test-results/screens/library.png' })

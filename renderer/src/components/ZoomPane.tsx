@@ -50,7 +50,7 @@ export function ZoomPane({ group, children, label }: { group?: ZoomGroup; childr
       wheel={{ step: 0.15 }}
       onTransform={(instance, state) => group?.broadcast(instance, state)}
     >
-      <TransformComponent wrapperClass="zoom-wrapper" contentClass="zoom-content" wrapperProps={{ 'aria-label': label, role: 'img' }}>
+      <TransformComponent wrapperClass="zoom-wrapper" contentClass="zoom-content" wrapperProps={{ 'aria-label': `${label}: scroll to zoom, drag to pan`, role: 'group' }}>
         {children}
       </TransformComponent>
     </TransformWrapper>

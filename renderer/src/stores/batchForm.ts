@@ -12,7 +12,7 @@ interface BatchFormState {
   assetIds: string[]
   name: string
   budget: string
-  duplicates: 'skip' | 'run'
+  duplicates: 'skip' | 'run' | 'ask'
   estimate: BatchEstimateView | null
   estimating: boolean
   /** The estimate shown belongs to this exact spec; any change makes it stale until re-estimated. */

@@ -60,6 +60,7 @@ export const useCompare = create<CompareState>()((set, get) => ({
         kind: 'edit',
         name: `Compare: ${draft.prompt.trim().slice(0, 60) || 'template'}`,
         assetIds: [assetId],
+        compare: true,
         duplicates: 'run'
       })
       const batch = await useJobs.getState().start(spec)

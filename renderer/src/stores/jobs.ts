@@ -21,7 +21,15 @@ interface JobsState {
   resume(batchId: string): Promise<void>
   cancel(batchId: string, itemIds?: string[]): Promise<void>
   retry(batchId: string, itemIds?: string[]): Promise<void>
+  resolveDuplicates(batchId: string, decision: 'run' | 'skip', itemIds?: string[]): Promise<void>
+  setBudget(batchId: string, credits: number | null): Promise<void>
   reorder(batchId: string, itemIds: string[]): Promise<void>
+}
+
+/** Batch summaries from events may leave out the compare group the detail carried: keep what is known. */
+function withBatch(batches: Record<string, BatchView>, next: BatchView): Record<string, BatchView> {
+  const prev = batches[next.id]
+  return { ...batches, [next.id]: prev?.compareGroup && !next.compareGroup ? { ...next, compareGroup: prev.compareGroup } : next }
 }
 
 function upsertItem(list: ItemView[] | undefined, item: ItemView): ItemView[] {
@@ -36,13 +44,13 @@ function upsertItem(list: ItemView[] | undefined, item: ItemView): ItemView[] {
 export const useJobs = create<JobsState>()((set, get) => {
   const act = (name: 'jobs.pause' | 'jobs.resume', batchId: string) =>
     api.invoke(name, { batchId }).then(
-      (batch) => set({ batches: { ...get().batches, [batch.id]: batch }, actionErrors: { ...get().actionErrors, [batchId]: undefined } }),
+      (batch) => set({ batches: withBatch(get().batches, batch), actionErrors: { ...get().actionErrors, [batchId]: undefined } }),
       (err) => set({ actionErrors: { ...get().actionErrors, [batchId]: asError(err) } })
     )
   const withItems = (name: 'jobs.cancel' | 'jobs.retry', batchId: string, itemIds?: string[]) =>
     api.invoke(name, itemIds ? { batchId, itemIds } : { batchId }).then(
       async (batch) => {
-        set({ batches: { ...get().batches, [batch.id]: batch }, actionErrors: { ...get().actionErrors, [batchId]: undefined } })
+        set({ batches: withBatch(get().batches, batch), actionErrors: { ...get().actionErrors, [batchId]: undefined } })
         await get().fetch(batchId)
       },
       (err) => set({ actionErrors: { ...get().actionErrors, [batchId]: asError(err) } })
@@ -57,7 +65,7 @@ export const useJobs = create<JobsState>()((set, get) => {
     async load() {
       try {
         const list = await api.invoke('jobs.list', {})
-        set({ batches: Object.fromEntries(list.map((b) => [b.id, b])), loaded: true, error: null })
+        set({ batches: list.reduce(withBatch, get().batches), loaded: true, error: null })
       } catch (err) {
         set({ error: asError(err), loaded: true })
       }
@@ -65,7 +73,7 @@ export const useJobs = create<JobsState>()((set, get) => {
     async fetch(batchId) {
       try {
         const { items, ...batch } = await api.invoke('jobs.get', { batchId })
-        set({ batches: { ...get().batches, [batchId]: batch }, items: { ...get().items, [batchId]: items } })
+        set({ batches: withBatch(get().batches, batch), items: { ...get().items, [batchId]: items } })
       } catch (err) {
         set({ actionErrors: { ...get().actionErrors, [batchId]: asError(err) } })
       }
@@ -79,9 +87,10 @@ export const useJobs = create<JobsState>()((set, get) => {
     },
     async start(spec) {
       try {
-        const batch = await api.invoke('jobs.start', spec)
-        set({ batches: { ...get().batches, [batch.id]: batch } })
-        void get().fetch(batch.id)
+        const { items, ...batch } = await api.invoke('jobs.start', spec)
+        // Events for this batch may already have arrived: keep whichever item version is newer in the list.
+        const known = get().items[batch.id]
+        set({ batches: withBatch(get().batches, batch), items: { ...get().items, [batch.id]: known?.length ? known : items } })
         return batch
       } catch (err) {
         throw asError(err)
@@ -91,6 +100,23 @@ export const useJobs = create<JobsState>()((set, get) => {
     resume: (batchId) => act('jobs.resume', batchId),
     cancel: (batchId, itemIds) => withItems('jobs.cancel', batchId, itemIds),
     retry: (batchId, itemIds) => withItems('jobs.retry', batchId, itemIds),
+    async resolveDuplicates(batchId, decision, itemIds) {
+      try {
+        const batch = await api.invoke('jobs.resolveDuplicates', itemIds ? { batchId, decision, itemIds } : { batchId, decision })
+        set({ batches: withBatch(get().batches, batch), actionErrors: { ...get().actionErrors, [batchId]: undefined } })
+        await get().fetch(batchId)
+      } catch (err) {
+        set({ actionErrors: { ...get().actionErrors, [batchId]: asError(err) } })
+      }
+    },
+    async setBudget(batchId, credits) {
+      try {
+        const batch = await api.invoke('jobs.setBudget', { batchId, credits })
+        set({ batches: withBatch(get().batches, batch), actionErrors: { ...get().actionErrors, [batchId]: undefined } })
+      } catch (err) {
+        set({ actionErrors: { ...get().actionErrors, [batchId]: asError(err) } })
+      }
+    },
     async reorder(batchId, itemIds) {
       const current = get().items[batchId] ?? []
       // Reorder optimistically so the row moves under the pointer; the engine's answer settles it.
@@ -99,7 +125,7 @@ export const useJobs = create<JobsState>()((set, get) => {
       set({ items: { ...get().items, [batchId]: moved } })
       try {
         const batch = await api.invoke('jobs.reorder', { batchId, itemIds })
-        set({ batches: { ...get().batches, [batch.id]: batch } })
+        set({ batches: withBatch(get().batches, batch) })
       } catch (err) {
         set({ items: { ...get().items, [batchId]: current }, actionErrors: { ...get().actionErrors, [batchId]: asError(err) } })
       }
@@ -107,7 +133,7 @@ export const useJobs = create<JobsState>()((set, get) => {
   }
 })
 
-api.on('jobs.batch', (batch) => useJobs.setState((s) => ({ batches: { ...s.batches, [batch.id]: batch } })))
+api.on('jobs.batch', (batch) => useJobs.setState((s) => ({ batches: withBatch(s.batches, batch) })))
 api.on('jobs.item', (item) => useJobs.setState((s) => ({ items: { ...s.items, [item.batchId]: upsertItem(s.items[item.batchId], item) } })))
 
 export const finishedStates: ReadonlySet<BatchView['state']> = new Set(['done', 'cancelled'])

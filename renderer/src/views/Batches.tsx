@@ -1,5 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual'
-import { useEffect, useMemo, useRef } from 'react'
+import { useEffect, useMemo, useRef, useState } from 'react'
 import { useShallow } from 'zustand/react/shallow'
 import type { BatchView, ItemView } from '@shared/views'
 import { CostBadge } from '../components/CostBadge'
@@ -22,6 +22,14 @@ import { useUi } from '../stores/ui'
 import { unplaced, useProvider } from './common'
 
 const noItems: ItemView[] = []
+
+const holdLabels: Record<NonNullable<ItemView['hold']>, string> = {
+  budget: 'over budget',
+  duplicate: 'done before',
+  network: 'waiting for the network',
+  rate_limit: 'provider asked to slow down',
+  retry_backoff: 'retrying shortly'
+}
 
 function BatchForm() {
   const f = useBatchForm(
@@ -50,8 +58,8 @@ function BatchForm() {
   }, [key, problem, provider])
 
   const budget = f.budget.trim() === '' ? null : Number(f.budget)
-  const overBudget = fresh && budget !== null && f.estimate!.total > budget
-  const dupCount = fresh ? f.estimate!.duplicates.length : 0
+  const overBudget = f.estimate !== null && budget !== null && f.estimate.total > budget
+  const dupCount = f.estimate ? f.estimate.duplicates.length : 0
 
   return (
     <div className="batch-form" data-testid="batch-form">
@@ -103,15 +111,19 @@ function BatchForm() {
             <label className="radio">
               <input type="radio" name="dups" checked={f.duplicates === 'run'} onChange={() => form.setField({ duplicates: 'run' })} /> Run them again
             </label>
+            <label className="radio">
+              <input type="radio" name="dups" checked={f.duplicates === 'ask'} onChange={() => form.setField({ duplicates: 'ask' })} /> Hold them and ask me
+            </label>
           </fieldset>
           <div className="estimate-card" aria-live="polite" data-testid="batch-estimate">
             <h2>Estimate</h2>
             {problem ? (
               <p className="hint">{problem}</p>
-            ) : f.estimating && !fresh ? (
-              <p className="muted">Estimating…</p>
-            ) : fresh && f.estimate ? (
-              <>
+            ) : !f.estimate ? (
+              <p className="muted">{f.estimating ? 'Estimating…' : 'The estimate appears here before you start.'}</p>
+            ) : (
+              <div className={fresh ? '' : 'stale'} aria-busy={!fresh}>
+                {!fresh ? <p className="hint">Updating for your changes…</p> : null}
                 <table className="mini-table">
                   <tbody>
                     {f.estimate.perModel.map((m) => (
@@ -128,7 +140,11 @@ function BatchForm() {
                   Total <CostBadge credits={f.estimate.total} kind="estimate" /> for {plural(f.estimate.items, 'request')}
                 </p>
                 {f.estimate.unpriced.length ? <p className="hint">Not included (no known price): {f.estimate.unpriced.join(', ')}</p> : null}
-                {dupCount ? <p className="hint">{plural(dupCount, 'request')} already succeeded before: {f.duplicates === 'skip' ? 'they will be skipped' : 'they will run again'}.</p> : null}
+                {dupCount ? (
+                  <p className="hint">
+                    {plural(dupCount, 'request')} already succeeded before: {f.duplicates === 'skip' ? 'they will be skipped' : f.duplicates === 'run' ? 'they will run again' : 'they will wait for your decision'}.
+                  </p>
+                ) : null}
                 {f.estimate.problems.length ? (
                   <details className="problems">
                     <summary>{plural(f.estimate.problems.length, 'image')} cannot be sent</summary>
@@ -142,8 +158,8 @@ function BatchForm() {
                   </details>
                 ) : null}
                 {overBudget ? <p className="field-error">The estimate is over the batch budget: it will stop when the budget is reached.</p> : null}
-              </>
-            ) : null}
+              </div>
+            )}
             <ErrorNotice error={unplaced(f.error)} compact />
             <div className="run-row">
               {settings?.provider.sandbox ? <span className="pill warn">Sandbox</span> : <span />}
@@ -209,6 +225,8 @@ function ItemsTable({ batch, items }: { batch: BatchView; items: ItemView[] }) {
                 <span role="cell" className="cell-state">
                   <StatusPill state={item.state} />
                   {item.attempts > 1 ? <span className="muted"> try {item.attempts}</span> : null}
+                  {item.state === 'queued' && item.hold && item.hold !== 'duplicate' && item.hold !== 'budget' ? <span className="muted">{holdLabels[item.hold]}</span> : null}
+                  {item.mayHaveCharged ? <span className="field-error">May have been charged without a result</span> : null}
                   {item.error ? (
                     <span className="field-error ellipsis" title={item.error.message}>
                       {item.error.message}
@@ -224,8 +242,8 @@ function ItemsTable({ batch, items }: { batch: BatchView; items: ItemView[] }) {
                 <span role="cell" className="num">
                   {item.charged !== null ? <CostBadge credits={item.charged} kind={item.chargedEstimated ? 'estimate' : 'charged'} /> : <CostBadge credits={item.estimate} kind="estimate" />}
                 </span>
-                <span role="cell" className="mono ellipsis" title={item.requestId}>
-                  {item.requestId ?? '—'}
+                <span role="cell" className="mono ellipsis" title={item.requestId ?? item.error?.requestId}>
+                  {item.requestId ?? item.error?.requestId ?? '—'}
                 </span>
                 <span role="cell" className="row-actions">
                   {item.state === 'queued' ? (
@@ -259,25 +277,42 @@ function ItemsTable({ batch, items }: { batch: BatchView; items: ItemView[] }) {
 }
 
 function Report({ batch, items }: { batch: BatchView; items: ItemView[] }) {
-  const failures = items.filter((i) => i.state === 'failed' || i.state === 'interrupted')
+  const models = useCatalog((s) => s.models)
+  const report = batch.report
+  // The engine's report is the record of what failed; items fill in only while it is not there yet.
+  const failures = report
+    ? report.failures.map((f) => ({
+        id: f.itemId,
+        // The report names the file by path; the list shows the name the rest of the view uses.
+        source: items.find((i) => i.id === f.itemId)?.sourceName ?? f.source.split(/[\\/]/).pop() ?? f.source,
+        model: f.model,
+        message: f.reason.message,
+        requestId: f.requestId ?? f.reason.requestId
+      }))
+    : items
+        .filter((i) => i.state === 'failed' || i.state === 'interrupted')
+        .map((i) => ({ id: i.id, source: i.sourceName, model: i.model, message: i.error?.message ?? 'Interrupted before it finished.', requestId: i.requestId ?? i.error?.requestId }))
   const outputs = items.reduce((n, i) => n + i.outputs.length, 0)
+  const done = report?.done ?? batch.counts.done
+  const failed = report ? report.failed + report.interrupted : batch.counts.failed + batch.counts.interrupted
+  const cancelled = report?.cancelled ?? batch.counts.cancelled
   return (
     <section className="report" aria-label="Batch report" data-testid="batch-report">
       <h2>{batch.state === 'cancelled' ? 'Batch cancelled' : 'Batch finished'}</h2>
       <p>
-        {plural(batch.counts.done, 'request')} succeeded, {plural(outputs, 'image')} written
-        {batch.counts.failed ? `, ${batch.counts.failed} failed` : ''}
-        {batch.counts.cancelled ? `, ${batch.counts.cancelled} cancelled` : ''}. Charged {formatCredits(batch.charged)} of an estimated {formatCredits(batch.estimate)}
+        {plural(done, 'request')} succeeded, {plural(outputs, 'image')} written
+        {failed ? `, ${failed} failed` : ''}
+        {cancelled ? `, ${cancelled} cancelled` : ''}. Charged {formatCredits(report?.charged ?? batch.charged)} of an estimated {formatCredits(report?.estimate ?? batch.estimate)}
         {batch.finishedAt ? ` · finished ${formatDateTime(batch.finishedAt)}` : ''}.
       </p>
       {failures.length ? (
         <>
           <h3>What failed and why</h3>
           <ul className="failure-list">
-            {failures.map((i) => (
-              <li key={i.id}>
-                <strong>{i.sourceName}</strong> · {i.model}: {i.error?.message ?? 'Interrupted before it finished.'}
-                {i.requestId || i.error?.requestId ? <span className="mono muted"> · request {i.requestId ?? i.error?.requestId}</span> : null}
+            {failures.map((f) => (
+              <li key={f.id}>
+                <strong>{f.source}</strong> · {modelLabel(models, f.model)}: {f.message}
+                {f.requestId ? <span className="mono muted"> · request {f.requestId}</span> : null}
               </li>
             ))}
           </ul>
@@ -288,6 +323,51 @@ function Report({ batch, items }: { batch: BatchView; items: ItemView[] }) {
         </p>
       )}
     </section>
+  )
+}
+
+function Held({ batch, items }: { batch: BatchView; items: ItemView[] }) {
+  const jobs = useJobs.getState()
+  const duplicates = items.filter((i) => i.hold === 'duplicate' && i.state === 'queued')
+  const [budget, setBudget] = useState('')
+  return (
+    <>
+      {duplicates.length ? (
+        <div className="decision" role="group" aria-label="Duplicates">
+          <span>
+            {plural(duplicates.length, 'item')} already succeeded before with the same image, prompt and model.
+          </span>
+          <button type="button" className="btn small" onClick={() => void jobs.resolveDuplicates(batch.id, 'run')}>
+            Run them again
+          </button>
+          <button type="button" className="btn small" onClick={() => void jobs.resolveDuplicates(batch.id, 'skip')}>
+            Skip them
+          </button>
+        </div>
+      ) : null}
+      {batch.state === 'budget_reached' ? (
+        <form
+          className="decision"
+          aria-label="Budget"
+          onSubmit={(e) => {
+            e.preventDefault()
+            const credits = Number(budget)
+            if (budget.trim() && Number.isFinite(credits) && credits > 0) void jobs.setBudget(batch.id, credits)
+          }}
+        >
+          <span>
+            The budget of {formatCredits(batch.budget)} is reached ({formatCredits(batch.charged)} charged, {formatCredits(batch.reserved)} in flight). Remaining items wait.
+          </span>
+          <input type="number" min={1} value={budget} placeholder="New budget" aria-label="New budget (credits)" onChange={(e) => setBudget(e.target.value)} />
+          <button type="submit" className="btn small primary" disabled={!budget.trim()}>
+            Raise budget
+          </button>
+          <button type="button" className="btn small" onClick={() => void jobs.setBudget(batch.id, null)}>
+            Remove the limit
+          </button>
+        </form>
+      ) : null}
+    </>
   )
 }
 
@@ -347,7 +427,12 @@ function BatchDetail({ batchId }: { batchId: string }) {
           {batch.budget !== null ? <span className="muted"> · budget {formatCredits(batch.budget)}</span> : null}
         </span>
       </div>
-      {batch.notice ? <div className="notice-line">{batch.notice}</div> : null}
+      {batch.notice ? (
+        <div className="notice-line" role="status">
+          {batch.notice}
+        </div>
+      ) : null}
+      <Held batch={batch} items={items} />
       {finished ? <Report batch={batch} items={items} /> : null}
       <ItemsTable batch={batch} items={items} />
     </div>

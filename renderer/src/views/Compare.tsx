@@ -8,6 +8,7 @@ import { Icon } from '../components/Icon'
 import { ImageStage, type StagePane } from '../components/ImageStage'
 import { ModelPicker } from '../components/ModelPicker'
 import { PromptBox } from '../components/PromptBox'
+import { StatusPill } from '../components/StatusPill'
 import { Thumbnail } from '../components/Thumbnail'
 import { formatMs, modKey } from '../lib/format'
 import { modelLabel, requestPrice } from '../lib/models'
@@ -68,7 +69,7 @@ export function CompareView() {
     const rest = items.filter((i) => i !== first && i !== second)
     return [first ?? rest.shift(), second ?? rest.shift(), ...rest].filter((i): i is ItemView => Boolean(i))
   }, [items, s.pair])
-  const group = batch?.compareGroup ?? batch?.id
+  const group = batch?.compareGroup
   const finished = items.length > 0 && items.every((i) => !activeItemStates.has(i.state) && i.state !== 'queued')
   const letters = ['A', 'B', 'C', 'D']
 
@@ -214,7 +215,7 @@ export function CompareView() {
                   <tr key={item.id}>
                     <td>{letters[i]}</td>
                     <td>{modelLabel(models, item.model)}</td>
-                    <td>{item.error ? <span className="field-error">{item.error.message}</span> : item.state}</td>
+                    <td>{item.error ? <span className="field-error">{item.error.message}</span> : <StatusPill state={item.state} />}</td>
                     <td>{formatMs(item.latencyMs)}</td>
                     <td>{item.charged !== null ? <CostBadge credits={item.charged} kind={item.chargedEstimated ? 'estimate' : 'charged'} /> : <CostBadge credits={item.estimate} kind="estimate" />}</td>
                     <td className="mono">{item.requestId ?? '—'}</td>
