@@ -15,7 +15,7 @@ export const defaultBaseUrls = {
 } as const
 
 /** Placeholders the output naming template may use; anything else in braces is refused. */
-export const namingPlaceholders = ['name', 'model', 'index', 'provider', 'date', 'time', 'batch'] as const
+export const namingPlaceholders = ['name', 'model', 'index', 'provider', 'date', 'time', 'batch', 'requestId'] as const
 
 const baseUrlSchema = z
   .string()
@@ -40,7 +40,7 @@ const absolutePath = z
   .max(4096)
   .refine((p) => p.startsWith('/') || /^[A-Za-z]:[\\/]/.test(p) || p.startsWith('\\\\'), 'must be an absolute path')
 
-const namingTemplateSchema = z
+export const namingTemplateSchema = z
   .string()
   .trim()
   .min(1)

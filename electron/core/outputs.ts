@@ -7,21 +7,14 @@ import sharp from 'sharp'
 import { z } from 'zod'
 import { AppError } from '../../shared/errors'
 import type { RecordOutput } from '../../shared/records'
+import { namingPlaceholders, namingTemplateSchema } from '../../shared/settings'
 import { detectImageFormat, type ImageFormat } from './imageformat'
 import { maxPathBytes } from './library/inspect'
 
 export const DEFAULT_OUTPUT_TEMPLATE = '{name}_{model}_{index}'
 export const DEFAULT_OUTPUT_FOLDER = 'pixdesk'
-const TEMPLATE_FIELDS = ['name', 'model', 'index', 'date', 'requestId'] as const
-
-export const outputTemplateSchema = z
-  .string()
-  .min(1)
-  .max(200)
-  .refine((t) => [...t.matchAll(/\{(\w+)\}/g)].every((m) => (TEMPLATE_FIELDS as readonly string[]).includes(m[1]!)), {
-    message: `Unknown field in the naming template; use ${TEMPLATE_FIELDS.map((f) => `{${f}}`).join(' ')}.`
-  })
-  .refine((t) => t.includes('{index}'), { message: 'The naming template needs {index} so several outputs of one request differ.' })
+/** The naming template's rules live with the settings, so the Settings form and the writer agree. */
+export const outputTemplateSchema = namingTemplateSchema
 
 export interface OutputImage {
   bytes: Buffer
@@ -40,6 +33,9 @@ export interface OutputContext {
   model: string
   prompt: string
   requestId?: string
+  provider?: string
+  /** Batch name (or id) for {batch}. */
+  batch?: string
   sourceSha256?: string
   date?: Date
   /** Also write `<output>.json` with everything known about the request. */
@@ -124,19 +120,21 @@ export function safeNamePart(text: string): string {
   return s
 }
 
-function formatDate(d: Date): string {
-  const p = (n: number) => String(n).padStart(2, '0')
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}_${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`
-}
+const pad = (n: number) => String(n).padStart(2, '0')
+const formatDate = (d: Date) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`
+const formatTime = (d: Date) => `${pad(d.getHours())}${pad(d.getMinutes())}${pad(d.getSeconds())}`
 
 /** The template filled in, then shortened (the source name gives way first) to fit the OS limits. */
 function fileStem(template: string, ctx: OutputContext, index: number, date: Date, dir: string, ext: string): string {
   const sourceName = ctx.sourcePath ? basename(ctx.sourcePath, extname(ctx.sourcePath)) : 'image'
-  const fields: Record<(typeof TEMPLATE_FIELDS)[number], string> = {
+  const fields: Record<(typeof namingPlaceholders)[number], string> = {
     name: safeNamePart(sourceName) || 'image',
     model: safeNamePart(ctx.model) || 'model',
     index: String(index),
+    provider: safeNamePart(ctx.provider ?? '') || 'provider',
     date: formatDate(date),
+    time: formatTime(date),
+    batch: safeNamePart(ctx.batch ?? '') || 'single',
     requestId: safeNamePart(ctx.requestId ?? '') || 'no-request-id'
   }
   const fill = (name: string) => safeNamePart(template.replace(/\{(\w+)\}/g, (_, k: keyof typeof fields) => (k === 'name' ? name : fields[k])))

@@ -85,13 +85,13 @@ describe('writeOutputs', () => {
     expect(basename(same[0]!.path)).toBe('photo1-2.png')
   })
 
-  it('writes an optional sidecar JSON and fills {date}', async () => {
+  it('writes an optional sidecar JSON and fills {date} and {time}', async () => {
     const outDir = mkdtempSync(join(tmp, 'sidecar-'))
     const date = new Date(2026, 0, 2, 3, 4, 5)
     const [out] = await writeOutputs([{ bytes: await picture().png().toBuffer() }], {
       ...base,
       outputDir: outDir,
-      template: '{date}_{index}',
+      template: '{date}_{time}_{index}',
       date,
       sidecar: true,
       metadata: { size: '1024x1024', quality: 'high' }
