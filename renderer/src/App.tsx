@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState, type DragEvent } from 'react'
 import type { AppInfo } from '@shared/contract'
 import { api } from './api'
 import { CommandPalette, type Command } from './components/CommandPalette'
+import { ErrorBoundary } from './components/ErrorBoundary'
 import { Icon, type IconName } from './components/Icon'
 import { NetworkBanner } from './components/NetworkBanner'
 import { Toasts } from './components/Toasts'
@@ -176,21 +177,23 @@ export function App() {
       </nav>
       <main className="main">
         <NetworkBanner />
-        {needsWelcome ? (
-          <FirstRun onSkip={() => setWelcome(false)} />
-        ) : view === 'library' ? (
-          <LibraryView />
-        ) : view === 'editor' ? (
-          <EditorView />
-        ) : view === 'compare' ? (
-          <CompareView />
-        ) : view === 'batches' ? (
-          <BatchesView />
-        ) : view === 'history' ? (
-          <HistoryView />
-        ) : (
-          <SettingsView />
-        )}
+        <ErrorBoundary resetKey={view}>
+          {needsWelcome ? (
+            <FirstRun onSkip={() => setWelcome(false)} />
+          ) : view === 'library' ? (
+            <LibraryView />
+          ) : view === 'editor' ? (
+            <EditorView />
+          ) : view === 'compare' ? (
+            <CompareView />
+          ) : view === 'batches' ? (
+            <BatchesView />
+          ) : view === 'history' ? (
+            <HistoryView />
+          ) : (
+            <SettingsView />
+          )}
+        </ErrorBoundary>
       </main>
       {paletteOpen ? <CommandPalette commands={commands} onClose={() => useUi.getState().setPalette(false)} /> : null}
       {dragging ? (

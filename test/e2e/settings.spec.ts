@@ -55,5 +55,6 @@ test('first run offers the sandbox, and a saved key shows only its last four cha
   await expect(row.getByTestId('key-status-pixapi')).toHaveText('Not set')
   await settings.getByLabel('File naming').fill('{name}_{model}_{index}')
   await settings.getByLabel('File naming').press('Enter')
+  await settings.evaluate((el) => el.scrollTo(0, 0))
   await page.screenshot({ path: 'test-results/screens/settings.png' })
 })

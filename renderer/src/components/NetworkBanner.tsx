@@ -16,7 +16,7 @@ export function NetworkBanner() {
   const seconds = Number.isNaN(next) ? null : Math.max(0, Math.round((next - now) / 1000))
   return (
     <div className="network-banner" role="status">
-      <strong>Offline.</strong> Requests are paused and will resume by themselves when the connection is back
+      <strong>Offline{network.reason ? ` (${network.reason})` : ''}.</strong> Requests are paused and will resume by themselves when the connection is back
       {seconds !== null ? ` (next check ${seconds > 0 ? `in ${seconds} s` : `at ${formatTime(network.nextProbeAt)}`})` : ''}.
     </div>
   )

@@ -156,7 +156,7 @@ const Tile = memo(function Tile({
       style={{ width: TILE }}
       onClick={(e) => onChoose(index, e)}
       onDoubleClick={() => onOpen(asset)}
-      title={asset.relPath}
+      title={asset.ok === false && asset.error ? `${asset.relPath}\n${asset.error.message}` : asset.relPath}
       data-testid="asset-tile"
     >
       <Thumbnail url={asset.thumbUrl} alt={asset.name} problem={asset.ok === false} pending={asset.ok === null} />

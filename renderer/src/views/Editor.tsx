@@ -33,6 +33,7 @@ export function EditorView() {
   const batch = useJobs((s) => (batchId ? s.batches[batchId] : undefined))
   const [mode, setMode] = useState<StageMode>('slider')
   const [current, setCurrent] = useState<string | null>(null)
+  const [outputIndex, setOutputIndex] = useState(0)
 
   // A new editor starts from the user's default model for the active provider.
   useEffect(() => {
@@ -51,7 +52,9 @@ export function EditorView() {
 
   const shown = items.find((i) => i.id === current) ?? items.find((i) => i.outputs.length) ?? items[0]
   const before = shown ? (shown.sourceUrl ?? assets[shown.assetId ?? '']?.originalUrl ?? null) : (sources[0]?.originalUrl ?? sources[0]?.thumbUrl ?? null)
-  const after = shown?.outputs.find((o) => o.url && !o.missing)?.url ?? null
+  const outputs = shown?.outputs ?? []
+  const output = outputs[Math.min(outputIndex, Math.max(0, outputs.length - 1))]
+  const after = output && output.url && !output.missing ? output.url : null
   const panes = useMemo(
     () => [
       { key: 'before', url: before, title: 'Before', meta: shown ? shown.sourceName : sources[0]?.name },
@@ -133,19 +136,40 @@ export function EditorView() {
               panes={panes}
               mode={mode}
               toolbar={
-                <div className="segmented small" role="radiogroup" aria-label="View">
-                  {(['slider', 'side-by-side'] as const).map((m) => (
-                    <button key={m} type="button" role="radio" aria-checked={mode === m} className={mode === m ? 'on' : ''} onClick={() => setMode(m)}>
-                      {m === 'slider' ? 'Slider' : 'Side by side'}
-                    </button>
-                  ))}
-                </div>
+                <>
+                  <div className="segmented small" role="radiogroup" aria-label="View">
+                    {(['slider', 'side-by-side'] as const).map((m) => (
+                      <button key={m} type="button" role="radio" aria-checked={mode === m} className={mode === m ? 'on' : ''} onClick={() => setMode(m)}>
+                        {m === 'slider' ? 'Slider' : 'Side by side'}
+                      </button>
+                    ))}
+                  </div>
+                  {outputs.length > 1 ? (
+                    <div className="segmented small" role="radiogroup" aria-label="Output">
+                      {outputs.map((o, i) => (
+                        <button key={o.index} type="button" role="radio" aria-checked={output === o} className={output === o ? 'on' : ''} onClick={() => setOutputIndex(i)} title={o.name}>
+                          {i + 1}
+                        </button>
+                      ))}
+                    </div>
+                  ) : null}
+                </>
               }
             />
             {batch && items.length > 1 ? (
               <div className="result-strip" role="listbox" aria-label="Results">
                 {items.map((item) => (
-                  <button key={item.id} type="button" role="option" aria-selected={item.id === shown?.id} className={`result-chip${item.id === shown?.id ? ' on' : ''}`} onClick={() => setCurrent(item.id)}>
+                  <button
+                    key={item.id}
+                    type="button"
+                    role="option"
+                    aria-selected={item.id === shown?.id}
+                    className={`result-chip${item.id === shown?.id ? ' on' : ''}`}
+                    onClick={() => {
+                      setCurrent(item.id)
+                      setOutputIndex(0)
+                    }}
+                  >
                     <Thumbnail url={item.outputs[0]?.url ?? item.sourceUrl} alt={item.sourceName} problem={item.state === 'failed'} pending={!item.outputs.length && item.state !== 'failed'} />
                     <span className="chip-caption">{item.sourceName}</span>
                   </button>
