@@ -170,6 +170,8 @@ export const QUEUE_FILE_VERSION = 1
 export const queueFileSchema = z.object({
   version: z.literal(QUEUE_FILE_VERSION),
   savedAt: z.string(),
+  /** Last journal entry this file includes: entries up to it are skipped when the journal is replayed. */
+  seq: z.number().int().min(0).default(0),
   batches: z.array(batchSchema)
 })
 export type QueueFile = z.infer<typeof queueFileSchema>

@@ -1,9 +1,10 @@
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { loadQueue } from '../../electron/core/jobs/store'
 import { startSandbox, type Sandbox } from '../../electron/core/sandbox/server'
-import { queueFileSchema, type BatchSpec, type JobEvent } from '../../shared/jobs'
+import type { BatchSpec, JobEvent } from '../../shared/jobs'
 import { makeImages, openTestEngine, waitFor, type TestEngine } from '../support/jobs-fixtures'
 
 const GEMINI = { model: 'gemini-2.5-flash-image', provider: 'pixapi' as const } // 2 credits per image
@@ -223,11 +224,15 @@ describe('jobs engine against the sandbox', () => {
 })
 
 describe('crash recovery from the saved queue', () => {
-  /** The queue file as it is on disk at this moment: what a restart after a crash would find. */
+  /** The saved queue (snapshot and journal) as it is on disk at this moment: what a restart after a crash would find. */
   async function crashCopy(dataDir: string): Promise<string> {
     const copy = join(dir, `after-crash-${Math.random().toString(36).slice(2)}`)
     await mkdir(join(copy, 'jobs'), { recursive: true })
-    await cp(join(dataDir, 'jobs', 'queue.json'), join(copy, 'jobs', 'queue.json'))
+    for (const file of ['queue.json', 'queue.journal']) {
+      await cp(join(dataDir, 'jobs', file), join(copy, 'jobs', file)).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err
+      })
+    }
     return copy
   }
 
@@ -258,7 +263,8 @@ describe('crash recovery from the saved queue', () => {
     const copy = await crashCopy(join(dir, 'data'))
     await t.close()
     open.splice(open.indexOf(t), 1)
-    const saved = queueFileSchema.parse(JSON.parse(await readFile(join(copy, 'jobs', 'queue.json'), 'utf8')))
+    const saved = await loadQueue(copy)
+    expect(saved.notice).toBeUndefined()
     expect(saved.batches[0]?.items[0]?.submission.phase).toBe('accepted')
     const restarted = await engineFor(copy)
     await finished(restarted, batch.id)

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto'
-import { join } from 'node:path'
 import { AppError, toAppErrorData, type AppErrorData } from '../../../shared/errors'
 import {
   ACTIVE_STATES,
@@ -25,16 +24,59 @@ import type { ProviderId, RequestRecord } from '../../../shared/records'
 import type { TemplateLibrary } from '../templates'
 import { budgetMessage, checkBudget, dayStart, type Ledger } from './budget'
 import { isNetworkError, NetworkMonitor, wasNeverSent } from './network'
-import { acquireQueueLock, jobsDir, loadQueue, QUEUE_FILE, QueueWriter } from './store'
+import { acquireQueueLock, loadQueue, QueueStore } from './store'
 import type { BackoffOptions, EngineOptions, JobDeps, JobLimits, PreparedRequest, RunContext, RunOutcome, RunStage } from './types'
 
-type StopReason = 'cancel' | 'close'
+/** 'yield': a prepared item gives its place back (its batch paused, its provider paused, offline). */
+type StopReason = 'cancel' | 'close' | 'yield'
+
+/**
+ * Where a run is. Only 'net' (a request on the wire: submit, wait, poll, download) counts against the
+ * concurrency limits; 'local' (preparing the upload) and 'waiting' (prepared, waiting for a slot) form a
+ * second wave of the same size, so the next items are ready the moment a slot frees; 'finishing'
+ * (writing outputs and the history line) is not limited: the result is paid for and must be kept.
+ */
+type RunPhase = 'local' | 'waiting' | 'net' | 'finishing'
 
 interface Running {
   batch: Batch
   item: JobItem
   controller: AbortController
+  phase: RunPhase
   stop?: StopReason
+  /** Where a yielded item waits once it is back in the queue. */
+  yieldTo?: { hold: ItemHold | undefined; until?: number }
+  /** Set while waiting for a slot: lets the scheduler hand it one. */
+  grant?: () => void
+}
+
+/** Runs counted against the global, per-provider and per-batch limits. */
+class Wave {
+  total = 0
+  private readonly byProvider = new Map<ProviderId, number>()
+  private readonly byBatch = new Map<string, number>()
+
+  fits(item: JobItem, batch: Batch, limits: JobLimits): boolean {
+    const provider = item.snapshot.provider
+    if (this.total >= limits.concurrency) return false
+    if ((this.byProvider.get(provider) ?? 0) >= (limits.perProvider[provider] ?? limits.concurrency)) return false
+    return batch.concurrency === undefined || (this.byBatch.get(batch.id) ?? 0) < batch.concurrency
+  }
+
+  add(item: JobItem, delta = 1): void {
+    this.total += delta
+    this.byProvider.set(item.snapshot.provider, (this.byProvider.get(item.snapshot.provider) ?? 0) + delta)
+    this.byBatch.set(item.batchId, (this.byBatch.get(item.batchId) ?? 0) + delta)
+  }
+
+  full(limits: JobLimits): boolean {
+    return this.total >= limits.concurrency
+  }
+}
+
+interface BudgetPass {
+  batches: Map<string, Ledger>
+  daily: Ledger | undefined
 }
 
 const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 500, maxMs: 8000, jitterMs: 250 }
@@ -62,7 +104,17 @@ export class JobEngine {
   private readonly phaseStart = new Map<string, number>()
   private readonly budgetNotified = new Set<string>()
   private readonly lastSummary = new Map<string, string>()
-  private readonly writer: QueueWriter
+  /** Items not yet in a terminal state, per batch: "is it finished" and progress without a scan. */
+  private readonly openCount = new Map<string, number>()
+  /** Index before which every item of a batch is settled: the scheduler starts there. */
+  private readonly scanFrom = new Map<string, number>()
+  /** Changes that are journalled (and summaries emitted) once per tick, however many events they had. */
+  private readonly dirtyItems = new Set<JobItem>()
+  private readonly dirtyMeta = new Set<Batch>()
+  private readonly dirtySummaries = new Set<Batch>()
+  private flushQueued = false
+  private storeClosed = false
+  private readonly store: QueueStore
   private readonly network: NetworkMonitor
   private readonly deps: JobDeps
   private readonly backoff: BackoffOptions
@@ -80,14 +132,16 @@ export class JobEngine {
     private readonly options: EngineOptions,
     private readonly templates: TemplateLibrary | undefined,
     batches: Batch[],
+    seq: number,
     private readonly releaseLock: () => Promise<void>
   ) {
     this.batches = batches
+    for (const batch of batches) this.countOpen(batch)
     this.deps = options.deps
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff }
     this.now = options.now ?? Date.now
     this.newId = options.newId ?? randomUUID
-    this.writer = new QueueWriter(join(jobsDir(options.dataDir), QUEUE_FILE), () => this.batches)
+    this.store = new QueueStore(options.dataDir, seq, () => this.batches)
     const probeProvider = (): ProviderId => this.waitingProvider()
     this.network = new NetworkMonitor({
       probe: () => this.deps.probe(probeProvider()),
@@ -109,10 +163,13 @@ export class JobEngine {
     const release = await acquireQueueLock(options.dataDir)
     try {
       const loaded = await loadQueue(options.dataDir)
-      const engine = new JobEngine(options, options.templates, loaded.batches, release)
+      const engine = new JobEngine(options, options.templates, loaded.batches, loaded.seq, release)
       await engine.recover()
       engine.recovering = false
-      await engine.writer.save()
+      // The fold writes everything recovery changed, so the per-item lines are not needed.
+      engine.dirtyItems.clear()
+      engine.dirtyMeta.clear()
+      await engine.store.compact()
       engine.schedulePump()
       return { engine, notice: loaded.notice?.message }
     } catch (err) {
@@ -243,7 +300,15 @@ export class JobEngine {
       items
     }
     this.batches.push(batch)
-    await this.writer.save()
+    this.countOpen(batch)
+    try {
+      await this.store.append({ op: 'batch', batch }, true)
+    } catch (err) {
+      // Not on disk means not accepted: a batch that would vanish after a crash is not created.
+      this.batches.splice(this.batches.indexOf(batch), 1)
+      this.openCount.delete(batch.id)
+      throw err
+    }
     const summary = this.summarise(batch)
     this.lastSummary.set(batch.id, JSON.stringify(summary))
     this.emit({ type: 'batch.created', batch: summary })
@@ -255,6 +320,8 @@ export class JobEngine {
   pause(batchId: string): BatchSummary {
     const batch = this.batch(batchId)
     batch.paused = true
+    // Prepared items give their places back; anything already sent runs to its end.
+    for (const run of this.running.values()) if (run.batch === batch && run.phase === 'waiting') this.yieldRun(run, undefined)
     return this.changed(batch)
   }
 
@@ -288,7 +355,8 @@ export class JobEngine {
     batch.cancelled = false
     for (const item of this.targets(batch, itemIds)) {
       if (!(['failed', 'cancelled', 'interrupted'] as ItemState[]).includes(item.state)) continue
-      item.state = 'queued'
+      this.setItemState(item, 'queued')
+      this.scanFrom.delete(batch.id)
       item.attempts = 0
       item.rateLimitHits = 0
       item.error = undefined
@@ -328,7 +396,8 @@ export class JobEngine {
     slots.forEach((slot, k) => {
       batch.items[slot] = wanted[k] as JobItem
     })
-    return this.changed(batch)
+    this.scanFrom.delete(batch.id)
+    return this.changed(batch, true)
   }
 
   setBudget(batchId: string, credits: number | null): BatchSummary {
@@ -357,8 +426,10 @@ export class JobEngine {
     }
     await settled()
     this.network.close()
-    await this.writer.save().catch(() => undefined)
-    await this.writer.idle()
+    this.flushDirty()
+    // Folds the journal into queue.json: a clean close leaves one self-contained file.
+    await this.store.close().catch(() => undefined)
+    this.storeClosed = true
     await this.releaseLock()
   }
 
@@ -393,22 +464,28 @@ export class JobEngine {
     const now = this.now()
     const today = dayStart(now).getTime()
     if (limits.dailyBudgetCredits !== null && this.daily.day !== today) this.loadDaily(today)
-    const byProvider = new Map<ProviderId, number>()
-    const byBatch = new Map<string, number>()
-    let inFlight = 0
+    const net = new Wave()
+    const ahead = new Wave()
     for (const run of this.running.values()) {
-      if (!this.isRunning(run.item)) continue
-      inFlight++
-      byProvider.set(run.item.snapshot.provider, (byProvider.get(run.item.snapshot.provider) ?? 0) + 1)
-      byBatch.set(run.batch.id, (byBatch.get(run.batch.id) ?? 0) + 1)
+      if (run.phase === 'net') net.add(run.item)
+      else if (run.phase === 'local' || run.phase === 'waiting') ahead.add(run.item)
     }
+    // Ledgers are summed once per pass and kept current as items start: O(N) per pass, not per item.
+    const budgets: BudgetPass = { batches: new Map(), daily: undefined }
     let nextWake = Infinity
     scan: for (const batch of this.batches) {
       if (batch.paused || batch.cancelled) continue
-      for (const item of batch.items) {
-        // A run that requeued its item may still be saving: the item waits for it to let go.
-        if (item.state !== 'queued' || item.hold === 'duplicate' || this.running.has(item.id)) continue
-        if (inFlight >= limits.concurrency) break scan
+      let settled = this.scanFrom.get(batch.id) ?? 0
+      for (let k = settled; k < batch.items.length; k++) {
+        if (net.full(limits) && ahead.full(limits)) break scan
+        const item = batch.items[k] as JobItem
+        const run = this.running.get(item.id)
+        if (k === settled && !run && isTerminal(item.state)) settled++
+        if (run) {
+          if (run.phase === 'waiting') nextWake = Math.min(nextWake, this.offerSlot(run, net, ahead, limits, now))
+          continue
+        }
+        if (item.state !== 'queued' || item.hold === 'duplicate') continue
         const provider = item.snapshot.provider
         const pausedUntil = this.providerPause.get(provider) ?? 0
         if (pausedUntil > now) {
@@ -425,34 +502,64 @@ export class JobEngine {
           this.hold(batch, item, 'network')
           continue
         }
-        if ((byProvider.get(provider) ?? 0) >= (limits.perProvider[provider] ?? limits.concurrency)) continue
-        if (batch.concurrency !== undefined && (byBatch.get(batch.id) ?? 0) >= batch.concurrency) continue
         const resuming = item.submission.phase === 'accepted' && item.taskId !== undefined
+        // A task that already exists needs no upload: it goes straight to the wire.
+        const wave = resuming ? net : ahead
+        if (!wave.fits(item, batch, limits)) continue
         // A task that already exists is paid for or will be: resuming it never waits on a budget.
-        if (!resuming && !this.withinBudget(batch, item, limits)) continue
+        if (!resuming && !this.withinBudget(batch, item, limits, budgets)) continue
         item.hold = undefined
         item.notBefore = undefined
-        byProvider.set(provider, (byProvider.get(provider) ?? 0) + 1)
-        byBatch.set(batch.id, (byBatch.get(batch.id) ?? 0) + 1)
-        inFlight++
+        wave.add(item)
+        this.reserve(batch, item, budgets)
         this.start(batch, item, resuming)
       }
+      this.scanFrom.set(batch.id, settled)
     }
     if (nextWake < Infinity) this.wakeUpAt(nextWake)
-    for (const batch of this.batches) this.refreshBatch(batch)
   }
 
-  private withinBudget(batch: Batch, item: JobItem, limits: JobLimits): boolean {
-    const batchCheck = checkBudget(batch.budgetCredits, this.batchLedger(batch), item.estimate)
+  /** A prepared item asks for a slot: granted, left waiting, or sent back to the queue to wait there. */
+  private offerSlot(run: Running, net: Wave, ahead: Wave, limits: JobLimits, now: number): number {
+    const { item, batch } = run
+    const pausedUntil = this.providerPause.get(item.snapshot.provider) ?? 0
+    if (pausedUntil > now) {
+      this.yieldRun(run, 'rate_limit', pausedUntil)
+      return pausedUntil
+    }
+    if (!this.network.isOnline()) {
+      this.yieldRun(run, 'network')
+      return Infinity
+    }
+    if (!net.fits(item, batch, limits)) return Infinity
+    net.add(item)
+    ahead.add(item, -1)
+    run.grant?.()
+    return Infinity
+  }
+
+  private withinBudget(batch: Batch, item: JobItem, limits: JobLimits, pass: BudgetPass): boolean {
+    let ledger = pass.batches.get(batch.id)
+    if (!ledger) pass.batches.set(batch.id, (ledger = this.batchLedger(batch)))
+    const batchCheck = checkBudget(batch.budgetCredits, ledger, item.estimate)
     if (!batchCheck.ok) return this.budgetHold(batch, item, 'batch', batchCheck)
     // The daily cap is about money: sandbox requests cost nothing.
     if (limits.dailyBudgetCredits !== null && !item.snapshot.sandbox) {
       // Until today's spend is known from the ledger, nothing may start under a daily cap.
       if (this.daily.base === null) return false
-      const dailyCheck = checkBudget(limits.dailyBudgetCredits, this.dailyLedger(), item.estimate)
+      pass.daily ??= this.dailyLedger()
+      const dailyCheck = checkBudget(limits.dailyBudgetCredits, pass.daily, item.estimate)
       if (!dailyCheck.ok) return this.budgetHold(batch, item, 'daily', dailyCheck)
     }
     return true
+  }
+
+  /** The item's estimate is held from the moment it starts, so the rest of this pass sees it. */
+  private reserve(batch: Batch, item: JobItem, pass: BudgetPass): void {
+    const estimate = item.estimate ?? 0
+    const ledger = pass.batches.get(batch.id)
+    if (ledger) ledger.reserved += estimate
+    if (pass.daily && !item.snapshot.sandbox) pass.daily.reserved += estimate
   }
 
   private budgetHold(batch: Batch, item: JobItem, scope: 'batch' | 'daily', check: Exclude<ReturnType<typeof checkBudget>, { ok: true }>): false {
@@ -523,7 +630,7 @@ export class JobEngine {
 
   private start(batch: Batch, item: JobItem, resuming: boolean): void {
     const controller = new AbortController()
-    const run: Running = { batch, item, controller }
+    const run: Running = { batch, item, controller, phase: resuming ? 'net' : 'local' }
     this.running.set(item.id, run)
     this.budgetNotified.delete(batch.id)
     if (item.error?.code === 'budget_reached') item.error = undefined
@@ -547,6 +654,8 @@ export class JobEngine {
         // Late progress from a run that already settled must not bring its item back to life.
         if (this.running.get(item.id) !== run || !(ACTIVE_STATES as readonly ItemState[]).includes(item.state)) return
         if (stage !== 'uploading') item.uploadedBytes = item.uploadTotalBytes
+        // The provider has answered: fetching and checking the images no longer holds its request slot.
+        if (stage === 'downloading') this.releaseSlot(run)
         if (item.state !== stage) this.setState(batch, item, stage)
       },
       onTaskSubmitted: (taskId, requestId) => {
@@ -554,10 +663,49 @@ export class JobEngine {
         item.submission = { phase: 'accepted', at: new Date(this.now()).toISOString(), taskId, requestId }
         if (requestId && !item.requestIds.includes(requestId)) item.requestIds.push(requestId)
         // The task id is what makes a crash from here on recoverable without resubmitting.
-        void this.writer.save().catch((err: unknown) => this.emitNotice(toAppErrorData(err).message))
-        this.emitItem(batch, item)
+        this.dirtyItems.delete(item)
+        void this.store.append({ op: 'item', item }, true).catch((err: unknown) => this.emitNotice(toAppErrorData(err).message))
+        this.emitItem(batch, item, false)
       }
     }
+  }
+
+  /** Waits for a slot on the wire; resolves early when the run is stopped (the caller checks). */
+  private acquireSlot(run: Running): Promise<void> {
+    if (run.controller.signal.aborted) return Promise.resolve()
+    if (run.batch.paused || run.batch.cancelled) {
+      this.yieldRun(run, undefined)
+      return Promise.resolve()
+    }
+    run.phase = 'waiting'
+    return new Promise<void>((resolve) => {
+      const signal = run.controller.signal
+      const done = () => {
+        signal.removeEventListener('abort', done)
+        run.grant = undefined
+        resolve()
+      }
+      run.grant = () => {
+        run.phase = 'net'
+        done()
+      }
+      signal.addEventListener('abort', done)
+      this.schedulePump()
+    })
+  }
+
+  /** The wire is done with this run: its slot goes to the next prepared item at once. */
+  private releaseSlot(run: Running): void {
+    if (run.phase !== 'net') return
+    run.phase = 'finishing'
+    this.schedulePump()
+  }
+
+  private yieldRun(run: Running, hold: ItemHold | undefined, until?: number): void {
+    if (run.stop) return
+    run.stop = 'yield'
+    run.yieldTo = { hold, until }
+    run.controller.abort(new AppError({ code: 'cancelled', message: 'Back in the queue until it can be sent.' }))
   }
 
   private async runFresh(run: Running): Promise<void> {
@@ -572,12 +720,15 @@ export class JobEngine {
     }
     try {
       if (controller.signal.aborted) return this.stopped(run, false)
+      await this.acquireSlot(run)
+      if (controller.signal.aborted) return this.stopped(run, false)
       item.uploadTotalBytes = prepared.uploadBytes
       item.uploadedBytes = 0
       item.submission = { phase: 'pending', at: new Date(this.now()).toISOString() }
       this.setState(batch, item, 'uploading')
       // On disk before a byte is sent: after a crash this item is never sent again by itself.
-      await this.writer.save()
+      this.dirtyItems.delete(item)
+      await this.store.append({ op: 'item', item }, true)
       if (controller.signal.aborted) {
         item.submission = { phase: 'none' }
         return this.stopped(run, false)
@@ -591,6 +742,8 @@ export class JobEngine {
         item.submission = { phase: 'none' }
         item.attempts++
         return this.finish(item, 'failed', err.data)
+      } finally {
+        this.releaseSlot(run)
       }
       await this.settle(run, outcome)
     } finally {
@@ -600,7 +753,12 @@ export class JobEngine {
 
   private async runResume(run: Running): Promise<void> {
     const taskId = run.item.taskId as string
-    const outcome = await this.deps.resume(run.item, taskId, this.context(run))
+    let outcome: RunOutcome
+    try {
+      outcome = await this.deps.resume(run.item, taskId, this.context(run))
+    } finally {
+      this.releaseSlot(run)
+    }
     await this.settle(run, outcome)
   }
 
@@ -616,7 +774,8 @@ export class JobEngine {
       item.pendingRecord = record
       item.submission = { phase: 'none' }
       this.setState(batch, item, 'downloading')
-      await this.writer.save()
+      this.dirtyItems.delete(item)
+      await this.store.append({ op: 'item', item }, true)
       let finalRecord: RequestRecord
       try {
         const outputs = await this.deps.writeOutputs(item, outcome)
@@ -642,7 +801,6 @@ export class JobEngine {
       } else {
         this.finish(item, 'failed', finalRecord.error)
       }
-      await this.writer.save()
       return
     }
 
@@ -653,7 +811,6 @@ export class JobEngine {
       return this.stopped(run, true)
     }
     this.classifyFailure(run, error)
-    await this.writer.save()
   }
 
   /** Decides what a failed run means: wait for the provider, for the network, retry later, or fail. */
@@ -707,6 +864,10 @@ export class JobEngine {
   private stopped(run: Running, mayHaveBeenSent: boolean): void {
     const { batch, item } = run
     const taskExists = item.submission.phase === 'accepted' && item.taskId !== undefined
+    if (run.stop === 'yield' && !mayHaveBeenSent) {
+      item.submission = { phase: 'none' }
+      return this.requeue(batch, item, run.yieldTo?.hold, run.yieldTo?.until)
+    }
     if (run.stop === 'close') {
       if (taskExists) return this.requeue(batch, item, undefined)
       if (mayHaveBeenSent) {
@@ -726,7 +887,6 @@ export class JobEngine {
     const error = toAppErrorData(err)
     // pendingRecord (if any) stays in the queue file: recovery writes it to the ledger next time.
     this.finish(run.item, 'failed', { ...error, message: `Pixdesk could not finish this item: ${error.message}` })
-    void this.writer.save().catch(() => undefined)
   }
 
   private booked(item: JobItem, record: RequestRecord, charge = chargeOf(record)): void {
@@ -741,7 +901,7 @@ export class JobEngine {
 
   private requeue(batch: Batch, item: JobItem, hold: ItemHold | undefined, until?: number): void {
     this.closePhase(item)
-    item.state = 'queued'
+    this.setItemState(item, 'queued')
     item.hold = hold
     item.notBefore = until === undefined ? undefined : new Date(until).toISOString()
     this.emitItem(batch, item)
@@ -753,7 +913,7 @@ export class JobEngine {
   }
 
   private skipDuplicate(item: JobItem): void {
-    item.state = 'cancelled'
+    this.setItemState(item, 'cancelled')
     item.error = {
       code: 'cancelled',
       message: `Skipped: identical to an earlier success (record ${item.duplicateOf?.recordId ?? '?'}, ${item.duplicateOf?.at ?? ''}). Retry it to run it again.`
@@ -855,7 +1015,7 @@ export class JobEngine {
 
   private setState(batch: Batch, item: JobItem, state: ItemState): void {
     this.closePhase(item)
-    item.state = state
+    this.setItemState(item, state)
     if ((ACTIVE_STATES as readonly ItemState[]).includes(state)) this.phaseStart.set(item.id, this.now())
     this.emitItem(batch, item)
   }
@@ -879,28 +1039,73 @@ export class JobEngine {
     this.schedulePump()
   }
 
-  private changed(batch: Batch): BatchSummary {
-    void this.writer.save().catch((err: unknown) => this.emitNotice(toAppErrorData(err).message))
+  private changed(batch: Batch, whole = false): BatchSummary {
+    if (whole) {
+      void this.store.append({ op: 'batch', batch }, false).catch((err: unknown) => this.emitNotice(toAppErrorData(err).message))
+    } else this.dirtyMeta.add(batch)
+    this.scheduleFlush()
     this.refreshBatch(batch)
     this.schedulePump()
     return this.summarise(batch)
   }
 
+  /** The one place an item's state changes, so the per-batch open count stays exact. */
+  private setItemState(item: JobItem, state: ItemState): void {
+    const wasOpen = !isTerminal(item.state)
+    const open = !isTerminal(state)
+    if (wasOpen !== open) this.openCount.set(item.batchId, (this.openCount.get(item.batchId) ?? 0) + (open ? 1 : -1))
+    item.state = state
+  }
+
+  private countOpen(batch: Batch): void {
+    let open = 0
+    for (const item of batch.items) if (!isTerminal(item.state)) open++
+    this.openCount.set(batch.id, open)
+  }
+
+  /**
+   * A batch's report is made (and "finished" announced) the moment its last item settles, so a listener
+   * that sees the batch done also sees its report; its summary is emitted once per tick.
+   */
   private refreshBatch(batch: Batch): void {
-    const allDone = batch.items.every((i) => isTerminal(i.state))
+    const allDone = (this.openCount.get(batch.id) ?? 0) === 0
     if (allDone && !batch.report) {
       batch.finishedAt = new Date(this.now()).toISOString()
       batch.report = this.report(batch)
-      void this.writer.save().catch(() => undefined)
+      this.dirtyMeta.add(batch)
+      this.dirtySummaries.delete(batch)
       this.emitSummary(batch)
       this.emit({ type: 'batch.finished', batchId: batch.id, report: batch.report })
+      this.scheduleFlush()
       return
     }
     if (!allDone && batch.report) {
       batch.report = undefined
       batch.finishedAt = undefined
+      this.dirtyMeta.add(batch)
     }
-    this.emitSummary(batch)
+    this.dirtySummaries.add(batch)
+    this.scheduleFlush()
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushQueued) return
+    this.flushQueued = true
+    setImmediate(() => this.flushDirty())
+  }
+
+  /** Journals what changed since the last tick (one line per item, not per event) and emits summaries. */
+  private flushDirty(): void {
+    this.flushQueued = false
+    if (this.storeClosed) return
+    const failed = (err: unknown) => this.emitNotice(toAppErrorData(err).message)
+    for (const batch of this.dirtyMeta) void this.store.append({ op: 'meta', batch }, false).catch(failed)
+    this.dirtyMeta.clear()
+    for (const item of this.dirtyItems) void this.store.append({ op: 'item', item }, false).catch(failed)
+    this.dirtyItems.clear()
+    const batches = [...this.dirtySummaries]
+    this.dirtySummaries.clear()
+    for (const batch of batches) if (this.batches.includes(batch)) this.emitSummary(batch)
   }
 
   private emitSummary(batch: Batch): void {
@@ -985,8 +1190,12 @@ export class JobEngine {
     return undefined
   }
 
-  private emitItem(batch: Batch, item: JobItem): void {
-    const done = batch.items.filter((i) => isTerminal(i.state)).length
+  /** `journal`: false when the caller has just written the item itself. */
+  private emitItem(batch: Batch, item: JobItem, journal = true): void {
+    if (journal) this.dirtyItems.add(item)
+    this.dirtySummaries.add(batch)
+    this.scheduleFlush()
+    const done = batch.items.length - (this.openCount.get(batch.id) ?? 0)
     this.emit({ type: 'item.updated', batchId: batch.id, item: forView(item), progress: { done, total: batch.items.length } })
   }
 
