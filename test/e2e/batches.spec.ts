@@ -38,15 +38,16 @@ test('a batch shows its estimate before starting, live progress, pause and resum
 
   // The estimate comes from the main process and is on screen before Start is possible.
   const estimate = form.getByTestId('batch-estimate')
-  await expect(estimate).toContainText('Total')
-  await expect(estimate).toContainText('4 requests')
+  const total = estimate.locator('.estimate-total')
+  await expect(total).toContainText('≈ 8 cr for 4 requests')
   await expect(start).toBeEnabled()
   const models = form.getByRole('group', { name: /Models/ })
   await models.getByRole('checkbox', { name: /GPT Image 1.5/ }).check()
-  await expect(estimate).toContainText('8 requests')
+  await expect(total).toContainText('≈ 64 cr for 8 requests')
   await models.getByRole('checkbox', { name: /GPT Image 1.5/ }).uncheck()
-  await expect(estimate).toContainText('4 requests')
+  await expect(total).toContainText('≈ 8 cr for 4 requests')
   await form.getByLabel('Budget for this batch (credits)').fill('100')
+  await expect(estimate.getByText('Updating for your changes…')).toBeHidden()
   await page.screenshot({ path: 'test-results/screens/batch-new.png' })
   await start.click()
 

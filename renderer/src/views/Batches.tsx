@@ -129,9 +129,8 @@ function BatchForm() {
                     {f.estimate.perModel.map((m) => (
                       <tr key={m.model}>
                         <td>{modelLabel(models, m.model)}</td>
-                        <td>{plural(m.items, 'request')}</td>
-                        <td className="num">{m.perItem === null ? 'price unknown' : `${formatCredits(m.perItem)} each`}</td>
-                        <td className="num">{formatCredits(m.total)}</td>
+                        <td className="num nowrap">{m.perItem === null ? `${m.items} × price unknown` : `${m.items} × ${formatCredits(m.perItem)}`}</td>
+                        <td className="num nowrap">{formatCredits(m.total)}</td>
                       </tr>
                     ))}
                   </tbody>
