@@ -113,6 +113,11 @@ export function ModelPicker({ models, provider, value, onChange, params, onParam
           </label>
           <select id={selectId} value={value[0] ?? ''} aria-invalid={fieldInvalid(error, 'models') || undefined} onChange={(e) => onChange(e.target.value ? [e.target.value] : [])}>
             <option value="">Choose a model…</option>
+            {value[0] && !available.some((m) => m.id === value[0]) ? (
+              <option value={value[0]} disabled>
+                {value[0]} (not served by {provider})
+              </option>
+            ) : null}
             {(['gemini', 'gpt', 'other'] as const).map((family) => {
               const list = available.filter((m) => m.family === family)
               return list.length ? (

@@ -97,7 +97,21 @@ function BatchForm() {
           <PromptBox draft={f.draft} templates={templates} templatesError={templatesError} onChange={form.setDraft} onRun={() => fresh && !problem && void form.start(provider)} error={f.error} />
         </div>
         <div className="form-col">
-          <ModelPicker models={models} provider={provider} value={f.draft.models} onChange={(ids) => form.setDraft({ models: ids })} params={f.draft.params} onParams={(p) => form.setDraft({ params: p })} multiple={{ min: 1, max: 8 }} error={f.error} />
+          <ModelPicker
+            models={models}
+            provider={provider}
+            value={f.draft.models}
+            onChange={(ids) => form.setDraft({ models: ids })}
+            params={f.draft.params}
+            onParams={(p) => form.setDraft({ params: p })}
+            multiple={{ min: 1, max: 8 }}
+            error={f.error}
+            onAddCustom={async (id) => {
+              const entry = await useCatalog.getState().addCustom({ id, provider })
+              const current = useBatchForm.getState().draft.models
+              if (!current.includes(entry.id) && current.length < 8) form.setDraft({ models: [...current, entry.id] })
+            }}
+          />
           <label className="field">
             <span className="field-label">Budget for this batch (credits)</span>
             <input type="number" min={0} value={f.budget} placeholder="No limit" aria-invalid={f.error?.field === 'budgetCredits' || undefined} onChange={(e) => form.setField({ budget: e.target.value })} />

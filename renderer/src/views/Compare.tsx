@@ -139,6 +139,30 @@ export function CompareView() {
               </button>
             ))}
           </div>
+          {s.mode === 'slider' && ordered.length > 2 ? (
+            <span className="pair-pick">
+              {([0, 1] as const).map((side) => (
+                <select
+                  key={side}
+                  aria-label={side === 0 ? 'Left of the slider' : 'Right of the slider'}
+                  value={ordered[side]?.id ?? ''}
+                  onChange={(e) => {
+                    const other = ordered[side === 0 ? 1 : 0]?.id ?? null
+                    const picked = e.target.value
+                    // Picking the model already on the other side swaps the two rather than showing it twice.
+                    const next: [string | null, string | null] = side === 0 ? [picked, other === picked ? (ordered[0]?.id ?? null) : other] : [other === picked ? (ordered[1]?.id ?? null) : other, picked]
+                    cmp.setPair(next)
+                  }}
+                >
+                  {items.map((item) => (
+                    <option key={item.id} value={item.id}>
+                      {modelLabel(models, item.model)}
+                    </option>
+                  ))}
+                </select>
+              ))}
+            </span>
+          ) : null}
           <button type="button" className="btn small" onClick={() => cmp.setPair([ordered[1]?.id ?? null, ordered[0]?.id ?? null])} title="Swap A and B (C)" disabled={ordered.length < 2}>
             <Icon name="swap" /> Swap <kbd>C</kbd>
           </button>
