@@ -113,6 +113,8 @@ export class JobEngine {
   private readonly dirtyMeta = new Set<Batch>()
   private readonly dirtySummaries = new Set<Batch>()
   private flushQueued = false
+  /** Batches whose creation is not on disk yet: none of their items may start. */
+  private readonly unsaved = new Set<string>()
   private storeClosed = false
   private readonly store: QueueStore
   private readonly network: NetworkMonitor
@@ -299,8 +301,10 @@ export class JobEngine {
       templateId: parsed.templateId,
       items
     }
+    // Listed before it is written, so a fold of the journal meanwhile includes it.
     this.batches.push(batch)
     this.countOpen(batch)
+    this.unsaved.add(batch.id)
     try {
       await this.store.append({ op: 'batch', batch }, true)
     } catch (err) {
@@ -308,6 +312,8 @@ export class JobEngine {
       this.batches.splice(this.batches.indexOf(batch), 1)
       this.openCount.delete(batch.id)
       throw err
+    } finally {
+      this.unsaved.delete(batch.id)
     }
     const summary = this.summarise(batch)
     this.lastSummary.set(batch.id, JSON.stringify(summary))
@@ -474,7 +480,7 @@ export class JobEngine {
     const budgets: BudgetPass = { batches: new Map(), daily: undefined }
     let nextWake = Infinity
     scan: for (const batch of this.batches) {
-      if (batch.paused || batch.cancelled) continue
+      if (batch.paused || batch.cancelled || this.unsaved.has(batch.id)) continue
       let settled = this.scanFrom.get(batch.id) ?? 0
       for (let k = settled; k < batch.items.length; k++) {
         if (net.full(limits) && ahead.full(limits)) break scan

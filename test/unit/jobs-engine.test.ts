@@ -1,0 +1,140 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { JobEngine } from '../../electron/core/jobs/engine'
+import type { BatchSpec } from '../../shared/jobs'
+import { fakeDeps, limits } from '../support/jobs-fakes'
+
+let dir: string
+let engine: JobEngine | undefined
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'pixdesk-engine-'))
+})
+afterEach(async () => {
+  await engine?.close()
+  engine = undefined
+  await rm(dir, { recursive: true, force: true })
+})
+
+const spec = (count: number): BatchSpec => ({
+  files: Array.from({ length: count }, (_, i) => ({ path: `/photos/p${i}.png` })),
+  prompt: 'White background',
+  models: [{ model: 'gemini-2.5-flash-image', provider: 'pixapi' }],
+  sandbox: true,
+  duplicates: 'run'
+})
+
+async function open(concurrency: number) {
+  const fake = fakeDeps()
+  engine = (await JobEngine.open({ dataDir: dir, deps: fake.deps, limits: limits(concurrency) })).engine
+  return { engine, fake }
+}
+
+/** Resolves when `until` holds, checked after every engine event. */
+function when(e: JobEngine, until: () => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    if (until()) return resolve()
+    const off = e.on(() => {
+      if (until()) {
+        off()
+        resolve()
+      }
+    })
+  })
+}
+
+/** Lets every queued callback run, so a wrong start would have happened by now. */
+async function quiet(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 5))
+}
+
+describe('jobs engine ordering and control', () => {
+  it('sends items in queue order, and in the new order after a reorder', async () => {
+    const { engine, fake } = await open(1)
+    const batch = await engine.createBatch(spec(4))
+    engine.pause(batch.id)
+    const [a, b, c, d] = engine.get(batch.id).items.map((i) => i.id) as [string, string, string, string]
+    engine.reorder(batch.id, [d, b, c, a])
+    engine.resume(batch.id)
+    for (let n = 1; n <= 4; n++) {
+      await fake.heldCount(1)
+      fake.held[0]?.succeed()
+      await when(engine, () => engine.get(batch.id).counts.done === n)
+    }
+    expect(fake.sent.map((i) => i.id)).toEqual([d, b, c, a])
+    expect(engine.get(batch.id).state).toBe('done')
+  })
+
+  it('pause stops new sends (prepared items go back to the queue); resume carries on', async () => {
+    const { engine, fake } = await open(1)
+    const batch = await engine.createBatch(spec(3))
+    await fake.heldCount(1)
+    engine.pause(batch.id)
+    fake.held[0]?.succeed()
+    await when(engine, () => engine.get(batch.id).counts.done === 1)
+    await quiet()
+    expect(fake.sent).toHaveLength(1)
+    const detail = engine.get(batch.id)
+    expect(detail.state).toBe('paused')
+    expect(detail.items.filter((i) => i.state === 'queued')).toHaveLength(2)
+    engine.resume(batch.id)
+    await fake.heldCount(1)
+    expect(fake.sent).toHaveLength(2)
+    fake.held[0]?.succeed()
+    await fake.heldCount(1)
+    fake.held[0]?.succeed()
+    await when(engine, () => engine.get(batch.id).state === 'done')
+    expect(fake.sent.map((i) => i.id)).toEqual(detail.items.map((i) => i.id))
+  })
+
+  it('cancel aborts a request in flight and cancels the rest before they start', async () => {
+    const { engine, fake } = await open(2)
+    const batch = await engine.createBatch(spec(4))
+    await fake.heldCount(2)
+    const inFlight = fake.held.map((h) => h.ctx.signal)
+    engine.cancel(batch.id)
+    await when(engine, () => engine.get(batch.id).state === 'cancelled')
+    expect(inFlight.every((s) => s.aborted)).toBe(true)
+    const detail = engine.get(batch.id)
+    expect(detail.counts.cancelled).toBe(4)
+    expect(fake.sent).toHaveLength(2)
+    expect(detail.report?.failures.map((f) => f.reason.code)).toEqual(['cancelled', 'cancelled', 'cancelled', 'cancelled'])
+  })
+
+  it('retry runs the same snapshot again', async () => {
+    const { engine, fake } = await open(1)
+    const batch = await engine.createBatch(spec(1))
+    await fake.heldCount(1)
+    fake.held[0]?.fail({ code: 'prompt_rejected', message: 'The prompt was refused.' })
+    await when(engine, () => engine.get(batch.id).counts.failed === 1)
+    const failed = engine.get(batch.id).items[0]
+    expect(failed?.error?.message).toMatch(/refused/)
+    engine.retry(batch.id)
+    await fake.heldCount(1)
+    fake.held[0]?.succeed()
+    await when(engine, () => engine.get(batch.id).state === 'done')
+    expect(fake.sent).toHaveLength(2)
+    expect(fake.sent[1]?.snapshot).toEqual(fake.sent[0]?.snapshot)
+    expect(fake.sent[1]?.snapshot).toEqual(failed?.snapshot)
+    expect(engine.get(batch.id).items[0]?.recordIds).toHaveLength(2)
+  })
+
+  it('a request is marked pending on disk before it is sent, and an interrupted one is never resent', async () => {
+    const first = await open(1)
+    const batch = await first.engine.createBatch(spec(1))
+    await first.fake.heldCount(1)
+    // The process dies here: reopen the same folder from what is on disk (the lock's owner is us).
+    const fake = fakeDeps()
+    const { engine: reopened } = await JobEngine.open({ dataDir: dir, deps: fake.deps, limits: limits(1) })
+    const item = reopened.get(batch.id).items[0]
+    expect(item?.state).toBe('interrupted')
+    expect(item?.mayHaveCharged).toBe(true)
+    await quiet()
+    expect(fake.sent).toHaveLength(0)
+    expect(fake.records.map((r) => r.status)).toEqual(['interrupted'])
+    first.fake.held[0]?.succeed()
+    await reopened.close()
+  })
+})

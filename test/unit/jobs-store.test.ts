@@ -1,0 +1,136 @@
+import { spawn } from 'node:child_process'
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { acquireQueueLock, JOURNAL_FILE, loadQueue, QUEUE_FILE, QueueStore } from '../../electron/core/jobs/store'
+import type { Batch, JobItem } from '../../shared/jobs'
+
+let dataDir: string
+const jobs = () => join(dataDir, 'jobs')
+
+beforeEach(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'pixdesk-store-'))
+  await mkdir(jobs(), { recursive: true })
+})
+afterEach(async () => {
+  await rm(dataDir, { recursive: true, force: true })
+})
+
+function item(id: string, batchId: string, extra: Partial<JobItem> = {}): JobItem {
+  return {
+    id,
+    batchId,
+    snapshot: { kind: 'edit', inputs: [{ path: `/photos/${id}.png` }], model: 'm', provider: 'pixapi', route: 'sync', prompt: 'p', params: { n: 1 }, sandbox: true },
+    estimate: 2,
+    state: 'queued',
+    attempts: 0,
+    rateLimitHits: 0,
+    submission: { phase: 'none' },
+    requestIds: [],
+    recordIds: [],
+    charged: null,
+    chargedEstimated: false,
+    mayHaveCharged: false,
+    latencyMs: null,
+    uploadedBytes: 0,
+    uploadTotalBytes: 0,
+    outputs: [],
+    timings: { createdAt: '2025-01-01T00:00:00.000Z', phaseMs: {} },
+    ...extra
+  }
+}
+
+function batch(id: string, items: JobItem[]): Batch {
+  return { id, name: id, kind: 'batch', createdAt: '2025-01-01T00:00:00.000Z', paused: false, cancelled: false, budgetCredits: null, models: ['m'], items }
+}
+
+describe('loading the saved queue', () => {
+  it('starts empty without a file', async () => {
+    expect(await loadQueue(dataDir)).toEqual({ batches: [], seq: 0 })
+  })
+
+  it('keeps a corrupt queue file as a backup and starts empty with a notice', async () => {
+    await writeFile(join(jobs(), QUEUE_FILE), '{"version": 1, "batches": [')
+    const loaded = await loadQueue(dataDir)
+    expect(loaded.batches).toEqual([])
+    expect(loaded.notice?.message).toMatch(/could not be used \(not valid JSON/)
+    expect(loaded.notice?.backupPath).toBeDefined()
+    expect(await readFile(loaded.notice?.backupPath as string, 'utf8')).toBe('{"version": 1, "batches": [')
+  })
+
+  it('reports which item is invalid', async () => {
+    const bad = { ...item('item-7', 'b1'), state: 'exploded' }
+    await writeFile(join(jobs(), QUEUE_FILE), JSON.stringify({ version: 1, savedAt: 'now', batches: [batch('b1', [item('item-1', 'b1'), bad as unknown as JobItem])] }))
+    const loaded = await loadQueue(dataDir)
+    expect(loaded.batches).toEqual([])
+    expect(loaded.notice?.message).toMatch(/batches\.0\.items\.1\.state \(item item-7, \/photos\/item-7\.png\)/)
+    expect((await readdir(jobs())).some((f) => f.startsWith(`${QUEUE_FILE}.unreadable-`))).toBe(true)
+  })
+
+  it('replays journal lines after the snapshot, skips those it includes, and ignores a torn last line', async () => {
+    const a = item('a', 'b1')
+    await writeFile(join(jobs(), QUEUE_FILE), JSON.stringify({ version: 1, savedAt: 'now', seq: 2, batches: [batch('b1', [a, item('c', 'b1')])] }))
+    const lines = [
+      // Already in the snapshot (seq ≤ 2): must not undo it.
+      { s: 2, op: 'item', item: { ...a, state: 'failed' } },
+      { s: 3, op: 'item', item: { ...a, state: 'uploading', submission: { phase: 'pending', at: 'then' } } },
+      { s: 4, op: 'meta', batch: { ...batch('b1', []), items: undefined, paused: true } }
+    ]
+    const text = `${lines.map((l) => JSON.stringify(l)).join('\n')}\n{"s":5,"op":"item","item":{"id":"c"`
+    await writeFile(join(jobs(), JOURNAL_FILE), text)
+    const loaded = await loadQueue(dataDir)
+    expect(loaded.notice).toBeUndefined()
+    expect(loaded.seq).toBe(4)
+    const [b] = loaded.batches
+    expect(b?.paused).toBe(true)
+    expect(b?.items.map((i) => [i.id, i.state, i.submission.phase])).toEqual([
+      ['a', 'uploading', 'pending'],
+      ['c', 'queued', 'none']
+    ])
+  })
+})
+
+describe('queue store', () => {
+  it('a change appended durably is there for the next load; a fold leaves one self-contained file', async () => {
+    const b = batch('b1', [item('a', 'b1')])
+    const store = new QueueStore(dataDir, 0, () => [b])
+    await store.append({ op: 'batch', batch: b }, true)
+    const first = b.items[0] as JobItem
+    first.state = 'uploading'
+    first.submission = { phase: 'pending', at: 'now' }
+    await store.append({ op: 'item', item: first }, true)
+    // Later changes do not leak into a line already appended.
+    first.state = 'done'
+    let loaded = await loadQueue(dataDir)
+    expect(loaded.batches[0]?.items[0]?.state).toBe('uploading')
+    expect(loaded.batches[0]?.items[0]?.submission.phase).toBe('pending')
+
+    await store.close()
+    expect(await readFile(join(jobs(), JOURNAL_FILE), 'utf8')).toBe('')
+    loaded = await loadQueue(dataDir)
+    expect(loaded.seq).toBe(2)
+    expect(loaded.batches[0]?.items[0]?.state).toBe('done')
+    await expect(store.append({ op: 'item', item: first }, false)).rejects.toThrow(/could not be saved/)
+  })
+})
+
+describe('queue lock', () => {
+  it('refuses a second owner while the first is alive, with a clear message', async () => {
+    const release = await acquireQueueLock(dataDir)
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' })
+    try {
+      await release()
+      await writeFile(join(jobs(), 'queue.lock'), String(child.pid))
+      await expect(acquireQueueLock(dataDir)).rejects.toThrow(`in use by another Pixdesk process (pid ${child.pid})`)
+    } finally {
+      child.kill('SIGKILL')
+      await new Promise((r) => child.once('exit', r))
+    }
+    // The same lock, its owner now dead: taken over.
+    const again = await acquireQueueLock(dataDir)
+    expect(await readFile(join(jobs(), 'queue.lock'), 'utf8')).toBe(String(process.pid))
+    await again()
+    expect(await readdir(jobs())).not.toContain('queue.lock')
+  })
+})
