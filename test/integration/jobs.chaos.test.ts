@@ -50,7 +50,14 @@ describe('jobs chaos: faults and SIGKILL mid-batch', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pixdesk-jobs-chaos-'))
     sandbox = await startSandbox({
-      faults: { seed: 7, latencyMs: [5, 60], probabilities: { server_error: 0.1, rate_limited: 0.05, reset: 0.02 } }
+      faults: {
+        seed: 7,
+        latencyMs: [5, 60],
+        probabilities: { server_error: 0.1, rate_limited: 0.05, reset: 0.02 },
+        // Which random draws land where depends on the order requests arrive in: these two make sure
+        // every run meets at least one of each, whatever the draws do.
+        queue: [{ kind: 'rate_limited', retryAfterMs: 100 }, { kind: 'server_error' }]
+      }
     })
   })
   afterAll(async () => {
