@@ -61,6 +61,21 @@ test('a single edit in the sandbox shows the result before/after with its cost a
   await editor.getByRole('radio', { name: 'Slider' }).click()
   await expect(editor.locator('.compare-slider')).toBeVisible()
 
+  // A refused request explains itself where the result would have been, with its request id.
+  const sandboxUrl = await app.services.sandbox.ensure()
+  expect((await fetch(`${sandboxUrl}/__sandbox/faults`, { method: 'POST', body: JSON.stringify({ queue: [{ kind: 'insufficient_credits' }] }) })).ok).toBe(true)
+  await editor.getByTestId('run-edit').click()
+  await expect(editor.locator('.stage-label.right')).toContainText('Failed', { timeout: 30_000 })
+  const refusal = editor.getByRole('alert').filter({ hasText: /credit/i })
+  await expect(refusal).toBeVisible()
+  await expect(refusal).toContainText(/Request id \S+/)
+  await page.screenshot({ path: 'test-results/screens/editor-error.png' })
+  await expect.poll(async () => (await page.evaluate(() => window.pixdesk.invoke('history.query', { status: 'failed' }))).total).toBe(1)
+
+  // Run again: the new result replaces the failure.
+  await editor.getByTestId('run-edit').click()
+  await expect(editor.locator('.stage-label.right')).toContainText('Done', { timeout: 30_000 })
+
   // Both sides are real pictures served by the main process.
   const pictures = editor.locator('.compare-slider img')
   await expect(pictures).toHaveCount(2)

@@ -134,3 +134,29 @@ test('history filters, totals, details with missing files, export and delete', a
   await expect.poll(() => import('node:fs').then((fs) => fs.existsSync(join(out, 'bag_gemini_1.png')))).toBe(false)
   expect(await app.services.history.get('rec-d')).toBeNull()
 })
+
+test('thousands of history entries stay a short DOM and page in as the list scrolls', async ({ page, app }) => {
+  const count = 2500
+  const start = Date.UTC(2026, 0, 1)
+  for (let i = 0; i < count; i++) {
+    const at = new Date(start + i * 60_000).toISOString()
+    await app.services.history.append(record({ id: `bulk-${i}`, model: i % 2 ? 'gpt-image-1.5' : 'gemini-2.5-flash-image', prompt: `Catalogue shot ${String(i).padStart(4, '0')}`, startedAt: at, requestIds: [`req-bulk-${i}`] }))
+  }
+  await app.services.settings.update({ provider: { sandbox: true } })
+  await app.open(page)
+  await page.getByRole('button', { name: /^History/ }).click()
+  const view = page.getByTestId('history-view')
+  await expect(view.getByTestId('history-count')).toHaveText('2,500 requests')
+  const rows = view.getByTestId('history-row')
+  await expect(rows.first()).toContainText('Catalogue shot 2499')
+  // Only what is on screen (plus a margin) is in the DOM.
+  expect(await rows.count()).toBeLessThan(60)
+
+  // Scrolling to the end pages in older entries until the very first request is reachable.
+  const list = view.getByRole('list', { name: 'Requests' })
+  await expect(async () => {
+    await list.evaluate((el) => el.scrollTo(0, el.scrollHeight))
+    await expect(rows.filter({ hasText: 'Catalogue shot 0000' })).toBeVisible({ timeout: 500 })
+  }).toPass({ timeout: 30_000 })
+  expect(await rows.count()).toBeLessThan(60)
+})

@@ -60,6 +60,7 @@ test('importing a folder streams in thumbnails and explains each problem file', 
   await page.keyboard.press('Shift+ArrowLeft')
   await expect(library.getByRole('toolbar', { name: 'Selection' })).toContainText('2 selected')
 
+  await tiles.filter({ hasText: 'sneaker.png' }).click()
   await page.screenshot({ path: 'test-results/screens/library.png' })
 
   // Every good image shows a decoded thumbnail served by the main process.
@@ -69,4 +70,25 @@ test('importing a folder streams in thumbnails and explains each problem file', 
     await expect.poll(() => img.evaluate((el) => (el as HTMLImageElement).naturalWidth)).toBeGreaterThan(0)
   }
   await page.screenshot({ path: 'test-results/screens/library.png' })
+})
+
+test('single files come in through "Add files" as their own source, and a source can be removed again', async ({ page, app }) => {
+  await app.services.settings.update({ provider: { sandbox: true } })
+  await app.open(page)
+  const library = page.getByTestId('library-view')
+  const tiles = library.getByTestId('asset-tile')
+  const loose = join(app.home, 'loose-shot.png')
+  await sharp({ create: { width: 300, height: 200, channels: 3, background: '#6a4c93' } }).png().toFile(loose)
+  app.dialogs.files.push([loose])
+  await library.getByRole('button', { name: 'Add files' }).first().click()
+  await expect(tiles).toHaveCount(1)
+  await expect(tiles).toContainText('300×200')
+  const sources = library.getByRole('navigation', { name: 'Sources' })
+  await expect(sources).toContainText('loose-shot.png')
+  await sources.getByRole('button', { name: 'Remove loose-shot.png from the library' }).click()
+  await expect(tiles).toHaveCount(0)
+  await expect(sources).not.toContainText('loose-shot.png')
+  // The main process agrees: the file is no longer part of the library.
+  expect(await page.evaluate(() => window.pixdesk.invoke('library.roots', {}))).toEqual([])
+  await expect(library.getByRole('heading', { name: 'Add your photos' })).toBeVisible()
 })

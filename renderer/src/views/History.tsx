@@ -349,7 +349,7 @@ export function HistoryView() {
       <div className="history-body">
         <div className="history-list" ref={scrollRef} role="list" aria-label="Requests">
           {s.items.length ? (
-            <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+            <div style={{ height: virtualizer.getTotalSize(), position: 'relative', flexShrink: 0 }}>
               {virtual.map((row) => {
                 const e = s.items[row.index]!
                 return (
