@@ -59,6 +59,11 @@ describe('jobs engine against the sandbox', () => {
     expect(t.events.some((e) => e.type === 'batch.finished' && e.batchId === batch.id)).toBe(true)
     const states = t.events.filter((e): e is Extract<JobEvent, { type: 'item.updated' }> => e.type === 'item.updated').map((e) => e.item.state)
     for (const s of ['preparing', 'uploading', 'running', 'downloading', 'done', 'failed']) expect(states).toContain(s)
+    // Byte progress from the client: every item that ran sent its whole body, counted in bytes.
+    for (const item of detail.items.filter((i) => i.state === 'done')) {
+      expect(item.uploadTotalBytes).toBeGreaterThan(0)
+      expect(item.uploadedBytes).toBe(item.uploadTotalBytes)
+    }
   })
 
   it('budget: a cap that allows 7 of 10 runs exactly 7, the rest wait with "budget reached"', async () => {

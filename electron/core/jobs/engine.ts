@@ -79,6 +79,8 @@ interface BudgetPass {
   daily: Ledger | undefined
 }
 
+const UPLOAD_EVENT_MS = 100
+
 const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 500, maxMs: 8000, jitterMs: 250 }
 
 /** Credits a record actually cost: failures are free unless the provider said otherwise. */
@@ -104,6 +106,8 @@ export class JobEngine {
   private readonly phaseStart = new Map<string, number>()
   private readonly budgetNotified = new Set<string>()
   private readonly lastSummary = new Map<string, string>()
+  /** When each item last reported upload progress to listeners. */
+  private readonly lastUpload = new Map<string, number>()
   /** Items not yet in a terminal state, per batch: "is it finished" and progress without a scan. */
   private readonly openCount = new Map<string, number>()
   /** Index before which every item of a batch is settled: the scheduler starts there. */
@@ -647,6 +651,7 @@ export class JobEngine {
       .catch((err: unknown) => this.crashed(run, err))
       .finally(() => {
         if (this.running.get(item.id) === run) this.running.delete(item.id)
+        this.lastUpload.delete(item.id)
         this.refreshBatch(batch)
         this.schedulePump()
       })
@@ -663,6 +668,16 @@ export class JobEngine {
         // The provider has answered: fetching and checking the images no longer holds its request slot.
         if (stage === 'downloading') this.releaseSlot(run)
         if (item.state !== stage) this.setState(batch, item, stage)
+      },
+      onUpload: (sentBytes, totalBytes) => {
+        if (this.running.get(item.id) !== run || !(ACTIVE_STATES as readonly ItemState[]).includes(item.state)) return
+        item.uploadedBytes = sentBytes
+        item.uploadTotalBytes = totalBytes
+        // At most ~10 updates a second per item reach the UI, and always the last one; progress is not journalled.
+        const now = this.now()
+        if (sentBytes < totalBytes && now - (this.lastUpload.get(item.id) ?? -Infinity) < UPLOAD_EVENT_MS) return
+        this.lastUpload.set(item.id, now)
+        this.emitItem(batch, item, false)
       },
       onTaskSubmitted: (taskId, requestId) => {
         item.taskId = taskId

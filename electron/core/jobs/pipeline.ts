@@ -103,8 +103,13 @@ export function createJobDeps(options: PipelineOptions): JobDeps {
       timeouts: { taskMs: settings.jobs.asyncPollTimeoutMs, ...options.timeouts },
       config: { pixapiImageField: settings.provider.pixapi.multiImageField },
       onProgress: (e: ProgressEvent) => {
-        // A sync request answers in one exchange and the client reports no "upload finished" point:
-        // once it is on its way the item is running (the engine showed "uploading" while it was recorded).
+        if (e.stage === 'uploading' && e.sentBytes !== undefined && e.totalBytes !== undefined) {
+          ctx.onUpload?.(e.sentBytes, e.totalBytes)
+          // A sync request's answer is its result: once the whole body is sent, the model is running.
+          ctx.onStage(snapshot.route === 'sync' && e.sentBytes >= e.totalBytes ? 'running' : 'uploading')
+          return
+        }
+        // Without byte counts there is no "upload finished" point: a sync request on its way is running.
         const stage = e.stage === 'uploading' && snapshot.route === 'sync' ? 'running' : stageOf(e)
         if (stage) ctx.onStage(stage)
       },

@@ -15,6 +15,8 @@ export type RunStage = 'uploading' | 'running' | 'polling' | 'downloading'
 export interface RunContext {
   signal: AbortSignal
   onStage(stage: RunStage): void
+  /** Bytes of the request body sent so far (per attempt: a retry starts again at 0). */
+  onUpload?(sentBytes: number, totalBytes: number): void
   /** Must be called the moment an async task id is known: the engine persists it before anything else. */
   onTaskSubmitted(taskId: string, requestId?: string): void
 }
