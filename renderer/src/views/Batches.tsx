@@ -19,7 +19,7 @@ import { activeItemStates, finishedStates, useJobs } from '../stores/jobs'
 import { useLibrary } from '../stores/library'
 import { useSettings } from '../stores/settings'
 import { useUi } from '../stores/ui'
-import { unplaced, useProvider } from './common'
+import { ItemCost, unplaced, useProvider } from './common'
 
 const noItems: ItemView[] = []
 
@@ -253,7 +253,7 @@ function ItemsTable({ batch, items }: { batch: BatchView; items: ItemView[] }) {
                   {formatMs(item.latencyMs)}
                 </span>
                 <span role="cell" className="num">
-                  {item.charged !== null ? <CostBadge credits={item.charged} kind={item.chargedEstimated ? 'estimate' : 'charged'} /> : <CostBadge credits={item.estimate} kind="estimate" />}
+                  <ItemCost item={item} />
                 </span>
                 <span role="cell" className="mono ellipsis" title={item.requestId ?? item.error?.requestId}>
                   {item.requestId ?? item.error?.requestId ?? '—'}

@@ -19,7 +19,7 @@ import { activeItemStates, useJobs } from '../stores/jobs'
 import { useLibrary } from '../stores/library'
 import { useSettings } from '../stores/settings'
 import { useUi } from '../stores/ui'
-import { ItemMeta, ItemPlaceholder, typingIn, unplaced, useProvider } from './common'
+import { ItemCost, ItemMeta, ItemPlaceholder, typingIn, unplaced, useProvider } from './common'
 
 const noItems: ItemView[] = []
 
@@ -241,7 +241,7 @@ export function CompareView() {
                     <td>{modelLabel(models, item.model)}</td>
                     <td>{item.error ? <span className="field-error">{item.error.message}</span> : <StatusPill state={item.state} />}</td>
                     <td>{formatMs(item.latencyMs)}</td>
-                    <td>{item.charged !== null ? <CostBadge credits={item.charged} kind={item.chargedEstimated ? 'estimate' : 'charged'} /> : <CostBadge credits={item.estimate} kind="estimate" />}</td>
+                    <td><ItemCost item={item} /></td>
                     <td className="mono">{item.requestId ?? '—'}</td>
                   </tr>
                 ))}

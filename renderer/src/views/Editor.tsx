@@ -63,7 +63,7 @@ export function EditorView() {
         url: after,
         title: shown ? `After · ${itemTitle(models, shown)}` : 'After',
         meta: shown ? <ItemMeta item={shown} /> : null,
-        placeholder: shown ? <ItemPlaceholder item={shown} /> : <span className="muted">Run the edit to see the result here.</span>
+        placeholder: shown ? <ItemPlaceholder item={shown} brief={Boolean(shown.error)} /> : <span className="muted">Run the edit to see the result here.</span>
       }
     ],
     [before, after, shown, sources, models]

@@ -23,17 +23,30 @@ export function ItemMeta({ item }: { item: ItemView }) {
         </span>
       ) : null}
       {item.latencyMs !== null ? <span title="Latency">{formatMs(item.latencyMs)}</span> : null}
-      {item.charged !== null ? <CostBadge credits={item.charged} kind={item.chargedEstimated ? 'estimate' : 'charged'} title={item.chargedEstimated ? 'The provider did not report a charge: catalog estimate' : 'Charged by the provider'} /> : <CostBadge credits={item.estimate} kind="estimate" />}
+      <ItemCost item={item} />
+      {item.mayHaveCharged ? <span className="field-error">may have been charged</span> : null}
     </span>
   )
+}
+
+/** What an item cost, or will cost: charged when known, the estimate while it can still be charged. */
+export function ItemCost({ item }: { item: ItemView }) {
+  if (item.charged !== null) {
+    return <CostBadge credits={item.charged} kind={item.chargedEstimated ? 'estimate' : 'charged'} title={item.chargedEstimated ? 'The provider did not report a charge: catalog estimate' : 'Charged by the provider'} />
+  }
+  return settled.has(item.state) ? <span className="muted">—</span> : <CostBadge credits={item.estimate} kind="estimate" />
 }
 
 export function itemTitle(models: readonly ModelEntry[], item: ItemView): string {
   return modelLabel(models, item.model)
 }
 
-export function ItemPlaceholder({ item }: { item: ItemView }) {
-  if (item.state === 'failed' || item.state === 'interrupted') return <span className="placeholder-error">{item.error?.message ?? 'The request failed.'}</span>
+/** Finished without a charge reported: an estimate next to them would read as a cost that was not paid. */
+const settled = new Set<ItemView['state']>(['failed', 'cancelled', 'interrupted', 'duplicate'])
+
+/** `brief` when the full error is shown elsewhere in the same view. */
+export function ItemPlaceholder({ item, brief }: { item: ItemView; brief?: boolean }) {
+  if (item.state === 'failed' || item.state === 'interrupted') return <span className="placeholder-error">{brief ? 'This request failed: the reason is below.' : (item.error?.message ?? 'The request failed.')}</span>
   if (item.state === 'cancelled') return <span className="muted">Cancelled</span>
   if (item.state === 'done' && item.outputs[0]?.missing) return <span className="muted">The output file is missing on disk.</span>
   return (
