@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState, type ReactNode } from 'react'
+import { useEffect, useMemo, useState, type KeyboardEvent, type ReactNode } from 'react'
 import { ReactCompareSlider } from 'react-compare-slider'
 import { Icon } from './Icon'
 import { ZoomGroup, ZoomPane } from './ZoomPane'
@@ -33,8 +33,18 @@ export function ImageStage({ panes, mode, pair, sync = true, toolbar }: { panes:
   const right = panes[b]
   const [zoomKey, setZoomKey] = useState(0)
 
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    if (e.metaKey || e.ctrlKey || e.altKey) return
+    if (e.key === '+' || e.key === '=') group.drive((p) => p.zoomIn(0.4))
+    else if (e.key === '-') group.drive((p) => p.zoomOut(0.4))
+    else if (e.key === '0') setZoomKey((k) => k + 1)
+    else return
+    e.preventDefault()
+  }
+
   return (
-    <div className="stage">
+    // Focusable by click so + − 0 zoom the pictures the user is looking at, not every stage in the window.
+    <div className="stage" tabIndex={-1} onKeyDown={onKeyDown}>
       <div className="stage-toolbar" role="toolbar" aria-label="Zoom">
         {toolbar}
         <span className="spacer" />
