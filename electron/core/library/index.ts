@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path'
 import { AppError, toAppErrorData, type AppErrorData } from '../../../shared/errors'
 import { detectImageFormat, SNIFF_BYTES } from '../imageformat'
 import { DEFAULT_DISPLAY_SIZE, displaySizeFor, renderDisplay } from './display'
-import { formatName, fsErrorReason, inspectWithPreview, svgRefusal, type Preview } from './inspect'
+import { emptyInfo, formatName, fsErrorReason, inspectWithPreview, svgRefusal, type Preview } from './inspect'
 import { Limiter } from './limiter'
 import { writePastedFile } from './paste'
 import { isDecodable, readCapped } from './raster'
@@ -483,22 +483,3 @@ export class Library extends EventEmitter<LibraryEvents> {
   }
 }
 
-function emptyInfo(path: string): AssetInfo {
-  return {
-    path,
-    format: null,
-    width: 0,
-    height: 0,
-    displayWidth: 0,
-    displayHeight: 0,
-    bytes: 0,
-    mtimeMs: 0,
-    orientation: 1,
-    alpha: false,
-    space: '',
-    bitsPerSample: 0,
-    pages: 0,
-    sha256: '',
-    verdict: { ok: true }
-  }
-}

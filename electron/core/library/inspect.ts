@@ -77,12 +77,9 @@ export async function inspectFile(path: string, limits: UploadLimits = DEFAULT_L
   return (await inspectWithPreview(path, limits)).info
 }
 
-export async function inspectWithPreview(
-  path: string,
-  limits: UploadLimits = DEFAULT_LIMITS,
-  options: InspectOptions = {}
-): Promise<Inspection> {
-  const info: AssetInfo = {
+/** An inspection with nothing known yet: filled in as the file is read. */
+export function emptyInfo(path: string): AssetInfo {
+  return {
     path,
     format: null,
     width: 0,
@@ -99,6 +96,14 @@ export async function inspectWithPreview(
     sha256: '',
     verdict: { ok: true }
   }
+}
+
+export async function inspectWithPreview(
+  path: string,
+  limits: UploadLimits = DEFAULT_LIMITS,
+  options: InspectOptions = {}
+): Promise<Inspection> {
+  const info = emptyInfo(path)
   const fail = (code: FileErrorCode, message: string) => {
     const error: AppErrorData = { code, message, path }
     return { info: { ...info, verdict: { ok: false as const, error } } }
