@@ -58,6 +58,18 @@ test('a batch shows its estimate before starting, live progress, pause and resum
   await controls.getByRole('button', { name: 'Pause' }).click()
   await expect(controls.getByRole('button', { name: 'Resume' })).toBeVisible()
   await expect(detail.locator('.batch-summary .pill')).toHaveText('Paused')
+  // While paused, the last queued image is moved up: the queue order follows.
+  const queued = detail.getByTestId('batch-item').filter({ has: page.getByText('Queued', { exact: true }) })
+  const lastQueued = (await queued.last().locator('.cell-source').innerText()).trim()
+  await detail.getByRole('button', { name: `Move ${lastQueued} up` }).click()
+  await expect
+    .poll(async () => {
+      const batchId = (await page.evaluate(() => window.pixdesk.invoke('jobs.list', {})))[0]!.id
+      const items = (await page.evaluate((id) => window.pixdesk.invoke('jobs.get', { batchId: id }), batchId)).items
+      const names = items.filter((i) => i.state === 'queued').map((i) => i.sourceName)
+      return names.indexOf(lastQueued) === names.length - 2
+    })
+    .toBe(true)
   await controls.getByRole('button', { name: 'Resume' }).click()
 
   const report = detail.getByTestId('batch-report')

@@ -54,6 +54,18 @@ test('comparing two models side by side and under a slider, with swap, full view
   await expect(full).toBeHidden()
   await view.getByRole('radio', { name: 'Side by side' }).click()
 
+  // Zoom is shared: zooming in moves every picture to the same scale and place.
+  await view.getByRole('button', { name: 'Zoom in' }).click()
+  const transforms = () => view.locator('.zoom-content').evaluateAll((els) => els.map((el) => (el as HTMLElement).style.transform))
+  const scaleOf = (t: string) => Number(/scale\(([\d.]+)\)/.exec(t)?.[1] ?? 1)
+  await expect
+    .poll(async () => {
+      const all = await transforms()
+      return new Set(all).size === 1 && scaleOf(all[0]!) > 1.2
+    })
+    .toBe(true)
+  await view.getByRole('button', { name: 'Fit to view' }).click()
+
   await view.getByRole('button', { name: 'A is better' }).click()
   await expect(view.getByText('Verdict saved')).toBeVisible()
   const saved = await page.evaluate(() => window.pixdesk.invoke('history.query', {}))
