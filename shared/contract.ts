@@ -189,4 +189,9 @@ export type Envelope<T = unknown> = { ok: true; value: T } | { ok: false; error:
 export interface PixdeskApi {
   invoke<C extends Channel>(channel: C, payload: Payload<C>): Promise<Result<C>>
   on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void): () => void
+  /**
+   * Where a dropped or picked file lives on disk. Only the desktop app can tell (a web page never
+   * learns paths); elsewhere this is absent and the UI offers the file dialogs instead.
+   */
+  pathForFile?(file: Blob): string
 }

@@ -42,6 +42,15 @@ function createWindow(): BrowserWindow {
   return win
 }
 
+// One window per data folder: a second launch brings the running one forward instead of competing for
+// the job queue and the history.
+if (!app.requestSingleInstanceLock()) app.quit()
+app.on('second-instance', () => {
+  if (!mainWindow) return
+  if (mainWindow.isMinimized()) mainWindow.restore()
+  mainWindow.focus()
+})
+
 app.whenReady().then(async () => {
   services = await createServices({
     version: app.getVersion(),

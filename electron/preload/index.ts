@@ -1,4 +1,4 @@
-import { contextBridge, ipcRenderer } from 'electron'
+import { contextBridge, ipcRenderer, webUtils } from 'electron'
 import { createPixdeskApi } from '../../shared/bridge'
 import type { Envelope } from '../../shared/contract'
 
@@ -9,4 +9,9 @@ const api = createPixdeskApi({
   }
 })
 
-contextBridge.exposeInMainWorld('pixdesk', api)
+contextBridge.exposeInMainWorld('pixdesk', {
+  ...api,
+  // The path of a file the user dropped on the window or picked in a file input: they chose it, so the
+  // renderer may hand it to the library import.
+  pathForFile: (file: Blob) => webUtils.getPathForFile(file as File)
+})
