@@ -19,7 +19,7 @@ import { activeItemStates, finishedStates, useJobs } from '../stores/jobs'
 import { useLibrary } from '../stores/library'
 import { useSettings } from '../stores/settings'
 import { useUi } from '../stores/ui'
-import { ItemCost, unplaced, useProvider } from './common'
+import { ItemCost, unplaced, useProvider, useRunShortcut } from './common'
 
 const noItems: ItemView[] = []
 
@@ -56,6 +56,10 @@ function BatchForm() {
     const timer = setTimeout(() => void useBatchForm.getState().runEstimate(provider), 350)
     return () => clearTimeout(timer)
   }, [key, problem, provider])
+
+  useRunShortcut(() => {
+    if (fresh && !problem && !useBatchForm.getState().starting) void form.start(provider)
+  })
 
   const budget = f.budget.trim() === '' ? null : Number(f.budget)
   const overBudget = f.estimate !== null && budget !== null && f.estimate.total > budget
@@ -94,7 +98,9 @@ function BatchForm() {
             <span className="field-label">Name</span>
             <input type="text" value={f.name} placeholder="e.g. Spring catalogue, white background" onChange={(e) => form.setField({ name: e.target.value })} />
           </label>
-          <PromptBox draft={f.draft} templates={templates} templatesError={templatesError} onChange={form.setDraft} onRun={() => fresh && !problem && void form.start(provider)} error={f.error} />
+          <PromptBox draft={f.draft} templates={templates} templatesError={templatesError} onChange={form.setDraft} onRun={() => {
+              if (fresh && !problem) void form.start(provider)
+            }} error={f.error} />
         </div>
         <div className="form-col">
           <ModelPicker

@@ -19,7 +19,7 @@ import { activeItemStates, useJobs } from '../stores/jobs'
 import { useLibrary } from '../stores/library'
 import { useSettings } from '../stores/settings'
 import { useUi } from '../stores/ui'
-import { ItemCost, ItemMeta, ItemPlaceholder, typingIn, unplaced, useProvider } from './common'
+import { ItemCost, ItemMeta, ItemPlaceholder, typingIn, unplaced, useProvider, useRunShortcut } from './common'
 
 const noItems: ItemView[] = []
 
@@ -61,6 +61,8 @@ export function CompareView() {
   const run = () => {
     if (!problem && !s.starting) void cmp.run(provider)
   }
+
+  useRunShortcut(run)
 
   const ordered = useMemo(() => {
     const [a, b] = s.pair

@@ -17,7 +17,7 @@ import { activeItemStates, useJobs } from '../stores/jobs'
 import { useLibrary } from '../stores/library'
 import { useSettings } from '../stores/settings'
 import { useUi } from '../stores/ui'
-import { ItemMeta, ItemPlaceholder, itemTitle, unplaced, useProvider } from './common'
+import { ItemMeta, ItemPlaceholder, itemTitle, unplaced, useProvider, useRunShortcut } from './common'
 
 const noItems: ItemView[] = []
 
@@ -49,6 +49,8 @@ export function EditorView() {
   const run = () => {
     if (!problem && !starting) void editor.run(provider)
   }
+
+  useRunShortcut(run)
 
   const shown = items.find((i) => i.id === current) ?? items.find((i) => i.outputs.length) ?? items[0]
   const before = shown ? (shown.sourceUrl ?? assets[shown.assetId ?? '']?.originalUrl ?? null) : (sources[0]?.originalUrl ?? sources[0]?.thumbUrl ?? null)

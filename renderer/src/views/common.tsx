@@ -1,3 +1,4 @@
+import { useEffect, useRef } from 'react'
 import type { ModelEntry } from '@shared/catalog'
 import type { ProviderId } from '@shared/records'
 import type { ItemView } from '@shared/views'
@@ -67,4 +68,21 @@ export function unplaced<T extends { field?: string } | null>(error: T): T | nul
 export function typingIn(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null
   return Boolean(el && (el.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName)))
+}
+
+/** Ctrl/Cmd+Enter runs the view's action from anywhere in it (the prompt box handles its own first). */
+export function useRunShortcut(run: () => void) {
+  const latest = useRef(run)
+  useEffect(() => {
+    latest.current = run
+  })
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.defaultPrevented || !(e.metaKey || e.ctrlKey) || e.key !== 'Enter') return
+      e.preventDefault()
+      latest.current()
+    }
+    window.addEventListener('keydown', onKey)
+    return () => window.removeEventListener('keydown', onKey)
+  }, [])
 }
