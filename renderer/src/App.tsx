@@ -33,24 +33,17 @@ const nav: Array<{ id: ViewId; label: string; icon: IconName }> = [
   { id: 'settings', label: 'Settings', icon: 'settings' }
 ]
 
-/**
- * Dropped or pasted files carry a path only when the desktop bridge can read it (Electron exposes it
- * through webUtils in the preload); the bridge type does not declare it yet, so it is probed for.
- */
-function pathsOf(files: FileList | null | undefined): string[] | null {
-  const bridge = window.pixdesk as unknown as { pathForFile?: (file: File) => string }
-  if (!files?.length || typeof bridge.pathForFile !== 'function') return null
-  return [...files].map((f) => bridge.pathForFile!(f)).filter(Boolean)
-}
-
+/** Dropped or pasted files go to the library; folders need the desktop app, which knows their paths. */
 function importDropped(files: FileList | null | undefined) {
-  const paths = pathsOf(files)
-  if (paths === null) {
-    if (files?.length) useUi.getState().toast('warning', 'This window cannot read dropped files’ locations. Use Add folder or Add files instead.')
-    return
-  }
+  if (!files?.length) return
   useUi.getState().navigate('library')
-  void useLibrary.getState().importPaths(paths)
+  void useLibrary
+    .getState()
+    .importFiles([...files])
+    .then(({ added, refused }) => {
+      for (const reason of refused) useUi.getState().toast('error', reason)
+      if (added) useUi.getState().toast('info', `${added === 1 ? 'One image' : `${added} images`} added to the library.`)
+    })
 }
 
 export function App() {

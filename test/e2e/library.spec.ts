@@ -92,3 +92,33 @@ test('single files come in through "Add files" as their own source, and a source
   expect(await page.evaluate(() => window.pixdesk.invoke('library.roots', {}))).toEqual([])
   await expect(library.getByRole('heading', { name: 'Add your photos' })).toBeVisible()
 })
+
+test('an image pasted from the clipboard or dropped on the window joins the library', async ({ page, app }) => {
+  await app.services.settings.update({ provider: { sandbox: true } })
+  await app.open(page)
+  const library = page.getByTestId('library-view')
+  const tiles = library.getByTestId('asset-tile')
+  await expect(library.getByRole('heading', { name: 'Add your photos' })).toBeVisible()
+
+  const png = (await sharp({ create: { width: 200, height: 120, channels: 3, background: '#ff9f1c' } }).png().toBuffer()).toString('base64')
+  await page.evaluate((data) => {
+    const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0))
+    const clip = new DataTransfer()
+    clip.items.add(new File([bytes], 'clipboard.png', { type: 'image/png' }))
+    window.dispatchEvent(new ClipboardEvent('paste', { clipboardData: clip }))
+  }, png)
+  await expect(tiles).toHaveCount(1)
+  await expect(tiles.first()).toContainText('200×120')
+  await expect(page.getByRole('region', { name: 'Notifications' })).toContainText('One image added to the library.')
+
+  // A dropped file that is not a picture is refused with the reason, and nothing is added.
+  await page.evaluate(() => {
+    const drop = new DataTransfer()
+    drop.items.add(new File(['not a picture'], 'notes.txt', { type: 'text/plain' }))
+    const shell = document.querySelector('[data-testid="app-shell"]')!
+    shell.dispatchEvent(new DragEvent('dragover', { dataTransfer: drop, bubbles: true, cancelable: true }))
+    shell.dispatchEvent(new DragEvent('drop', { dataTransfer: drop, bubbles: true, cancelable: true }))
+  })
+  await expect(page.getByRole('region', { name: 'Notifications' }).getByRole('alert')).toContainText('not an image')
+  await expect(tiles).toHaveCount(1)
+})

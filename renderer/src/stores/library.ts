@@ -23,6 +23,11 @@ interface LibraryState {
   load(): Promise<void>
   pick(kind: 'folders' | 'files'): Promise<void>
   importPaths(paths: string[]): Promise<void>
+  /**
+   * Dropped or pasted files: by path where the desktop bridge knows it (they stream in like a folder),
+   * else the picture's bytes. Answers how many came in as bytes and why any were refused.
+   */
+  importFiles(files: readonly File[]): Promise<{ added: number; refused: string[] }>
   removeRoot(rootId: string): Promise<void>
   setRoot(rootId: string | null): void
   setFilter(filter: AssetFilter): void
@@ -87,6 +92,35 @@ export const useLibrary = create<LibraryState>()((set, get) => ({
       set({ error: asError(err), busy: false })
     }
   },
+  async importFiles(files) {
+    const paths: string[] = []
+    const loose: File[] = []
+    for (const file of files) {
+      const path = api.pathForFile?.(file) ?? ''
+      if (path) paths.push(path)
+      else loose.push(file)
+    }
+    await get().importPaths(paths)
+    let added = 0
+    const refused: string[] = []
+    for (const file of loose) {
+      if (!file.size && !file.type) {
+        // A folder (or a file the window cannot read): only its path would help, and a page has none.
+        refused.push(`"${file.name}" could not be read here. Use Add folder or Add files to bring it in.`)
+        continue
+      }
+      try {
+        const asset = await api.invoke('library.paste', { base64: await base64Of(file), ...(file.name ? { name: file.name } : {}) })
+        get().applyChange({ upserted: [asset], removed: [], roots: [] })
+        set({ selected: [asset.id], focused: asset.id })
+        added++
+      } catch (err) {
+        refused.push(asError(err).message)
+      }
+    }
+    if (paths.length || added) void api.invoke('library.roots', {}).then((roots) => set({ roots }), () => undefined)
+    return { added, refused }
+  },
   async removeRoot(rootId) {
     try {
       const roots = await api.invoke('library.removeRoot', { rootId })
@@ -116,6 +150,16 @@ export const useLibrary = create<LibraryState>()((set, get) => ({
     })
   }
 }))
+
+/** Bytes as base64 (the form library.paste takes), without the data-URL prefix. */
+function base64Of(file: Blob): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader()
+    reader.onload = () => resolve(String(reader.result).replace(/^data:[^,]*,/, ''))
+    reader.onerror = () => reject(reader.error ?? new Error('The file could not be read.'))
+    reader.readAsDataURL(file)
+  })
+}
 
 /** library.pick answers with the roots it added; the list keeps the ones already known too. */
 function mergeRoots(current: RootView[], incoming: RootView[]): RootView[] {

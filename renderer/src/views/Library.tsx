@@ -181,7 +181,7 @@ export function LibraryView() {
                 <>
                   <Icon name="library" size={40} />
                   <h2>Add your photos</h2>
-                  <p className="muted">Add a folder (subfolders included) or a few files. Pixdesk checks each image and tells you if one cannot be sent to a model, and why.</p>
+                  <p className="muted">Add a folder (subfolders included) or a few files, or drop or paste images anywhere in the window. Pixdesk checks each image and tells you if one cannot be sent to a model, and why.</p>
                   <div className="toolbar">
                     <button type="button" className="btn primary" onClick={() => void lib.pick('folders')}>
                       <Icon name="folder" /> Add folder
