@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { appErrorSchema } from './errors'
-import { providerIdSchema, recordOutputSchema, requestKindSchema, requestParamsSchema, requestRecordSchema } from './records'
+import { providerIdSchema, recordOutputSchema, requestKindSchema, requestParamsSchema, requestRecordSchema, type RecordInput } from './records'
 
 /**
  * The jobs engine's data: what a batch and its items are, how they are persisted in the queue file, and
@@ -31,12 +31,90 @@ export const isTerminal = (state: ItemState): boolean => TERMINAL_STATES.include
 export const itemHoldSchema = z.enum(['budget', 'duplicate', 'network', 'rate_limit', 'retry_backoff'])
 export type ItemHold = z.infer<typeof itemHoldSchema>
 
-export const jobInputSchema = z.object({
+/** Plain http is only for servers on this computer (a local proxy or sandbox); anything else is https. */
+export function isSendableUrl(value: string): boolean {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return false
+  }
+  if (url.username || url.password) return false
+  if (url.protocol === 'https:') return true
+  return url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]', '::1'].includes(url.hostname.toLowerCase())
+}
+
+/** The header the providers decode (a media type, then base64); anchored, so the payload is never scanned. */
+const DATA_URL = /^data:([\w.+-]+\/[\w.+-]+)(;[\w-]+=[^;,]*)*;base64,/i
+
+/** A short name for a data URL: the whole text can be megabytes and says nothing to a person. */
+export function dataUrlLabel(dataUrl: string): string {
+  const type = DATA_URL.exec(dataUrl)?.[1] ?? 'data'
+  const comma = dataUrl.indexOf(',')
+  const kb = Math.max(1, Math.round(((dataUrl.length - comma - 1) * 3) / 4 / 1024))
+  return `data:${type} (${kb} KB)`
+}
+
+const fileInputSchema = z.object({
   path: z.string().min(1),
   /** The library's id for the file, when it came from the library. */
   assetId: z.string().optional()
 })
-export type JobInput = z.infer<typeof jobInputSchema>
+
+const urlInputSchema = z
+  .object({
+    url: z.string().refine(isSendableUrl, 'must be an https URL (http only for this computer), without credentials'),
+    path: z.string().min(1).optional(),
+    /** Only files come from the library; declared so code reading `assetId` of any input type-checks. */
+    assetId: z.undefined().optional()
+  })
+  .transform((i): { url: string; path: string; assetId?: undefined } => ({ url: i.url, path: i.path ?? i.url }))
+
+const dataInputSchema = z
+  .object({
+    dataUrl: z.string().regex(DATA_URL, 'must be a base64 data URL (data:image/png;base64,...)'),
+    path: z.string().min(1).optional(),
+    assetId: z.undefined().optional()
+  })
+  .transform((i): { dataUrl: string; path: string; assetId?: undefined } => ({ dataUrl: i.dataUrl, path: i.path ?? dataUrlLabel(i.dataUrl) }))
+
+/**
+ * One input image: a file (`path`), a web address (`url`) or inline data (`dataUrl`). Every input has a
+ * `path` people can read in lists and failure reports; only a file input is ever read from disk by it,
+ * so code that sends or hashes an input goes through jobInputSource, never through `path`.
+ */
+export const jobInputSchema = z.union([urlInputSchema, dataInputSchema, fileInputSchema])
+export type JobInput = z.output<typeof jobInputSchema>
+export type JobInputSpec = z.input<typeof jobInputSchema>
+
+export type JobInputSource = { kind: 'file'; path: string } | { kind: 'url'; url: string } | { kind: 'data'; dataUrl: string }
+
+export function jobInputSource(input: JobInput): JobInputSource {
+  if ('url' in input) return { kind: 'url', url: input.url }
+  if ('dataUrl' in input) return { kind: 'data', dataUrl: input.dataUrl }
+  return { kind: 'file', path: input.path }
+}
+
+/** How a request record names an input it could not send (the data itself never goes in the ledger). */
+export function recordInputOf(input: JobInput): RecordInput {
+  const source = jobInputSource(input)
+  if (source.kind === 'url') return { source: 'url', url: source.url }
+  if (source.kind === 'data') return { source: 'data' }
+  return { source: 'file', path: source.path }
+}
+
+/**
+ * Inputs as saved in the queue. Earlier versions kept web addresses and data URLs in `path`; those are
+ * read back as the URL or data inputs they always were, so a saved batch is not retried as missing files.
+ */
+const storedJobInputSchema = z.preprocess((raw) => {
+  if (!raw || typeof raw !== 'object' || 'url' in raw || 'dataUrl' in raw) return raw
+  const path = (raw as { path?: unknown }).path
+  if (typeof path !== 'string') return raw
+  if (/^https?:\/\//i.test(path)) return { url: path }
+  if (/^data:/i.test(path)) return { dataUrl: path }
+  return raw
+}, jobInputSchema)
 
 /**
  * Everything one request needs, fixed when the item is created: a retry re-runs exactly this, whatever
@@ -44,7 +122,7 @@ export type JobInput = z.infer<typeof jobInputSchema>
  */
 export const itemSnapshotSchema = z.object({
   kind: requestKindSchema,
-  inputs: z.array(jobInputSchema),
+  inputs: z.array(storedJobInputSchema),
   model: z.string().min(1),
   provider: providerIdSchema,
   route: z.enum(['sync', 'async']),

@@ -1,9 +1,11 @@
 import { mkdir } from 'node:fs/promises'
 import writeFileAtomic from 'write-file-atomic'
+import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { customModelSchema, type CustomModel } from '../../shared/catalog'
 import type { HistoryFilter } from '../../shared/history'
 import type { AssetView, RootView } from '../../shared/views'
+import type { ProviderId } from '../../shared/records'
 import type { Settings, SettingsNotice, SettingsPatch } from '../../shared/settings'
 import { readJsonFile, writeJsonAtomic } from './atomic'
 import { loadCatalog, type Catalog } from './catalog'
@@ -11,6 +13,7 @@ import { noDialogs, type Dialogs } from './dialogs'
 import { AppEvents } from './events'
 import { openHistory, type History } from './history/history'
 import type { JobEngine } from './jobs/engine'
+import type { JobLimits } from './jobs/types'
 import { openJobEngine } from './jobs/pipeline'
 import { createKeychain, type Keychain } from './keychain'
 import { assetIdFor, createAssetHandler, Library, type AssetChange } from './library'
@@ -30,6 +33,24 @@ export interface ServicesOptions {
   keychain?: Keychain
   /** Watch imported folders for changes (the app does; one-shot CLI commands need not). */
   watchFolders?: boolean
+  /** How this process runs the shared job queue; the app's defaults run every batch. */
+  jobs?: JobsServiceOptions
+}
+
+/** Per-process choices for the jobs engine; none of them is saved in the settings. */
+export interface JobsServiceOptions {
+  /** Batches this process starts items of (a command runs only the batches it created or resumed). */
+  runOnly?: (batchId: string) => boolean
+  /** Base URL per provider for this process only, before the settings and the sandbox switch. */
+  baseUrl?: (provider: ProviderId) => string | undefined
+  /** Key per provider for this process only, before the keychain. */
+  apiKey?: (provider: ProviderId) => string | undefined
+  /** Outputs with no source file and no chosen folder; default: the user's Pictures/Pixdesk. */
+  fallbackOutputDir?: string
+  /** Adjusts the limits from the settings for this process (a command's --concurrency). */
+  limits?: (fromSettings: JobLimits) => JobLimits
+  /** What this process is, named to another one refused the queue. */
+  owner?: string
 }
 
 /** The settings as the running app sees them: loaded once, saved on every change, announced to the UI. */
@@ -173,6 +194,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
   let jobs: Promise<JobEngine> | undefined
   const openJobs = async (): Promise<JobEngine> => {
     if (settings.get().provider.sandbox) await sandbox.ensure()
+    const jobOptions = options.jobs ?? {}
     const { engine, notice } = await openJobEngine({
       dataDir: paths.dataDir,
       catalog,
@@ -180,7 +202,13 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
       getKey: (provider) => keychain.getKey(provider),
       settings: () => settings.get(),
       sandboxUrl: () => sandbox.url(),
-      templates
+      templates,
+      baseUrl: jobOptions.baseUrl,
+      apiKey: jobOptions.apiKey,
+      fallbackOutputDir: jobOptions.fallbackOutputDir ?? join(homedir(), 'Pictures', 'Pixdesk'),
+      runOnly: jobOptions.runOnly,
+      limits: jobOptions.limits,
+      owner: jobOptions.owner ?? 'the Pixdesk app'
     })
     if (notice) events.emit('app.notice', { level: 'warning', message: notice })
     forwardJobEvents(engine, events, assetUrls, library)

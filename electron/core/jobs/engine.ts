@@ -18,7 +18,8 @@ import {
   type JobEvent,
   type JobItem,
   type NetworkState,
-  type ParsedBatchSpec
+  type ParsedBatchSpec,
+  recordInputOf
 } from '../../../shared/jobs'
 import type { ProviderId, RequestRecord } from '../../../shared/records'
 import type { TemplateLibrary } from '../templates'
@@ -166,7 +167,7 @@ export class JobEngine {
    * task id, and requests that were in flight without one become "interrupted (may have been charged)".
    */
   static async open(options: EngineOptions & { templates?: TemplateLibrary }): Promise<{ engine: JobEngine; notice?: string }> {
-    const release = await acquireQueueLock(options.dataDir)
+    const release = await acquireQueueLock(options.dataDir, options.owner)
     try {
       const loaded = await loadQueue(options.dataDir)
       const engine = new JobEngine(options, options.templates, loaded.batches, loaded.seq, release)
@@ -483,8 +484,10 @@ export class JobEngine {
     // Ledgers are summed once per pass and kept current as items start: O(N) per pass, not per item.
     const budgets: BudgetPass = { batches: new Map(), daily: undefined }
     let nextWake = Infinity
+    const runOnly = this.options.runOnly
     scan: for (const batch of this.batches) {
       if (batch.paused || batch.cancelled || this.unsaved.has(batch.id)) continue
+      if (runOnly && !runOnly(batch.id)) continue
       let settled = this.scanFrom.get(batch.id) ?? 0
       for (let k = settled; k < batch.items.length; k++) {
         if (net.full(limits) && ahead.full(limits)) break scan
@@ -799,7 +802,7 @@ export class JobEngine {
       await this.store.append({ op: 'item', item }, true)
       let finalRecord: RequestRecord
       try {
-        const outputs = await this.deps.writeOutputs(item, outcome)
+        const outputs = await this.deps.writeOutputs(item, outcome, { batchName: batch.name })
         finalRecord = { ...record, outputs }
       } catch (err) {
         const reason = toAppErrorData(err)
@@ -1011,7 +1014,7 @@ export class JobEngine {
       model: item.snapshot.model,
       params: item.snapshot.params,
       prompt: item.snapshot.prompt,
-      inputs: item.snapshot.inputs.map((i) => ({ source: 'file' as const, path: i.path })),
+      inputs: item.snapshot.inputs.map(recordInputOf),
       requestIds: item.submission.requestId ? [item.submission.requestId] : [],
       attempts: [],
       startedAt: item.submission.at ?? now,

@@ -1,19 +1,16 @@
 import { request } from 'undici'
 import type { AppErrorData } from '../../../shared/errors'
 import type { NetworkState } from '../../../shared/jobs'
+import { isNotSent } from '../providers/errors'
 
-/**
- * Network errors whose request never left this machine (no connection was made). Only these make a
- * non-idempotent submit safe to repeat; a reset after connecting may have reached the server.
- */
-const NEVER_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT'])
 
 export function isNetworkError(error: AppErrorData | undefined): boolean {
   return error?.code === 'network' || (error?.code === 'timeout' && error.providerCode === 'UND_ERR_CONNECT_TIMEOUT')
 }
 
+/** The request never left this machine (the transport layer's own judgement, so the two cannot disagree). */
 export function wasNeverSent(error: AppErrorData | undefined): boolean {
-  return Boolean(error?.providerCode && NEVER_SENT_CODES.has(error.providerCode))
+  return isNotSent(error?.providerCode)
 }
 
 /** Reachability of a base URL: any HTTP answer (even 404) means the network path works. */

@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto'
 import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { AppError } from '../../../shared/errors'
-import type { ItemSnapshot, JobItem } from '../../../shared/jobs'
+import { jobInputSource, type ItemSnapshot, type JobInput, type JobItem } from '../../../shared/jobs'
 import type { ProviderId, RequestRecord } from '../../../shared/records'
 import type { Settings } from '../../../shared/settings'
 import type { Catalog } from '../catalog'
@@ -12,11 +13,11 @@ import { uploadLimitsFor } from '../limits'
 import { normaliseForUpload, type NormalisedUpload } from '../library/normalise'
 import { writeOutputs } from '../outputs'
 import { executeImageRequest, normaliseBaseUrl, resumeAsyncTask, type ExecuteOptions, type ImageRequest, type ProgressEvent, type TimeoutOptions } from '../providers'
-import { sha256Stream } from '../providers/inputs'
+import { decodeDataUrl, sha256Stream } from '../providers/inputs'
 import type { TemplateLibrary } from '../templates'
 import { JobEngine } from './engine'
 import { probeUrl } from './network'
-import type { BackoffOptions, JobDeps, JobLimits, PreparedRequest, RunContext, RunOutcome, RunStage } from './types'
+import type { BackoffOptions, EngineOptions, JobDeps, JobLimits, PreparedRequest, RunContext, RunOutcome, RunStage } from './types'
 
 /**
  * The engine wired to the real app: library normalisation, the provider clients, atomic output files
@@ -33,12 +34,28 @@ export interface PipelineOptions {
   /** Temporary upload copies; the OS temp folder by default. */
   tempDir?: string
   timeouts?: Partial<TimeoutOptions>
+  /**
+   * Where this run sends a provider's requests (a command's --base-url, PIXAPI_BASE_URL or its own
+   * sandbox), consulted before the settings and the sandbox switch: overrides last as long as the
+   * process, and nothing is written to the settings on disk. Undefined: the usual address.
+   */
+  baseUrl?(provider: ProviderId): string | undefined
+  /** The key this run uses for a provider; undefined: the keychain (none for sandbox items). */
+  apiKey?(provider: ProviderId): string | undefined
+  /**
+   * Outputs with no source file (generations, web and data inputs) when no output folder is set: the
+   * app uses the pictures folder, a command the folder it runs in. `<data>/outputs` by default.
+   */
+  fallbackOutputDir?: string
 }
+
+/** What one input of a prepared request was: the user's file (with its hash), or not a file at all. */
+type Original = { path: string; sha256: string } | undefined
 
 class PreparedImages implements PreparedRequest {
   constructor(
     readonly request: ImageRequest,
-    readonly originals: Array<{ path: string; sha256: string }>,
+    readonly originals: Original[],
     readonly uploadBytes: number,
     private readonly uploads: NormalisedUpload[]
   ) {}
@@ -78,7 +95,9 @@ export function createJobDeps(options: PipelineOptions): JobDeps {
   const hashes = new HashCache()
   const { catalog, history } = options
 
-  const baseUrl = (snapshot: ItemSnapshot): string => {
+  const baseUrl = (snapshot: Pick<ItemSnapshot, 'provider' | 'sandbox'>): string => {
+    const override = options.baseUrl?.(snapshot.provider)
+    if (override) return normaliseBaseUrl(override, snapshot.provider)
     if (snapshot.sandbox) {
       const url = options.sandboxUrl?.()
       if (!url) throw new AppError({ code: 'network', retryable: true, message: 'The sandbox server is not running; start it to run sandbox items.' })
@@ -92,7 +111,7 @@ export function createJobDeps(options: PipelineOptions): JobDeps {
   const executeOptions = async (item: JobItem, ctx: RunContext): Promise<ExecuteOptions> => {
     const { snapshot } = item
     const settings = options.settings()
-    const apiKey = snapshot.sandbox ? undefined : ((await options.getKey(snapshot.provider)) ?? undefined)
+    const apiKey = options.apiKey?.(snapshot.provider) ?? (snapshot.sandbox ? undefined : ((await options.getKey(snapshot.provider)) ?? undefined))
     return {
       apiKey,
       baseUrl: baseUrl(snapshot),
@@ -133,7 +152,7 @@ export function createJobDeps(options: PipelineOptions): JobDeps {
   })
 
   /** The record names the user's files, not the temporary upload copies. */
-  const withOriginals = (record: RequestRecord, originals: Array<{ path: string; sha256: string }>): RequestRecord => ({
+  const withOriginals = (record: RequestRecord, originals: readonly Original[]): RequestRecord => ({
     ...record,
     inputs: record.inputs.map((input, i) => {
       const original = originals[i]
@@ -147,25 +166,40 @@ export function createJobDeps(options: PipelineOptions): JobDeps {
       const limits = uploadLimits(item.snapshot)
       const uploads: NormalisedUpload[] = []
       try {
-        const originals: Array<{ path: string; sha256: string }> = []
+        const originals: Original[] = []
+        const inputs: ImageRequest['inputs'] = []
+        let bytes = 0
         for (const input of item.snapshot.inputs) {
           if (signal.aborted) break
-          const sha256 = await hashOrExplain(hashes, input.path)
-          const upload = await normaliseForUpload(input.path, limits, { keepMetadata: settings.upload.keepMetadata, tempDir: options.tempDir })
+          const source = jobInputSource(input)
+          if (source.kind === 'url') {
+            // Fetched by the provider: nothing to normalise, nothing uploaded from here.
+            inputs.push({ source: 'url', url: source.url })
+            originals.push(undefined)
+            continue
+          }
+          if (source.kind === 'data') {
+            inputs.push({ source: 'data', dataUrl: source.dataUrl })
+            originals.push(undefined)
+            bytes += dataUrlBytes(source.dataUrl)
+            continue
+          }
+          const sha256 = await hashOrExplain(hashes, source.path)
+          const upload = await normaliseForUpload(source.path, limits, { keepMetadata: settings.upload.keepMetadata, tempDir: options.tempDir })
           uploads.push(upload)
-          originals.push({ path: input.path, sha256 })
+          originals.push({ path: source.path, sha256 })
+          bytes += upload.normalised.bytes
+          inputs.push({
+            source: 'file',
+            path: upload.path,
+            // The original's hash, so the record (and the duplicate guard) identify the user's file.
+            sha256,
+            format: upload.normalised.format,
+            width: upload.normalised.width,
+            height: upload.normalised.height,
+            normalised: upload.normalised
+          })
         }
-        const inputs: ImageRequest['inputs'] = uploads.map((u, i) => ({
-          source: 'file',
-          path: u.path,
-          // The original's hash, so the record (and the duplicate guard) identify the user's file.
-          sha256: originals[i]?.sha256,
-          format: u.normalised.format,
-          width: u.normalised.width,
-          height: u.normalised.height,
-          normalised: u.normalised
-        }))
-        const bytes = uploads.reduce((sum, u) => sum + u.normalised.bytes, 0)
         return new PreparedImages(requestFor(item, inputs), originals, bytes, uploads)
       } catch (err) {
         await Promise.all(uploads.map((u) => u.cleanup()))
@@ -183,24 +217,32 @@ export function createJobDeps(options: PipelineOptions): JobDeps {
     async resume(item, taskId, ctx) {
       // Only the record needs the inputs now: describe the originals, nothing is uploaded again.
       const inputs: ImageRequest['inputs'] = await Promise.all(
-        item.snapshot.inputs.map(async (input) => ({ source: 'file' as const, path: input.path, sha256: await hashes.get(input.path).catch(() => undefined) }))
+        item.snapshot.inputs.map(async (input): Promise<ImageRequest['inputs'][number]> => {
+          const source = jobInputSource(input)
+          if (source.kind === 'url') return { source: 'url', url: source.url }
+          if (source.kind === 'data') return { source: 'data', dataUrl: source.dataUrl }
+          return { source: 'file', path: source.path, sha256: await hashes.get(source.path).catch(() => undefined) }
+        })
       )
       const outcome = await resumeAsyncTask(taskId, requestFor(item, inputs), await executeOptions(item, ctx))
       return { record: outcome.record, images: outcome.images }
     },
 
-    async writeOutputs(item: JobItem, outcome: RunOutcome) {
+    async writeOutputs(item: JobItem, outcome: RunOutcome, { batchName }) {
       const settings = options.settings()
       const { snapshot } = item
       const images = outcome.images as Array<{ bytes: Buffer; format?: string }>
-      const source = snapshot.inputs[0]
+      const first = snapshot.inputs[0] ? jobInputSource(snapshot.inputs[0]) : undefined
       return writeOutputs(images, {
-        sourcePath: source?.path,
+        // Outputs go beside the source only when the source is a file on this computer.
+        sourcePath: first?.kind === 'file' ? first.path : undefined,
         outputDir: snapshot.outputDir ?? (settings.output.folderMode === 'custom' ? (settings.output.customFolder ?? undefined) : undefined),
-        fallbackDir: join(options.dataDir, 'outputs'),
+        fallbackDir: options.fallbackOutputDir ?? join(options.dataDir, 'outputs'),
         template: settings.output.namingTemplate,
         model: snapshot.model,
         prompt: snapshot.prompt,
+        provider: snapshot.provider,
+        batch: batchName,
         requestId: outcome.record.requestIds.at(-1),
         sourceSha256: outcome.record.inputs[0]?.sha256,
         sidecar: settings.output.writeSidecar,
@@ -210,7 +252,8 @@ export function createJobDeps(options: PipelineOptions): JobDeps {
           batchId: item.batchId,
           compareGroup: snapshot.compareGroup,
           templateId: snapshot.templateId,
-          recordId: outcome.record.id
+          recordId: outcome.record.id,
+          sandbox: snapshot.sandbox
         }
       })
     },
@@ -223,7 +266,7 @@ export function createJobDeps(options: PipelineOptions): JobDeps {
     },
 
     async findDuplicate(snapshot) {
-      const inputSha256s = await Promise.all(snapshot.inputs.map((i) => hashes.get(i.path)))
+      const inputSha256s = await Promise.all(snapshot.inputs.map((i) => inputIdentity(hashes, i)))
       const fingerprint = requestFingerprint({ model: snapshot.model, params: snapshot.params, prompt: snapshot.prompt, inputSha256s, sandbox: snapshot.sandbox })
       const earlier = await history.findSucceededDuplicate(fingerprint)
       // A success whose files are all gone is nothing to keep: running again is what the user wants.
@@ -251,16 +294,34 @@ export function createJobDeps(options: PipelineOptions): JobDeps {
     },
 
     async probe(provider) {
-      const snapshotLike = { provider, sandbox: options.settings().provider.sandbox } as ItemSnapshot
       let url: string
       try {
-        url = baseUrl(snapshotLike)
+        url = baseUrl({ provider, sandbox: options.settings().provider.sandbox })
       } catch {
         return false
       }
       return probeUrl(url)
     }
   }
+}
+
+/**
+ * What the duplicate guard compares an input by: a file's content, a data URL's decoded content (so
+ * the same picture given either way is the same input), a web address by the address itself (its
+ * content is the server's to change).
+ */
+async function inputIdentity(hashes: HashCache, input: JobInput): Promise<string> {
+  const source = jobInputSource(input)
+  if (source.kind === 'url') return source.url
+  if (source.kind === 'data') return createHash('sha256').update(decodeDataUrl(source.dataUrl, input.path)).digest('hex')
+  return hashes.get(source.path)
+}
+
+/** Decoded size of a base64 data URL, without decoding it. */
+function dataUrlBytes(dataUrl: string): number {
+  const body = dataUrl.slice(dataUrl.indexOf(',') + 1)
+  const padding = body.endsWith('==') ? 2 : body.endsWith('=') ? 1 : 0
+  return Math.max(0, Math.floor((body.length * 3) / 4) - padding)
 }
 
 async function hashOrExplain(hashes: HashCache, path: string): Promise<string> {
@@ -300,16 +361,23 @@ export interface OpenJobsOptions extends PipelineOptions {
   templates?: TemplateLibrary
   backoff?: Partial<BackoffOptions>
   probe?: { baseMs?: number; maxMs?: number }
+  runOnly?: EngineOptions['runOnly']
+  owner?: EngineOptions['owner']
+  /** Adjusts the limits read from the settings for this process only (a command's --concurrency). */
+  limits?: (fromSettings: JobLimits) => JobLimits
 }
 
 /** The engine as the app and the CLI run it: real modules, limits read live from the settings. */
 export function openJobEngine(options: OpenJobsOptions): ReturnType<typeof JobEngine.open> {
+  const adjust = options.limits
   return JobEngine.open({
     dataDir: options.dataDir,
     deps: createJobDeps(options),
-    limits: () => jobLimitsFromSettings(options.settings()),
+    limits: adjust ? () => adjust(jobLimitsFromSettings(options.settings())) : () => jobLimitsFromSettings(options.settings()),
     templates: options.templates,
     backoff: options.backoff,
-    probe: options.probe
+    probe: options.probe,
+    runOnly: options.runOnly,
+    owner: options.owner
   })
 }

@@ -39,7 +39,7 @@ export interface JobDeps {
   /** Poll an async task that already exists, by id; never submits. */
   resume(item: JobItem, taskId: string, ctx: RunContext): Promise<RunOutcome>
   /** Write the images beside the source (atomically, never overwriting) and describe them. */
-  writeOutputs(item: JobItem, outcome: RunOutcome): Promise<RecordOutput[]>
+  writeOutputs(item: JobItem, outcome: RunOutcome, batch: { batchName: string }): Promise<RecordOutput[]>
   appendRecord(record: RequestRecord): Promise<void>
   /** Records already in the ledger for an item (crash recovery reconciles against them). */
   itemRecords(itemId: string): Promise<RequestRecord[]>
@@ -81,6 +81,13 @@ export interface EngineOptions {
   /** Reachability probes while offline: base·2^n up to max. */
   probe?: { baseMs?: number; maxMs?: number }
   now?: () => number
+  /**
+   * Batches this process may start items of; all by default. A short-lived command sharing the queue
+   * with the app runs only its own, so it neither starts others' work nor cuts it off when it exits.
+   */
+  runOnly?: (batchId: string) => boolean
+  /** What this process is, told to a process refused the queue lock ("the Pixdesk app"). */
+  owner?: string
   /** Used for ids; tests pass a deterministic one. */
   newId?: () => string
 }

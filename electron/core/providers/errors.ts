@@ -21,7 +21,24 @@ export class TransportError extends AppError {
   }
 }
 
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'ERR_TLS_CERT_ALTNAME_INVALID'])
+/**
+ * Transport error codes raised before any byte of the request left this machine (no connection, or a
+ * TLS handshake refused). Only these make a non-idempotent submit safe to repeat: a reset after
+ * connecting may have reached the server.
+ */
+export const NOT_SENT_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ERR_TLS_CERT_ALTNAME_INVALID'
+])
+
+export function isNotSent(code: string | undefined): boolean {
+  return code !== undefined && NOT_SENT_CODES.has(code)
+}
 
 /** Maps an undici/Node network error to the taxonomy; the URL's host is named, never its credentials. */
 export function transportError(err: unknown, provider: ProviderId, url: string, signal: AbortSignal | undefined): TransportError {
@@ -34,7 +51,7 @@ export function transportError(err: unknown, provider: ProviderId, url: string, 
     if (reason instanceof AppError && reason.code === 'timeout') return new TransportError(reason.data, true, { cause: err })
     return new TransportError({ code: 'cancelled', message: 'Cancelled.' }, true, { cause: err })
   }
-  const sent = !NOT_SENT_CODES.has(code)
+  const sent = !isNotSent(code)
   if (code === 'UND_ERR_CONNECT_TIMEOUT') {
     return new TransportError({ code: 'timeout', retryable: true, providerCode: code, message: `Could not connect to ${who} (${host}) in time. Check the network and try again.` }, false, { cause: err })
   }
