@@ -173,6 +173,8 @@ function Totals() {
 
 function Detail({ entry }: { entry: HistoryEntryView }) {
   const models = useCatalog((s) => s.models)
+  const batchName = useJobs((s) => (entry.batchId ? s.batches[entry.batchId]?.name : undefined))
+  const template = useCatalog((s) => (entry.templateId ? s.templates.find((t) => t.id === entry.templateId)?.name : undefined))
   const [deleteFiles, setDeleteFiles] = useState(false)
   const [confirm, setConfirm] = useState(false)
   const [error, setError] = useState<AppErrorData | null>(null)
@@ -224,7 +226,16 @@ function Detail({ entry }: { entry: HistoryEntryView }) {
           <CostBadge credits={entry.credits} kind={entry.estimated ? 'estimate' : 'charged'} /> <span className="muted">estimate {formatCredits(entry.estimate)}</span>
         </dd>
         <dt>Latency</dt>
-        <dd>{formatMs(entry.latencyMs)}</dd>
+        <dd>
+          {formatMs(entry.latencyMs)}
+          {entry.attempts > 1 ? <span className="muted"> · {entry.attempts} attempts</span> : null}
+        </dd>
+        {template ? (
+          <>
+            <dt>Template</dt>
+            <dd>{template}</dd>
+          </>
+        ) : null}
         <dt>Request ids</dt>
         <dd className="mono selectable">{entry.requestIds.length ? entry.requestIds.join(', ') : '—'}</dd>
         {entry.taskId ? (
@@ -236,7 +247,7 @@ function Detail({ entry }: { entry: HistoryEntryView }) {
         {entry.batchId ? (
           <>
             <dt>Batch</dt>
-            <dd className="mono">{entry.batchId}</dd>
+            <dd className={batchName ? '' : 'mono'}>{batchName ?? entry.batchId}</dd>
           </>
         ) : null}
         {entry.verdict ? (
