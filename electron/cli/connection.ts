@@ -3,7 +3,6 @@ import type { ProviderId } from '../../shared/records'
 import { keyEnvVars } from '../core/keychain'
 import { normaliseBaseUrl } from '../core/providers'
 import { isLoopback } from '../core/providers/inputs'
-import { startSandbox } from '../core/sandbox/server'
 import type { Services } from '../core/services'
 import type { CliContext } from './context'
 import { CliError, ExitCode, usageError } from './exit'
@@ -37,9 +36,9 @@ export async function connect(ctx: CliContext, services: Services, providers: re
       throw usageError(`${why} simulates Pixapi only; ${direct} models cannot run in it. Drop --provider ${direct} or pick a Pixapi model.`, 'provider')
     }
     if (flags.baseUrl) throw usageError('--base-url cannot be combined with the sandbox; use one or the other.', 'baseUrl')
-    const sandbox = await startSandbox({ port: 0 })
-    ctx.onDispose(() => sandbox.close())
-    return { sandbox: true, baseUrl: () => sandbox.url, apiKey: () => undefined, describe: () => `sandbox at ${sandbox.url}` }
+    // The services' own sandbox: the engine sends sandbox items there, and disposing the services stops it.
+    const url = await services.sandbox.ensure()
+    return { sandbox: true, baseUrl: () => url, apiKey: () => undefined, describe: () => `sandbox at ${url}` }
   }
 
   const bases = new Map<ProviderId, string>()

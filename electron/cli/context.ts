@@ -1,6 +1,13 @@
+import { join } from 'node:path'
+import type { ProviderId } from '../../shared/records'
 import type { History } from '../core/history/history'
+import type { JobEngine } from '../core/jobs/engine'
+import { QueueLockedError } from '../core/jobs/store'
+import type { JobLimits } from '../core/jobs/types'
 import { createServices, type Services } from '../core/services'
 import type { TemplateLibrary } from '../core/templates'
+import type { Connection } from './connection'
+import { CliError, ExitCode } from './exit'
 import { Output } from './output'
 
 export interface GlobalFlags {
@@ -16,19 +23,66 @@ export class CliContext {
   readonly out: Output
   private servicesPromise: Promise<Services> | null = null
   private readonly cleanups: Array<() => Promise<void>> = []
+  /** Batches this command created or resumed: the only ones its engine starts items of. */
+  private readonly ownBatches = new Set<string>()
+  private connection: Connection | undefined
+  private concurrency: number | undefined
 
   constructor(
     readonly flags: GlobalFlags,
     readonly signal: AbortSignal,
-    readonly env: NodeJS.ProcessEnv = process.env
+    readonly env: NodeJS.ProcessEnv = process.env,
+    /** The command as typed ("batch resume"), named to another process refused the queue meanwhile. */
+    readonly command = ''
   ) {
     this.out = new Output(flags.json === true)
   }
 
   services(): Promise<Services> {
-    // No folder watching: a command is short-lived and must not hold the process open.
-    this.servicesPromise ??= createServices({ env: this.env, version: cliVersion(), watchFolders: false })
+    this.servicesPromise ??= createServices({
+      env: this.env,
+      version: cliVersion(),
+      // No folder watching: a command is short-lived and must not hold the process open.
+      watchFolders: false,
+      jobs: {
+        // The queue is shared with the app: a command must not start (and, on exit, cut off) other work.
+        runOnly: (batchId) => this.ownBatches.has(batchId),
+        baseUrl: (provider) => this.connection?.baseUrl(provider),
+        apiKey: (provider) => this.connection?.apiKey(provider),
+        fallbackOutputDir: join(process.cwd(), 'pixdesk'),
+        limits: (fromSettings) => raiseConcurrency(fromSettings, this.concurrency),
+        owner: this.command ? `the command "pixdesk ${this.command}"` : 'a pixdesk command'
+      }
+    })
     return this.servicesPromise
+  }
+
+  /**
+   * The shared jobs engine, sending through `connection`. Concurrency asked for on the command line
+   * raises the settings' limits for this run only. Fails with a clear message (exit 75) while another
+   * Pixdesk process runs the queue: nothing has been sent by then.
+   */
+  async jobs(connection: Connection, concurrency?: number): Promise<JobEngine> {
+    this.connection = connection
+    this.concurrency = concurrency
+    const services = await this.services()
+    let engine: JobEngine
+    try {
+      engine = await services.jobs()
+    } catch (err) {
+      if (err instanceof QueueLockedError) throw queueBusy(err, services.paths.dataDir, this.command)
+      throw err
+    }
+    // Every batch created in this process is this command's (registered before its first item can start).
+    engine.on((event) => {
+      if (event.type === 'batch.created') this.ownBatches.add(event.batch.id)
+    })
+    return engine
+  }
+
+  /** Lets the engine run a batch already in the queue (batch resume). */
+  adopt(batchId: string): void {
+    this.ownBatches.add(batchId)
   }
 
   /** The request history in the services' data folder. */
@@ -50,6 +104,30 @@ export class CliContext {
     for (const cleanup of this.cleanups.reverse()) await cleanup().catch(() => undefined)
     if (this.servicesPromise) await (await this.servicesPromise.catch(() => null))?.dispose()
   }
+}
+
+function raiseConcurrency(limits: JobLimits, wanted: number | undefined): JobLimits {
+  if (!wanted) return limits
+  const perProvider = Object.fromEntries(Object.entries(limits.perProvider).map(([p, n]) => [p, Math.max(n, wanted)])) as Record<ProviderId, number>
+  return { ...limits, concurrency: Math.max(limits.concurrency, wanted), perProvider }
+}
+
+function queueBusy(err: QueueLockedError, dataDir: string, command: string): CliError {
+  const { owner } = err
+  const who = owner.name ?? 'another Pixdesk process'
+  const since = owner.since ? `, since ${owner.since.slice(0, 19).replace('T', ' ')}` : ''
+  const isApp = owner.name === 'the Pixdesk app'
+  const what = isApp
+    ? 'Quit the app (its queued work resumes when it starts again) or run this from the app'
+    : `Wait for it to finish, or stop it with Ctrl-C (its batch stays resumable)`
+  return new CliError(ExitCode.busy, {
+    code: 'internal',
+    path: err.lockPath,
+    message:
+      `pixdesk ${command || 'this command'} cannot run now: the job queue in ${dataDir} is in use by ${who} (pid ${owner.pid}${since}), ` +
+      `and only one process may run it. Nothing was sent. ${what}, then run the command again. ` +
+      'history, models, templates, scan, key and batch list/status work meanwhile.'
+  })
 }
 
 export function cliVersion(): string {

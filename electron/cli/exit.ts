@@ -7,6 +7,8 @@ export const ExitCode = {
   usage: 2,
   auth: 3,
   budget: 4,
+  /** The job queue is run by another Pixdesk process (EX_TEMPFAIL: nothing sent, try again later). */
+  busy: 75,
   interrupted: 130
 } as const
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode]

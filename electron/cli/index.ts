@@ -41,7 +41,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     // commander passes the positional arguments, then the command's options, then the command itself.
     const command = args[args.length - 1] as Command
     const flags = command.optsWithGlobals<GlobalFlags>()
-    const ctx = new CliContext(flags, interrupt.signal, env)
+    const ctx = new CliContext(flags, interrupt.signal, env, commandPath(command))
     try {
       exitCode = await (action as Action<unknown[]>)(ctx, ...args.slice(0, -1))
     } catch (err) {
@@ -76,6 +76,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   return exitCode
 }
 
+/** "batch resume", not just "resume". */
+function commandPath(command: Command): string {
+  const names: string[] = []
+  for (let c: Command | null = command; c?.parent; c = c.parent) names.unshift(c.name())
+  return names.join(' ')
+}
+
 export function buildProgram(run: Runner): Command {
   const program = new Command('pixdesk')
     .description(
@@ -95,7 +102,8 @@ export function buildProgram(run: Runner): Command {
       'after',
       `
 Exit codes: 0 all done, 1 some items failed, 2 usage or validation error (nothing sent),
-3 auth or keychain problem, 4 budget reached, 130 interrupted (the batch stays resumable).
+3 auth or keychain problem, 4 budget reached, 75 job queue busy (the app or another command runs it;
+nothing sent), 130 interrupted (the batch stays resumable).
 Environment: PIXDESK_HOME, PIXAPI_KEY, OPENAI_API_KEY, GEMINI_API_KEY, PIXAPI_BASE_URL.`
     )
 

@@ -1,7 +1,6 @@
-import { capabilitiesFor, type ModelEntry } from '../../shared/catalog'
+import type { ModelEntry } from '../../shared/catalog'
 import type { ProviderId } from '../../shared/records'
 import type { Catalog } from '../core/catalog'
-import { DECODABLE_FORMATS, type UploadLimits } from '../core/library/types'
 import { usageError } from './exit'
 
 /**
@@ -28,17 +27,6 @@ export function routeFor(model: ModelEntry, asked: ProviderId | undefined, activ
   if (model.routes[active]) return active
   const first = Object.keys(model.routes)[0] as ProviderId | undefined
   return first ?? active
-}
-
-/** What a model's route accepts as input files, in the library's terms. */
-export function uploadLimitsFor(model: ModelEntry, provider: ProviderId): UploadLimits {
-  const caps = capabilitiesFor(model, provider) ?? model.capabilities
-  const accepted = DECODABLE_FORMATS.filter((f) => caps.inputFormats.includes(f))
-  return {
-    maxInputBytes: caps.maxInputBytes,
-    maxLongEdge: 4096,
-    acceptedFormats: accepted.length ? accepted : ['png']
-  }
 }
 
 function similar(a: string, b: string): boolean {

@@ -3,14 +3,15 @@ import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import { z } from 'zod'
 import { requestIssues, type InputFacts, type ModelEntry } from '../../shared/catalog'
+import { isSendableUrl, jobInputSchema, type JobInputSpec } from '../../shared/jobs'
 import type { ProviderId, RequestKind, RequestParams } from '../../shared/records'
 import { inspectFile } from '../core/library/inspect'
+import { uploadLimitsFor } from '../core/limits'
 import { scanFolder } from '../core/library/scan'
 import type { Services } from '../core/services'
 import { usageError } from './exit'
 import { baseUrlFlag, intFlag, providerFlag } from './flags'
-import { inputSource } from './jobs'
-import { resolveModelFlag, routeFor, uploadLimitsFor } from './models'
+import { resolveModelFlag, routeFor } from './models'
 
 /** Options edit, generate, batch and compare share. */
 export function addRequestOptions(command: Command): Command {
@@ -83,10 +84,15 @@ export async function resolveInputs(
     seen.add(p)
   }
   for (const raw of given) {
-    const remote = inputSource(raw)
+    const remote = remoteKind(raw)
     if (remote) {
-      if (remote.source === 'url' && !/^https:\/\//i.test(raw) && !isLocalHttp(raw)) {
+      if (remote === 'url' && /^http:/i.test(raw) && !isSendableUrl(raw)) {
         throw usageError(`"${raw.slice(0, 80)}" is a plain http URL; only https URLs are sent (http only for this computer).`, 'inputs', raw)
+      }
+      const parsed = jobInputSchema.safeParse(jobInputOf(raw))
+      if (!parsed.success) {
+        const label = remote === 'url' ? `"${raw.slice(0, 80)}"` : 'A data URL input'
+        throw usageError(`${label} cannot be sent: ${parsed.error.issues[0]?.message ?? 'not a usable address'}. Nothing was sent.`, 'inputs')
       }
       add(raw)
       continue
@@ -117,13 +123,19 @@ export async function resolveInputs(
   return out
 }
 
-function isLocalHttp(raw: string): boolean {
-  try {
-    const url = new URL(raw)
-    return url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.host.replace(/:\d+$/, ''))
-  } catch {
-    return false
-  }
+/** Web addresses and data URLs are sent as they are; anything else names a file. */
+function remoteKind(raw: string): 'url' | 'data' | null {
+  if (/^https?:\/\//i.test(raw)) return 'url'
+  if (/^data:/i.test(raw)) return 'data'
+  return null
+}
+
+/** An input from the command line as the jobs engine takes it. */
+export function jobInputOf(raw: string): JobInputSpec {
+  const kind = remoteKind(raw)
+  if (kind === 'url') return { url: raw }
+  if (kind === 'data') return { dataUrl: raw }
+  return { path: raw }
 }
 
 /**
@@ -139,9 +151,9 @@ export async function preflight(
   for (const inputs of request.itemInputs) {
     for (const input of inputs) {
       if (facts.has(input)) continue
-      const remote = inputSource(input)
+      const remote = remoteKind(input)
       if (remote) {
-        facts.set(input, { source: remote.source, label: remote.source === 'url' ? input.slice(0, 80) : 'a data URL' })
+        facts.set(input, { source: remote, label: remote === 'url' ? input.slice(0, 80) : 'a data URL' })
         continue
       }
       facts.set(input, { source: 'file', label: `"${input}"` })

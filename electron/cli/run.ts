@@ -1,11 +1,10 @@
 import { stat } from 'node:fs/promises'
 import { basename } from 'node:path'
 import type { AppErrorData } from '../../shared/errors'
-import { isTerminal, type BatchSpec, type BatchSummary, type JobEvent, type JobItem } from '../../shared/jobs'
+import { isTerminal, jobInputSource, type BatchSpec, type BatchSummary, type ItemState, type JobEvent, type JobItem } from '../../shared/jobs'
 import type { JobEngine } from '../core/jobs/engine'
 import type { CliContext } from './context'
 import { ExitCode, exitCodeFor, type ExitCodeValue } from './exit'
-import { inputSource } from './jobs'
 import { formatCredits, type ProgressBar } from './output'
 
 export interface RunResult {
@@ -21,29 +20,29 @@ export interface RunResult {
  */
 export async function runBatch(ctx: CliContext, engine: JobEngine, start: { spec: BatchSpec } | { batchId: string }, label: string): Promise<RunResult> {
   const buffered: JobEvent[] = []
-  let batchId: string | undefined
   let onEvent: (event: JobEvent) => void = (e) => buffered.push(e)
   const unsubscribe = engine.on((e) => onEvent(e))
   try {
-    if ('spec' in start) {
-      batchId = (await engine.createBatch(start.spec)).id
-    } else {
-      batchId = start.batchId
-    }
-    const id = batchId
+    const id = 'spec' in start ? (await engine.createBatch(start.spec)).id : start.batchId
     const first = engine.get(id)
-    const bar = ctx.out.progress(label, first.counts.total, await totalInputBytes(first.items))
+    const sizes = new Map<string, number>()
+    for (const item of first.items) sizes.set(item.id, await itemBytes(item))
+    const bar = ctx.out.progress(label, first.counts.total, [...sizes.values()].reduce((a, b) => a + b, 0))
     const reported = new Set<string>()
     let offline = false
     const settledBytes = new Map<string, number>()
-    const sizes = new Map<string, number>()
-    for (const item of first.items) sizes.set(item.id, await itemBytes(item))
+    // Kept current from the events themselves: reading the whole batch back on every event is O(items).
+    let summary: BatchSummary = first
+    const states = new Map<string, ItemState>()
 
-    const show = (event: JobEvent) => {
+    const show = (event: JobEvent, replay: boolean) => {
       if (!concerns(event, id)) return
       ctx.out.event(event.type, eventFields(event))
-      if (event.type === 'item.updated') {
+      if ((event.type === 'batch.created' || event.type === 'batch.updated') && !replay) {
+        summary = event.batch
+      } else if (event.type === 'item.updated') {
         const item = event.item
+        if (!replay) states.set(item.id, item.state)
         if (item.state !== 'queued' && item.state !== 'preparing' && item.state !== 'uploading') settledBytes.set(item.id, sizes.get(item.id) ?? 0)
         if ((item.state === 'failed' || item.state === 'interrupted') && !reported.has(item.id)) {
           reported.add(item.id)
@@ -62,7 +61,6 @@ export async function runBatch(ctx: CliContext, engine: JobEngine, start: { spec
             : 'pixdesk: the server answers again; continuing.'
         )
       }
-      const summary = engine.get(id)
       let bytes = 0
       for (const b of settledBytes.values()) bytes += b
       updateBar(bar, summary, bytes)
@@ -70,33 +68,36 @@ export async function runBatch(ctx: CliContext, engine: JobEngine, start: { spec
 
     const finished = new Promise<'done' | 'budget' | 'interrupted'>((resolve) => {
       const check = () => {
-        const s = engine.get(id)
-        if (s.counts.queued === 0 && s.counts.active === 0) resolve('done')
-        else if (s.counts.active === 0 && s.state === 'budget_reached') resolve('budget')
+        if (summary.counts.queued === 0 && summary.counts.active === 0) resolve('done')
+        else if (summary.counts.active === 0 && summary.state === 'budget_reached') resolve('budget')
       }
       onEvent = (e) => {
-        show(e)
+        show(e, false)
         check()
       }
-      for (const e of buffered.splice(0)) show(e)
+      // Events from before now are printed, but the batch as it is now is read once, not rebuilt from them.
+      for (const e of buffered.splice(0)) show(e, true)
+      const now = engine.get(id)
+      summary = now
+      for (const item of now.items) states.set(item.id, item.state)
       check()
       if (ctx.signal.aborted) resolve('interrupted')
       ctx.signal.addEventListener('abort', () => resolve('interrupted'), { once: true })
     })
     const outcome = await finished
     if (outcome === 'interrupted') {
-      engine.pause(id)
-      const active = engine.get(id).items.filter((i) => !isTerminal(i.state) && i.state !== 'queued').map((i) => i.id)
-      if (active.length) engine.cancel(id, active)
+      summary = engine.pause(id)
+      const active = [...states].filter(([, state]) => !isTerminal(state) && state !== 'queued').map(([itemId]) => itemId)
+      if (active.length) summary = engine.cancel(id, active)
       // Wait for the cancelled requests to come back, so their records and the queue are written.
-      await waitUntil(engine, id, (s) => s.counts.active === 0)
+      await waitUntil(engine, id, summary, (s) => s.counts.active === 0)
     } else if (outcome === 'budget') {
       engine.pause(id)
     }
     ctx.out.endProgress()
-    const summary = engine.get(id)
-    const exitCode = outcome === 'interrupted' ? ExitCode.interrupted : outcome === 'budget' ? ExitCode.budget : exitCodeOf(summary.items)
-    return { summary, exitCode }
+    const final = engine.get(id)
+    const exitCode = outcome === 'interrupted' ? ExitCode.interrupted : outcome === 'budget' ? ExitCode.budget : exitCodeOf(final.items)
+    return { summary: final, exitCode }
   } finally {
     unsubscribe()
   }
@@ -149,8 +150,9 @@ function updateBar(bar: ProgressBar, s: BatchSummary, bytes: number): void {
 }
 
 export function failureLine(item: JobItem): string {
-  const source = item.snapshot.inputs[0]?.path
-  const name = source ? (inputSource(source) ? source.slice(0, 60) : basename(source)) : '(generated)'
+  const first = item.snapshot.inputs[0]
+  const source = first ? jobInputSource(first) : undefined
+  const name = !first ? '(generated)' : source?.kind === 'file' ? basename(source.path) : first.path.slice(0, 60)
   const error: AppErrorData | undefined = item.error
   const id = error?.requestId ?? item.requestIds.at(-1) ?? item.taskId
   const charged = item.mayHaveCharged ? ' It may have been charged.' : ''
@@ -165,11 +167,12 @@ function exitCodeOf(items: JobItem[]): ExitCodeValue {
   return ExitCode.someFailed
 }
 
-function waitUntil(engine: JobEngine, batchId: string, done: (s: BatchSummary) => boolean): Promise<void> {
+/** Resolves once the batch's summary satisfies `done`, judged from the summaries the engine emits. */
+function waitUntil(engine: JobEngine, batchId: string, current: BatchSummary, done: (s: BatchSummary) => boolean): Promise<void> {
   return new Promise((resolve) => {
-    if (done(engine.get(batchId))) return resolve()
-    const off = engine.on(() => {
-      if (done(engine.get(batchId))) {
+    if (done(current)) return resolve()
+    const off = engine.on((event) => {
+      if ((event.type === 'batch.updated' || event.type === 'batch.created') && event.batch.id === batchId && done(event.batch)) {
         off()
         resolve()
       }
@@ -180,15 +183,10 @@ function waitUntil(engine: JobEngine, batchId: string, done: (s: BatchSummary) =
 async function itemBytes(item: JobItem): Promise<number> {
   let total = 0
   for (const input of item.snapshot.inputs) {
-    if (inputSource(input.path)) continue
-    total += await stat(input.path).then((s) => s.size, () => 0)
+    const source = jobInputSource(input)
+    if (source.kind !== 'file') continue
+    total += await stat(source.path).then((s) => s.size, () => 0)
   }
-  return total
-}
-
-async function totalInputBytes(items: JobItem[]): Promise<number> {
-  let total = 0
-  for (const item of items) total += await itemBytes(item)
   return total
 }
 

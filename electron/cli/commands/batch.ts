@@ -10,9 +10,8 @@ import type { Runner } from '../index'
 import { ExitCode, usageError } from '../exit'
 import { collect, intFlag, parseFlags, splitList } from '../flags'
 import { itemView, printReport, runBatch } from '../run'
-import { openEngine } from '../jobs'
 import { formatCredits } from '../output'
-import { addRequestOptions, outDirOf, paramsOf, preflight, requestFlagsSchema, resolveInputs, resolveModels } from '../request'
+import { addRequestOptions, jobInputOf, outDirOf, paramsOf, preflight, requestFlagsSchema, resolveInputs, resolveModels } from '../request'
 
 const budgetFlag = z
   .string()
@@ -149,15 +148,14 @@ async function startBatch(ctx: CliContext, paths: string[], raw: Record<string, 
   await preflight(routes, { kind: 'edit', prompt, params, route, itemInputs: files.map((f) => [f]) })
   const outputDir = await outDirOf(flags.out)
   const connection = await connect(ctx, services, unique(routes.map((r) => r.provider)), { provider: flags.provider, baseUrl: flags.baseUrl })
-  const engine = await openEngine(ctx, services, connection, flags.concurrency)
-  ctx.onDispose(() => engine.close())
+  const engine = await ctx.jobs(connection, flags.concurrency)
   const result = await runBatch(
     ctx,
     engine,
     {
       spec: {
         kind: 'edit',
-        files: files.map((path) => ({ path })),
+        files: files.map(jobInputOf),
         ...(flags.template ? { templateId: flags.template, variables } : { prompt }),
         models: routes.map((r) => ({ model: r.model.id, provider: r.provider })),
         params,
@@ -190,8 +188,8 @@ async function resumeBatch(ctx: CliContext, id: string, raw: Record<string, unkn
       'sandbox'
     )
   }
-  const engine = await openEngine(ctx, services, connection, flags.concurrency)
-  ctx.onDispose(() => engine.close())
+  const engine = await ctx.jobs(connection, flags.concurrency)
+  ctx.adopt(saved.id)
   if (flags.budget !== undefined) engine.setBudget(saved.id, flags.budget)
   engine.resume(saved.id)
   // Items stopped by Ctrl-C or a crash run again; failures keep their reason (retry them in the app),

@@ -4,9 +4,8 @@ import { connect } from '../connection'
 import type { Runner } from '../index'
 import { usageError } from '../exit'
 import { parseFlags, splitList } from '../flags'
-import { openEngine } from '../jobs'
 import { formatCredits } from '../output'
-import { addRequestOptions, outDirOf, paramsOf, preflight, requestFlagsSchema, resolveInputs, resolveModels } from '../request'
+import { addRequestOptions, jobInputOf, outDirOf, paramsOf, preflight, requestFlagsSchema, resolveInputs, resolveModels } from '../request'
 import { printReport, runBatch } from '../run'
 
 const compareSchema = requestFlagsSchema.extend({
@@ -35,15 +34,14 @@ export function registerCompare(program: Command, run: Runner): void {
       await preflight(routes, { kind: 'edit', prompt: flags.prompt, params, route, itemInputs: [inputs] })
       const outputDir = await outDirOf(flags.out)
       const connection = await connect(ctx, services, [...new Set(routes.map((r) => r.provider))], { provider: flags.provider, baseUrl: flags.baseUrl })
-      const engine = await openEngine(ctx, services, connection, routes.length)
-      ctx.onDispose(() => engine.close())
+      const engine = await ctx.jobs(connection, routes.length)
       const result = await runBatch(
         ctx,
         engine,
         {
           spec: {
             kind: 'edit',
-            files: inputs.map((path) => ({ path })),
+            files: inputs.map(jobInputOf),
             prompt: flags.prompt,
             models: routes.map((r) => ({ model: r.model.id, provider: r.provider })),
             params,

@@ -5,8 +5,7 @@ import { connect } from '../connection'
 import type { CliContext } from '../context'
 import type { Runner } from '../index'
 import { parseFlags } from '../flags'
-import { openEngine } from '../jobs'
-import { addRequestOptions, outDirOf, paramsOf, preflight, requestFlagsSchema, resolveInputs, resolveModels } from '../request'
+import { addRequestOptions, jobInputOf, outDirOf, paramsOf, preflight, requestFlagsSchema, resolveInputs, resolveModels } from '../request'
 import { printReport, runBatch } from '../run'
 
 const singleSchema = requestFlagsSchema.extend({
@@ -43,8 +42,7 @@ async function single(ctx: CliContext, kind: RequestKind, images: string[], raw:
   await preflight([route!], { kind, prompt: flags.prompt, params, route: requestRoute, itemInputs: [inputs] })
   const outputDir = await outDirOf(flags.out)
   const connection = await connect(ctx, services, [route!.provider], { provider: flags.provider, baseUrl: flags.baseUrl })
-  const engine = await openEngine(ctx, services, connection)
-  ctx.onDispose(() => engine.close())
+  const engine = await ctx.jobs(connection)
   const [first, ...references] = inputs
   const result = await runBatch(
     ctx,
@@ -52,8 +50,8 @@ async function single(ctx: CliContext, kind: RequestKind, images: string[], raw:
     {
       spec: {
         kind,
-        files: first ? [{ path: first }] : [],
-        references: references.map((path) => ({ path })),
+        files: first ? [jobInputOf(first)] : [],
+        references: references.map(jobInputOf),
         prompt: flags.prompt,
         models: [{ model: route!.model.id, provider: route!.provider }],
         params,
