@@ -40,7 +40,7 @@ async function serveRenderer(getServices: () => Services | undefined): Promise<{
   })
   const server: Server = createServer((req, res) => {
     void (async () => {
-      const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+      const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`)
       const services = getServices()
       if (url.pathname.startsWith('/asset/') && services?.handleAsset) {
         const response = await services.handleAsset(new Request(url.href, { method: req.method }))

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import sharp from 'sharp'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { Channel, Payload, Result } from '../../shared/contract'
 import type { RequestRecord } from '../../shared/records'
 import type { AssetView, LibraryChange } from '../../shared/views'
@@ -132,6 +132,18 @@ describe('services behind the IPC contract', () => {
 
     const listed = await call('library.assets', { filter: 'problems' })
     expect(listed.map((a) => a.name)).toEqual(['notes.jpg'])
+  })
+
+  it('forgets a file imported on its own when the user removes it', async () => {
+    const file = join(home, 'single.png')
+    await sharp({ create: { width: 40, height: 40, channels: 3, background: '#101010' } }).png().toFile(file)
+    const roots = await call('library.import', { paths: [file] })
+    const root = roots.find((r) => r.path === file)
+    expect(root).toMatchObject({ kind: 'file' })
+    await vi.waitFor(async () => expect((await call('library.assets', {})).some((a) => a.name === 'single.png')).toBe(true))
+    const after = await call('library.removeRoot', { rootId: root!.id })
+    expect(after.some((r) => r.path === file)).toBe(false)
+    expect((await call('library.assets', {})).some((a) => a.name === 'single.png')).toBe(false)
   })
 
   it('imports a pasted image and refuses pasted text without writing anything', async () => {

@@ -298,10 +298,14 @@ export class Library extends EventEmitter<LibraryEvents> {
   }
 
   /** Stop showing a folder: its assets leave the library (their files are untouched). */
+  /** Forgets an imported folder (and everything found in it) or a file imported on its own. */
   async removeRoot(root: string): Promise<void> {
     const path = resolve(root)
-    this.roots.delete(path)
-    await this.watcher?.remove(path)
+    if (this.files.delete(path)) {
+      const asset = this.assets.get(assetIdFor(path))
+      if (asset && !asset.root) this.removeAsset(asset)
+    }
+    if (this.roots.delete(path)) await this.watcher?.remove(path)
     for (const asset of [...this.assets.values()]) {
       if (asset.root === path) this.removeAsset(asset)
     }
