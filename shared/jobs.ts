@@ -83,7 +83,15 @@ const dataInputSchema = z
  * `path` people can read in lists and failure reports; only a file input is ever read from disk by it,
  * so code that sends or hashes an input goes through jobInputSource, never through `path`.
  */
-export const jobInputSchema = z.union([urlInputSchema, dataInputSchema, fileInputSchema])
+export const jobInputSchema = z.union([urlInputSchema, dataInputSchema, fileInputSchema], {
+  // A union's own message ("Invalid input") would not say which kind of input was meant or what is wrong.
+  error: (issue) => {
+    const input = issue.input as Record<string, unknown> | undefined
+    if (input && typeof input === 'object' && 'url' in input) return 'the url must be an https URL (http only for this computer), without credentials'
+    if (input && typeof input === 'object' && 'dataUrl' in input) return 'the dataUrl must be a base64 data URL (data:image/png;base64,...)'
+    return 'each input needs a file path, a url or a dataUrl'
+  }
+})
 export type JobInput = z.output<typeof jobInputSchema>
 export type JobInputSpec = z.input<typeof jobInputSchema>
 

@@ -118,14 +118,14 @@ function queueBusy(err: QueueLockedError, dataDir: string, command: string): Cli
   const since = owner.since ? `, since ${owner.since.slice(0, 19).replace('T', ' ')}` : ''
   const isApp = owner.name === 'the Pixdesk app'
   const what = isApp
-    ? 'Quit the app (its queued work resumes when it starts again) or run this from the app'
-    : `Wait for it to finish, or stop it with Ctrl-C (its batch stays resumable)`
+    ? 'Quit the app (its queued work resumes when it starts again) and run the command again, or do this from the app.'
+    : 'Wait for it to finish, or stop it with Ctrl-C (its batch stays resumable), and run the command again.'
   return new CliError(ExitCode.busy, {
     code: 'internal',
     path: err.lockPath,
     message:
-      `pixdesk ${command || 'this command'} cannot run now: the job queue in ${dataDir} is in use by ${who} (pid ${owner.pid}${since}), ` +
-      `and only one process may run it. Nothing was sent. ${what}, then run the command again. ` +
+      `${command || 'this command'} cannot run now: the job queue in ${dataDir} is in use by ${who} (pid ${owner.pid}${since}), ` +
+      `and only one process may run it. Nothing was sent. ${what} ` +
       'history, models, templates, scan, key and batch list/status work meanwhile.'
   })
 }

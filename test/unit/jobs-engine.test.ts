@@ -103,6 +103,40 @@ describe('jobs engine ordering and control', () => {
     expect(detail.report?.failures.map((f) => f.reason.code)).toEqual(['cancelled', 'cancelled', 'cancelled', 'cancelled'])
   })
 
+  it('runOnly: a process sharing the queue starts only its own batches and leaves the others as they were', async () => {
+    // Another process's batch, queued and not paused, saved in the shared queue.
+    const other = fakeDeps()
+    const theirs = await (await JobEngine.open({ dataDir: dir, deps: other.deps, limits: limits(2) })).engine
+    theirs.pause((await theirs.createBatch(spec(2))).id)
+    const theirId = theirs.list()[0]!.id
+    theirs.resume(theirId)
+    // Closed before anything could start: its items are still queued on disk.
+    await theirs.close()
+    expect(other.sent).toHaveLength(0)
+
+    const mine = new Set<string>()
+    const fake = fakeDeps()
+    engine = (await JobEngine.open({ dataDir: dir, deps: fake.deps, limits: limits(4), runOnly: (id) => mine.has(id) })).engine
+    const e = engine
+    e.on((event) => {
+      if (event.type === 'batch.created') mine.add(event.batch.id)
+    })
+    const batch = await e.createBatch(spec(2))
+    await fake.heldCount(2)
+    for (const h of [...fake.held]) h.succeed()
+    await when(e, () => e.get(batch.id).state === 'done')
+    await quiet()
+    expect(fake.sent.every((i) => i.batchId === batch.id)).toBe(true)
+    expect(e.get(theirId).items.map((i) => i.state)).toEqual(['queued', 'queued'])
+    expect(e.get(theirId).state).toBe('queued')
+
+    // Adopted later (a resume): now it runs here too.
+    mine.add(theirId)
+    e.resume(theirId)
+    await fake.heldCount(2)
+    expect(fake.held.map((h) => h.item.batchId)).toEqual([theirId, theirId])
+  })
+
   it('retry runs the same snapshot again', async () => {
     const { engine, fake } = await open(1)
     const batch = await engine.createBatch(spec(1))

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { isNetworkError, NetworkMonitor, wasNeverSent } from '../../electron/core/jobs/network'
+import { isNotSent, NOT_SENT_CODES, transportError } from '../../electron/core/providers/errors'
 
 describe('network errors', () => {
   it('counts only failures to connect as never sent', () => {
@@ -12,6 +13,19 @@ describe('network errors', () => {
     }
     expect(wasNeverSent({ code: 'network', message: 'no code' })).toBe(false)
     expect(wasNeverSent(undefined)).toBe(false)
+  })
+
+  it('agrees with the transport layer on what was never sent, code for code', () => {
+    for (const code of NOT_SENT_CODES) {
+      const error = transportError(Object.assign(new Error('x'), { code }), 'pixapi', 'https://api.pixapi.ai/v1', undefined)
+      expect(error.sent, code).toBe(false)
+      expect(wasNeverSent(error.data), code).toBe(true)
+    }
+    // A certificate for another host is refused during the handshake, before the request is written.
+    expect(isNotSent('ERR_TLS_CERT_ALTNAME_INVALID')).toBe(true)
+    const reset = transportError(Object.assign(new Error('x'), { code: 'ECONNRESET' }), 'pixapi', 'https://api.pixapi.ai/v1', undefined)
+    expect(reset.sent).toBe(true)
+    expect(wasNeverSent(reset.data)).toBe(false)
   })
 
   it('treats network failures and connect timeouts as "offline", other timeouts and HTTP errors not', () => {

@@ -312,7 +312,8 @@ export function createJobDeps(options: PipelineOptions): JobDeps {
  */
 async function inputIdentity(hashes: HashCache, input: JobInput): Promise<string> {
   const source = jobInputSource(input)
-  if (source.kind === 'url') return source.url
+  // As the provider records it (new URL() normalises), so the guard finds the earlier request.
+  if (source.kind === 'url') return new URL(source.url).toString()
   if (source.kind === 'data') return createHash('sha256').update(decodeDataUrl(source.dataUrl, input.path)).digest('hex')
   return hashes.get(source.path)
 }
