@@ -26,6 +26,7 @@ export default defineConfig({
     resolve: { alias: { '@shared': shared } },
     plugins: [react()],
     build: {
+      minify: true,
       outDir: 'out/renderer',
       rollupOptions: { input: resolve(__dirname, 'renderer/index.html') }
     }

@@ -108,6 +108,8 @@ export const channels = {
 
   'settings.get': channel(empty, returns<{ settings: Settings; notice?: SettingsNotice }>()),
   'settings.update': channel(z.object({ patch: z.record(z.string(), z.unknown()) }).strict(), returns<Settings>()),
+  /** Asks for a folder (native dialog) and makes it the output folder; null when the user cancelled. */
+  'settings.pickOutputFolder': channel(empty, returns<Settings | null>()),
 
   'keys.status': channel(empty, returns<KeyStatusView[]>()),
   'keys.set': channel(z.object({ provider, key: z.string().trim().min(8, 'That key is too short').max(4096) }).strict(), returns<KeyStatusView>()),
@@ -161,6 +163,8 @@ export const channels = {
   'history.totals': channel(totalsQuerySchema.strict(), returns<TotalsResult>()),
   /** Asks where to save (native dialog), then writes the export; path null when the user cancelled. */
   'history.export': channel(z.object({ format: z.enum(['csv', 'json']), filter: historyFilterSchema.strict().optional() }).strict(), returns<{ path: string | null; count: number }>()),
+  /** Shows an output file in the system's file manager. */
+  'outputs.reveal': channel(z.object({ recordId: id, index: z.number().int().min(0) }).strict(), returns<{ ok: true }>()),
   'history.delete': channel(z.object({ id }).extend(deleteEntryOptionsSchema.shape).strict(), returns<DeleteEntryResult>()),
 
   'sandbox.status': channel(empty, returns<SandboxView>())

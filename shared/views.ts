@@ -135,6 +135,7 @@ export interface ItemView {
   error?: AppErrorData
   outputs: OutputView[]
   duplicateOf?: string
+  timings: { createdAt: string; startedAt?: string; finishedAt?: string; phaseMs: Record<string, number> }
 }
 
 export type BatchState = 'queued' | 'running' | 'paused' | 'waiting_network' | 'budget_reached' | 'done' | 'cancelled'

@@ -1,16 +1,19 @@
 /**
- * Native file dialogs, the one piece of UI the main process owns. Electron implements it in the app;
+ * Native file dialogs and the file manager, the only pieces of UI the main process owns. Electron implements it in the app;
  * tests substitute answers. A dialog the user cancels returns an empty list or null.
  */
 export interface Dialogs {
   openDirectories(): Promise<string[]>
   openFiles(options?: { images?: boolean }): Promise<string[]>
   saveFile(options: { defaultName: string; extensions?: string[] }): Promise<string | null>
+  /** Shows a file in the system's file manager (Finder, Explorer, Files). */
+  reveal(path: string): Promise<void>
 }
 
 /** Where there is no window (the CLI), asking is a programming error, not a user error. */
 export const noDialogs: Dialogs = {
   openDirectories: () => Promise.reject(new Error('No dialogs without a window')),
   openFiles: () => Promise.reject(new Error('No dialogs without a window')),
-  saveFile: () => Promise.reject(new Error('No dialogs without a window'))
+  saveFile: () => Promise.reject(new Error('No dialogs without a window')),
+  reveal: () => Promise.reject(new Error('No file manager without a window'))
 }

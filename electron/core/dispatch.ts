@@ -1,13 +1,13 @@
 import type { z } from 'zod'
 import { channels, type Channel, type Envelope, type Result } from '../../shared/contract'
-import { AppError, toAppErrorData } from '../../shared/errors'
+import { AppError, toAppErrorData, type AppErrorData } from '../../shared/errors'
 import type { SettingsPatch } from '../../shared/settings'
 import type { Services } from './services'
 import { checkAgainstLimits } from './library'
 import { testKey } from './providers'
 import { uploadLimitsFor } from './limits'
 import { toBatchSpec } from './jobspec'
-import { assetView, batchDetailView, batchView, historyEntryView, historyPageView, keyView } from './viewmodels'
+import { assetView, batchDetailView, batchView, compareGroupOf, historyEntryView, historyPageView, keyView } from './viewmodels'
 
 /**
  * Starts an import and answers as soon as the new folders are registered: assets and thumbnails then
@@ -35,6 +35,11 @@ function createHandlers(services: Services): Handlers {
 
     'settings.get': async () => ({ settings: services.settings.get(), notice: services.settings.notice() }),
     'settings.update': async ({ patch }) => services.settings.update(patch as SettingsPatch),
+
+    'settings.pickOutputFolder': async () => {
+      const [folder] = await services.dialogs.openDirectories()
+      return folder ? services.settings.update({ output: { folderMode: 'custom', customFolder: folder } }) : null
+    },
 
     'keys.status': async () => (await services.keychain.statusAll()).map(keyView),
     'keys.set': async ({ provider, key }) => {
@@ -107,7 +112,19 @@ function createHandlers(services: Services): Handlers {
 
     'jobs.estimate': async (request) => {
       const settings = services.settings.get()
-      const spec = toBatchSpec(request, settings, services.library)
+      // Unusable images are listed with their reason, and the estimate covers the rest, so the form
+      // can say what will happen before anything is queued.
+      const problems: Array<{ assetId: string; error: AppErrorData }> = []
+      const usable = request.assetIds.filter((assetId) => {
+        const asset = services.library.get(assetId)
+        if (!asset) problems.push({ assetId, error: { code: 'not_found_file', message: 'This image is no longer in the library.' } })
+        else if (!asset.verdict.ok) problems.push({ assetId, error: asset.verdict.error })
+        return asset?.verdict.ok === true
+      })
+      if (request.kind === 'edit' && usable.length === 0) {
+        return { items: 0, perModel: [], total: 0, unpriced: [], duplicates: [], problems }
+      }
+      const spec = toBatchSpec({ ...request, assetIds: usable }, settings, services.library)
       const engine = await services.jobs()
       const estimate = await engine.estimate(spec)
       const byPath = new Map(spec.files?.map((f) => [f.path, f.assetId ?? '']) ?? [])
@@ -117,7 +134,7 @@ function createHandlers(services: Services): Handlers {
         total: estimate.total,
         unpriced: estimate.unpriced,
         duplicates: estimate.duplicates.map((d) => ({ assetId: byPath.get(d.source) ?? '', model: d.model, recordId: d.recordId, at: d.at })),
-        problems: []
+        problems
       }
     },
     'jobs.start': async (request) => {
@@ -126,7 +143,10 @@ function createHandlers(services: Services): Handlers {
       const summary = await engine.createBatch(spec)
       return batchDetailView(engine.get(summary.id), services.assetUrls, services.library)
     },
-    'jobs.list': async () => (await services.jobs()).list().map((b) => batchView(b)),
+    'jobs.list': async () => {
+      const engine = await services.jobs()
+      return engine.list().map((b) => batchView(b, compareGroupOf(engine, b)))
+    },
     'jobs.get': async ({ batchId }) => batchDetailView((await services.jobs()).get(batchId), services.assetUrls, services.library),
     'jobs.pause': async ({ batchId }) => batchView((await services.jobs()).pause(batchId)),
     'jobs.resume': async ({ batchId }) => batchView((await services.jobs()).resume(batchId)),
@@ -150,6 +170,15 @@ function createHandlers(services: Services): Handlers {
       const target = await services.dialogs.saveFile({ defaultName: `pixdesk-history-${stamp}.${format}`, extensions: [format] })
       if (!target) return { path: null, count: 0 }
       return services.exportHistory(format, filter ?? {}, target)
+    },
+    'outputs.reveal': async ({ recordId, index }) => {
+      const output = (await services.history.get(recordId))?.outputs[index]
+      if (!output) throw new AppError({ code: 'validation', field: 'recordId', message: 'That output is not in the history.' })
+      if (output.fileMissing) {
+        throw new AppError({ code: 'not_found_file', path: output.path, message: `${output.path} is no longer on disk (moved or deleted outside Pixdesk).` })
+      }
+      await services.dialogs.reveal(output.path)
+      return { ok: true as const }
     },
     'history.delete': ({ id, deleteFiles }) => services.history.deleteEntry(id, { deleteFiles })
   }

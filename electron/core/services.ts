@@ -21,7 +21,7 @@ import { resolveAppPaths, type AppPaths } from './paths'
 import { createSandboxController, type SandboxController } from './sandbox/controller'
 import { loadSettings, updateSettings } from './settings'
 import { loadTemplates, type TemplateLibrary } from './templates'
-import { assetView, batchView, itemView, rootViews, type AssetUrls } from './viewmodels'
+import { assetView, batchView, compareGroupOf, itemView, rootViews, type AssetUrls } from './viewmodels'
 
 export interface ServicesOptions {
   paths?: AppPaths
@@ -294,11 +294,13 @@ function forwardJobEvents(engine: JobEngine, events: AppEvents, urls: AssetUrls,
     switch (event.type) {
       case 'batch.created':
       case 'batch.updated':
-        events.emit('jobs.batch', batchView(event.batch))
+        events.emit('jobs.batch', batchView(event.batch, compareGroupOf(engine, event.batch)))
         break
-      case 'batch.finished':
-        events.emit('jobs.batch', batchView(engine.get(event.batchId)))
+      case 'batch.finished': {
+        const summary = engine.get(event.batchId)
+        events.emit('jobs.batch', batchView(summary, compareGroupOf(engine, summary)))
         break
+      }
       case 'item.updated':
         events.emit('jobs.item', itemView(event.item, urls, library))
         break

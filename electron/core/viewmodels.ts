@@ -13,6 +13,7 @@ import type {
   OutputView,
   RootView
 } from '../../shared/views'
+import type { JobEngine } from './jobs/engine'
 import type { KeyStatus } from './keychain'
 import { assetIdFor, type Library, type LibraryAsset } from './library'
 
@@ -197,8 +198,15 @@ export function itemView(item: JobItem, urls: AssetUrls, library: Library): Item
       bytes: o.bytes,
       missing: false
     })),
-    duplicateOf: item.duplicateOf?.recordId
+    duplicateOf: item.duplicateOf?.recordId,
+    timings: item.timings
   }
+}
+
+/** The compare group of a comparison batch (its items all share one), for lists and events. */
+export function compareGroupOf(engine: JobEngine, summary: BatchSummary): string | undefined {
+  if (summary.kind !== 'compare') return undefined
+  return engine.get(summary.id).items.find((i) => i.snapshot.compareGroup)?.snapshot.compareGroup
 }
 
 export function batchDetailView(batch: BatchSummary & { items: JobItem[] }, urls: AssetUrls, library: Library): BatchDetailView {

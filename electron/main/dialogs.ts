@@ -1,4 +1,4 @@
-import { BrowserWindow, dialog } from 'electron'
+import { BrowserWindow, dialog, shell } from 'electron'
 import type { Dialogs } from '../core/dialogs'
 
 const IMAGE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'webp', 'gif', 'avif', 'tif', 'tiff', 'heic', 'heif', 'svg']
@@ -29,6 +29,9 @@ export function electronDialogs(getWindow: () => BrowserWindow | null): Dialogs 
       }
       const result = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options)
       return result.canceled || !result.filePath ? null : result.filePath
+    },
+    async reveal(path) {
+      shell.showItemInFolder(path)
     }
   }
 }

@@ -76,6 +76,8 @@ export interface DialogAnswers {
   directories: string[][]
   files: string[][]
   saves: (string | null)[]
+  /** Files the app asked the file manager to show. */
+  revealed: string[]
 }
 
 export interface PixdeskFixture {
@@ -90,7 +92,7 @@ export const test = base.extend<{ app: PixdeskFixture }>({
   // eslint-disable-next-line no-empty-pattern -- Playwright requires the fixtures argument to be destructured
   app: async ({}, use) => {
     const home = await mkdtemp(join(tmpdir(), 'pixdesk-e2e-'))
-    const dialogs: DialogAnswers = { directories: [], files: [], saves: [] }
+    const dialogs: DialogAnswers = { directories: [], files: [], saves: [], revealed: [] }
     const holder: { services?: Services } = {}
     const server = await serveRenderer(() => holder.services)
     const services = await createServices({
@@ -101,7 +103,10 @@ export const test = base.extend<{ app: PixdeskFixture }>({
       dialogs: {
         openDirectories: async () => dialogs.directories.shift() ?? [],
         openFiles: async () => dialogs.files.shift() ?? [],
-        saveFile: async () => dialogs.saves.shift() ?? null
+        saveFile: async () => dialogs.saves.shift() ?? null,
+        reveal: async (path) => {
+          dialogs.revealed.push(path)
+        }
       }
     })
     holder.services = services

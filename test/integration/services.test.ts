@@ -34,7 +34,8 @@ describe('services behind the IPC contract', () => {
       dialogs: {
         openDirectories: async () => [],
         openFiles: async () => [],
-        saveFile: async () => saves.shift() ?? null
+        saveFile: async () => saves.shift() ?? null,
+        reveal: async () => undefined
       }
     })
     dispatch = createDispatcher(services)

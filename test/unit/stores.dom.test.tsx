@@ -95,7 +95,8 @@ describe('jobs store', () => {
     latencyMs: null,
     uploadedBytes: 0,
     uploadTotalBytes: 0,
-    outputs: []
+    outputs: [],
+    timings: { createdAt: '2026-01-01T00:00:00.000Z', phaseMs: {} }
   })
 
   it('keeps a batch’s compare group when a later summary leaves it out', () => {

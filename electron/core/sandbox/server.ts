@@ -521,7 +521,7 @@ async function parseSubmission(req: IncomingMessage, kind: 'edit' | 'generate', 
     if (kind !== 'edit') throw bad('Generations take a JSON body.')
     let form: FormData
     try {
-      form = await new Request('http://sandbox.local/', { method: 'POST', headers: { 'content-type': type }, body }).formData()
+      form = await new Request('http://sandbox.local/', { method: 'POST', headers: { 'content-type': type }, body: new Uint8Array(body) }).formData()
     } catch {
       throw bad('The multipart body could not be parsed.')
     }
