@@ -151,7 +151,7 @@ export function App() {
             <li key={n.id}>
               <button type="button" className={`nav-item${view === n.id ? ' on' : ''}`} aria-current={view === n.id ? 'page' : undefined} onClick={() => useUi.getState().navigate(n.id)} title={`${n.label} (${modKey}+${i + 1})`}>
                 <Icon name={n.icon} size={18} />
-                <span>{n.label}</span>
+                <span className="nav-label">{n.label}</span>
               </button>
             </li>
           ))}
@@ -162,8 +162,8 @@ export function App() {
               Sandbox
             </button>
           ) : null}
-          <button type="button" className="palette-hint" onClick={() => useUi.getState().setPalette(true)}>
-            <Icon name="search" /> Commands <kbd>{modKey} K</kbd>
+          <button type="button" className="palette-hint" title={`Commands (${modKey} K)`} onClick={() => useUi.getState().setPalette(true)}>
+            <Icon name="search" /> <span className="palette-label">Commands</span> <kbd>{modKey} K</kbd>
           </button>
           <span className="version">{info ? `v${info.version}` : ''}</span>
         </div>

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { test, expect } from './fixtures'
@@ -89,4 +89,65 @@ test('a batch shows its estimate before starting, live progress, pause and resum
   const history = await page.evaluate(() => window.pixdesk.invoke('history.query', {}))
   expect(history.items.filter((i) => i.status === 'succeeded')).toHaveLength(4)
   expect(history.items.filter((i) => i.status === 'failed')).toHaveLength(1)
+
+  // Each finished row shows its own output in the file manager.
+  const row = detail.getByTestId('batch-item').filter({ hasText: 'item-3.png' })
+  const batchId = (await page.evaluate(() => window.pixdesk.invoke('jobs.list', {})))[0]!.id
+  const item = (await page.evaluate((id) => window.pixdesk.invoke('jobs.get', { batchId: id }), batchId)).items.find((i) => i.sourceName === 'item-3.png')!
+  const record = await app.services.history.get(item.recordId!)
+  await row.getByRole('button', { name: /^Show .* in folder$/ }).click()
+  await expect.poll(() => app.dialogs.revealed).toEqual([record!.outputs[0]!.path])
+  // Phase times are on the row, in the order a request goes through them.
+  await expect(row.getByTestId('item-time')).toHaveAttribute('title', /Preparing .*Uploading .*Running/)
+
+  // At a small laptop window the table keeps every column it needs readable.
+  await page.setViewportSize({ width: 1024, height: 700 })
+  await expect(row.getByRole('button', { name: /^Show .* in folder$/ })).toBeInViewport()
+  await page.screenshot({ path: 'test-results/screens/batches-1024.png' })
+})
+
+test('images that cannot be sent are listed with their reason before Start, and leave the batch in one click', async ({ page, app }) => {
+  const dir = join(app.home, 'mixed')
+  await mkdir(dir, { recursive: true })
+  await sharp({ create: { width: 320, height: 320, channels: 3, background: '#e63946' } }).png().toFile(join(dir, 'red.png'))
+  await sharp({ create: { width: 320, height: 320, channels: 3, background: '#457b9d' } }).png().toFile(join(dir, 'blue.png'))
+  const jpeg = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#ffffff' } }).jpeg().toBuffer()
+  await writeFile(join(dir, 'truncated-catalogue-shot-with-a-very-long-file-name-from-the-studio.jpg'), jpeg.subarray(0, Math.floor(jpeg.length / 3)))
+  await app.services.settings.update({ provider: { sandbox: true } })
+
+  await app.open(page)
+  app.dialogs.directories.push([dir])
+  await page.getByTestId('library-view').getByRole('button', { name: 'Add folder' }).first().click()
+  const tiles = page.getByTestId('asset-tile')
+  await expect(tiles).toHaveCount(3)
+  await expect(tiles.filter({ hasText: 'Inspecting' })).toHaveCount(0)
+  const reason = (await page.evaluate(() => window.pixdesk.invoke('library.assets', { filter: 'problems' })))[0]?.error?.message
+  expect(reason).toBeTruthy()
+
+  // The whole selection, unusable file included, goes to a new batch from the command palette.
+  await tiles.first().click()
+  await page.keyboard.press('Control+a')
+  await expect(page.getByRole('toolbar', { name: 'Selection' })).toContainText('3 selected')
+  await page.keyboard.press('Control+k')
+  await page.keyboard.type('new batch')
+  await page.keyboard.press('Enter')
+
+  const form = page.getByTestId('batch-form')
+  await expect(form.getByText('3 images')).toBeVisible()
+  await form.getByLabel('Prompt').fill('Square crop, centred, white background')
+  const problems = form.getByTestId('batch-problems')
+  await expect(problems).toContainText('truncated-catalogue-shot')
+  await expect(problems).toContainText(reason!)
+  // The estimate covers the two usable images only.
+  await expect(form.getByTestId('batch-estimate').locator('.estimate-total')).toContainText('for 2 requests')
+  await page.screenshot({ path: 'test-results/screens/batch-problems.png' })
+
+  await problems.getByRole('button', { name: 'Remove it from the batch' }).click()
+  await expect(form.getByText('2 images', { exact: true })).toBeVisible()
+  await expect(problems).toBeHidden()
+  await expect(form.getByTestId('start-batch')).toBeEnabled()
+  await expect(form.getByTestId('batch-estimate').locator('.estimate-total')).toContainText('for 2 requests')
+
+  await page.setViewportSize({ width: 1024, height: 700 })
+  await page.screenshot({ path: 'test-results/screens/batch-new-1024.png' })
 })

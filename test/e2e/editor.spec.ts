@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises'
+import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { test, expect } from './fixtures'
@@ -81,4 +81,17 @@ test('a single edit in the sandbox shows the result before/after with its cost a
   await expect(pictures).toHaveCount(2)
   for (const img of await pictures.all()) await expect.poll(() => img.evaluate((el) => (el as HTMLImageElement).naturalWidth)).toBeGreaterThan(0)
   await page.screenshot({ path: 'test-results/screens/editor.png' })
+
+  // "Show in folder" asks the file manager for this result's file, the one the history recorded.
+  const latest = (await page.evaluate(() => window.pixdesk.invoke('history.query', { status: 'succeeded', sort: 'newest' }))).items[0]!
+  const record = await app.services.history.get(latest.id)
+  const written = record!.outputs[0]!.path
+  await editor.getByRole('button', { name: /Show .* in folder/ }).click()
+  await expect.poll(() => app.dialogs.revealed).toEqual([written])
+
+  // Once the file is gone, the reason is shown next to the button and nothing is revealed.
+  await rm(written)
+  await editor.getByRole('button', { name: /Show .* in folder/ }).click()
+  await expect(editor.getByRole('alert').filter({ hasText: 'no longer on disk' })).toBeVisible()
+  expect(app.dialogs.revealed).toHaveLength(1)
 })

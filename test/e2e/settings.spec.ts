@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
 import { test, expect } from './fixtures'
 
 const KEY = 'pk_live_e2e_0123456789abcdefWXYZ'
@@ -50,6 +51,26 @@ test('first run offers the sandbox, and a saved key shows only its last four cha
   await naming.fill('{name}_{nope}')
   await naming.press('Enter')
   await expect(settings.getByRole('alert').filter({ hasText: 'placeholders' })).toBeVisible()
+
+  // The output folder comes from the folder dialog: the first choice switches to it, Choose… replaces it,
+  // and cancelling the dialog changes nothing.
+  const first = join(app.home, 'exports')
+  const second = join(app.home, 'client-delivery')
+  await mkdir(first, { recursive: true })
+  await mkdir(second, { recursive: true })
+  app.dialogs.directories.push([first])
+  await settings.getByRole('radio', { name: 'One folder of my choice' }).click()
+  await expect(settings.getByRole('textbox', { name: /^Output folder/ })).toHaveValue(first)
+  expect(app.services.settings.get().output).toMatchObject({ folderMode: 'custom', customFolder: first })
+  app.dialogs.directories.push([second])
+  await settings.getByRole('button', { name: 'Choose…' }).click()
+  await expect(settings.getByRole('textbox', { name: /^Output folder/ })).toHaveValue(second)
+  await expect.poll(() => app.services.settings.get().output.customFolder).toBe(second)
+  await settings.getByRole('button', { name: 'Choose…' }).click()
+  await expect(settings.getByRole('button', { name: 'Choose…' })).toBeEnabled()
+  expect(app.services.settings.get().output.customFolder).toBe(second)
+  await settings.getByRole('textbox', { name: /^Output folder/ }).scrollIntoViewIfNeeded()
+  await page.screenshot({ path: 'test-results/screens/settings-output.png' })
 
   await row.getByRole('button', { name: 'Delete' }).click()
   await expect(row.getByTestId('key-status-pixapi')).toHaveText('Not set')

@@ -99,10 +99,14 @@ describe('jobs store', () => {
     timings: { createdAt: '2026-01-01T00:00:00.000Z', phaseMs: {} }
   })
 
-  it('keeps a batch’s compare group when a later summary leaves it out', () => {
+  it('keeps a batch’s compare group when an action’s answer leaves it out, and takes events as they come', async () => {
     emit('jobs.batch', batch({ compareGroup: 'cg-1' }))
-    emit('jobs.batch', batch({ state: 'done' }))
-    expect(jobs.useJobs.getState().batches.b1).toMatchObject({ state: 'done', compareGroup: 'cg-1' })
+    invoke.mockImplementation((channel: string) => (channel === 'jobs.pause' ? Promise.resolve(batch({ state: 'paused' })) : Promise.reject(new Error(`unexpected ${channel}`))))
+    await jobs.useJobs.getState().pause('b1')
+    expect(jobs.useJobs.getState().batches.b1).toMatchObject({ state: 'paused', compareGroup: 'cg-1' })
+    emit('jobs.batch', batch({ state: 'done', compareGroup: 'cg-1', name: 'Renamed' }))
+    expect(jobs.useJobs.getState().batches.b1).toMatchObject({ state: 'done', compareGroup: 'cg-1', name: 'Renamed' })
+    expect(jobs.useJobs.getState().actionErrors.b1).toBeUndefined()
   })
 
   it('updates items in place as their events arrive', () => {

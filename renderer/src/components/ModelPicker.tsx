@@ -100,7 +100,9 @@ export function ModelPicker({ models, provider, value, onChange, params, onParam
               <label key={m.id} className={`model-option${checked ? ' checked' : ''}${full ? ' disabled' : ''}`}>
                 <input type="checkbox" checked={checked} disabled={full} onChange={() => toggle(m.id)} />
                 <span className={`family-dot ${m.family}`} aria-hidden />
-                <span className="model-name">{m.label}</span>
+                <span className="model-name" title={m.label}>
+                  {m.label}
+                </span>
                 <CostBadge credits={requestPrice(models, m.id, paramsFor(capsOf(models, m.id, provider), params))} kind="estimate" />
               </label>
             )

@@ -3,7 +3,7 @@ const labels: Record<string, string> = {
   preparing: 'Preparing',
   uploading: 'Uploading',
   running: 'Running',
-  polling: 'Waiting for result',
+  polling: 'Polling task',
   downloading: 'Downloading',
   done: 'Done',
   failed: 'Failed',

@@ -26,10 +26,18 @@ interface JobsState {
   reorder(batchId: string, itemIds: string[]): Promise<void>
 }
 
-/** Batch summaries from events may leave out the compare group the detail carried: keep what is known. */
+/** Lists, details and events carry the whole summary, compare group included. */
 function withBatch(batches: Record<string, BatchView>, next: BatchView): Record<string, BatchView> {
-  const prev = batches[next.id]
-  return { ...batches, [next.id]: prev?.compareGroup && !next.compareGroup ? { ...next, compareGroup: prev.compareGroup } : next }
+  return { ...batches, [next.id]: next }
+}
+
+/**
+ * The answers to batch actions (pause, cancel, retry, reorder, budget, duplicates) leave the compare
+ * group out; a batch never changes group, so the one already known is kept.
+ */
+function withActionAnswer(batches: Record<string, BatchView>, next: BatchView): Record<string, BatchView> {
+  const group = batches[next.id]?.compareGroup
+  return withBatch(batches, group && !next.compareGroup ? { ...next, compareGroup: group } : next)
 }
 
 function upsertItem(list: ItemView[] | undefined, item: ItemView): ItemView[] {
@@ -44,13 +52,13 @@ function upsertItem(list: ItemView[] | undefined, item: ItemView): ItemView[] {
 export const useJobs = create<JobsState>()((set, get) => {
   const act = (name: 'jobs.pause' | 'jobs.resume', batchId: string) =>
     api.invoke(name, { batchId }).then(
-      (batch) => set({ batches: withBatch(get().batches, batch), actionErrors: { ...get().actionErrors, [batchId]: undefined } }),
+      (batch) => set({ batches: withActionAnswer(get().batches, batch), actionErrors: { ...get().actionErrors, [batchId]: undefined } }),
       (err) => set({ actionErrors: { ...get().actionErrors, [batchId]: asError(err) } })
     )
   const withItems = (name: 'jobs.cancel' | 'jobs.retry', batchId: string, itemIds?: string[]) =>
     api.invoke(name, itemIds ? { batchId, itemIds } : { batchId }).then(
       async (batch) => {
-        set({ batches: withBatch(get().batches, batch), actionErrors: { ...get().actionErrors, [batchId]: undefined } })
+        set({ batches: withActionAnswer(get().batches, batch), actionErrors: { ...get().actionErrors, [batchId]: undefined } })
         await get().fetch(batchId)
       },
       (err) => set({ actionErrors: { ...get().actionErrors, [batchId]: asError(err) } })
@@ -103,7 +111,7 @@ export const useJobs = create<JobsState>()((set, get) => {
     async resolveDuplicates(batchId, decision, itemIds) {
       try {
         const batch = await api.invoke('jobs.resolveDuplicates', itemIds ? { batchId, decision, itemIds } : { batchId, decision })
-        set({ batches: withBatch(get().batches, batch), actionErrors: { ...get().actionErrors, [batchId]: undefined } })
+        set({ batches: withActionAnswer(get().batches, batch), actionErrors: { ...get().actionErrors, [batchId]: undefined } })
         await get().fetch(batchId)
       } catch (err) {
         set({ actionErrors: { ...get().actionErrors, [batchId]: asError(err) } })
@@ -112,7 +120,7 @@ export const useJobs = create<JobsState>()((set, get) => {
     async setBudget(batchId, credits) {
       try {
         const batch = await api.invoke('jobs.setBudget', { batchId, credits })
-        set({ batches: withBatch(get().batches, batch), actionErrors: { ...get().actionErrors, [batchId]: undefined } })
+        set({ batches: withActionAnswer(get().batches, batch), actionErrors: { ...get().actionErrors, [batchId]: undefined } })
       } catch (err) {
         set({ actionErrors: { ...get().actionErrors, [batchId]: asError(err) } })
       }
@@ -125,7 +133,7 @@ export const useJobs = create<JobsState>()((set, get) => {
       set({ items: { ...get().items, [batchId]: moved } })
       try {
         const batch = await api.invoke('jobs.reorder', { batchId, itemIds })
-        set({ batches: withBatch(get().batches, batch) })
+        set({ batches: withActionAnswer(get().batches, batch) })
       } catch (err) {
         set({ items: { ...get().items, [batchId]: current }, actionErrors: { ...get().actionErrors, [batchId]: asError(err) } })
       }

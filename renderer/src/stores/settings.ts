@@ -12,6 +12,8 @@ interface SettingsState {
   load(): Promise<void>
   /** Resolves with the saved settings; rejects with AppErrorData so forms can mark the field. */
   update(patch: SettingsPatch): Promise<Settings>
+  /** Asks for a folder and makes it the output folder; null when the user cancelled. Rejects with AppErrorData. */
+  pickOutputFolder(): Promise<Settings | null>
   dismissNotice(): void
 }
 
@@ -33,6 +35,15 @@ export const useSettings = create<SettingsState>()((set) => ({
     try {
       const settings = await api.invoke('settings.update', { patch: patch as Record<string, unknown> })
       set({ settings, error: null })
+      return settings
+    } catch (err) {
+      throw asError(err)
+    }
+  },
+  async pickOutputFolder() {
+    try {
+      const settings = await api.invoke('settings.pickOutputFolder', {})
+      if (settings) set({ settings, error: null })
       return settings
     } catch (err) {
       throw asError(err)

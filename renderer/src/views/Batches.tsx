@@ -1,5 +1,6 @@
 import { useVirtualizer } from '@tanstack/react-virtual'
 import { useEffect, useMemo, useRef, useState } from 'react'
+import type { AppErrorData } from '@shared/errors'
 import { useShallow } from 'zustand/react/shallow'
 import type { BatchView, ItemView } from '@shared/views'
 import { CostBadge } from '../components/CostBadge'
@@ -19,16 +20,42 @@ import { activeItemStates, finishedStates, useJobs } from '../stores/jobs'
 import { useLibrary } from '../stores/library'
 import { useSettings } from '../stores/settings'
 import { useUi } from '../stores/ui'
-import { ItemCost, unplaced, useProvider, useRunShortcut } from './common'
+import { holdText, ItemCost, phaseLabels, phaseTimes, RevealButton, unplaced, useProvider, useRunShortcut } from './common'
 
 const noItems: ItemView[] = []
 
-const holdLabels: Record<NonNullable<ItemView['hold']>, string> = {
-  budget: 'over budget',
-  duplicate: 'done before',
-  network: 'waiting for the network',
-  rate_limit: 'provider asked to slow down',
-  retry_backoff: 'retrying shortly'
+/** Images the estimate left out, each with its reason, and one click to take them out of the batch. */
+function ProblemList({ problems }: { problems: Array<{ assetId: string; error: AppErrorData }> }) {
+  const assets = useLibrary((s) => s.assets)
+  const drop = () => {
+    const gone = new Set(problems.map((p) => p.assetId))
+    const form = useBatchForm.getState()
+    form.setAssets(form.assetIds.filter((id) => !gone.has(id)))
+  }
+  return (
+    <div className="problems" role="group" aria-label="Images that cannot be sent" data-testid="batch-problems">
+      <div className="problems-head">
+        <Icon name="warning" />
+        <span>{problems.length === 1 ? 'One image cannot be sent and is not counted:' : `${problems.length} images cannot be sent and are not counted:`}</span>
+        <button type="button" className="btn small" onClick={drop}>
+          {problems.length === 1 ? 'Remove it from the batch' : 'Remove them from the batch'}
+        </button>
+      </div>
+      <ul>
+        {problems.map((p) => {
+          const name = assets[p.assetId]?.name ?? 'An image no longer in the library'
+          return (
+            <li key={p.assetId}>
+              <strong className="ellipsis" title={assets[p.assetId]?.relPath ?? name}>
+                {name}
+              </strong>
+              <span className="problem-reason">{p.error.message}</span>
+            </li>
+          )
+        })}
+      </ul>
+    </div>
+  )
 }
 
 function BatchForm() {
@@ -45,6 +72,8 @@ function BatchForm() {
   const problem = draftProblem(f.draft, { minModels: 1, needAssets: 1, assets: sources.length })
   const key = form.specKey(provider)
   const fresh = f.estimate !== null && f.estimateKey === key
+  // Every selected image was refused: there is nothing to start until the selection changes.
+  const nothingToRun = fresh && f.estimate !== null && f.estimate.items === 0
 
   useEffect(() => {
     if (!f.draft.models.length && settings) form.setDraft({ models: [settings.generation.defaultModel[provider]] })
@@ -58,12 +87,16 @@ function BatchForm() {
   }, [key, problem, provider])
 
   useRunShortcut(() => {
-    if (fresh && !problem && !useBatchForm.getState().starting) void form.start(provider)
+    if (fresh && !problem && !nothingToRun && !useBatchForm.getState().starting) void form.start(provider)
   })
 
   const budget = f.budget.trim() === '' ? null : Number(f.budget)
   const overBudget = f.estimate !== null && budget !== null && f.estimate.total > budget
   const dupCount = f.estimate ? f.estimate.duplicates.length : 0
+  // Images the library or the last estimate says cannot be sent, with the reason to show on hover.
+  const unusable = new Map<string, string>()
+  for (const a of sources) if (a.ok === false) unusable.set(a.id, a.error?.message ?? 'This file cannot be used.')
+  for (const p of f.estimate?.problems ?? []) unusable.set(p.assetId, p.error.message)
 
   return (
     <div className="batch-form" data-testid="batch-form">
@@ -77,8 +110,8 @@ function BatchForm() {
             {sources.length ? (
               <div className="source-strip">
                 {sources.slice(0, 12).map((a) => (
-                  <div key={a.id} className="source-chip" title={a.relPath}>
-                    <Thumbnail url={a.thumbUrl} alt={a.name} />
+                  <div key={a.id} className="source-chip" title={unusable.has(a.id) ? `${a.relPath}: ${unusable.get(a.id)}` : a.relPath}>
+                    <Thumbnail url={a.thumbUrl} alt={a.name} problem={unusable.has(a.id)} />
                   </div>
                 ))}
                 {sources.length > 12 ? <span className="more">+{sources.length - 12}</span> : null}
@@ -92,14 +125,17 @@ function BatchForm() {
                 and choose Batch.
               </p>
             )}
-            <span className="hint">{plural(sources.length, 'image')}</span>
+            <span className="hint">
+              {plural(sources.length, 'image')}
+              {unusable.size ? ` · ${unusable.size} cannot be sent` : ''}
+            </span>
           </div>
           <label className="field">
             <span className="field-label">Name</span>
             <input type="text" value={f.name} placeholder="e.g. Spring catalogue, white background" onChange={(e) => form.setField({ name: e.target.value })} />
           </label>
           <PromptBox draft={f.draft} templates={templates} templatesError={templatesError} onChange={form.setDraft} onRun={() => {
-              if (fresh && !problem) void form.start(provider)
+              if (fresh && !problem && !nothingToRun) void form.start(provider)
             }} error={f.error} />
         </div>
         <div className="form-col">
@@ -142,13 +178,19 @@ function BatchForm() {
             ) : !f.estimate ? (
               <p className="muted">{f.estimating ? 'Estimating…' : 'The estimate appears here before you start.'}</p>
             ) : (
-              <div className={fresh ? '' : 'stale'} aria-busy={!fresh}>
+              <div className={`estimate-body${fresh ? '' : ' stale'}`} aria-busy={!fresh}>
                 {!fresh ? <p className="hint">Updating for your changes…</p> : null}
+                {f.estimate.items === 0 ? (
+                  <p className="field-error">None of the selected images can be sent: nothing would run.</p>
+                ) : (
+                  <>
                 <table className="mini-table">
                   <tbody>
                     {f.estimate.perModel.map((m) => (
                       <tr key={m.model}>
-                        <td>{modelLabel(models, m.model)}</td>
+                        <td className="ellipsis" title={modelLabel(models, m.model)}>
+                          {modelLabel(models, m.model)}
+                        </td>
                         <td className="num nowrap">{m.perItem === null ? `${m.items} × price unknown` : `${m.items} × ${formatCredits(m.perItem)}`}</td>
                         <td className="num nowrap">{formatCredits(m.total)}</td>
                       </tr>
@@ -158,31 +200,22 @@ function BatchForm() {
                 <p className="estimate-total">
                   Total <CostBadge credits={f.estimate.total} kind="estimate" /> for {plural(f.estimate.items, 'request')}
                 </p>
+                  </>
+                )}
                 {f.estimate.unpriced.length ? <p className="hint">Not included (no known price): {f.estimate.unpriced.join(', ')}</p> : null}
                 {dupCount ? (
                   <p className="hint">
                     {plural(dupCount, 'request')} already succeeded before: {f.duplicates === 'skip' ? 'they will be skipped' : f.duplicates === 'run' ? 'they will run again' : 'they will wait for your decision'}.
                   </p>
                 ) : null}
-                {f.estimate.problems.length ? (
-                  <details className="problems">
-                    <summary>{plural(f.estimate.problems.length, 'image')} cannot be sent</summary>
-                    <ul>
-                      {f.estimate.problems.map((p) => (
-                        <li key={p.assetId}>
-                          <strong>{assets[p.assetId]?.name ?? p.assetId}</strong>: {p.error.message}
-                        </li>
-                      ))}
-                    </ul>
-                  </details>
-                ) : null}
+                {f.estimate.problems.length ? <ProblemList problems={f.estimate.problems} /> : null}
                 {overBudget ? <p className="field-error">The estimate is over the batch budget: it will stop when the budget is reached.</p> : null}
               </div>
             )}
             <ErrorNotice error={unplaced(f.error)} compact />
             <div className="run-row">
               {settings?.provider.sandbox ? <span className="pill warn">Sandbox</span> : <span />}
-              <button type="button" className="btn primary" disabled={Boolean(problem) || !fresh || f.starting} onClick={() => void form.start(provider)} data-testid="start-batch">
+              <button type="button" className="btn primary" disabled={Boolean(problem) || !fresh || f.starting || nothingToRun} title={nothingToRun ? 'None of the selected images can be sent' : undefined} onClick={() => void form.start(provider)} data-testid="start-batch">
                 <Icon name="play" /> {f.starting ? 'Starting…' : 'Start batch'}
               </button>
             </div>
@@ -193,10 +226,33 @@ function BatchForm() {
   )
 }
 
+/** Total time and where it went: the phases as a thin stacked bar, the figures on hover and for screen readers. */
+function ItemTime({ item }: { item: ItemView }) {
+  const times = phaseTimes(item)
+  const spent = times.reduce((n, t) => n + t.ms, 0)
+  const total = item.latencyMs ?? (spent > 0 ? spent : null)
+  if (total === null) return <span className="muted">—</span>
+  const detail = times.length ? times.map((t) => `${phaseLabels[t.phase]} ${formatMs(t.ms)}`).join(' · ') : undefined
+  return (
+    <span className="item-time" title={detail} aria-label={detail ? `${formatMs(total)}: ${detail}` : undefined} data-testid="item-time">
+      <span>{formatMs(total)}</span>
+      {spent > 0 ? (
+        <span className="phase-bar" aria-hidden>
+          {times.map((t) => (
+            <span key={t.phase} className={`phase ${t.phase}`} style={{ width: `${(t.ms / spent) * 100}%` }} />
+          ))}
+        </span>
+      ) : null}
+    </span>
+  )
+}
+
 function ItemsTable({ batch, items }: { batch: BatchView; items: ItemView[] }) {
   const jobs = useJobs.getState()
   const models = useCatalog((s) => s.models)
   const scrollRef = useRef<HTMLDivElement>(null)
+  // A failed "Show in folder" is explained on its own row, where the item's other messages go.
+  const [revealErrors, setRevealErrors] = useState<Record<string, AppErrorData | null>>({})
   // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({ count: items.length, getScrollElement: () => scrollRef.current, estimateSize: () => 52, overscan: 8 })
   const queued = items.filter((i) => i.state === 'queued').map((i) => i.id)
@@ -217,9 +273,15 @@ function ItemsTable({ batch, items }: { batch: BatchView; items: ItemView[] }) {
         <span role="columnheader">Image</span>
         <span role="columnheader">Model</span>
         <span role="columnheader">State</span>
-        <span role="columnheader">Transfer</span>
-        <span role="columnheader">Time</span>
-        <span role="columnheader">Credits</span>
+        <span role="columnheader" className="num col-transfer">
+          Transfer
+        </span>
+        <span role="columnheader" className="num" title="Total time; hover a row for each phase">
+          Time
+        </span>
+        <span role="columnheader" className="num">
+          Credits
+        </span>
         <span role="columnheader">Request id</span>
         <span role="columnheader" className="sr-only">
           Actions
@@ -230,6 +292,10 @@ function ItemsTable({ batch, items }: { batch: BatchView; items: ItemView[] }) {
           {virtualizer.getVirtualItems().map((row) => {
             const item = items[row.index]!
             const active = activeItemStates.has(item.state)
+            const output = item.outputs.find((o) => !o.missing)
+            const revealError = revealErrors[item.id]
+            const message = revealError?.message ?? item.error?.message
+            const requestId = item.requestId ?? item.error?.requestId
             return (
               <div key={item.id} role="row" className={`items-row ${item.state}`} style={{ transform: `translateY(${row.start}px)` }} data-testid="batch-item">
                 <span role="cell" className="cell-source">
@@ -238,50 +304,57 @@ function ItemsTable({ batch, items }: { batch: BatchView; items: ItemView[] }) {
                     {item.sourceName}
                   </span>
                 </span>
-                <span role="cell" className="ellipsis">
+                <span role="cell" className="ellipsis" title={modelLabel(models, item.model)}>
                   {modelLabel(models, item.model)}
                 </span>
                 <span role="cell" className="cell-state">
-                  <StatusPill state={item.state} />
-                  {item.attempts > 1 ? <span className="muted"> try {item.attempts}</span> : null}
-                  {item.state === 'queued' && item.hold && item.hold !== 'duplicate' && item.hold !== 'budget' ? <span className="muted">{holdLabels[item.hold]}</span> : null}
-                  {item.mayHaveCharged ? <span className="field-error">May have been charged without a result</span> : null}
-                  {item.error ? (
-                    <span className="field-error ellipsis" title={item.error.message}>
-                      {item.error.message}
+                  <span className="state-line">
+                    <StatusPill state={item.state} />
+                    {item.attempts > 1 ? <span className="muted nowrap">try {item.attempts}</span> : null}
+                  </span>
+                  {item.state === 'queued' && item.hold ? (
+                    <span className="hold ellipsis" title={holdText[item.hold]}>
+                      {holdText[item.hold]}
+                    </span>
+                  ) : null}
+                  {item.mayHaveCharged ? <span className="field-error ellipsis" title="May have been charged without a result">May have been charged without a result</span> : null}
+                  {message ? (
+                    <span className="field-error ellipsis" title={message} role={revealError ? 'alert' : undefined}>
+                      {message}
                     </span>
                   ) : null}
                 </span>
-                <span role="cell" className="num">
+                <span role="cell" className="num nowrap col-transfer">
                   {item.uploadTotalBytes ? `${formatBytes(item.uploadedBytes)} / ${formatBytes(item.uploadTotalBytes)}` : '—'}
                 </span>
                 <span role="cell" className="num">
-                  {formatMs(item.latencyMs)}
+                  <ItemTime item={item} />
                 </span>
                 <span role="cell" className="num">
                   <ItemCost item={item} />
                 </span>
-                <span role="cell" className="mono ellipsis" title={item.requestId ?? item.error?.requestId}>
-                  {item.requestId ?? item.error?.requestId ?? '—'}
+                <span role="cell" className="mono ellipsis selectable" title={requestId}>
+                  {requestId ?? '—'}
                 </span>
                 <span role="cell" className="row-actions">
+                  {output ? <RevealButton compact recordId={item.recordId} index={output.index} name={output.name} onError={(e) => setRevealErrors((r) => ({ ...r, [item.id]: e }))} /> : null}
                   {item.state === 'queued' ? (
                     <>
-                      <button type="button" className="icon-btn" aria-label={`Move ${item.sourceName} up`} onClick={() => move(item.id, -1)}>
+                      <button type="button" className="icon-btn" aria-label={`Move ${item.sourceName} up`} title="Move up" onClick={() => move(item.id, -1)}>
                         <Icon name="up" />
                       </button>
-                      <button type="button" className="icon-btn" aria-label={`Move ${item.sourceName} down`} onClick={() => move(item.id, 1)}>
+                      <button type="button" className="icon-btn" aria-label={`Move ${item.sourceName} down`} title="Move down" onClick={() => move(item.id, 1)}>
                         <Icon name="down" />
                       </button>
                     </>
                   ) : null}
                   {item.state === 'queued' || active ? (
-                    <button type="button" className="icon-btn" aria-label={`Cancel ${item.sourceName}`} onClick={() => void jobs.cancel(batch.id, [item.id])}>
+                    <button type="button" className="icon-btn" aria-label={`Cancel ${item.sourceName}`} title="Cancel" onClick={() => void jobs.cancel(batch.id, [item.id])}>
                       <Icon name="close" />
                     </button>
                   ) : null}
                   {item.state === 'failed' || item.state === 'cancelled' || item.state === 'interrupted' ? (
-                    <button type="button" className="icon-btn" aria-label={`Retry ${item.sourceName}`} onClick={() => void jobs.retry(batch.id, [item.id])}>
+                    <button type="button" className="icon-btn" aria-label={`Retry ${item.sourceName}`} title="Retry" onClick={() => void jobs.retry(batch.id, [item.id])}>
                       <Icon name="retry" />
                     </button>
                   ) : null}

@@ -19,7 +19,7 @@ import { activeItemStates, useJobs } from '../stores/jobs'
 import { useLibrary } from '../stores/library'
 import { useSettings } from '../stores/settings'
 import { useUi } from '../stores/ui'
-import { ItemCost, ItemMeta, ItemPlaceholder, typingIn, unplaced, useProvider, useRunShortcut } from './common'
+import { ItemCost, ItemMeta, ItemPlaceholder, RevealButton, typingIn, unplaced, useProvider, useRunShortcut } from './common'
 
 const noItems: ItemView[] = []
 
@@ -231,9 +231,16 @@ export function CompareView() {
                   <th scope="col"></th>
                   <th scope="col">Model</th>
                   <th scope="col">Status</th>
-                  <th scope="col">Latency</th>
-                  <th scope="col">Credits</th>
+                  <th scope="col" className="num">
+                    Latency
+                  </th>
+                  <th scope="col" className="num">
+                    Credits
+                  </th>
                   <th scope="col">Request id</th>
+                  <th scope="col">
+                    <span className="sr-only">Output</span>
+                  </th>
                 </tr>
               </thead>
               <tbody>
@@ -242,9 +249,14 @@ export function CompareView() {
                     <td>{letters[i]}</td>
                     <td>{modelLabel(models, item.model)}</td>
                     <td>{item.error ? <span className="field-error">{item.error.message}</span> : <StatusPill state={item.state} />}</td>
-                    <td>{formatMs(item.latencyMs)}</td>
-                    <td><ItemCost item={item} /></td>
-                    <td className="mono">{item.requestId ?? '—'}</td>
+                    <td className="num nowrap">{formatMs(item.latencyMs)}</td>
+                    <td className="num">
+                      <ItemCost item={item} />
+                    </td>
+                    <td className="mono selectable">{item.requestId ?? '—'}</td>
+                    <td className="cell-reveal">
+                      {item.outputs[0] && !item.outputs[0].missing ? <RevealButton recordId={item.recordId} index={item.outputs[0].index} name={`${letters[i]} (${item.outputs[0].name})`} /> : null}
+                    </td>
                   </tr>
                 ))}
               </tbody>

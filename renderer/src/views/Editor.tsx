@@ -17,7 +17,7 @@ import { activeItemStates, useJobs } from '../stores/jobs'
 import { useLibrary } from '../stores/library'
 import { useSettings } from '../stores/settings'
 import { useUi } from '../stores/ui'
-import { ItemMeta, ItemPlaceholder, itemTitle, unplaced, useProvider, useRunShortcut } from './common'
+import { ItemMeta, ItemPlaceholder, itemTitle, RevealButton, unplaced, useProvider, useRunShortcut } from './common'
 
 const noItems: ItemView[] = []
 
@@ -155,6 +155,7 @@ export function EditorView() {
                       ))}
                     </div>
                   ) : null}
+                  {output && !output.missing ? <RevealButton key={`${shown?.recordId}-${output.index}`} recordId={shown?.recordId} index={output.index} name={output.name} /> : null}
                 </>
               }
             />
@@ -173,7 +174,9 @@ export function EditorView() {
                     }}
                   >
                     <Thumbnail url={item.outputs[0]?.url ?? item.sourceUrl} alt={item.sourceName} problem={item.state === 'failed'} pending={!item.outputs.length && item.state !== 'failed'} />
-                    <span className="chip-caption">{item.sourceName}</span>
+                    <span className="chip-caption" title={item.sourceName}>
+                      {item.sourceName}
+                    </span>
                   </button>
                 ))}
               </div>

@@ -15,6 +15,7 @@ import { useCatalog } from '../stores/catalog'
 import { useHistory, type TotalsBy } from '../stores/history'
 import { useJobs } from '../stores/jobs'
 import { useUi } from '../stores/ui'
+import { RevealButton } from './common'
 import { providerNames } from './Settings'
 
 function Filters() {
@@ -178,6 +179,8 @@ function Detail({ entry }: { entry: HistoryEntryView }) {
   const [deleteFiles, setDeleteFiles] = useState(false)
   const [confirm, setConfirm] = useState(false)
   const [error, setError] = useState<AppErrorData | null>(null)
+  const [revealError, setRevealError] = useState<AppErrorData | null>(null)
+  const present = entry.outputs.filter((o) => !o.missing)
   return (
     <aside className="history-detail" aria-label="Request details" data-testid="history-detail">
       <header>
@@ -192,7 +195,7 @@ function Detail({ entry }: { entry: HistoryEntryView }) {
         <span className="muted">{formatDateTime(entry.at)}</span>
       </div>
       {entry.error ? <ErrorNotice error={entry.error} /> : null}
-      <p className="detail-prompt">{entry.prompt}</p>
+      <p className="detail-prompt">{entry.prompt || <span className="muted">No prompt</span>}</p>
       <div className="detail-images">
         <div>
           <span className="field-label">Inputs</span>
@@ -203,6 +206,7 @@ function Detail({ entry }: { entry: HistoryEntryView }) {
                 {!input.url ? <span className="missing-tag">file missing</span> : null}
               </div>
             ))}
+            {!entry.inputs.length ? <span className="hint">None</span> : null}
           </div>
         </div>
         <div>
@@ -218,6 +222,14 @@ function Detail({ entry }: { entry: HistoryEntryView }) {
           </div>
         </div>
       </div>
+      {present.length ? (
+        <div className="toolbar detail-reveal">
+          {present.map((o, i) => (
+            <RevealButton key={o.index} recordId={entry.id} index={o.index} name={o.name} text={present.length > 1 ? `Show output ${i + 1} in folder` : undefined} onError={setRevealError} />
+          ))}
+        </div>
+      ) : null}
+      <ErrorNotice error={revealError} compact onDismiss={() => setRevealError(null)} />
       <dl className="meta-list">
         <dt>Provider</dt>
         <dd>{providerNames[entry.provider]}</dd>
@@ -390,7 +402,7 @@ export function HistoryView() {
             </div>
           ) : null}
         </div>
-        {selected ? <Detail entry={selected} /> : <Totals />}
+        {selected ? <Detail key={selected.id} entry={selected} /> : <Totals />}
       </div>
     </div>
   )

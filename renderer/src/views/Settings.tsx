@@ -29,20 +29,24 @@ function useSave() {
   const update = useSettings((s) => s.update)
   const [errors, setErrors] = useState<Record<string, AppErrorData | undefined>>({})
   const [saved, setSaved] = useState<string | null>(null)
+  const done = (key: string) => {
+    setErrors((e) => ({ ...e, [key]: undefined }))
+    setSaved(key)
+    setTimeout(() => setSaved((s) => (s === key ? null : s)), 1500)
+  }
+  const fail = (key: string, err: unknown) => setErrors((e) => ({ ...e, [key]: err as AppErrorData }))
   const save = async (key: string, patch: SettingsPatch) => {
     try {
       await update(patch)
-      setErrors((e) => ({ ...e, [key]: undefined }))
-      setSaved(key)
-      setTimeout(() => setSaved((s) => (s === key ? null : s)), 1500)
+      done(key)
     } catch (err) {
-      setErrors((e) => ({ ...e, [key]: err as AppErrorData }))
+      fail(key, err)
     }
   }
-  return { save, errors, saved }
+  return { save, done, fail, errors, saved }
 }
 
-function TextSetting({ id, label, value, onSave, error, saved, hint, placeholder, type = 'text' }: { id: string; label: string; value: string; onSave(v: string): void; error?: AppErrorData; saved?: boolean; hint?: ReactNode; placeholder?: string; type?: string }) {
+function TextSetting({ id, label, value, onSave, error, saved, hint, placeholder, type = 'text', action }: { id: string; label: string; value: string; onSave(v: string): void; error?: AppErrorData; saved?: boolean; hint?: ReactNode; placeholder?: string; type?: string; action?: ReactNode }) {
   const [draft, setDraft] = useState(value)
   // A value saved elsewhere (another window, a reset) replaces the draft, as React's docs advise: during render.
   const [shown, setShown] = useState(value)
@@ -53,23 +57,34 @@ function TextSetting({ id, label, value, onSave, error, saved, hint, placeholder
   const commit = () => {
     if (draft !== value || error) onSave(draft)
   }
+  const input = (
+    <input
+      id={id}
+      type={type}
+      value={draft}
+      placeholder={placeholder}
+      title={type === 'text' && draft ? draft : undefined}
+      aria-invalid={error ? true : undefined}
+      onChange={(e) => setDraft(e.target.value)}
+      onBlur={commit}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter') commit()
+      }}
+    />
+  )
   return (
-    <label className="field" htmlFor={id}>
-      <span className="field-label">
+    <div className="field">
+      <label className="field-label" htmlFor={id}>
         {label} {saved ? <span className="saved">Saved</span> : null}
-      </span>
-      <input
-        id={id}
-        type={type}
-        value={draft}
-        placeholder={placeholder}
-        aria-invalid={error ? true : undefined}
-        onChange={(e) => setDraft(e.target.value)}
-        onBlur={commit}
-        onKeyDown={(e) => {
-          if (e.key === 'Enter') commit()
-        }}
-      />
+      </label>
+      {action ? (
+        <div className="inline-form">
+          {input}
+          {action}
+        </div>
+      ) : (
+        input
+      )}
       {error ? (
         <span className="field-error" role="alert">
           {error.message}
@@ -77,7 +92,7 @@ function TextSetting({ id, label, value, onSave, error, saved, hint, placeholder
       ) : hint ? (
         <span className="hint">{hint}</span>
       ) : null}
-    </label>
+    </div>
   )
 }
 
@@ -221,7 +236,8 @@ export function SettingsView() {
   const loadError = useSettings((s) => s.error)
   const notice = useSettings((s) => s.notice)
   const keysError = useKeys((s) => s.error)
-  const { save, errors, saved } = useSave()
+  const { save, done, fail, errors, saved } = useSave()
+  const [picking, setPicking] = useState(false)
 
   if (!settings) {
     return (
@@ -235,6 +251,17 @@ export function SettingsView() {
   }
 
   const s: SettingsModel = settings
+  const pickFolder = () => {
+    setPicking(true)
+    useSettings
+      .getState()
+      .pickOutputFolder()
+      .then(
+        (next) => next && done('customFolder'),
+        (err) => fail('customFolder', err)
+      )
+      .finally(() => setPicking(false))
+  }
   const num = (v: string) => (v.trim() === '' ? null : Number(v))
 
   return (
@@ -279,16 +306,29 @@ export function SettingsView() {
         </Section>
 
         <Section title="Output" description="Where edited images are written. Originals are never modified.">
-          <div className="segmented" role="radiogroup" aria-label="Output folder">
+          <div className="segmented" role="radiogroup" aria-label="Where outputs go">
             {(['beside-source', 'custom'] as const).map((mode) => (
-              <button key={mode} type="button" role="radio" aria-checked={s.output.folderMode === mode} className={s.output.folderMode === mode ? 'on' : ''} onClick={() => void save('folderMode', { output: { folderMode: mode } })}>
+              <button key={mode} type="button" role="radio" aria-checked={s.output.folderMode === mode} className={s.output.folderMode === mode ? 'on' : ''} onClick={() => (mode === 'custom' && !s.output.customFolder ? pickFolder() : void save('folderMode', { output: { folderMode: mode } }))}>
                 {mode === 'beside-source' ? 'A “pixdesk” folder next to each source' : 'One folder of my choice'}
               </button>
             ))}
           </div>
-          <ErrorNotice error={errors.folderMode} compact />
-          {s.output.folderMode === 'custom' || s.output.customFolder ? (
-            <TextSetting id="custom-folder" label="Output folder" value={s.output.customFolder ?? ''} placeholder="/Users/me/Pictures/Pixdesk" error={errors.customFolder} saved={saved === 'customFolder'} onSave={(v) => void save('customFolder', { output: { customFolder: v.trim() || null } })} />
+          <ErrorNotice error={errors.folderMode ?? (s.output.folderMode === 'custom' ? undefined : errors.customFolder)} compact />
+          {s.output.folderMode === 'custom' ? (
+            <TextSetting
+              id="custom-folder"
+              label="Output folder"
+              value={s.output.customFolder ?? ''}
+              placeholder="Type or paste a folder path, or choose one"
+              error={errors.customFolder}
+              saved={saved === 'customFolder'}
+              onSave={(v) => void save('customFolder', { output: { customFolder: v.trim() || null } })}
+              action={
+                <button type="button" className="btn" disabled={picking} onClick={pickFolder}>
+                  <Icon name="folder" /> Choose…
+                </button>
+              }
+            />
           ) : null}
           <TextSetting
             id="naming"

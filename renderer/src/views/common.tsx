@@ -1,10 +1,13 @@
-import { useEffect, useRef } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import type { ModelEntry } from '@shared/catalog'
+import type { AppErrorData } from '@shared/errors'
 import type { ProviderId } from '@shared/records'
 import type { ItemView } from '@shared/views'
+import { api } from '../api'
 import { CostBadge } from '../components/CostBadge'
+import { Icon } from '../components/Icon'
 import { StatusPill } from '../components/StatusPill'
-import { formatBytes, formatMs } from '../lib/format'
+import { asError, formatBytes, formatMs } from '../lib/format'
 import { modelLabel } from '../lib/models'
 import { useSettings } from '../stores/settings'
 
@@ -18,6 +21,7 @@ export function ItemMeta({ item }: { item: ItemView }) {
   return (
     <span className="item-meta">
       <StatusPill state={item.state} />
+      {item.state === 'queued' && item.hold ? <span className="hold">{holdText[item.hold]}</span> : null}
       {uploading ? (
         <span>
           {formatBytes(item.uploadedBytes)} / {formatBytes(item.uploadTotalBytes)}
@@ -52,7 +56,75 @@ export function ItemPlaceholder({ item, brief }: { item: ItemView; brief?: boole
   if (item.state === 'done' && item.outputs[0]?.missing) return <span className="muted">The output file is missing on disk.</span>
   return (
     <span className="working">
-      <span className="thumb-spinner" /> {item.state === 'queued' ? 'Waiting to start…' : item.state === 'uploading' ? 'Uploading…' : item.state === 'downloading' ? 'Downloading…' : 'Working…'}
+      <span className="thumb-spinner" /> {item.state === 'queued' ? (item.hold ? `${holdText[item.hold]}…` : 'Waiting to start…') : item.state === 'uploading' ? 'Uploading…' : item.state === 'polling' ? 'Polling task…' : item.state === 'downloading' ? 'Downloading…' : 'Working…'}
+    </span>
+  )
+}
+
+/** Why a queued item has not started, in the words every view uses. */
+export const holdText: Record<NonNullable<ItemView['hold']>, string> = {
+  budget: 'Waiting: budget reached',
+  duplicate: 'Waiting: done before, your decision',
+  network: 'Waiting: network',
+  rate_limit: 'Waiting: rate limit',
+  retry_backoff: 'Waiting: retry backoff'
+}
+
+/** The engine's active states, in the order a request goes through them. */
+export const phases = ['preparing', 'uploading', 'running', 'polling', 'downloading'] as const
+export const phaseLabels: Record<(typeof phases)[number], string> = {
+  preparing: 'Preparing',
+  uploading: 'Uploading',
+  running: 'Running',
+  polling: 'Polling',
+  downloading: 'Downloading'
+}
+
+/** Time spent in each phase, in request order; phases never entered are left out. */
+export function phaseTimes(item: ItemView): Array<{ phase: (typeof phases)[number]; ms: number }> {
+  const spent = item.timings?.phaseMs ?? {}
+  return phases.filter((p) => (spent[p] ?? 0) > 0).map((p) => ({ phase: p, ms: spent[p]! }))
+}
+
+/**
+ * "Show in folder" for one output. The file may have been moved or deleted since the view was drawn:
+ * the main process then says so, and the reason is shown right here (or handed to `onError`).
+ */
+export function RevealButton({ recordId, index, name, text, compact, onError }: { recordId: string | undefined; index: number; name: string; text?: string; compact?: boolean; onError?: (error: AppErrorData | null) => void }) {
+  const [error, setError] = useState<AppErrorData | null>(null)
+  const [busy, setBusy] = useState(false)
+  if (!recordId) return null
+  const report = (e: AppErrorData | null) => (onError ? onError(e) : setError(e))
+  const reveal = () => {
+    setBusy(true)
+    api.invoke('outputs.reveal', { recordId, index }).then(
+      () => {
+        setBusy(false)
+        report(null)
+      },
+      (err) => {
+        setBusy(false)
+        report(asError(err))
+      }
+    )
+  }
+  const label = `Show ${name} in folder`
+  return (
+    <span className="reveal">
+      {compact ? (
+        <button type="button" className="icon-btn" aria-label={label} title={label} disabled={busy} onClick={reveal}>
+          <Icon name="folder" />
+        </button>
+      ) : (
+        <button type="button" className="btn small" title={label} aria-label={label} disabled={busy} onClick={reveal}>
+          <Icon name="folder" /> {text ?? 'Show in folder'}
+        </button>
+      )}
+      {error ? (
+        <span className="field-error reveal-error" role="alert" title={error.message}>
+          {error.message}
+        </span>
+      ) : null}
     </span>
   )
 }
