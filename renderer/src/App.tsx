@@ -158,8 +158,9 @@ export function App() {
         </ul>
         <div className="sidebar-foot">
           {settings?.provider.sandbox ? (
-            <button type="button" className="pill warn sandbox-pill" onClick={() => useUi.getState().navigate('settings')} title="Requests go to the built-in simulator">
-              Sandbox
+            <button type="button" className="pill warn sandbox-pill" onClick={() => useUi.getState().navigate('settings')} title="Sandbox mode: requests go to the built-in simulator">
+              <Icon name="sandbox" size={14} />
+              <span className="sandbox-label">Sandbox</span>
             </button>
           ) : null}
           <button type="button" className="palette-hint" title={`Commands (${modKey} K)`} onClick={() => useUi.getState().setPalette(true)}>

@@ -78,4 +78,17 @@ test('comparing two models side by side and under a slider, with swap, full view
   await expect(pictures).toHaveCount(3)
   for (const img of await pictures.all()) await expect.poll(() => img.evaluate((el) => (el as HTMLImageElement).naturalWidth)).toBeGreaterThan(0)
   await page.screenshot({ path: 'test-results/screens/compare.png' })
+
+  // Each arm's output can be shown in the file manager, from the row that names its model.
+  const recordIds = saved.items.map((i) => i.id)
+  const paths = await Promise.all(recordIds.map(async (id) => (await app.services.history.get(id))!.outputs[0]!.path))
+  await view.getByRole('button', { name: /^Show A \(.*\) in folder$/ }).click()
+  await expect.poll(() => app.dialogs.revealed).toHaveLength(1)
+  expect(paths).toContain(app.dialogs.revealed[0])
+  await view.getByRole('button', { name: /^Show B \(.*\) in folder$/ }).click()
+  await expect.poll(() => app.dialogs.revealed).toHaveLength(2)
+  expect([...app.dialogs.revealed].sort()).toEqual([...paths].sort())
+
+  await page.setViewportSize({ width: 1024, height: 700 })
+  await page.screenshot({ path: 'test-results/screens/compare-1024.png' })
 })

@@ -94,4 +94,6 @@ test('a single edit in the sandbox shows the result before/after with its cost a
   await editor.getByRole('button', { name: /Show .* in folder/ }).click()
   await expect(editor.getByRole('alert').filter({ hasText: 'no longer on disk' })).toBeVisible()
   expect(app.dialogs.revealed).toHaveLength(1)
+  await page.setViewportSize({ width: 1024, height: 700 })
+  await page.screenshot({ path: 'test-results/screens/editor-1024.png' })
 })

@@ -127,6 +127,11 @@ test('history filters, totals, details with missing files, export and delete', a
   // Delete an entry together with its output file.
   await view.getByRole('button', { name: 'Clear filters' }).click()
   await rows.filter({ hasText: 'leather bag' }).click()
+  // Its output is still on disk: the file manager is asked to show exactly that file.
+  await detail.getByRole('button', { name: 'Show bag_gemini_1.png in folder' }).click()
+  await expect.poll(() => app.dialogs.revealed).toEqual([join(out, 'bag_gemini_1.png')])
+  await page.setViewportSize({ width: 1024, height: 700 })
+  await page.screenshot({ path: 'test-results/screens/history-1024.png' })
   await detail.getByRole('button', { name: 'Delete…' }).click()
   await detail.getByLabel('Also delete the output files from disk').check()
   await detail.getByRole('button', { name: 'Delete entry' }).click()

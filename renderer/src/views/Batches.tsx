@@ -464,6 +464,7 @@ function Held({ batch, items }: { batch: BatchView; items: ItemView[] }) {
 }
 
 function BatchDetail({ batchId }: { batchId: string }) {
+  const models = useCatalog((s) => s.models)
   const batch = useJobs((s) => s.batches[batchId])
   const items = useJobs((s) => s.items[batchId] ?? noItems)
   const actionError = useJobs((s) => s.actionErrors[batchId])
@@ -479,10 +480,12 @@ function BatchDetail({ batchId }: { batchId: string }) {
   return (
     <div className="batch-detail" data-testid="batch-detail">
       <header className="view-header">
-        <div>
-          <h1>{batch.name || 'Batch'}</h1>
-          <p className="muted">
-            Started {formatDateTime(batch.createdAt)} · {batch.models.join(', ')}
+        <div className="header-title">
+          <h1 className="ellipsis" title={batch.name || undefined}>
+            {batch.name || 'Batch'}
+          </h1>
+          <p className="muted ellipsis" title={batch.models.map((m) => modelLabel(models, m)).join(', ')}>
+            Started {formatDateTime(batch.createdAt)} · {batch.models.map((m) => modelLabel(models, m)).join(', ')}
           </p>
         </div>
         <div className="toolbar" role="toolbar" aria-label="Batch controls">
@@ -535,11 +538,13 @@ function BatchListItem({ batch, on, onClick }: { batch: BatchView; on: boolean; 
   return (
     <button type="button" className={`batch-item${on ? ' on' : ''}`} onClick={onClick} aria-current={on || undefined}>
       <span className="batch-item-head">
-        <span className="ellipsis">{batch.name || 'Batch'}</span>
+        <span className="ellipsis" title={batch.name || 'Batch'}>
+          {batch.name || 'Batch'}
+        </span>
         <StatusPill state={batch.state} />
       </span>
       <ProgressBar value={batch.counts.done} max={batch.counts.total} label={`${batch.name} progress`} segments={{ failed: batch.counts.failed }} />
-      <span className="muted small">
+      <span className="muted small ellipsis" title={formatDateTime(batch.createdAt)}>
         {batch.counts.done}/{batch.counts.total} · {formatCredits(batch.charged)} · {formatDateTime(batch.createdAt)}
       </span>
     </button>
