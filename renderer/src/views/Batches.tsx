@@ -20,7 +20,7 @@ import { activeItemStates, finishedStates, useJobs } from '../stores/jobs'
 import { useLibrary } from '../stores/library'
 import { useSettings } from '../stores/settings'
 import { useUi } from '../stores/ui'
-import { holdText, ItemCost, phaseLabels, phaseTimes, RevealButton, unplaced, useProvider, useRunShortcut } from './common'
+import { holdText, ItemCost, phaseLabels, phaseTimes, RevealButton, revealProblem, unplaced, useProvider, useRunShortcut } from './common'
 
 const noItems: ItemView[] = []
 
@@ -129,6 +129,7 @@ function BatchForm() {
               {plural(sources.length, 'image')}
               {unusable.size ? ` · ${unusable.size} cannot be sent` : ''}
             </span>
+            {f.estimate?.problems.length ? <ProblemList problems={f.estimate.problems} /> : null}
           </div>
           <label className="field">
             <span className="field-label">Name</span>
@@ -208,7 +209,7 @@ function BatchForm() {
                     {plural(dupCount, 'request')} already succeeded before: {f.duplicates === 'skip' ? 'they will be skipped' : f.duplicates === 'run' ? 'they will run again' : 'they will wait for your decision'}.
                   </p>
                 ) : null}
-                {f.estimate.problems.length ? <ProblemList problems={f.estimate.problems} /> : null}
+                {f.estimate.problems.length ? <p className="hint warn-text">{plural(f.estimate.problems.length, 'image')} cannot be sent and {f.estimate.problems.length === 1 ? 'is' : 'are'} not counted: see Images.</p> : null}
                 {overBudget ? <p className="field-error">The estimate is over the batch budget: it will stop when the budget is reached.</p> : null}
               </div>
             )}
@@ -294,7 +295,7 @@ function ItemsTable({ batch, items }: { batch: BatchView; items: ItemView[] }) {
             const active = activeItemStates.has(item.state)
             const output = item.outputs.find((o) => !o.missing)
             const revealError = revealErrors[item.id]
-            const message = revealError?.message ?? item.error?.message
+            const message = revealError ? revealProblem(revealError) : item.error?.message
             const requestId = item.requestId ?? item.error?.requestId
             return (
               <div key={item.id} role="row" className={`items-row ${item.state}`} style={{ transform: `translateY(${row.start}px)` }} data-testid="batch-item">
@@ -319,7 +320,7 @@ function ItemsTable({ batch, items }: { batch: BatchView; items: ItemView[] }) {
                   ) : null}
                   {item.mayHaveCharged ? <span className="field-error ellipsis" title="May have been charged without a result">May have been charged without a result</span> : null}
                   {message ? (
-                    <span className="field-error ellipsis" title={message} role={revealError ? 'alert' : undefined}>
+                    <span className="field-error ellipsis" title={revealError?.message ?? message} role={revealError ? 'alert' : undefined}>
                       {message}
                     </span>
                   ) : null}

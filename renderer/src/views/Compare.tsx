@@ -247,13 +247,17 @@ export function CompareView() {
                 {ordered.map((item, i) => (
                   <tr key={item.id}>
                     <td>{letters[i]}</td>
-                    <td>{modelLabel(models, item.model)}</td>
+                    <td className="ellipsis cell-model" title={modelLabel(models, item.model)}>
+                      {modelLabel(models, item.model)}
+                    </td>
                     <td>{item.error ? <span className="field-error">{item.error.message}</span> : <StatusPill state={item.state} />}</td>
                     <td className="num nowrap">{formatMs(item.latencyMs)}</td>
                     <td className="num">
                       <ItemCost item={item} />
                     </td>
-                    <td className="mono selectable">{item.requestId ?? '—'}</td>
+                    <td className="mono selectable ellipsis cell-request" title={item.requestId}>
+                      {item.requestId ?? '—'}
+                    </td>
                     <td className="cell-reveal">
                       {item.outputs[0] && !item.outputs[0].missing ? <RevealButton recordId={item.recordId} index={item.outputs[0].index} name={`${letters[i]} (${item.outputs[0].name})`} /> : null}
                     </td>

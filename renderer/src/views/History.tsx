@@ -36,7 +36,7 @@ function Filters() {
     <div className="history-filters" role="search" aria-label="Filter history">
       <label className="search wide">
         <Icon name="search" />
-        <input type="search" value={text} placeholder="Search prompts, request ids, errors" aria-label="Search history" onChange={(e) => setText(e.target.value)} />
+        <input type="search" value={text} placeholder="Prompts, request ids, errors" aria-label="Search history" onChange={(e) => setText(e.target.value)} />
       </label>
       <label className="date-field">
         <span>From</span>
@@ -380,8 +380,10 @@ export function HistoryView() {
                     <button type="button" className={`history-row${e.id === s.selectedId ? ' on' : ''}`} onClick={() => h.select(e.id)} data-testid="history-row">
                       <Thumbnail url={e.outputs.find((o) => !o.missing)?.url ?? e.inputs[0]?.url ?? null} alt="" problem={e.status === 'failed'} />
                       <span className="history-main">
-                        <span className="history-prompt ellipsis">{e.prompt || '(no prompt)'}</span>
-                        <span className="muted small ellipsis">
+                        <span className="history-prompt ellipsis" title={e.prompt || undefined}>
+                          {e.prompt || '(no prompt)'}
+                        </span>
+                        <span className="muted small ellipsis" title={e.error?.message}>
                           {modelLabel(models, e.model)} · {formatDateTime(e.at)}
                           {e.error ? ` · ${e.error.message}` : ''}
                         </span>

@@ -86,6 +86,11 @@ export function phaseTimes(item: ItemView): Array<{ phase: (typeof phases)[numbe
   return phases.filter((p) => (spent[p] ?? 0) > 0).map((p) => ({ phase: p, ms: spent[p]! }))
 }
 
+/** A failed reveal in a few words (the message starts with a path that would fill a narrow place); the full text goes on hover. */
+export function revealProblem(error: AppErrorData): string {
+  return error.code === 'not_found_file' ? 'No longer on disk: moved or deleted outside Pixdesk' : error.message
+}
+
 /**
  * "Show in folder" for one output. The file may have been moved or deleted since the view was drawn:
  * the main process then says so, and the reason is shown right here (or handed to `onError`).
@@ -122,7 +127,7 @@ export function RevealButton({ recordId, index, name, text, compact, onError }: 
       )}
       {error ? (
         <span className="field-error reveal-error" role="alert" title={error.message}>
-          {error.message}
+          {revealProblem(error)}
         </span>
       ) : null}
     </span>
