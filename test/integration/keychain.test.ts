@@ -34,19 +34,25 @@ async function filesContaining(dir: string, needle: string): Promise<string[]> {
   return hits
 }
 
+/**
+ * Its own service name: test files run in parallel, and the CLI's tests use the app's real "Pixdesk"
+ * entries in the same test keyring.
+ */
+const TEST_SERVICE = 'Pixdesk tests (keychain)'
+
 beforeAll(async () => {
   requirePrivateSecretService()
   dataDir = await mkdtemp(join(tmpdir(), 'pixdesk-keychain-data-'))
 })
 afterAll(async () => {
   if (!dataDir) return
-  await createKeychain({ env: {} }).deleteKey('pixapi')
+  await createKeychain({ service: TEST_SERVICE, env: {} }).deleteKey('pixapi')
   await rm(dataDir, { recursive: true, force: true })
 })
 
 describe('keychain with a real Secret Service', () => {
   it('sets, reads, replaces and deletes a key, and never reveals more than its last 4 characters', async () => {
-    const keychain = createKeychain({ env: {} })
+    const keychain = createKeychain({ service: TEST_SERVICE, env: {} })
     await keychain.deleteKey('openai')
     expect(await keychain.status('openai')).toEqual({ provider: 'openai', set: false, source: null })
 
@@ -56,13 +62,13 @@ describe('keychain with a real Secret Service', () => {
     expect(status).toEqual({ provider: 'openai', set: true, source: 'keychain', last4: testKey.slice(-4) })
     expect(JSON.stringify(await keychain.statusAll())).not.toContain(testKey)
 
-    // It is in the Secret Service itself, under the service "Pixdesk", as other tools see it.
-    const { stdout } = await run('secret-tool', ['lookup', 'service', 'Pixdesk', 'account', 'openai'])
+    // It is in the Secret Service itself, under its service name, as other tools see it.
+    const { stdout } = await run('secret-tool', ['lookup', 'service', TEST_SERVICE, 'account', 'openai'])
     expect(stdout.trim()).toBe(testKey)
 
     const replacement = `${testKey}-2`
     await keychain.setKey('openai', replacement)
-    expect(await createKeychain({ env: {} }).getKey('openai')).toBe(replacement)
+    expect(await createKeychain({ service: TEST_SERVICE, env: {} }).getKey('openai')).toBe(replacement)
 
     expect(await keychain.deleteKey('openai')).toBe(true)
     expect(await keychain.getKey('openai')).toBeNull()
@@ -71,10 +77,10 @@ describe('keychain with a real Secret Service', () => {
   })
 
   it('lets the environment override the keychain and says so', async () => {
-    const stored = createKeychain({ env: {} })
+    const stored = createKeychain({ service: TEST_SERVICE, env: {} })
     await stored.setKey('gemini', testKey)
     const envKey = 'AIzaEnvironmentOverride1234'
-    const keychain = createKeychain({ env: { GEMINI_API_KEY: envKey, PIXAPI_KEY: '   ' } })
+    const keychain = createKeychain({ service: TEST_SERVICE, env: { GEMINI_API_KEY: envKey, PIXAPI_KEY: '   ' } })
     expect(await keychain.getKey('gemini')).toBe(envKey)
     expect(await keychain.status('gemini')).toEqual({ provider: 'gemini', set: true, source: 'environment', last4: '1234' })
     // A blank variable is no override.
@@ -84,7 +90,7 @@ describe('keychain with a real Secret Service', () => {
   })
 
   it('refuses a malformed key without quoting it, and stores nothing', async () => {
-    const keychain = createKeychain({ env: {} })
+    const keychain = createKeychain({ service: TEST_SERVICE, env: {} })
     const pasted = `${testKey} ${testKey}`
     const error = await keychain.setKey('pixapi', pasted).catch((e: unknown) => e)
     expect(error).toMatchObject({ code: 'validation', message: expect.stringMatching(/pixapi API key contains spaces/) })
@@ -131,7 +137,7 @@ describe('keychain with a real Secret Service', () => {
   })
 
   it('leaves no copy of the key in any file of the data folder or the home folder', async () => {
-    const keychain = createKeychain({ env: {} })
+    const keychain = createKeychain({ service: TEST_SERVICE, env: {} })
     await keychain.setKey('pixapi', testKey)
     await loadSettings(dataDir)
     await updateSettings(dataDir, { provider: { active: 'pixapi' }, jobs: { concurrency: 3 } })

@@ -7,6 +7,7 @@ import type { Channel, Payload, Result } from '../../shared/contract'
 import type { RequestRecord } from '../../shared/records'
 import type { AssetView, LibraryChange } from '../../shared/views'
 import { createDispatcher, type Dispatch } from '../../electron/core/dispatch'
+import { createKeychain } from '../../electron/core/keychain'
 import { createServices, type Services } from '../../electron/core/services'
 import { startFakeOpenAI } from '../support/fake-openai'
 import { requirePrivateSecretService } from '../support/keyring'
@@ -31,6 +32,8 @@ describe('services behind the IPC contract', () => {
     services = await createServices({
       paths: { dataDir: join(home, 'data'), cacheDir: join(home, 'cache') },
       env: { HOME: process.env.HOME, DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS },
+      // Its own keychain entries: the CLI's tests use the app's "Pixdesk" ones in the same test keyring.
+      keychain: createKeychain({ env: {}, service: 'Pixdesk tests (services)' }),
       dialogs: {
         openDirectories: async () => [],
         openFiles: async () => [],
