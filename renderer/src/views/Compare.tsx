@@ -259,7 +259,7 @@ export function CompareView() {
                       {item.requestId ?? '—'}
                     </td>
                     <td className="cell-reveal">
-                      {item.outputs[0] && !item.outputs[0].missing ? <RevealButton recordId={item.recordId} index={item.outputs[0].index} name={`${letters[i]} (${item.outputs[0].name})`} /> : null}
+                      {item.outputs[0] && !item.outputs[0].missing ? <RevealButton compact recordId={item.recordId} index={item.outputs[0].index} name={`${letters[i]} (${item.outputs[0].name})`} /> : null}
                     </td>
                   </tr>
                 ))}

@@ -36,7 +36,7 @@ function Filters() {
     <div className="history-filters" role="search" aria-label="Filter history">
       <label className="search wide">
         <Icon name="search" />
-        <input type="search" value={text} placeholder="Prompts, request ids, errors" aria-label="Search history" onChange={(e) => setText(e.target.value)} />
+        <input type="search" value={text} placeholder="Prompts, ids, errors" aria-label="Search history" onChange={(e) => setText(e.target.value)} />
       </label>
       <label className="date-field">
         <span>From</span>
