@@ -17,7 +17,8 @@ export const defaultBaseUrls = {
 /** Placeholders the output naming template may use; anything else in braces is refused. */
 export const namingPlaceholders = ['name', 'model', 'index', 'provider', 'date', 'time', 'batch', 'requestId'] as const
 
-const baseUrlSchema = z
+/** An http(s) base address without credentials or a query string (keys never travel in URLs). */
+export const baseUrlSchema = z
   .string()
   .trim()
   .refine((value) => {

@@ -1,4 +1,4 @@
-import { AppError, toAppErrorData, type AppErrorCode, type AppErrorData } from '../../shared/errors'
+import { AppError, fileErrorCodes, toAppErrorData, type AppErrorCode, type AppErrorData } from '../../shared/errors'
 
 /** The exit codes scripts rely on; docs/cli.md lists them. */
 export const ExitCode = {
@@ -32,22 +32,8 @@ export function usageError(message: string, field?: string, path?: string): CliE
   return new CliError(ExitCode.usage, { code: 'validation', message, ...(field ? { field } : {}), ...(path ? { path } : {}) })
 }
 
-const USAGE_CODES: ReadonlySet<AppErrorCode> = new Set<AppErrorCode>([
-  'validation',
-  'unsupported_format',
-  'heic_unsupported',
-  'corrupt',
-  'empty_file',
-  'too_many_bytes',
-  'too_many_pixels',
-  'too_small',
-  'unreadable',
-  'path_too_long',
-  'dimension_mismatch',
-  'svg_refused',
-  'not_found_file',
-  'settings_invalid'
-])
+/** Problems with what the user gave (a flag, a file, the settings): nothing was sent, so exit 2. */
+const USAGE_CODES: ReadonlySet<AppErrorCode> = new Set<AppErrorCode>(['validation', 'settings_invalid', ...fileErrorCodes])
 
 /** The exit code for a failure that stopped the whole command (not for one failed item of many). */
 export function exitCodeFor(error: AppErrorData): ExitCodeValue {

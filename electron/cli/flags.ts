@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { providerIds, type ProviderId } from '../../shared/records'
+import { baseUrlSchema } from '../../shared/settings'
 import { usageError } from './exit'
 
 /**
@@ -34,19 +35,7 @@ export function parseProvider(value: unknown): ProviderId | undefined {
   return parsed.data
 }
 
-/** An http(s) base address without credentials or a query string (keys never travel in URLs). */
-export const baseUrlFlag = z
-  .string()
-  .trim()
-  .refine((value) => {
-    try {
-      const url = new URL(value)
-      return (url.protocol === 'https:' || url.protocol === 'http:') && !url.username && !url.password && !url.search
-    } catch {
-      return false
-    }
-  }, 'must be an http(s) address without credentials or query string, e.g. https://api.pixapi.ai')
-  .transform((value) => value.replace(/\/+$/, ''))
+export const baseUrlFlag = baseUrlSchema
 
 /** Comma-separated list, trimmed, without empties or repeats. */
 export function splitList(value: string): string[] {

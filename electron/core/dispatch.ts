@@ -2,6 +2,8 @@ import type { z } from 'zod'
 import { channels, type Channel, type Envelope, type Result } from '../../shared/contract'
 import { AppError, toAppErrorData, type AppErrorData } from '../../shared/errors'
 import type { SettingsPatch } from '../../shared/settings'
+import type { BatchSummary } from '../../shared/jobs'
+import type { JobEngine } from './jobs/engine'
 import type { Services } from './services'
 import { checkAgainstLimits } from './library'
 import { testKey } from './providers'
@@ -24,6 +26,12 @@ type Handler<C extends Channel> = (payload: z.output<(typeof channels)[C]['paylo
 type Handlers = { [C in Channel]: Handler<C> }
 
 function createHandlers(services: Services): Handlers {
+  /** Runs a batch change and answers with the batch as the renderer sees it (compare group included). */
+  const withEngine = async (change: (engine: JobEngine) => BatchSummary | Promise<BatchSummary>) => {
+    const engine = await services.jobs()
+    const summary = await change(engine)
+    return batchView(summary, compareGroupOf(engine, summary))
+  }
   return {
     'app.info': async () => ({
       name: 'Pixdesk',
@@ -148,13 +156,13 @@ function createHandlers(services: Services): Handlers {
       return engine.list().map((b) => batchView(b, compareGroupOf(engine, b)))
     },
     'jobs.get': async ({ batchId }) => batchDetailView((await services.jobs()).get(batchId), services.assetUrls, services.library),
-    'jobs.pause': async ({ batchId }) => batchView((await services.jobs()).pause(batchId)),
-    'jobs.resume': async ({ batchId }) => batchView((await services.jobs()).resume(batchId)),
-    'jobs.cancel': async ({ batchId, itemIds }) => batchView(await (await services.jobs()).cancel(batchId, itemIds)),
-    'jobs.retry': async ({ batchId, itemIds }) => batchView((await services.jobs()).retry(batchId, itemIds)),
-    'jobs.reorder': async ({ batchId, itemIds }) => batchView((await services.jobs()).reorder(batchId, itemIds)),
-    'jobs.resolveDuplicates': async ({ batchId, decision, itemIds }) => batchView((await services.jobs()).resolveDuplicates(batchId, decision, itemIds)),
-    'jobs.setBudget': async ({ batchId, credits }) => batchView((await services.jobs()).setBudget(batchId, credits)),
+    'jobs.pause': async ({ batchId }) => withEngine((engine) => engine.pause(batchId)),
+    'jobs.resume': async ({ batchId }) => withEngine((engine) => engine.resume(batchId)),
+    'jobs.cancel': async ({ batchId, itemIds }) => withEngine((engine) => engine.cancel(batchId, itemIds)),
+    'jobs.retry': async ({ batchId, itemIds }) => withEngine((engine) => engine.retry(batchId, itemIds)),
+    'jobs.reorder': async ({ batchId, itemIds }) => withEngine((engine) => engine.reorder(batchId, itemIds)),
+    'jobs.resolveDuplicates': async ({ batchId, decision, itemIds }) => withEngine((engine) => engine.resolveDuplicates(batchId, decision, itemIds)),
+    'jobs.setBudget': async ({ batchId, credits }) => withEngine((engine) => engine.setBudget(batchId, credits)),
     'jobs.network': async () => (await services.jobs()).networkState(),
 
     'compare.verdict': (input) => services.history.appendVerdict(input),
