@@ -1,6 +1,6 @@
 // System packages the test suites and benchmarks need, and how to tell whether each is present.
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 
 const has = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0
 const pkgConfig = (name) => spawnSync('pkg-config', ['--exists', name], { stdio: 'ignore' }).status === 0
@@ -45,4 +45,31 @@ export function ensurePackages(packages) {
     return false
   }
   return packages.every((p) => p.present())
+}
+
+/**
+ * Tests fetch real third-party images with `apt-get download`, which needs the package lists. A machine
+ * whose packages are all installed may still have none (images often delete them): fetch them once.
+ */
+export function ensureAptLists() {
+  if (!has('apt-get')) return true
+  let lists = []
+  try {
+    lists = readdirSync('/var/lib/apt/lists').filter((f) => f.endsWith('_Packages') || f.endsWith('_Packages.lz4'))
+  } catch {
+    // No lists folder at all: same as no lists.
+  }
+  if (lists.length > 0) return true
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0
+  if (!isRoot) {
+    console.error('The test corpus is fetched with apt-get download, which needs package lists: run `sudo apt-get update` once.')
+    return false
+  }
+  try {
+    execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' })
+    return true
+  } catch (err) {
+    console.error(`apt-get update failed: ${err.message}`)
+    return false
+  }
 }

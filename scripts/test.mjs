@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import electron from './electron-binary.cjs'
-import { ELECTRON_PACKAGES, TEST_PACKAGES, ensurePackages } from './system-packages.mjs'
+import { ELECTRON_PACKAGES, TEST_PACKAGES, ensureAptLists, ensurePackages } from './system-packages.mjs'
 
 const root = resolve(import.meta.dirname, '..')
 const bin = (name) => join(root, 'node_modules', '.bin', name)
@@ -40,7 +40,7 @@ function finish() {
 // 1. System packages, installed when we are root, otherwise named with the command to run.
 const electronBinary = electron.electronBinary()
 const needed = [...TEST_PACKAGES, ...(electronBinary && !process.env.DISPLAY ? ELECTRON_PACKAGES : [])]
-if (!ensurePackages(needed)) {
+if (!ensurePackages(needed) || !ensureAptLists()) {
   totals.failed++
   failures.push('system packages (see above)')
   finish()
