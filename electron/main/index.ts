@@ -64,8 +64,10 @@ app.whenReady().then(async () => {
   registerIpc(services, () => mainWindow)
   mainWindow = createWindow()
   mainWindow.on('closed', () => (mainWindow = null))
-  // Open the queue at start-up so work left from the last session resumes by itself.
+  // Open the queue at start-up so work left from the last session resumes by itself, and index the
+  // history in the background so the History view answers at once (a first open reads every month).
   const ready = services
+  void ready.history.query({ page: 1, pageSize: 1 }).catch(() => undefined)
   ready.jobs().catch((err: unknown) => {
     ready.events.emit('app.notice', { level: 'error', message: err instanceof Error ? err.message : String(err) })
   })
