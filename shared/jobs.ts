@@ -203,6 +203,26 @@ export const jobItemSchema = z.object({
 })
 export type JobItem = z.infer<typeof jobItemSchema>
 
+/** The run state of an item that has not started: every counter at zero, nothing sent, nothing charged. */
+export function unstartedItemState(createdAt: string) {
+  return {
+    state: 'queued' as const,
+    attempts: 0,
+    rateLimitHits: 0,
+    submission: { phase: 'none' as const },
+    requestIds: [],
+    recordIds: [],
+    charged: null,
+    chargedEstimated: false,
+    mayHaveCharged: false,
+    latencyMs: null,
+    uploadedBytes: 0,
+    uploadTotalBytes: 0,
+    outputs: [],
+    timings: { createdAt, phaseMs: {} }
+  } satisfies Partial<JobItem>
+}
+
 export const batchKindSchema = z.enum(['batch', 'compare', 'single'])
 export const batchStateSchema = z.enum(['queued', 'running', 'paused', 'waiting_network', 'budget_reached', 'done', 'cancelled'])
 export type BatchState = z.infer<typeof batchStateSchema>

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { acquireQueueLock, JOURNAL_FILE, loadQueue, QUEUE_FILE, QueueLockedError, QueueStore } from '../../electron/core/jobs/store'
-import type { Batch, JobItem } from '../../shared/jobs'
+import { unstartedItemState, type Batch, type JobItem } from '../../shared/jobs'
 
 let dataDir: string
 const jobs = () => join(dataDir, 'jobs')
@@ -23,20 +23,7 @@ function item(id: string, batchId: string, extra: Partial<JobItem> = {}): JobIte
     batchId,
     snapshot: { kind: 'edit', inputs: [{ path: `/photos/${id}.png` }], model: 'm', provider: 'pixapi', route: 'sync', prompt: 'p', params: { n: 1 }, sandbox: true },
     estimate: 2,
-    state: 'queued',
-    attempts: 0,
-    rateLimitHits: 0,
-    submission: { phase: 'none' },
-    requestIds: [],
-    recordIds: [],
-    charged: null,
-    chargedEstimated: false,
-    mayHaveCharged: false,
-    latencyMs: null,
-    uploadedBytes: 0,
-    uploadTotalBytes: 0,
-    outputs: [],
-    timings: { createdAt: '2025-01-01T00:00:00.000Z', phaseMs: {} },
+    ...unstartedItemState('2025-01-01T00:00:00.000Z'),
     ...extra
   }
 }

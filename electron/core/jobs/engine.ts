@@ -19,7 +19,8 @@ import {
   type JobItem,
   type NetworkState,
   type ParsedBatchSpec,
-  recordInputOf
+  recordInputOf,
+  unstartedItemState
 } from '../../../shared/jobs'
 import type { ProviderId, RequestRecord } from '../../../shared/records'
 import type { TemplateLibrary } from '../templates'
@@ -267,20 +268,7 @@ export class JobEngine {
       batchId,
       snapshot,
       estimate: this.deps.estimate(snapshot),
-      state: 'queued',
-      attempts: 0,
-      rateLimitHits: 0,
-      submission: { phase: 'none' },
-      requestIds: [],
-      recordIds: [],
-      charged: null,
-      chargedEstimated: false,
-      mayHaveCharged: false,
-      latencyMs: null,
-      uploadedBytes: 0,
-      uploadTotalBytes: 0,
-      outputs: [],
-      timings: { createdAt, phaseMs: {} }
+      ...unstartedItemState(createdAt)
     }))
     if (parsed.duplicates !== 'run') {
       await eachLimited(items, 4, async (item) => {
