@@ -25,6 +25,20 @@ function PaneImage({ pane }: { pane: StagePane }) {
  * Images judged together: side by side or under a slider, always with zoom and pan that move every
  * pane at once (unless unsynced), so the same detail is compared at the same place and scale.
  */
+/** The two sides' titles above a slider, left and right. */
+function SliderLabels({ left, right }: { left: StagePane; right: StagePane }) {
+  return (
+    <div className="stage-labels">
+      <span className="stage-label">
+        <strong>{left.title}</strong> {left.meta}
+      </span>
+      <span className="stage-label right">
+        <strong>{right.title}</strong> {right.meta}
+      </span>
+    </div>
+  )
+}
+
 export function ImageStage({ panes, mode, pair, sync = true, toolbar }: { panes: StagePane[]; mode: StageMode; pair?: [number, number]; sync?: boolean; toolbar?: ReactNode }) {
   const group = useMemo(() => new ZoomGroup(), [])
   useEffect(() => group.setEnabled(sync), [group, sync])
@@ -61,14 +75,7 @@ export function ImageStage({ panes, mode, pair, sync = true, toolbar }: { panes:
       {mode === 'slider' && left && right && !right.url ? (
         // Nothing to slide against yet: the original alone, with the other side's state over it.
         <div className="stage-slider" key={`p${zoomKey}`}>
-          <div className="stage-labels">
-            <span className="stage-label">
-              <strong>{left.title}</strong> {left.meta}
-            </span>
-            <span className="stage-label right">
-              <strong>{right.title}</strong> {right.meta}
-            </span>
-          </div>
+          <SliderLabels left={left} right={right} />
           <div className="stage-view">
             <ZoomPane group={group} label={left.title}>
               <PaneImage pane={left} />
@@ -78,14 +85,7 @@ export function ImageStage({ panes, mode, pair, sync = true, toolbar }: { panes:
         </div>
       ) : mode === 'slider' && left && right ? (
         <div className="stage-slider" key={`s${zoomKey}`}>
-          <div className="stage-labels">
-            <span className="stage-label">
-              <strong>{left.title}</strong> {left.meta}
-            </span>
-            <span className="stage-label right">
-              <strong>{right.title}</strong> {right.meta}
-            </span>
-          </div>
+          <SliderLabels left={left} right={right} />
           <ReactCompareSlider
             className="compare-slider"
             onlyHandleDraggable
