@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
 import { providerIds, type ProviderId } from '../../../shared/records'
 import { keyEnvVars, type KeyStatus } from '../../core/keychain'
+import type { CliContext } from '../context'
 import type { Runner } from '../index'
 import { CliError, ExitCode, usageError } from '../exit'
 import { parseProvider } from '../flags'
@@ -19,9 +20,7 @@ export function registerKey(program: Command, run: Runner): void {
     .option('--json', 'print the result as one JSON line')
     .action(
       run(async (ctx, opts: { provider?: string }) => {
-        const explicit = parseProvider(opts.provider)
-        const services = await ctx.services()
-        const provider = explicit ?? services.settings.get().provider.active
+        const { services, provider } = await keyTarget(ctx, opts.provider)
         const secret = await readSecret(provider, ctx.signal)
         await services.keychain.setKey(provider, secret)
         const status = await services.keychain.status(provider)
@@ -63,9 +62,7 @@ export function registerKey(program: Command, run: Runner): void {
     .option('--json', 'print the result as one JSON line')
     .action(
       run(async (ctx, opts: { provider?: string }) => {
-        const explicit = parseProvider(opts.provider)
-        const services = await ctx.services()
-        const provider = explicit ?? services.settings.get().provider.active
+        const { services, provider } = await keyTarget(ctx, opts.provider)
         const deleted = await services.keychain.deleteKey(provider)
         ctx.out.event('key', { action: 'delete', provider, deleted })
         ctx.out.line(deleted ? `Deleted the ${provider} key from the keychain.` : `There was no ${provider} key in the keychain.`)
@@ -75,6 +72,13 @@ export function registerKey(program: Command, run: Runner): void {
         return ExitCode.ok
       })
     )
+}
+
+/** The provider a key command is about: the flag's, else the active one in settings. */
+async function keyTarget(ctx: CliContext, flag: string | undefined) {
+  const explicit = parseProvider(flag)
+  const services = await ctx.services()
+  return { services, provider: explicit ?? services.settings.get().provider.active }
 }
 
 function describeSource(s: KeyStatus): string {
