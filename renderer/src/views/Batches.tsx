@@ -11,6 +11,7 @@ import { ProgressBar } from '../components/ProgressBar'
 import { PromptBox } from '../components/PromptBox'
 import { StatusPill } from '../components/StatusPill'
 import { Thumbnail } from '../components/Thumbnail'
+import { LibraryHint } from '../components/LibraryHint'
 import { formatBytes, formatCredits, formatDateTime, formatMs, plural } from '../lib/format'
 import { modelLabel } from '../lib/models'
 import { useBatchForm } from '../stores/batchForm'
@@ -117,13 +118,7 @@ function BatchForm() {
                 {sources.length > 12 ? <span className="more">+{sources.length - 12}</span> : null}
               </div>
             ) : (
-              <p className="hint">
-                Select images in the{' '}
-                <button type="button" className="link-btn" onClick={() => useUi.getState().navigate('library')}>
-                  Library
-                </button>{' '}
-                and choose Batch.
-              </p>
+              <LibraryHint pick="Select images" action="Batch" onOpenLibrary={() => useUi.getState().navigate('library')} />
             )}
             <span className="hint">
               {plural(sources.length, 'image')}

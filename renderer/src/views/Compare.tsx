@@ -10,6 +10,7 @@ import { ModelPicker } from '../components/ModelPicker'
 import { PromptBox } from '../components/PromptBox'
 import { StatusPill } from '../components/StatusPill'
 import { Thumbnail } from '../components/Thumbnail'
+import { LibraryHint } from '../components/LibraryHint'
 import { formatMs, modKey } from '../lib/format'
 import { modelLabel, requestPrice } from '../lib/models'
 import { useCatalog } from '../stores/catalog'
@@ -194,13 +195,7 @@ export function CompareView() {
                 </span>
               </div>
             ) : (
-              <p className="hint">
-                Select one image in the{' '}
-                <button type="button" className="link-btn" onClick={() => useUi.getState().navigate('library')}>
-                  Library
-                </button>{' '}
-                and choose Compare.
-              </p>
+              <LibraryHint pick="Select one image" action="Compare" onOpenLibrary={() => useUi.getState().navigate('library')} />
             )}
           </div>
           <PromptBox draft={s.draft} templates={templates} templatesError={templatesError} onChange={cmp.setDraft} onRun={run} error={s.error} />

@@ -8,6 +8,7 @@ import { ImageStage, type StageMode } from '../components/ImageStage'
 import { ModelPicker } from '../components/ModelPicker'
 import { PromptBox } from '../components/PromptBox'
 import { Thumbnail } from '../components/Thumbnail'
+import { LibraryHint } from '../components/LibraryHint'
 import { modKey } from '../lib/format'
 import { requestPrice } from '../lib/models'
 import { useCatalog } from '../stores/catalog'
@@ -92,13 +93,7 @@ export function EditorView() {
                 ))}
               </div>
             ) : (
-              <p className="hint">
-                Pick images in the{' '}
-                <button type="button" className="link-btn" onClick={() => useUi.getState().navigate('library')}>
-                  Library
-                </button>{' '}
-                and choose Edit.
-              </p>
+              <LibraryHint pick="Pick images" action="Edit" onOpenLibrary={() => useUi.getState().navigate('library')} />
             )}
           </div>
           <PromptBox draft={draft} templates={templates} templatesError={templatesError} onChange={editor.setDraft} onRun={run} error={error} />
