@@ -73,6 +73,12 @@ export const paramsPayload = z
   })
   .strict()
 
+/**
+ * One model's own settings, merged over the shared ones. Nothing here has a default: a default would
+ * silently replace the shared value (n above all) for that model.
+ */
+export const paramsOverridePayload = paramsPayload.extend({ n: paramsPayload.shape.n.unwrap() }).partial()
+
 /** What to run: files × (prompt or template) × models × n. A single edit is a batch of one. */
 export const batchSpecPayload = z
   .object({
@@ -88,6 +94,8 @@ export const batchSpecPayload = z
     /** Extra images sent with every item, after the item's own file (a reference, a logo). */
     referenceAssetIds: z.array(id).max(15).default([]),
     params: paramsPayload.default({ n: 1 }),
+    /** Per model id, settings merged over `params` for that model only (GPT quality beside Gemini's aspect ratio). */
+    paramsByModel: z.record(modelId, paramsOverridePayload).default({}),
     route: z.enum(['sync', 'async']).optional(),
     concurrency: z.number().int().min(1).max(8).optional(),
     budgetCredits: z.number().positive().max(1_000_000).nullable().optional(),
@@ -99,6 +107,14 @@ export const batchSpecPayload = z
   .refine((spec) => Boolean(spec.prompt?.trim()) || Boolean(spec.templateId), {
     message: 'Write a prompt or pick a template',
     path: ['prompt']
+  })
+  .superRefine((spec, ctx) => {
+    // An override for a model that is not run would be dropped without a word; refuse it instead.
+    for (const model of Object.keys(spec.paramsByModel)) {
+      if (!spec.models.includes(model)) {
+        ctx.addIssue({ code: 'custom', path: ['paramsByModel', model], message: `"${model}" is not one of the chosen models` })
+      }
+    }
   })
 export type BatchSpecPayload = z.input<typeof batchSpecPayload>
 

@@ -295,7 +295,14 @@ export const batchSpecSchema = z
     templateId: z.string().optional(),
     variables: z.record(z.string(), z.string()).default({}),
     models: z
-      .array(z.object({ model: z.string().trim().min(1).max(200), provider: providerIdSchema }))
+      .array(
+        z.object({
+          model: z.string().trim().min(1).max(200),
+          provider: providerIdSchema,
+          /** This model's own settings, merged over `params` for its items only. */
+          params: requestParamsSchema.partial().optional()
+        })
+      )
       .min(1)
       .max(8),
     params: requestParamsSchema.default({ n: 1 }),

@@ -35,7 +35,10 @@ export function toBatchSpec(request: BatchSpecRequest, settings: Settings, libra
     prompt: request.prompt,
     templateId: request.templateId,
     variables: request.variables,
-    models: request.models.map((model) => ({ model, provider })),
+    models: request.models.map((model) => {
+      const own = request.paramsByModel[model]
+      return own ? { model, provider, params: own } : { model, provider }
+    }),
     params: request.params,
     route: request.route ?? (provider === 'pixapi' ? settings.provider.pixapi.route : 'sync'),
     compare: request.compare,

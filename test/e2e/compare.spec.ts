@@ -26,6 +26,18 @@ test('comparing two models side by side and under a slider, with swap, full view
   await expect(models.getByRole('checkbox', { checked: true })).toHaveCount(2)
   await expect(models.locator('.model-option.checked')).toContainText(['Nano Banana', 'GPT Image'])
 
+  // Each model shows only the settings it takes: GPT its quality, Gemini its aspect ratio.
+  const gpt = models.getByRole('group', { name: /^GPT Image.* settings$/ })
+  const gemini = models.getByRole('group', { name: /^Nano Banana.* settings$/ })
+  await expect(gemini.getByLabel('Aspect')).toBeVisible()
+  await expect(gemini.getByLabel('Quality')).toHaveCount(0)
+  await expect(gpt.getByLabel('Aspect')).toHaveCount(0)
+  // Unset, GPT is priced at high; low makes the comparison cheaper.
+  const total = view.locator('.cost-line .cost-badge')
+  await expect(total).toHaveText('≈ 16 cr')
+  await gpt.getByLabel('Quality').selectOption('low')
+  await expect(total).toHaveText('≈ 3 cr')
+
   await view.getByLabel('Prompt').fill('Place the bottle on wet black slate with dramatic rim light')
   await view.getByTestId('run-compare').click()
 
@@ -78,6 +90,11 @@ test('comparing two models side by side and under a slider, with swap, full view
   await expect(pictures).toHaveCount(3)
   for (const img of await pictures.all()) await expect.poll(() => img.evaluate((el) => (el as HTMLImageElement).naturalWidth)).toBeGreaterThan(0)
   await page.screenshot({ path: 'test-results/screens/compare.png' })
+
+  // The GPT arm was sent its own quality; the Gemini arm none, as it has no such setting.
+  const sent = await Promise.all(saved.items.map(async (i) => (await app.services.history.get(i.id))!))
+  expect(sent.find((r) => r.model.startsWith('gpt'))!.params.quality).toBe('low')
+  expect(sent.find((r) => r.model.startsWith('gemini'))!.params).not.toHaveProperty('quality')
 
   // Each arm's output can be shown in the file manager, from the row that names its model.
   const recordIds = saved.items.map((i) => i.id)

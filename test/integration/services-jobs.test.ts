@@ -80,16 +80,29 @@ describe('jobs behind the IPC contract (sandbox)', () => {
     expect(again.duplicates).toHaveLength(3)
   })
 
-  it('compares two models on one image and stores the verdict in the history', async () => {
+  it('compares two models on one image, each with its own params, and stores the verdict in the history', async () => {
     const asset = [...assets.values()][0]!
-    const started = await call('jobs.start', {
+    const spec = {
       assetIds: [asset.id],
       prompt: 'Relight as a warm sunset packshot',
       models: ['gemini-3-pro-image-preview', 'gpt-image-1.5'],
+      params: { n: 1, size: '1024x1024' },
+      // GPT alone takes a quality; without it the GPT arm would be priced (and run) at high.
+      paramsByModel: { 'gpt-image-1.5': { quality: 'low' }, 'gemini-3-pro-image-preview': { aspectRatio: '4:5' } },
       compare: true,
-      duplicates: 'run'
-    })
+      duplicates: 'run' as const
+    }
+    const estimate = await call('jobs.estimate', spec)
+    expect(estimate.perModel).toEqual([
+      expect.objectContaining({ model: 'gemini-3-pro-image-preview', perItem: 8 }),
+      expect.objectContaining({ model: 'gpt-image-1.5', perItem: 1 })
+    ])
+    const started = await call('jobs.start', spec)
     expect(started.kind).toBe('compare')
+    expect(started.items.map((i) => [i.model, i.estimate])).toEqual([
+      ['gemini-3-pro-image-preview', 8],
+      ['gpt-image-1.5', 1]
+    ])
     expect(started.compareGroup).toBeTruthy()
     await expect.poll(() => batches.get(started.id)?.state, { timeout: 60_000 }).toBe('done')
     const detail = await call('jobs.get', { batchId: started.id })
@@ -100,6 +113,10 @@ describe('jobs behind the IPC contract (sandbox)', () => {
     await call('compare.verdict', { compareGroup: started.compareGroup!, verdict: 'pick', pickedRecordId: b!.recordId })
     const entries = await call('history.query', { compareGroup: started.compareGroup! })
     expect(entries.items).toHaveLength(2)
+    const records = await Promise.all(entries.items.map((e) => services.history.get(e.id)))
+    const byModel = Object.fromEntries(records.map((r) => [r!.model, r!.params]))
+    expect(byModel['gpt-image-1.5']).toEqual({ n: 1, size: '1024x1024', quality: 'low' })
+    expect(byModel['gemini-3-pro-image-preview']).toEqual({ n: 1, size: '1024x1024', aspectRatio: '4:5' })
     expect(entries.items.find((e) => e.id === b!.recordId)).toMatchObject({ verdict: 'pick', picked: true })
   })
 

@@ -39,6 +39,16 @@ describe('IPC contract and dispatcher', () => {
     expect(result.ok).toBe(false)
   })
 
+  it('refuses per-model params for a model that is not run, or with a setting the contract does not declare', async () => {
+    const base = { assetIds: [], prompt: 'x', models: ['gemini-2.5-flash-image', 'gpt-image-1.5'] }
+    const stray = await dispatch('jobs.estimate', { ...base, paramsByModel: { 'gpt-image-2': { quality: 'low' } } })
+    expect(stray.ok).toBe(false)
+    if (!stray.ok) expect(stray.error).toMatchObject({ code: 'validation', field: 'paramsByModel.gpt-image-2' })
+    const undeclared = await dispatch('jobs.estimate', { ...base, paramsByModel: { 'gpt-image-1.5': { temperature: 1 } } })
+    expect(undeclared.ok).toBe(false)
+    if (!undeclared.ok) expect(undeclared.error).toMatchObject({ code: 'validation', field: 'paramsByModel.gpt-image-1.5' })
+  })
+
   it('the bridge turns envelopes back into values and AppErrors, and blocks undeclared channels locally', async () => {
     let sent = 0
     const api = createPixdeskApi({

@@ -22,7 +22,7 @@ import {
   recordInputOf,
   unstartedItemState
 } from '../../../shared/jobs'
-import type { ProviderId, RequestRecord } from '../../../shared/records'
+import type { ProviderId, RequestParams, RequestRecord } from '../../../shared/records'
 import type { TemplateLibrary } from '../templates'
 import { budgetMessage, checkBudget, dayStart, type Ledger } from './budget'
 import { isNetworkError, NetworkMonitor, wasNeverSent } from './network'
@@ -1249,7 +1249,7 @@ export class JobEngine {
     const snapshots: ItemSnapshot[] = []
     inputSets.forEach((inputs, index) => {
       const compareGroup = groupFor(index)
-      for (const { model, provider } of spec.models) {
+      for (const { model, provider, params } of spec.models) {
         snapshots.push({
           kind: spec.kind,
           inputs,
@@ -1259,7 +1259,8 @@ export class JobEngine {
           prompt,
           templateId: spec.templateId,
           variables: spec.templateId ? spec.variables : undefined,
-          params: spec.params,
+          // Merged here, once, so the estimate, the catalog check, the duplicate guard and the request all see the same set.
+          params: withOverrides(spec.params, params),
           compareGroup,
           outputDir: spec.outputDir,
           sandbox: spec.sandbox
@@ -1292,6 +1293,12 @@ export class JobEngine {
   private assertOpen(): void {
     if (this.closing) throw new AppError({ code: 'internal', message: 'The job queue is closing; start the batch again after restart.' })
   }
+}
+
+/** Shared params with one model's own on top; an override left unset keeps the shared value. */
+function withOverrides(shared: RequestParams, own: Partial<RequestParams> | undefined): RequestParams {
+  const set = Object.entries(own ?? {}).filter(([, value]) => value !== undefined)
+  return { ...shared, ...(Object.fromEntries(set) as Partial<RequestParams>) }
 }
 
 function interruptedError(item: JobItem): AppErrorData {

@@ -1,8 +1,8 @@
-import { useId, useState } from 'react'
+import { Fragment, useId, useState } from 'react'
 import type { Capabilities, ModelEntry } from '@shared/catalog'
 import type { AppErrorData } from '@shared/errors'
 import type { ProviderId } from '@shared/records'
-import { capsOf, modelsForProvider, paramsFor, requestPrice, type ParamChoice } from '../lib/models'
+import { capsOf, modelsForProvider, ownFields, paramsFor, paramsWithOwn, requestPrice, sharedCapabilities, type ModelChoice, type ParamChoice } from '../lib/models'
 import { CostBadge } from './CostBadge'
 import { FieldError, fieldInvalid } from './ErrorNotice'
 
@@ -17,23 +17,8 @@ interface Props {
   multiple?: { min: number; max: number }
   error?: AppErrorData | null
   onAddCustom?(id: string): Promise<void>
-}
-
-/** The options every chosen model accepts, so no control offers a value one of them would refuse. */
-function sharedCaps(all: Capabilities[]): Capabilities | undefined {
-  const [first, ...rest] = all
-  if (!first) return undefined
-  const both = (pick: (c: Capabilities) => string[]) => rest.reduce((acc, c) => acc.filter((v) => pick(c).includes(v)), pick(first))
-  return {
-    ...first,
-    sizes: both((c) => c.sizes),
-    qualities: both((c) => c.qualities),
-    aspectRatios: both((c) => c.aspectRatios),
-    backgrounds: both((c) => c.backgrounds),
-    outputFormats: both((c) => c.outputFormats),
-    inputFidelities: both((c) => c.inputFidelities),
-    maxN: Math.min(...all.map((c) => c.maxN))
-  }
+  /** Settings each chosen model takes on its own (a comparison), shown under that model. */
+  perModel?: { value: Record<string, ModelChoice>; onChange(id: string, choice: ModelChoice): void }
 }
 
 function Choice({ label, field, options, value, onChange, error, auto = 'Default' }: { label: string; field: string; options: string[]; value: string | undefined; onChange(v: string | undefined): void; error?: AppErrorData | null; auto?: string }) {
@@ -57,9 +42,9 @@ function Choice({ label, field, options, value, onChange, error, auto = 'Default
   )
 }
 
-export function ModelPicker({ models, provider, value, onChange, params, onParams, multiple, error, onAddCustom }: Props) {
+export function ModelPicker({ models, provider, value, onChange, params, onParams, multiple, error, onAddCustom, perModel }: Props) {
   const available = modelsForProvider(models, provider)
-  const caps = sharedCaps(value.map((id) => capsOf(models, id, provider)).filter((c): c is Capabilities => Boolean(c)))
+  const caps = sharedCapabilities(value.map((id) => capsOf(models, id, provider)).filter((c): c is Capabilities => Boolean(c)))
   const effective = paramsFor(caps, params)
   const selectId = useId()
   const [custom, setCustom] = useState('')
@@ -96,15 +81,37 @@ export function ModelPicker({ models, provider, value, onChange, params, onParam
           {available.map((m) => {
             const checked = value.includes(m.id)
             const full = !checked && value.length >= multiple.max
+            const own = checked && perModel ? perModel.value[m.id] : undefined
+            const mine = capsOf(models, m.id, provider)
+            const fields = checked && perModel ? ownFields(mine, caps) : []
+            const sent = checked && perModel ? paramsWithOwn(mine, caps, effective, own) : paramsFor(mine, params)
             return (
-              <label key={m.id} className={`model-option${checked ? ' checked' : ''}${full ? ' disabled' : ''}`}>
-                <input type="checkbox" checked={checked} disabled={full} onChange={() => toggle(m.id)} />
-                <span className={`family-dot ${m.family}`} aria-hidden />
-                <span className="model-name" title={m.label}>
-                  {m.label}
-                </span>
-                <CostBadge credits={requestPrice(models, m.id, paramsFor(capsOf(models, m.id, provider), params))} kind="estimate" />
-              </label>
+              <Fragment key={m.id}>
+                <label className={`model-option${checked ? ' checked' : ''}${full ? ' disabled' : ''}`}>
+                  <input type="checkbox" checked={checked} disabled={full} onChange={() => toggle(m.id)} />
+                  <span className={`family-dot ${m.family}`} aria-hidden />
+                  <span className="model-name" title={m.label}>
+                    {m.label}
+                  </span>
+                  <CostBadge credits={requestPrice(models, m.id, sent)} kind="estimate" />
+                </label>
+                {perModel && mine && fields.length ? (
+                  <div className="param-row model-params" role="group" aria-label={`${m.label} settings`}>
+                    {fields.map(({ field, options, label }) => (
+                      <Choice
+                        key={field}
+                        label={label}
+                        field={`paramsByModel.${m.id}.${field}`}
+                        options={mine[options]}
+                        value={sent[field]}
+                        onChange={(v) => perModel.onChange(m.id, { ...own, [field]: v })}
+                        error={error}
+                        auto={field === 'aspectRatio' ? 'As input' : 'Default'}
+                      />
+                    ))}
+                  </div>
+                ) : null}
+              </Fragment>
             )
           })}
         </fieldset>

@@ -1,7 +1,7 @@
-import type { ModelEntry } from '@shared/catalog'
+import type { Capabilities, ModelEntry } from '@shared/catalog'
 import type { BatchSpecPayload } from '@shared/contract'
 import type { ProviderId, RequestParams } from '@shared/records'
-import { capsOf, paramsFor, type ParamChoice } from '../lib/models'
+import { capsOf, paramsFor, paramsWithOwn, sharedCapabilities, type ModelChoice, type ParamChoice } from '../lib/models'
 
 /** The part of a request every view composes the same way: what to ask, of which models, how. */
 export interface Draft {
@@ -10,6 +10,8 @@ export interface Draft {
   variables: Record<string, string>
   models: string[]
   params: ParamChoice
+  /** Per model id, the settings only that model takes (a comparison's GPT quality). */
+  paramsByModel?: Record<string, ModelChoice>
 }
 
 export const emptyDraft: Draft = { prompt: '', templateId: null, variables: {}, models: [], params: { n: 1 } }
@@ -24,16 +26,34 @@ export function sharedParams(models: readonly ModelEntry[], provider: ProviderId
   return params
 }
 
+/** What one of the draft's models is sent: the shared params with its own choices on top. */
+export function modelParams(models: readonly ModelEntry[], provider: ProviderId, draft: Draft, id: string): RequestParams {
+  const common = sharedCapabilities(draft.models.map((m) => capsOf(models, m, provider)).filter((c): c is Capabilities => Boolean(c)))
+  return paramsWithOwn(capsOf(models, id, provider), common, sharedParams(models, provider, draft), draft.paramsByModel?.[id])
+}
+
+/** Only what differs from the shared params travels per model, so the request says what each arm changed. */
+function overridesFrom(models: readonly ModelEntry[], provider: ProviderId, draft: Draft, shared: RequestParams): Record<string, Partial<RequestParams>> {
+  const out: Record<string, Partial<RequestParams>> = {}
+  for (const id of draft.models) {
+    const own = Object.entries(modelParams(models, provider, draft, id)).filter(([key, value]) => value !== undefined && shared[key as keyof RequestParams] !== value)
+    if (own.length) out[id] = Object.fromEntries(own) as Partial<RequestParams>
+  }
+  return out
+}
+
 export function specFrom(
   draft: Draft,
   models: readonly ModelEntry[],
   provider: ProviderId,
-  extra: Omit<BatchSpecPayload, 'models' | 'params' | 'prompt' | 'templateId' | 'variables'>
+  extra: Omit<BatchSpecPayload, 'models' | 'params' | 'paramsByModel' | 'prompt' | 'templateId' | 'variables'>
 ): BatchSpecPayload {
+  const params = sharedParams(models, provider, draft)
   const spec: BatchSpecPayload = {
     ...extra,
     models: draft.models,
-    params: sharedParams(models, provider, draft),
+    params,
+    paramsByModel: overridesFrom(models, provider, draft, params),
     variables: draft.variables
   }
   if (draft.prompt.trim()) spec.prompt = draft.prompt

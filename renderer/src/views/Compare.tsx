@@ -15,7 +15,7 @@ import { formatMs, modKey } from '../lib/format'
 import { modelLabel, requestPrice } from '../lib/models'
 import { useCatalog } from '../stores/catalog'
 import { useCompare } from '../stores/compare'
-import { draftProblem, sharedParams } from '../stores/draft'
+import { draftProblem, modelParams } from '../stores/draft'
 import { activeItemStates, useJobs } from '../stores/jobs'
 import { useLibrary } from '../stores/library'
 import { useSettings } from '../stores/settings'
@@ -53,9 +53,8 @@ export function CompareView() {
     if (picks.length) cmp.setDraft({ models: picks })
   }, [s.draft.models.length, settings, models, provider, cmp])
 
-  const params = sharedParams(models, provider, s.draft)
   const total = s.draft.models.reduce<number | null>((sum, id) => {
-    const p = requestPrice(models, id, params)
+    const p = requestPrice(models, id, modelParams(models, provider, s.draft, id))
     return sum === null || p === null ? null : sum + p
   }, 0)
   const problem = draftProblem(s.draft, { minModels: 2, needAssets: 1, assets: asset?.ok ? 1 : 0 })
@@ -199,7 +198,7 @@ export function CompareView() {
             )}
           </div>
           <PromptBox draft={s.draft} templates={templates} templatesError={templatesError} onChange={cmp.setDraft} onRun={run} error={s.error} />
-          <ModelPicker models={models} provider={provider} value={s.draft.models} onChange={(ids) => cmp.setDraft({ models: ids })} params={s.draft.params} onParams={(p) => cmp.setDraft({ params: p })} multiple={{ min: 2, max: 4 }} error={s.error} />
+          <ModelPicker models={models} provider={provider} value={s.draft.models} onChange={(ids) => cmp.setDraft({ models: ids })} params={s.draft.params} onParams={(p) => cmp.setDraft({ params: p })} multiple={{ min: 2, max: 4 }} error={s.error} perModel={{ value: s.draft.paramsByModel ?? {}, onChange: (id, choice) => cmp.setDraft({ paramsByModel: { ...s.draft.paramsByModel, [id]: choice } }) }} />
         </div>
         <footer className="panel-footer">
           <ErrorNotice error={unplaced(s.error)} compact />
