@@ -3,6 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import type { RequestRecord } from '../../shared/records'
+import { makeRecord } from '../support/history-fixtures'
 import { test, expect } from './fixtures'
 
 async function png(path: string, colour: string): Promise<RequestRecord['outputs'][number]> {
@@ -11,24 +12,18 @@ async function png(path: string, colour: string): Promise<RequestRecord['outputs
   return { path, sha256: createHash('sha256').update(data).digest('hex'), bytes: data.length, width: 320, height: 240, format: 'png' }
 }
 
+/** The shared fixture record, with this view's defaults: no inputs or attempts, 4 credits, 4.2 s. */
 function record(over: Partial<RequestRecord> & Pick<RequestRecord, 'id' | 'model' | 'prompt' | 'startedAt'>): RequestRecord {
-  return {
-    kind: 'edit',
-    provider: 'pixapi',
-    sandbox: false,
-    route: 'sync',
-    endpoint: 'https://api.pixapi.ai/v1/images/edits',
+  return makeRecord({
     params: { n: 1 },
     inputs: [],
     requestIds: [],
     attempts: [],
     finishedAt: over.startedAt,
     latencyMs: 4200,
-    status: 'succeeded',
     cost: { credits: 4, estimated: false, estimate: 4 },
-    outputs: [],
     ...over
-  }
+  })
 }
 
 test('history filters, totals, details with missing files, export and delete', async ({ page, app }) => {
