@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { AppError, type AppErrorData } from './errors'
-import { providerIds, type ProviderId, type RequestKind, type RequestParams } from './records'
+import { factsOf, providerIds, providerNamesWhere, type ProviderId } from './providers'
+import type { RequestKind, RequestParams } from './records'
 
 /**
  * The model catalog: which image models exist, what each accepts, and what an output costs in Pixapi
@@ -213,6 +214,13 @@ export interface RequestFacts {
 }
 
 const list = (values: readonly string[]) => values.map((v) => `"${v}"`).join(', ')
+
+/** Where a web-URL input would be fetched for this model instead, if any of its routes does that. */
+function urlAlternative(model: ModelEntry): string {
+  const names = providerNamesWhere((f) => f.urlInputs, Object.keys(model.routes))
+  return names ? ` or use ${names}` : ''
+}
+
 const mb = (bytes: number) => `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`
 
 function sizeIssue(size: string, caps: Capabilities, modelId: string): string | null {
@@ -245,7 +253,7 @@ export function requestIssues(model: ModelEntry, req: RequestFacts): AppErrorDat
     add('provider', `${model.id} is not served by ${req.provider}; it is available through ${list(routes)}.`)
     return issues
   }
-  if (req.route === 'async' && req.provider !== 'pixapi') add('route', 'Only Pixapi offers asynchronous tasks; use route "sync".')
+  if (req.route === 'async' && !factsOf(req.provider).asyncTasks) add('route', `Only ${providerNamesWhere((f) => f.asyncTasks)} offers asynchronous tasks; use route "sync".`)
   if (!caps.kinds.includes(req.kind)) add('kind', `${model.id} does not support ${req.kind === 'edit' ? 'edits' : 'generations'}.`)
 
   const prompt = req.prompt.trim()
@@ -256,7 +264,9 @@ export function requestIssues(model: ModelEntry, req: RequestFacts): AppErrorDat
 
   const { params } = req
   if (!Number.isInteger(params.n) || params.n < 1 || params.n > caps.maxN) {
-    add('n', `n (images per request) must be between 1 and ${caps.maxN} for ${model.id}${req.provider === 'gemini' ? ' on the Gemini route' : ''}.`)
+    // Named when the route, not the model, sets the limit (Gemini direct returns one image per call).
+    const onRoute = model.routes[req.provider]?.maxN !== undefined ? ` on the ${factsOf(req.provider).name} route` : ''
+    add('n', `n (images per request) must be between 1 and ${caps.maxN} for ${model.id}${onRoute}.`)
   }
   if (params.size !== undefined) {
     const why = sizeIssue(params.size, caps, model.id)
@@ -297,8 +307,8 @@ export function requestIssues(model: ModelEntry, req: RequestFacts): AppErrorDat
       if (input.bytes === 0) add(field, `${input.label} is empty.`)
       else if (input.bytes > caps.maxInputBytes) add(field, `${input.label} is ${mb(input.bytes)}; ${model.id} accepts at most ${mb(caps.maxInputBytes)} per image.`)
     }
-    if (input.source === 'url' && req.provider === 'gemini') {
-      add(field, `The Gemini route takes local files or data URLs, not web URLs: download ${input.label} first or use Pixapi.`)
+    if (input.source === 'url' && !factsOf(req.provider).urlInputs) {
+      add(field, `The ${factsOf(req.provider).name} route takes local files or data URLs, not web URLs: download ${input.label} first${urlAlternative(model)}.`)
     }
   })
   if (caps.maxTotalInputBytes !== undefined && total > caps.maxTotalInputBytes) {

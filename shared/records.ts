@@ -1,13 +1,14 @@
 import { z } from 'zod'
 import { appErrorSchema } from './errors'
+import { providerIdSchema } from './providers'
+
+// Provider ids are declared with the rest of each provider's facts; records are where most code meets them.
+export { providerIds, providerIdSchema, type ProviderId } from './providers'
 
 /**
  * The request record: one per request to an image API, success or failure. It is what the history
  * ledger stores and what support questions are answered from. It never holds an API key.
  */
-export const providerIds = ['pixapi', 'openai', 'gemini'] as const
-export const providerIdSchema = z.enum(providerIds)
-export type ProviderId = z.infer<typeof providerIdSchema>
 
 export const requestKindSchema = z.enum(['edit', 'generate'])
 export type RequestKind = z.infer<typeof requestKindSchema>

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { providerIdSchema } from './records'
+import { defaultBaseUrls, perProvider, providerFacts, providerIdSchema } from './providers'
 
 /**
  * The settings file: one JSON document in the app data folder, shared by the desktop app and the CLI.
@@ -7,12 +7,6 @@ import { providerIdSchema } from './records'
  * Bump SETTINGS_VERSION only together with a migration in electron/core/settings.ts.
  */
 export const SETTINGS_VERSION = 1
-
-export const defaultBaseUrls = {
-  pixapi: 'https://api.pixapi.ai',
-  openai: 'https://api.openai.com',
-  gemini: 'https://generativelanguage.googleapis.com'
-} as const
 
 /** Placeholders the output naming template may use; anything else in braces is refused. */
 export const namingPlaceholders = ['name', 'model', 'index', 'provider', 'date', 'time', 'batch', 'requestId'] as const
@@ -32,8 +26,7 @@ export const baseUrlSchema = z
   // One spelling per address, so "https://host/" and "https://host" compare equal.
   .transform((value) => value.replace(/\/+$/, ''))
 
-const perProvider = <T extends z.ZodType>(schema: T) =>
-  z.object({ pixapi: schema, openai: schema, gemini: schema })
+const eachProvider = <T extends z.ZodType>(schema: T) => z.object(perProvider<T>(() => schema))
 
 const absolutePath = z
   .string()
@@ -71,7 +64,7 @@ export const settingsSchema = z
     provider: z.object({
       /** Which API new requests go to. */
       active: providerIdSchema,
-      baseUrls: perProvider(baseUrlSchema),
+      baseUrls: eachProvider(baseUrlSchema),
       /** Route requests to the built-in Sandbox server: no key, no credits, simulated edits. */
       sandbox: z.boolean(),
       pixapi: z.object({
@@ -82,7 +75,7 @@ export const settingsSchema = z
     }),
     generation: z.object({
       /** Model a new request starts with, per provider (any id: the catalog may not know new models yet). */
-      defaultModel: perProvider(z.string().trim().min(1).max(200)),
+      defaultModel: eachProvider(z.string().trim().min(1).max(200)),
       defaultParams: defaultParamsSchema
     }),
     output: z
@@ -103,7 +96,7 @@ export const settingsSchema = z
     }),
     jobs: z.object({
       concurrency: z.number().int().min(1).max(8),
-      perProviderConcurrency: perProvider(z.number().int().min(1).max(8)),
+      perProviderConcurrency: eachProvider(z.number().int().min(1).max(8)),
       /** Tries per request, the first included (retries only on network errors, 429 and 5xx). */
       maxAttempts: z.number().int().min(1).max(10),
       asyncPollTimeoutMs: z.number().int().min(10_000).max(24 * 60 * 60 * 1000),
@@ -138,7 +131,7 @@ export const defaultSettings: Settings = {
     pixapi: { route: 'sync', multiImageField: 'image' }
   },
   generation: {
-    defaultModel: { pixapi: 'gemini-2.5-flash-image', openai: 'gpt-image-1.5', gemini: 'gemini-2.5-flash-image' },
+    defaultModel: perProvider((p) => providerFacts[p].defaultModel),
     defaultParams: { n: 1, outputFormat: 'png' }
   },
   output: {
@@ -150,7 +143,7 @@ export const defaultSettings: Settings = {
   upload: { keepMetadata: false },
   jobs: {
     concurrency: 2,
-    perProviderConcurrency: { pixapi: 2, openai: 2, gemini: 2 },
+    perProviderConcurrency: perProvider((p) => providerFacts[p].defaultConcurrency),
     maxAttempts: 3,
     asyncPollTimeoutMs: 10 * 60 * 1000,
     dailyBudgetCredits: null

@@ -1,7 +1,7 @@
 import { request } from 'undici'
-import type { ProviderId } from '../../shared/records'
-import { keyEnvVars } from '../core/keychain'
-import { normaliseBaseUrl } from '../core/providers'
+import { providerNamesWhere, type ProviderId } from '../../shared/providers'
+import { normaliseBaseUrl } from '../core/providers/execute'
+import { providerAdapter } from '../core/providers/registry'
 import { isLoopback } from '../core/providers/inputs'
 import type { Services } from '../core/services'
 import type { CliContext } from './context'
@@ -30,10 +30,11 @@ export interface ConnectionFlags {
 export async function connect(ctx: CliContext, services: Services, providers: readonly ProviderId[], flags: ConnectionFlags): Promise<Connection> {
   const settings = services.settings.get()
   if (ctx.flags.sandbox || settings.provider.sandbox) {
-    const direct = providers.find((p) => p !== 'pixapi')
+    const direct = providers.find((p) => !providerAdapter(p).sandboxed)
     if (direct) {
       const why = ctx.flags.sandbox ? '--sandbox' : 'The sandbox switch in settings'
-      throw usageError(`${why} simulates Pixapi only; ${direct} models cannot run in it. Drop --provider ${direct} or pick a Pixapi model.`, 'provider')
+      const simulated = providerNamesWhere((f) => f.sandboxed)
+      throw usageError(`${why} simulates ${simulated} only; ${direct} models cannot run in it. Drop --provider ${direct} or pick a ${simulated} model.`, 'provider')
     }
     if (flags.baseUrl) throw usageError('--base-url cannot be combined with the sandbox; use one or the other.', 'baseUrl')
     // The services' own sandbox: the engine sends sandbox items there, and disposing the services stops it.
@@ -43,18 +44,21 @@ export async function connect(ctx: CliContext, services: Services, providers: re
 
   const bases = new Map<ProviderId, string>()
   for (const provider of providers) {
+    const envVar = providerAdapter(provider).baseUrlEnvVar
+    const fromEnv = envVar ? ctx.env[envVar]?.trim() || undefined : undefined
     const raw = (provider === flags.provider || (flags.provider === undefined && providers.length === 1) ? flags.baseUrl : undefined)
-      ?? (provider === 'pixapi' ? ctx.env.PIXAPI_BASE_URL?.trim() || undefined : undefined)
+      ?? fromEnv
       ?? settings.provider.baseUrls[provider]
     try {
       bases.set(provider, normaliseBaseUrl(raw, provider))
     } catch (err) {
-      const source = raw === flags.baseUrl ? '--base-url' : raw === ctx.env.PIXAPI_BASE_URL?.trim() ? 'PIXAPI_BASE_URL' : 'the base URL in settings'
+      const source = raw === flags.baseUrl ? '--base-url' : fromEnv !== undefined && raw === fromEnv ? `${envVar}` : 'the base URL in settings'
       throw usageError(`${source}: ${(err as Error).message}`, 'baseUrl')
     }
   }
-  const pixapiBase = bases.get('pixapi')
-  const isSandbox = pixapiBase !== undefined && providers.every((p) => p === 'pixapi') && (await looksLikeSandbox(pixapiBase))
+  // Only a request set the sandbox can answer in full is treated as a try-out that needs no key.
+  const simulable = providers.length > 0 && providers.every((p) => providerAdapter(p).sandboxed)
+  const isSandbox = simulable && (await Promise.all([...bases.values()].map(looksLikeSandbox))).every(Boolean)
 
   const keys = new Map<ProviderId, string>()
   for (const provider of providers) {
@@ -64,7 +68,7 @@ export async function connect(ctx: CliContext, services: Services, providers: re
     else if (!isSandbox) {
       throw new CliError(ExitCode.auth, {
         code: 'auth',
-        message: `No ${provider} API key. Store one with "pixdesk key set --provider ${provider}" (it reads standard input), set ${keyEnvVars[provider]}, or try the sandbox with --sandbox. Nothing was sent.`
+        message: `No ${provider} API key. Store one with "pixdesk key set --provider ${provider}" (it reads standard input), set ${providerAdapter(provider).keyEnvVar}, or try the sandbox with --sandbox. Nothing was sent.`
       })
     }
   }

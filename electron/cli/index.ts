@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander'
+import { providerEnvironmentVariables } from '../core/providers/registry'
 import { CliContext, cliVersion, type GlobalFlags } from './context'
 import { ExitCode, toCliError, type ExitCodeValue } from './exit'
 import { Output } from './output'
@@ -104,7 +105,7 @@ export function buildProgram(run: Runner): Command {
 Exit codes: 0 all done, 1 some items failed, 2 usage or validation error (nothing sent),
 3 auth or keychain problem, 4 budget reached, 75 job queue busy (the app or another command runs it;
 nothing sent), 130 interrupted (the batch stays resumable).
-Environment: PIXDESK_HOME, PIXAPI_KEY, OPENAI_API_KEY, GEMINI_API_KEY, PIXAPI_BASE_URL.`
+Environment: PIXDESK_HOME, ${providerEnvironmentVariables().join(', ')}.`
     )
 
   registerKey(program, run)

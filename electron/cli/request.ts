@@ -4,7 +4,8 @@ import type { Command } from 'commander'
 import { z } from 'zod'
 import { requestIssues, type InputFacts, type ModelEntry } from '../../shared/catalog'
 import { isSendableUrl, jobInputSchema, type JobInputSpec } from '../../shared/jobs'
-import type { ProviderId, RequestKind, RequestParams } from '../../shared/records'
+import { providerIds, providerNamesWhere, type ProviderId } from '../../shared/providers'
+import type { RequestKind, RequestParams } from '../../shared/records'
 import { inspectFile } from '../core/library/inspect'
 import { uploadLimitsFor } from '../core/limits'
 import { scanFolder } from '../core/library/scan'
@@ -19,8 +20,8 @@ export function addRequestOptions(command: Command): Command {
     .option('--n <n>', 'images per request (default 1)')
     .option('--size <size>', 'output size, e.g. 1024x1024, 2K, auto (see pixdesk models)')
     .option('--quality <quality>', 'low | medium | high | auto, where the model has it')
-    .option('--async', 'use Pixapi asynchronous tasks (submit, then poll)')
-    .option('--provider <id>', 'pixapi | openai | gemini (default: the active provider in settings, if it serves the model)')
+    .option('--async', `use ${providerNamesWhere((f) => f.asyncTasks)} asynchronous tasks (submit, then poll)`)
+    .option('--provider <id>', `${providerIds.join(' | ')} (default: the active provider in settings, if it serves the model)`)
     .option('--base-url <url>', 'send to this address instead of the configured one')
     .option('--out <dir>', 'write outputs here (default: a "pixdesk" folder beside each source image)')
     .option('--sandbox', 'send to a local sandbox started for this command (same as pixdesk --sandbox)')

@@ -4,6 +4,7 @@ import { AppError } from '../../shared/errors'
 import type { BatchSpec, JobInput } from '../../shared/jobs'
 import type { Settings } from '../../shared/settings'
 import type { Library } from './library'
+import { providerAdapter } from './providers/registry'
 
 type BatchSpecRequest = z.output<typeof batchSpecPayload>
 
@@ -40,7 +41,7 @@ export function toBatchSpec(request: BatchSpecRequest, settings: Settings, libra
       return own ? { model, provider, params: own } : { model, provider }
     }),
     params: request.params,
-    route: request.route ?? (provider === 'pixapi' ? settings.provider.pixapi.route : 'sync'),
+    route: request.route ?? providerAdapter(provider).routeFromSettings?.(settings) ?? 'sync',
     compare: request.compare,
     concurrency: request.concurrency,
     budgetCredits: request.budgetCredits ?? null,

@@ -1,5 +1,6 @@
 import { AppError, untrustedText, type AppErrorData } from '../../shared/errors'
-import { providerIds, type ProviderId } from '../../shared/records'
+import { providerIds, type ProviderId } from '../../shared/providers'
+import { providerAdapter } from './providers/registry'
 
 /**
  * API keys live in the operating system's keychain (Keychain on macOS, Credential Manager on Windows,
@@ -8,13 +9,6 @@ import { providerIds, type ProviderId } from '../../shared/records'
  * plaintext fallback: when the keychain cannot be reached the error says what to fix.
  */
 export const KEYCHAIN_SERVICE = 'Pixdesk'
-
-/** Variables that override the keychain for scripts and CI. */
-export const keyEnvVars: Record<ProviderId, string> = {
-  pixapi: 'PIXAPI_KEY',
-  openai: 'OPENAI_API_KEY',
-  gemini: 'GEMINI_API_KEY'
-}
 
 export type KeySource = 'keychain' | 'environment'
 
@@ -73,8 +67,9 @@ export function createKeychain(options: KeychainOptions = {}): Keychain {
     }
   }
 
+  // The variables (each adapter's keyEnvVar) override the keychain for scripts and CI.
   const fromEnv = (provider: ProviderId): string | null => {
-    const value = env[keyEnvVars[provider]]?.trim()
+    const value = env[providerAdapter(provider).keyEnvVar]?.trim()
     return value ? value : null
   }
 
@@ -133,14 +128,9 @@ function describe(provider: ProviderId, key: string, source: KeySource): KeyStat
     : { provider, set: true, source }
 }
 
+/** Refuses an id no adapter knows (it arrives from payloads and files the compiler never saw). */
 function assertProvider(provider: ProviderId): void {
-  if (!(providerIds as readonly string[]).includes(provider)) {
-    throw new AppError({
-      code: 'validation',
-      field: 'provider',
-      message: `Unknown provider "${untrustedText(provider, 40)}". Use one of: ${providerIds.join(', ')}.`
-    })
-  }
+  providerAdapter(provider)
 }
 
 /** Messages about a rejected key describe it, never quote it. */

@@ -17,7 +17,7 @@ import OpenAI, { toFile } from 'openai'
 import sharp from 'sharp'
 import { FormData, request } from 'undici'
 import { createCatalog, parseCatalog, bundledCatalogPath } from '../../electron/core/catalog'
-import { executeImageRequest } from '../../electron/core/providers'
+import { executeImageRequest } from '../../electron/core/providers/execute'
 import { sha256Stream } from '../../electron/core/providers/inputs'
 import { startSandbox } from '../../electron/core/sandbox/server'
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { createKeychain, keychainError, keyEnvVars, KEYCHAIN_SERVICE } from '../../electron/core/keychain'
+import { createKeychain, keychainError, KEYCHAIN_SERVICE } from '../../electron/core/keychain'
+import { providerRegistry } from '../../electron/core/providers/registry'
 
 /** The parts of the keychain that need no Secret Service: messages, validation, naming. */
 describe('keychain errors and validation', () => {
@@ -45,7 +46,7 @@ describe('keychain errors and validation', () => {
 
   it('reports an environment key as such, with last 4 only for keys long enough', async () => {
     expect(KEYCHAIN_SERVICE).toBe('Pixdesk')
-    expect(keyEnvVars).toEqual({ pixapi: 'PIXAPI_KEY', openai: 'OPENAI_API_KEY', gemini: 'GEMINI_API_KEY' })
+    expect(Object.fromEntries(Object.entries(providerRegistry).map(([id, adapter]) => [id, adapter.keyEnvVar]))).toEqual({ pixapi: 'PIXAPI_KEY', openai: 'OPENAI_API_KEY', gemini: 'GEMINI_API_KEY' })
     const keychain = createKeychain({ env: { PIXAPI_KEY: 'sk_env_0123456789abcd', OPENAI_API_KEY: 'short' } })
     expect(await keychain.status('pixapi')).toEqual({ provider: 'pixapi', set: true, source: 'environment', last4: 'abcd' })
     expect(await keychain.status('openai')).toEqual({ provider: 'openai', set: true, source: 'environment' })

@@ -3,6 +3,7 @@ import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import { z } from 'zod'
 import { totalsGroupings, type HistoryFilter, type ReadWarning } from '../../../shared/history'
+import { providerIds } from '../../../shared/providers'
 import { requestStatusSchema } from '../../../shared/records'
 import type { Services } from '../../core/services'
 import type { CliContext } from '../context'
@@ -44,7 +45,7 @@ function addFilterOptions(command: Command): Command {
     .option('--until <date>', 'started on or before this date (a bare date includes that whole day)')
     .option('--search <text>', 'words that must all appear in the prompt, the ids (request, task, record) or the error')
     .option('--batch <id>', 'only requests of this batch')
-    .option('--provider <id>', 'pixapi | openai | gemini')
+    .option('--provider <id>', providerIds.join(' | '))
 }
 
 export function registerHistory(program: Command, run: Runner): void {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander'
-import { providerIds, type ProviderId } from '../../../shared/records'
-import { keyEnvVars, type KeyStatus } from '../../core/keychain'
+import { providerIds, type ProviderId } from '../../../shared/providers'
+import type { KeyStatus } from '../../core/keychain'
+import { providerAdapter } from '../../core/providers/registry'
 import type { CliContext } from '../context'
 import type { Runner } from '../index'
 import { CliError, ExitCode, usageError } from '../exit'
@@ -27,7 +28,7 @@ export function registerKey(program: Command, run: Runner): void {
         ctx.out.event('key', { action: 'set', ...status })
         ctx.out.line(`Saved the ${provider} key in the keychain${status.last4 ? ` (…${status.last4})` : ''}.`)
         if (status.source === 'environment') {
-          ctx.out.note(`Note: ${keyEnvVars[provider]} is set in this environment and overrides the keychain entry.`)
+          ctx.out.note(`Note: ${providerAdapter(provider).keyEnvVar} is set in this environment and overrides the keychain entry.`)
         }
         return ExitCode.ok
       })
@@ -66,8 +67,9 @@ export function registerKey(program: Command, run: Runner): void {
         const deleted = await services.keychain.deleteKey(provider)
         ctx.out.event('key', { action: 'delete', provider, deleted })
         ctx.out.line(deleted ? `Deleted the ${provider} key from the keychain.` : `There was no ${provider} key in the keychain.`)
-        if (ctx.env[keyEnvVars[provider]]?.trim()) {
-          ctx.out.note(`Note: ${keyEnvVars[provider]} is still set in this environment and will be used.`)
+        const envVar = providerAdapter(provider).keyEnvVar
+        if (ctx.env[envVar]?.trim()) {
+          ctx.out.note(`Note: ${envVar} is still set in this environment and will be used.`)
         }
         return ExitCode.ok
       })
@@ -82,7 +84,7 @@ async function keyTarget(ctx: CliContext, flag: string | undefined) {
 }
 
 function describeSource(s: KeyStatus): string {
-  if (s.source === 'environment') return `environment (${keyEnvVars[s.provider]})`
+  if (s.source === 'environment') return `environment (${providerAdapter(s.provider).keyEnvVar})`
   return s.source ?? ''
 }
 

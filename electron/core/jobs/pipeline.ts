@@ -12,7 +12,10 @@ import type { UploadLimits } from '../library/types'
 import { uploadLimitsFor } from '../limits'
 import { normaliseForUpload, type NormalisedUpload } from '../library/normalise'
 import { writeOutputs } from '../outputs'
-import { executeImageRequest, normaliseBaseUrl, resumeAsyncTask, type ExecuteOptions, type ImageRequest, type ProgressEvent, type TimeoutOptions } from '../providers'
+import { executeImageRequest, normaliseBaseUrl, resumeAsyncTask } from '../providers/execute'
+import type { TimeoutOptions } from '../providers/http'
+import { providerAdapter } from '../providers/registry'
+import type { ExecuteOptions, ImageRequest, ProgressEvent } from '../providers/types'
 import { decodeDataUrl, sha256Stream } from '../providers/inputs'
 import type { TemplateLibrary } from '../templates'
 import { JobEngine } from './engine'
@@ -275,8 +278,8 @@ export function createJobDeps(options: PipelineOptions): JobDeps {
     },
 
     estimate(snapshot) {
-      // Catalog prices are Pixapi credits; direct OpenAI/Gemini calls are billed by those providers.
-      if (snapshot.provider !== 'pixapi') return 0
+      // Catalog prices are credits; providers billing by tokens charge their own account in money.
+      if (providerAdapter(snapshot.provider).billing !== 'credits') return 0
       return catalog.price(snapshot.model, snapshot.params.size, snapshot.params.quality, snapshot.params.n)
     },
 

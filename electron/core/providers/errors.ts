@@ -1,7 +1,5 @@
 import { AppError, untrustedText, type ApiErrorCode, type AppErrorData } from '../../../shared/errors'
-import type { ProviderId } from '../../../shared/records'
-
-export const providerNames: Record<ProviderId, string> = { pixapi: 'Pixapi', openai: 'OpenAI', gemini: 'Gemini' }
+import { providerFacts, type ProviderId } from '../../../shared/providers'
 
 /** HTTP statuses worth another attempt; everything else (400/401/402/404/422...) is final. */
 export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504])
@@ -45,7 +43,7 @@ export function transportError(err: unknown, provider: ProviderId, url: string, 
   const e = err as { code?: string; name?: string; message?: string; cause?: { code?: string } }
   const code = e?.code ?? e?.cause?.code ?? ''
   const host = safeHost(url)
-  const who = providerNames[provider]
+  const who = providerFacts[provider].name
   if (signal?.aborted || e?.name === 'AbortError' || code === 'UND_ERR_ABORTED') {
     const reason: unknown = signal?.reason
     if (reason instanceof AppError && reason.code === 'timeout') return new TransportError(reason.data, true, { cause: err })
@@ -164,9 +162,9 @@ const advice: Record<ApiErrorCode, (who: string) => string> = {
 
 /** A plain sentence for people, with the provider's own (untrusted, shortened) words appended. */
 export function describe(code: ApiErrorCode, provider: ProviderId, serverText?: string): string {
-  const base = advice[code](providerNames[provider])
+  const base = advice[code](providerFacts[provider].name)
   const said = serverText ? untrustedText(serverText, 240) : ''
-  return said ? `${base}. ${providerNames[provider]} said: "${said}"` : `${base}.`
+  return said ? `${base}. ${providerFacts[provider].name} said: "${said}"` : `${base}.`
 }
 
 /** The most telling code: a named one over a bare number that only repeats the HTTP status. */

@@ -1,13 +1,14 @@
 import { z } from 'zod'
 import { AppError, untrustedText } from '../../../shared/errors'
 import { parseSize } from '../../../shared/catalog'
+import { providerFacts } from '../../../shared/providers'
+import type { ProviderAdapter } from './adapter'
 import { badResponse, describe } from './errors'
 import { requestIdFrom, send } from './http'
 import { inputBytes, mimeOf } from './inputs'
+import { probeKeyWithGet } from './keyprobe'
 import { jsonBody, noteRequestId, parseBody, uploadSpec, type RouteContext } from './shape'
 import type { RawResult } from './types'
-
-export const GEMINI_BASE_URL = 'https://generativelanguage.googleapis.com'
 
 const ASPECT_RATIOS = ['1:1', '2:3', '3:2', '3:4', '4:3', '4:5', '5:4', '9:16', '16:9', '21:9']
 /** Finish reasons that mean the model refused on policy grounds, not that something broke. */
@@ -57,7 +58,7 @@ export function imageConfigFor(size: string | undefined, aspectRatio: string | u
 }
 
 /** generateContent with inline images; the key travels in x-goog-api-key, never in the URL. */
-export async function runGemini(ctx: RouteContext): Promise<RawResult> {
+async function runGemini(ctx: RouteContext): Promise<RawResult> {
   const url = `${ctx.baseUrl}/v1beta/models/${encodeURIComponent(ctx.model.id)}:generateContent`
   ctx.trace.endpoint = url
   const parts: unknown[] = [{ text: ctx.prompt }]
@@ -121,4 +122,13 @@ export async function runGemini(ctx: RouteContext): Promise<RawResult> {
     modelWords ? `The model answered with text only${reason ? ` (${reason})` : ''}: "${modelWords}"` : `The model returned no image${reason ? ` (finish reason ${reason})` : ''}.`,
     { providerCode: reason, requestId }
   )
+}
+
+export const geminiAdapter: ProviderAdapter = {
+  id: 'gemini',
+  ...providerFacts.gemini,
+  keyEnvVar: 'GEMINI_API_KEY',
+  // generateContent answers in one request: there is no task to submit or resume.
+  run: (ctx) => runGemini(ctx),
+  testKey: (test) => probeKeyWithGet('gemini', `${test.baseUrl}/v1beta/models`, { 'x-goog-api-key': test.apiKey }, test)
 }

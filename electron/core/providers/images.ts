@@ -1,8 +1,8 @@
 import sharp from 'sharp'
 import { AppError } from '../../../shared/errors'
-import type { ProviderId } from '../../../shared/records'
+import { providerFacts, type ProviderId } from '../../../shared/providers'
 import { detectImageFormat, FORMAT_MIME, SNIFF_BYTES, type ImageFormat } from '../imageformat'
-import { badResponse, providerNames, safeHost } from './errors'
+import { badResponse, safeHost } from './errors'
 import { send, type SendContext } from './http'
 import { isLoopback } from './inputs'
 import { checkPng, PNG_INLINE_MAX_BYTES, PngError, pngHeader } from './png'
@@ -71,7 +71,7 @@ export async function verifyImage(bytes: Buffer, provider: ProviderId, index: nu
     return { bytes, format, mime: FORMAT_MIME[format], width: info.width, height: info.height }
   } catch (err) {
     throw new AppError(
-      { code: 'bad_response', message: `${which} from ${providerNames[provider]} is a damaged ${format.toUpperCase()} that cannot be decoded.` },
+      { code: 'bad_response', message: `${which} from ${providerFacts[provider].name} is a damaged ${format.toUpperCase()} that cannot be decoded.` },
       { cause: err }
     )
   }

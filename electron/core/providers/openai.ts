@@ -1,4 +1,7 @@
+import { providerFacts } from '../../../shared/providers'
+import type { ProviderAdapter } from './adapter'
 import { requestIdFrom, send } from './http'
+import { probeKeyWithGet } from './keyprobe'
 import {
   bearer,
   hasUrlInput,
@@ -15,9 +18,8 @@ import {
 import type { RawResult } from './types'
 import type { UploadBody } from './upload'
 
-export const OPENAI_BASE_URL = 'https://api.openai.com'
 /** CreateImageEditRequest: several images go as repeated `image[]` parts. */
-export const OPENAI_IMAGE_FIELD = 'image[]'
+const OPENAI_IMAGE_FIELD = 'image[]'
 
 /** The GPT image fields, sent only when set (validation already refused those the model lacks). */
 function fieldsFor(ctx: RouteContext): Record<string, string | number | undefined> {
@@ -37,7 +39,7 @@ function fieldsFor(ctx: RouteContext): Record<string, string | number | undefine
 }
 
 /** Images edits (multipart, or the JSON form with `images[].image_url` for URL inputs) and generations. */
-export async function runOpenAI(ctx: RouteContext): Promise<RawResult> {
+async function runOpenAI(ctx: RouteContext): Promise<RawResult> {
   const url = `${ctx.baseUrl}/v1/images/${ctx.kind === 'edit' ? 'edits' : 'generations'}`
   ctx.trace.endpoint = url
   const fields = fieldsFor(ctx)
@@ -57,4 +59,13 @@ export async function runOpenAI(ctx: RouteContext): Promise<RawResult> {
   const parsed = parseBody(res, imagesResponseSchema, 'openai')
   noteRequestId(ctx, requestIdFrom(res.headers, parsed))
   return { outputs: outputsOf(parsed.data), requestIds: ctx.trace.requestIds, usage: parsed.usage }
+}
+
+export const openaiAdapter: ProviderAdapter = {
+  id: 'openai',
+  ...providerFacts.openai,
+  keyEnvVar: 'OPENAI_API_KEY',
+  // One request answers every call: there is no task to submit or resume.
+  run: (ctx) => runOpenAI(ctx),
+  testKey: (test) => probeKeyWithGet('openai', `${test.baseUrl}/v1/models`, { authorization: `Bearer ${test.apiKey}` }, test)
 }

@@ -1,5 +1,7 @@
 import { z } from 'zod'
 import { AppError } from '../../../shared/errors'
+import { providerFacts } from '../../../shared/providers'
+import type { ProviderAdapter } from './adapter'
 import { badResponse, taskFailure } from './errors'
 import { abortableSleep, requestIdFrom, send, withDeadline, type SendSpec } from './http'
 import {
@@ -19,9 +21,8 @@ import {
 import type { RawResult } from './types'
 import type { UploadBody } from './upload'
 
-export const PIXAPI_BASE_URL = 'https://api.pixapi.ai'
 /** The docs say "file or file[]" without naming the multi-image field; repeated `image` parts by default. */
-export const PIXAPI_IMAGE_FIELD = 'image'
+const PIXAPI_IMAGE_FIELD = 'image'
 
 const taskSchema = z.looseObject({
   id: z.string().min(1).max(200),
@@ -64,7 +65,7 @@ async function bodyFor(ctx: RouteContext): Promise<UploadBody> {
   return jsonBody(json)
 }
 
-export async function runPixapiSync(ctx: RouteContext): Promise<RawResult> {
+async function runPixapiSync(ctx: RouteContext): Promise<RawResult> {
   const url = path(ctx, 'sync')
   ctx.trace.endpoint = url
   const { headers, body } = uploadSpec(ctx, await bodyFor(ctx))
@@ -81,7 +82,7 @@ export async function runPixapiSync(ctx: RouteContext): Promise<RawResult> {
  * Submits once (a repeated submit creates and may charge another task, so it is only re-sent when the
  * first never reached the server), reports the task id at once, then polls until done.
  */
-export async function runPixapiAsync(ctx: RouteContext): Promise<RawResult> {
+async function runPixapiAsync(ctx: RouteContext): Promise<RawResult> {
   const url = path(ctx, 'async')
   ctx.trace.endpoint = url
   const { headers, body } = uploadSpec(ctx, await bodyFor(ctx))
@@ -99,7 +100,7 @@ export async function runPixapiAsync(ctx: RouteContext): Promise<RawResult> {
 }
 
 /** Polls GET /v1/tasks/{id} with growing waits until completed or failed; any other state is "running". */
-export async function pollPixapiTask(ctx: RouteContext, taskId: string): Promise<RawResult> {
+async function pollPixapiTask(ctx: RouteContext, taskId: string): Promise<RawResult> {
   ctx.trace.taskId = taskId
   const { timeouts } = ctx.http
   const minutes = Math.round(timeouts.taskMs / 6000) / 10
@@ -127,4 +128,19 @@ export async function pollPixapiTask(ctx: RouteContext, taskId: string): Promise
     }
     wait = Math.min(timeouts.pollMaxIntervalMs, wait * 2)
   }
+}
+
+export const pixapiAdapter: ProviderAdapter = {
+  id: 'pixapi',
+  ...providerFacts.pixapi,
+  keyEnvVar: 'PIXAPI_KEY',
+  baseUrlEnvVar: 'PIXAPI_BASE_URL',
+  routeFromSettings: (settings) => settings.provider.pixapi.route,
+  run: (ctx, route) => (route === 'async' ? runPixapiAsync(ctx) : runPixapiSync(ctx)),
+  resume: pollPixapiTask,
+  testKey: async () => ({
+    provider: 'pixapi',
+    status: 'unknown',
+    message: 'Pixapi has no endpoint to check a key without running a request; the first real request will tell.'
+  })
 }

@@ -1,3 +1,4 @@
+import type { AppErrorData } from '../../../shared/errors'
 import type { Normalisation, ProviderId, RequestKind, RequestParams, RequestRecord } from '../../../shared/records'
 import type { Catalog } from '../catalog'
 import type { RetryOptions, TimeoutOptions } from './http'
@@ -98,4 +99,12 @@ export interface RawResult {
   requestIds: string[]
   credits?: number
   usage?: Record<string, unknown>
+}
+
+export interface KeyCheck {
+  provider: ProviderId
+  /** "unknown": the provider has no cheap authenticated call; the first real request will tell. */
+  status: 'valid' | 'invalid' | 'unknown' | 'unreachable'
+  message: string
+  error?: AppErrorData
 }

@@ -2,7 +2,8 @@ import { useVirtualizer } from '@tanstack/react-virtual'
 import { useEffect, useMemo, useRef, useState } from 'react'
 import { useShallow } from 'zustand/react/shallow'
 import type { AppErrorData } from '@shared/errors'
-import { providerIds, requestStatusSchema } from '@shared/records'
+import { providerFacts, providerIds } from '@shared/providers'
+import { requestStatusSchema } from '@shared/records'
 import type { HistoryEntryView } from '@shared/views'
 import { CostBadge } from '../components/CostBadge'
 import { ErrorNotice } from '../components/ErrorNotice'
@@ -16,7 +17,6 @@ import { useHistory, type TotalsBy } from '../stores/history'
 import { useJobs } from '../stores/jobs'
 import { useUi } from '../stores/ui'
 import { RevealButton } from './common'
-import { providerNames } from './Settings'
 
 function Filters() {
   const filter = useHistory((s) => s.filter)
@@ -58,7 +58,7 @@ function Filters() {
           <option value="">All providers</option>
           {providerIds.map((p) => (
             <option key={p} value={p}>
-              {providerNames[p]}
+              {providerFacts[p].label}
             </option>
           ))}
         </select>
@@ -110,7 +110,7 @@ function Totals() {
   const models = useCatalog((s) => s.models)
   const batches = useJobs((s) => s.batches)
   const max = Math.max(1, ...totals.map((t) => t.credits))
-  const keyLabel = (key: string) => (totalsBy === 'model' ? modelLabel(models, key) : totalsBy === 'batch' ? (key ? (batches[key]?.name ?? key) : 'Single edits') : totalsBy === 'provider' ? (providerNames[key as 'pixapi'] ?? key) : key)
+  const keyLabel = (key: string) => (totalsBy === 'model' ? modelLabel(models, key) : totalsBy === 'batch' ? (key ? (batches[key]?.name ?? key) : 'Single edits') : totalsBy === 'provider' ? (providerFacts[key as 'pixapi']?.label ?? key) : key)
   return (
     <aside className="totals" aria-label="Totals">
       <header>
@@ -232,7 +232,7 @@ function Detail({ entry }: { entry: HistoryEntryView }) {
       <ErrorNotice error={revealError} compact onDismiss={() => setRevealError(null)} />
       <dl className="meta-list">
         <dt>Provider</dt>
-        <dd>{providerNames[entry.provider]}</dd>
+        <dd>{providerFacts[entry.provider].label}</dd>
         <dt>Credits</dt>
         <dd>
           <CostBadge credits={entry.credits} kind={entry.estimated ? 'estimate' : 'charged'} /> <span className="muted">estimate {formatCredits(entry.estimate)}</span>

@@ -1,7 +1,7 @@
 import { useEffect, useState, type ReactNode } from 'react'
 import type { AppErrorData } from '@shared/errors'
-import { providerIds, type ProviderId } from '@shared/records'
-import { defaultBaseUrls, namingPlaceholders, type Settings as SettingsModel, type SettingsPatch } from '@shared/settings'
+import { defaultBaseUrls, providerFacts, providerIds, type ProviderId } from '@shared/providers'
+import { namingPlaceholders, type Settings as SettingsModel, type SettingsPatch } from '@shared/settings'
 import type { SandboxView } from '@shared/views'
 import { api } from '../api'
 import { ErrorNotice } from '../components/ErrorNotice'
@@ -9,8 +9,6 @@ import { Icon } from '../components/Icon'
 import { formatBytes } from '../lib/format'
 import { useKeys } from '../stores/keys'
 import { useSettings } from '../stores/settings'
-
-export const providerNames: Record<ProviderId, string> = { pixapi: 'Pixapi', openai: 'OpenAI (direct)', gemini: 'Google Gemini (direct)' }
 
 function Section({ title, description, children }: { title: string; description?: string; children: ReactNode }) {
   return (
@@ -147,7 +145,7 @@ export function KeyRow({ provider }: { provider: ProviderId }) {
     <div className="key-row" data-testid={`key-${provider}`}>
       <div className="key-head">
         <Icon name="key" />
-        <strong>{providerNames[provider]}</strong>
+        <strong>{providerFacts[provider].label}</strong>
         <span className={`pill ${status?.set ? 'good' : 'muted'}`} data-testid={`key-status-${provider}`}>
           {state}
         </span>
@@ -166,7 +164,7 @@ export function KeyRow({ provider }: { provider: ProviderId }) {
           spellCheck={false}
           value={value}
           placeholder={status?.set ? 'Paste a new key to replace it' : 'Paste your API key'}
-          aria-label={`${providerNames[provider]} API key`}
+          aria-label={`${providerFacts[provider].label} API key`}
           aria-invalid={error?.field === 'key' || undefined}
           onChange={(e) => setValue(e.target.value)}
         />
@@ -275,7 +273,7 @@ export function SettingsView() {
           <div className="segmented" role="radiogroup" aria-label="Active provider">
             {providerIds.map((p) => (
               <button key={p} type="button" role="radio" aria-checked={s.provider.active === p} className={s.provider.active === p ? 'on' : ''} onClick={() => void save('active', { provider: { active: p } })}>
-                {providerNames[p]}
+                {providerFacts[p].label}
               </button>
             ))}
           </div>
@@ -295,7 +293,7 @@ export function SettingsView() {
             <TextSetting
               key={p}
               id={`base-${p}`}
-              label={`${providerNames[p]} base URL`}
+              label={`${providerFacts[p].label} base URL`}
               value={s.provider.baseUrls[p]}
               placeholder={defaultBaseUrls[p]}
               error={errors[`base-${p}`]}
