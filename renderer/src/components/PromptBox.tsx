@@ -3,7 +3,7 @@ import type { AppErrorData } from '@shared/errors'
 import type { TemplateView } from '@shared/views'
 import { modKey } from '../lib/format'
 import { renderTemplate } from '../lib/models'
-import type { Draft } from '../stores/draft'
+import type { Draft } from '../lib/draft'
 import { FieldError, fieldInvalid } from './ErrorNotice'
 import { Icon } from './Icon'
 

@@ -2,8 +2,8 @@ import { create } from 'zustand'
 import type { AppErrorData } from '@shared/errors'
 import type { ProviderId } from '@shared/records'
 import type { KeyStatusView, KeyTestView } from '@shared/views'
-import { api } from '../api'
-import { asError } from '../lib/format'
+import { api } from '../../lib/api'
+import { asError } from '../../lib/format'
 
 interface KeysState {
   statuses: KeyStatusView[]

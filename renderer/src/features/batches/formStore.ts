@@ -2,9 +2,9 @@ import { create } from 'zustand'
 import type { AppErrorData } from '@shared/errors'
 import type { ProviderId } from '@shared/records'
 import type { BatchEstimateView } from '@shared/views'
-import { useCatalog } from './catalog'
-import { emptyDraft, specFrom, type Draft } from './draft'
-import { useJobs } from './jobs'
+import { useCatalog } from '../settings/catalogStore'
+import { emptyDraft, specFrom, type Draft } from '../../lib/draft'
+import { useJobs } from './jobsStore'
 
 interface BatchFormState {
   open: boolean

@@ -1,7 +1,7 @@
 import type { Capabilities, ModelEntry } from '@shared/catalog'
 import type { BatchSpecPayload } from '@shared/contract'
 import type { ProviderId, RequestParams } from '@shared/records'
-import { capsOf, paramsFor, paramsWithOwn, sharedCapabilities, type ModelChoice, type ParamChoice } from '../lib/models'
+import { capsOf, paramsFor, paramsWithOwn, sharedCapabilities, type ModelChoice, type ParamChoice } from './models'
 
 /** The part of a request every view composes the same way: what to ask, of which models, how. */
 export interface Draft {

@@ -3,12 +3,12 @@ import type { AppErrorData } from '@shared/errors'
 import { providerIds, type ProviderId } from '@shared/records'
 import { defaultBaseUrls, namingPlaceholders, type Settings as SettingsModel, type SettingsPatch } from '@shared/settings'
 import type { SandboxView } from '@shared/views'
-import { api } from '../api'
-import { ErrorNotice } from '../components/ErrorNotice'
-import { Icon } from '../components/Icon'
-import { formatBytes } from '../lib/format'
-import { useKeys } from '../stores/keys'
-import { useSettings } from '../stores/settings'
+import { api } from '../../lib/api'
+import { ErrorNotice } from '../../components/ErrorNotice'
+import { Icon } from '../../components/Icon'
+import { formatBytes } from '../../lib/format'
+import { useKeys } from './keysStore'
+import { useSettings } from './store'
 
 export const providerNames: Record<ProviderId, string> = { pixapi: 'Pixapi', openai: 'OpenAI (direct)', gemini: 'Google Gemini (direct)' }
 

@@ -2,8 +2,8 @@ import { create } from 'zustand'
 import type { BatchSpecPayload } from '@shared/contract'
 import type { AppErrorData } from '@shared/errors'
 import type { BatchEstimateView, BatchView, ItemView } from '@shared/views'
-import { api } from '../api'
-import { asError } from '../lib/format'
+import { api } from '../../lib/api'
+import { asError } from '../../lib/format'
 
 interface JobsState {
   batches: Record<string, BatchView>

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react'
 import { formatTime } from '../lib/format'
-import { useUi } from '../stores/ui'
+import { useUi } from './uiStore'
 
 /** Shown only while the jobs engine reports the network down; queued work waits rather than fails. */
 export function NetworkBanner() {

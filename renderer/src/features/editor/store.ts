@@ -1,9 +1,9 @@
 import { create } from 'zustand'
 import type { AppErrorData } from '@shared/errors'
 import type { ProviderId } from '@shared/records'
-import { useCatalog } from './catalog'
-import { emptyDraft, specFrom, type Draft } from './draft'
-import { useJobs } from './jobs'
+import { useCatalog } from '../settings/catalogStore'
+import { emptyDraft, specFrom, type Draft } from '../../lib/draft'
+import { useJobs } from '../batches/jobsStore'
 
 interface EditorState {
   draft: Draft

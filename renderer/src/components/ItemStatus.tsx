@@ -3,13 +3,13 @@ import type { ModelEntry } from '@shared/catalog'
 import type { AppErrorData } from '@shared/errors'
 import type { ProviderId } from '@shared/records'
 import type { ItemView } from '@shared/views'
-import { api } from '../api'
-import { CostBadge } from '../components/CostBadge'
-import { Icon } from '../components/Icon'
-import { StatusPill } from '../components/StatusPill'
+import { api } from '../lib/api'
+import { CostBadge } from './CostBadge'
+import { Icon } from './Icon'
+import { StatusPill } from './StatusPill'
 import { asError, formatBytes, formatMs } from '../lib/format'
 import { modelLabel } from '../lib/models'
-import { useSettings } from '../stores/settings'
+import { useSettings } from '../features/settings/store'
 
 export function useProvider(): ProviderId {
   return useSettings((s) => s.settings?.provider.active ?? 'pixapi')

@@ -1,8 +1,8 @@
 import { create } from 'zustand'
 import type { AppErrorData } from '@shared/errors'
 import type { Settings, SettingsNotice, SettingsPatch } from '@shared/settings'
-import { api } from '../api'
-import { asError } from '../lib/format'
+import { api } from '../../lib/api'
+import { asError } from '../../lib/format'
 
 interface SettingsState {
   settings: Settings | null

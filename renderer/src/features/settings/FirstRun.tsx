@@ -1,9 +1,9 @@
 import { useState } from 'react'
 import type { AppErrorData } from '@shared/errors'
-import { ErrorNotice } from '../components/ErrorNotice'
-import { Icon } from '../components/Icon'
-import { useSettings } from '../stores/settings'
-import { KeyRow } from './Settings'
+import { ErrorNotice } from '../../components/ErrorNotice'
+import { Icon } from '../../components/Icon'
+import { useSettings } from './store'
+import { KeyRow } from './SettingsView'
 
 /** Before any key exists: what Pixdesk needs, and a way to try everything without one. */
 export function FirstRun({ onSkip }: { onSkip(): void }) {

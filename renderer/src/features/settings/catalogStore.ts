@@ -2,8 +2,8 @@ import { create } from 'zustand'
 import type { CustomModel, ModelEntry } from '@shared/catalog'
 import type { AppErrorData } from '@shared/errors'
 import type { TemplateView } from '@shared/views'
-import { api } from '../api'
-import { asError } from '../lib/format'
+import { api } from '../../lib/api'
+import { asError } from '../../lib/format'
 
 interface CatalogState {
   models: ModelEntry[]

@@ -1,8 +1,8 @@
 import { create } from 'zustand'
 import type { AppErrorData } from '@shared/errors'
 import type { AssetView, ImportProgressView, LibraryChange, RootView } from '@shared/views'
-import { api } from '../api'
-import { asError } from '../lib/format'
+import { api } from '../../lib/api'
+import { asError } from '../../lib/format'
 
 export type AssetFilter = 'all' | 'ok' | 'problems'
 

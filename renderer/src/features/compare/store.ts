@@ -1,11 +1,11 @@
 import { create } from 'zustand'
 import type { AppErrorData } from '@shared/errors'
 import type { ProviderId, Verdict } from '@shared/records'
-import { api } from '../api'
-import { asError } from '../lib/format'
-import { useCatalog } from './catalog'
-import { emptyDraft, specFrom, type Draft } from './draft'
-import { useJobs } from './jobs'
+import { api } from '../../lib/api'
+import { asError } from '../../lib/format'
+import { useCatalog } from '../settings/catalogStore'
+import { emptyDraft, specFrom, type Draft } from '../../lib/draft'
+import { useJobs } from '../batches/jobsStore'
 
 export type CompareMode = 'side-by-side' | 'slider'
 

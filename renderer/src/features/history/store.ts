@@ -2,8 +2,8 @@ import { create } from 'zustand'
 import type { AppErrorData } from '@shared/errors'
 import type { DeleteEntryResult, HistoryQuery, TotalsRow } from '@shared/history'
 import type { HistoryEntryView } from '@shared/views'
-import { api } from '../api'
-import { asError } from '../lib/format'
+import { api } from '../../lib/api'
+import { asError } from '../../lib/format'
 
 export type HistoryFilter = Omit<HistoryQuery, 'page' | 'pageSize' | 'jobItemId'>
 export type TotalsBy = 'model' | 'day' | 'batch' | 'provider'

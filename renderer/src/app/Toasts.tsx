@@ -1,5 +1,5 @@
-import { useUi } from '../stores/ui'
-import { Icon } from './Icon'
+import { useUi } from './uiStore'
+import { Icon } from '../components/Icon'
 
 export function Toasts() {
   const toasts = useUi((s) => s.toasts)

@@ -1,7 +1,7 @@
 import { create } from 'zustand'
 import type { EventMap } from '@shared/contract'
 import type { NetworkView } from '@shared/views'
-import { api } from '../api'
+import { api } from '../lib/api'
 
 export type ViewId = 'library' | 'editor' | 'compare' | 'batches' | 'history' | 'settings'
 
