@@ -1,66 +1,32 @@
-import { useEffect, useMemo, useState, type DragEvent } from 'react'
-import type { AppInfo } from '@shared/contract'
-import { api } from '../lib/api'
-import { CommandPalette, type Command } from '../components/CommandPalette'
+import { useEffect, useMemo } from 'react'
+import { CommandPalette } from '../components/CommandPalette'
 import { ErrorBoundary } from '../components/ErrorBoundary'
-import { Icon, type IconName } from '../components/Icon'
-import { NetworkBanner } from './NetworkBanner'
-import { Toasts } from './Toasts'
-import { modKey } from '../lib/format'
-import { useBatchForm } from '../features/batches/formStore'
-import { useCatalog } from '../features/settings/catalogStore'
-import { useCompare } from '../features/compare/store'
-import { useEditor } from '../features/editor/store'
+import { Icon } from '../components/Icon'
 import { useJobs } from '../features/batches/jobsStore'
-import { anyKeySet, useKeys } from '../features/settings/keysStore'
 import { useLibrary } from '../features/library/store'
-import { useSettings } from '../features/settings/store'
-import { useUi, type ViewId } from './uiStore'
-import { BatchesView } from '../features/batches/BatchesView'
-import { CompareView } from '../features/compare/CompareView'
-import { EditorView } from '../features/editor/EditorView'
+import { useCatalog } from '../features/settings/catalogStore'
 import { FirstRun } from '../features/settings/FirstRun'
-import { HistoryView } from '../features/history/HistoryView'
-import { LibraryView } from '../features/library/LibraryView'
-import { SettingsView } from '../features/settings/SettingsView'
-
-const nav: Array<{ id: ViewId; label: string; icon: IconName }> = [
-  { id: 'library', label: 'Library', icon: 'library' },
-  { id: 'editor', label: 'Edit', icon: 'edit' },
-  { id: 'compare', label: 'Compare', icon: 'compare' },
-  { id: 'batches', label: 'Batches', icon: 'batches' },
-  { id: 'history', label: 'History', icon: 'history' },
-  { id: 'settings', label: 'Settings', icon: 'settings' }
-]
-
-/** Dropped or pasted files go to the library; folders need the desktop app, which knows their paths. */
-function importDropped(files: FileList | null | undefined) {
-  if (!files?.length) return
-  useUi.getState().navigate('library')
-  void useLibrary
-    .getState()
-    .importFiles([...files])
-    .then(({ added, refused }) => {
-      for (const reason of refused) useUi.getState().toast('error', reason)
-      if (added) useUi.getState().toast('info', `${added === 1 ? 'One image' : `${added} images`} added to the library.`)
-    })
-}
+import { useKeys } from '../features/settings/keysStore'
+import { useSettings } from '../features/settings/store'
+import { paletteCommands } from './commands'
+import { useFileDrop } from './fileDrop'
+import { NetworkBanner } from './NetworkBanner'
+import { useGlobalShortcuts } from './shortcuts'
+import { Sidebar } from './Sidebar'
+import { Toasts } from './Toasts'
+import { useUi } from './uiStore'
+import { viewRegistry } from './views'
+import { useWelcome } from './welcome'
 
 export function App() {
-  const [info, setInfo] = useState<AppInfo | null>(null)
   const view = useUi((s) => s.view)
   const paletteOpen = useUi((s) => s.paletteOpen)
   const settings = useSettings((s) => s.settings)
-  const keys = useKeys((s) => s.statuses)
-  const keysLoaded = useKeys((s) => s.loaded)
-  const keysError = useKeys((s) => s.error)
-  // Decided once, when settings and keys are first known: deleting a key later must not throw the user
-  // out of Settings into the welcome screen.
-  const [welcome, setWelcome] = useState<boolean | null>(null)
-  const [dragging, setDragging] = useState(false)
+  const { needsWelcome, skip } = useWelcome()
+  const { dragging, handlers } = useFileDrop()
 
   useEffect(() => {
-    void api.invoke('app.info', {}).then(setInfo, () => undefined)
+    void useUi.getState().loadInfo()
     void useSettings.getState().load()
     void useKeys.getState().load()
     void useCatalog.getState().load()
@@ -68,126 +34,17 @@ export function App() {
     void useJobs.getState().load()
     void useUi.getState().refreshNetwork()
   }, [])
+  useGlobalShortcuts()
 
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      const mod = e.metaKey || e.ctrlKey
-      if (mod && e.key.toLowerCase() === 'k') {
-        e.preventDefault()
-        useUi.getState().setPalette(!useUi.getState().paletteOpen)
-      } else if (mod && /^[1-6]$/.test(e.key)) {
-        e.preventDefault()
-        useUi.getState().navigate(nav[Number(e.key) - 1]!.id)
-      }
-    }
-    const onPaste = (e: ClipboardEvent) => {
-      if (e.clipboardData?.files.length) {
-        e.preventDefault()
-        importDropped(e.clipboardData.files)
-      }
-    }
-    window.addEventListener('keydown', onKey)
-    window.addEventListener('paste', onPaste)
-    return () => {
-      window.removeEventListener('keydown', onKey)
-      window.removeEventListener('paste', onPaste)
-    }
-  }, [])
-
-  const commands = useMemo<Command[]>(() => {
-    const go = nav.map((n, i) => ({ id: `go-${n.id}`, title: `Go to ${n.label}`, hint: `${modKey}+${i + 1}`, run: () => useUi.getState().navigate(n.id) }))
-    const provider = settings?.provider.active ?? 'pixapi'
-    return [
-      ...go,
-      { id: 'add-folder', title: 'Add folder to library', run: () => void useLibrary.getState().pick('folders') },
-      { id: 'add-files', title: 'Add files to library', run: () => void useLibrary.getState().pick('files') },
-      { id: 'run-edit', title: 'Run edit', hint: `${modKey}+Enter`, run: () => void useEditor.getState().run(provider) },
-      { id: 'run-compare', title: 'Run comparison', run: () => void useCompare.getState().run(provider) },
-      {
-        id: 'new-batch',
-        title: 'New batch from selection',
-        run: () => {
-          useBatchForm.getState().setAssets(useLibrary.getState().selected)
-          useBatchForm.getState().setOpen(true)
-          useUi.getState().navigate('batches')
-        }
-      },
-      {
-        id: 'sandbox',
-        title: settings?.provider.sandbox ? 'Turn Sandbox mode off' : 'Turn Sandbox mode on',
-        run: () => void useSettings.getState().update({ provider: { sandbox: !settings?.provider.sandbox } }).catch((err: { message: string }) => useUi.getState().toast('error', err.message))
-      }
-    ]
-  }, [settings])
-
-  const ready = settings !== null && keysLoaded
-  if (welcome === null && ready) setWelcome(!keysError && !anyKeySet(keys) && !settings.provider.sandbox)
-  if (welcome === true && ready && (anyKeySet(keys) || settings.provider.sandbox)) setWelcome(false)
-  const needsWelcome = welcome === true
-
-  const onDragOver = (e: DragEvent) => {
-    if ([...e.dataTransfer.types].includes('Files')) {
-      e.preventDefault()
-      setDragging(true)
-    }
-  }
-  const onDrop = (e: DragEvent) => {
-    e.preventDefault()
-    setDragging(false)
-    importDropped(e.dataTransfer.files)
-  }
+  const commands = useMemo(() => paletteCommands(settings), [settings])
+  const View = viewRegistry[view].component
 
   return (
-    <div className="app-shell" data-testid="app-shell" onDragOver={onDragOver} onDragLeave={(e) => e.currentTarget === e.target && setDragging(false)} onDrop={onDrop}>
-      <nav className="sidebar" aria-label="Main">
-        <div className="brand">
-          <span className="brand-mark" aria-hidden>
-            P
-          </span>
-          <span className="brand-name">Pixdesk</span>
-        </div>
-        <ul>
-          {nav.map((n, i) => (
-            <li key={n.id}>
-              <button type="button" className={`nav-item${view === n.id ? ' on' : ''}`} aria-current={view === n.id ? 'page' : undefined} onClick={() => useUi.getState().navigate(n.id)} title={`${n.label} (${modKey}+${i + 1})`}>
-                <Icon name={n.icon} size={18} />
-                <span className="nav-label">{n.label}</span>
-              </button>
-            </li>
-          ))}
-        </ul>
-        <div className="sidebar-foot">
-          {settings?.provider.sandbox ? (
-            <button type="button" className="pill warn sandbox-pill" onClick={() => useUi.getState().navigate('settings')} title="Sandbox mode: requests go to the built-in simulator">
-              <Icon name="sandbox" size={14} />
-              <span className="sandbox-label">Sandbox</span>
-            </button>
-          ) : null}
-          <button type="button" className="palette-hint" title={`Commands (${modKey} K)`} onClick={() => useUi.getState().setPalette(true)}>
-            <Icon name="search" /> <span className="palette-label">Commands</span> <kbd>{modKey} K</kbd>
-          </button>
-          <span className="version">{info ? `v${info.version}` : ''}</span>
-        </div>
-      </nav>
+    <div className="app-shell" data-testid="app-shell" {...handlers}>
+      <Sidebar />
       <main className="main">
         <NetworkBanner />
-        <ErrorBoundary resetKey={view}>
-          {needsWelcome ? (
-            <FirstRun onSkip={() => setWelcome(false)} />
-          ) : view === 'library' ? (
-            <LibraryView />
-          ) : view === 'editor' ? (
-            <EditorView />
-          ) : view === 'compare' ? (
-            <CompareView />
-          ) : view === 'batches' ? (
-            <BatchesView />
-          ) : view === 'history' ? (
-            <HistoryView />
-          ) : (
-            <SettingsView />
-          )}
-        </ErrorBoundary>
+        <ErrorBoundary resetKey={view}>{needsWelcome ? <FirstRun onSkip={skip} /> : <View />}</ErrorBoundary>
       </main>
       {paletteOpen ? <CommandPalette commands={commands} onClose={() => useUi.getState().setPalette(false)} /> : null}
       {dragging ? (

@@ -1,5 +1,5 @@
 import { create } from 'zustand'
-import type { EventMap } from '@shared/contract'
+import type { AppInfo, EventMap } from '@shared/contract'
 import type { NetworkView } from '@shared/views'
 import { api } from '../lib/api'
 
@@ -16,11 +16,14 @@ interface UiState {
   paletteOpen: boolean
   toasts: Toast[]
   network: NetworkView
+  /** Name and version for the sidebar; null until the main process answers. */
+  info: AppInfo | null
   navigate(view: ViewId): void
   setPalette(open: boolean): void
   toast(level: Toast['level'], message: string): void
   dismissToast(id: number): void
   refreshNetwork(): Promise<void>
+  loadInfo(): Promise<void>
 }
 
 let nextToast = 1
@@ -30,6 +33,7 @@ export const useUi = create<UiState>()((set, get) => ({
   paletteOpen: false,
   toasts: [],
   network: { online: true },
+  info: null,
   navigate: (view) => set({ view, paletteOpen: false }),
   setPalette: (paletteOpen) => set({ paletteOpen }),
   toast(level, message) {
@@ -44,6 +48,13 @@ export const useUi = create<UiState>()((set, get) => ({
       set({ network: await api.invoke('jobs.network', {}) })
     } catch {
       // Until the jobs engine answers, the app assumes it is online: the banner only shows real outages.
+    }
+  },
+  async loadInfo() {
+    try {
+      set({ info: await api.invoke('app.info', {}) })
+    } catch {
+      // The version line is a courtesy: without an answer the sidebar simply leaves it blank.
     }
   }
 }))

@@ -21,7 +21,12 @@ import { activeItemStates, finishedStates, useJobs } from './jobsStore'
 import { useLibrary } from '../library/store'
 import { useSettings } from '../settings/store'
 import { useUi } from '../../app/uiStore'
-import { holdText, ItemCost, phaseLabels, phaseTimes, RevealButton, revealProblem, unplaced, useProvider, useRunShortcut } from '../../components/ItemStatus'
+import { ItemCost } from '../../components/ItemStatus'
+import { RevealButton, revealProblem } from '../../components/RevealButton'
+import { unplaced } from '../../lib/fieldErrors'
+import { holdText, phaseLabels, phaseTimes } from '../../lib/items'
+import { useRunShortcut } from '../../lib/keyboard'
+import { useProvider } from '../settings/selectors'
 
 const noItems: ItemView[] = []
 

@@ -20,7 +20,11 @@ import { activeItemStates, useJobs } from '../batches/jobsStore'
 import { useLibrary } from '../library/store'
 import { useSettings } from '../settings/store'
 import { useUi } from '../../app/uiStore'
-import { ItemCost, ItemMeta, ItemPlaceholder, RevealButton, typingIn, unplaced, useProvider, useRunShortcut } from '../../components/ItemStatus'
+import { ItemCost, ItemMeta, ItemPlaceholder } from '../../components/ItemStatus'
+import { RevealButton } from '../../components/RevealButton'
+import { unplaced } from '../../lib/fieldErrors'
+import { typingIn, useRunShortcut } from '../../lib/keyboard'
+import { useProvider } from '../settings/selectors'
 
 const noItems: ItemView[] = []
 

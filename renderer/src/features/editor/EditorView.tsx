@@ -10,7 +10,7 @@ import { PromptBox } from '../../components/PromptBox'
 import { Thumbnail } from '../../components/Thumbnail'
 import { LibraryHint } from '../../components/LibraryHint'
 import { modKey } from '../../lib/format'
-import { requestPrice } from '../../lib/models'
+import { modelLabel, requestPrice } from '../../lib/models'
 import { useCatalog } from '../settings/catalogStore'
 import { draftProblem, sharedParams } from '../../lib/draft'
 import { useEditor } from './store'
@@ -18,7 +18,11 @@ import { activeItemStates, useJobs } from '../batches/jobsStore'
 import { useLibrary } from '../library/store'
 import { useSettings } from '../settings/store'
 import { useUi } from '../../app/uiStore'
-import { ItemMeta, ItemPlaceholder, itemTitle, RevealButton, unplaced, useProvider, useRunShortcut } from '../../components/ItemStatus'
+import { ItemMeta, ItemPlaceholder } from '../../components/ItemStatus'
+import { RevealButton } from '../../components/RevealButton'
+import { unplaced } from '../../lib/fieldErrors'
+import { useRunShortcut } from '../../lib/keyboard'
+import { useProvider } from '../settings/selectors'
 
 const noItems: ItemView[] = []
 
@@ -64,7 +68,7 @@ export function EditorView() {
       {
         key: 'after',
         url: after,
-        title: shown ? `After · ${itemTitle(models, shown)}` : 'After',
+        title: shown ? `After · ${modelLabel(models, shown.model)}` : 'After',
         meta: shown ? <ItemMeta item={shown} /> : null,
         placeholder: shown ? <ItemPlaceholder item={shown} brief={Boolean(shown.error)} /> : <span className="muted">Run the edit to see the result here.</span>
       }

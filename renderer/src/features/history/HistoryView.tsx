@@ -10,13 +10,13 @@ import { Icon } from '../../components/Icon'
 import { StatusPill } from '../../components/StatusPill'
 import { Thumbnail } from '../../components/Thumbnail'
 import { formatCredits, formatDateTime, formatMs, plural } from '../../lib/format'
+import { providerNames } from '../../lib/providerNames'
 import { modelLabel } from '../../lib/models'
 import { useCatalog } from '../settings/catalogStore'
 import { useHistory, type TotalsBy } from './store'
 import { useJobs } from '../batches/jobsStore'
 import { useUi } from '../../app/uiStore'
-import { RevealButton } from '../../components/ItemStatus'
-import { providerNames } from '../settings/SettingsView'
+import { RevealButton } from '../../components/RevealButton'
 
 function Filters() {
   const filter = useHistory((s) => s.filter)

@@ -35,6 +35,8 @@ interface HistoryState {
   select(id: string | null): void
   exportAs(format: 'csv' | 'json'): Promise<void>
   remove(id: string, deleteFiles: boolean): Promise<DeleteEntryResult>
+  /** Shows one output of a record in the system file manager; rejects with AppErrorData when the file is gone. */
+  revealOutput(recordId: string, index: number): Promise<void>
 }
 
 /** Empty strings from form fields mean "no filter" and must not reach the schema as values. */
@@ -126,6 +128,13 @@ export const useHistory = create<HistoryState>()((set, get) => ({
       set({ items: get().items.filter((i) => i.id !== id), total: Math.max(0, get().total - 1), selectedId: null })
       void get().loadTotals()
       return result
+    } catch (err) {
+      throw asError(err)
+    }
+  },
+  async revealOutput(recordId, index) {
+    try {
+      await api.invoke('outputs.reveal', { recordId, index })
     } catch (err) {
       throw asError(err)
     }

@@ -6,29 +6,8 @@ import { Icon } from '../../components/Icon'
 import { Thumbnail } from '../../components/Thumbnail'
 import { ThumbnailGrid } from '../../components/ThumbnailGrid'
 import { formatBytes, formatDateTime, plural } from '../../lib/format'
-import { useCompare } from '../compare/store'
-import { useEditor } from '../editor/store'
-import { useBatchForm } from '../batches/formStore'
+import { openInBatch, openInCompare, openInEditor } from './openIn'
 import { useLibrary, visibleAssets, type AssetFilter } from './store'
-import { useUi } from '../../app/uiStore'
-
-export function openInEditor(ids: string[]) {
-  useEditor.getState().setAssets(ids)
-  useEditor.getState().clearResult()
-  useUi.getState().navigate('editor')
-}
-
-export function openInCompare(id: string) {
-  useCompare.getState().setAsset(id)
-  useCompare.getState().reset()
-  useUi.getState().navigate('compare')
-}
-
-export function openInBatch(ids: string[]) {
-  useBatchForm.getState().setAssets(ids)
-  useBatchForm.getState().setOpen(true)
-  useUi.getState().navigate('batches')
-}
 
 function Inspector({ asset }: { asset: AssetView | undefined }) {
   if (!asset) return <aside className="inspector empty-inspector">Select an image to see its details.</aside>

@@ -3,7 +3,7 @@ import type { AppErrorData } from '@shared/errors'
 import { ErrorNotice } from '../../components/ErrorNotice'
 import { Icon } from '../../components/Icon'
 import { useSettings } from './store'
-import { KeyRow } from './SettingsView'
+import { KeyRow } from './KeyRow'
 
 /** Before any key exists: what Pixdesk needs, and a way to try everything without one. */
 export function FirstRun({ onSkip }: { onSkip(): void }) {

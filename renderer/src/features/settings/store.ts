@@ -1,6 +1,7 @@
 import { create } from 'zustand'
 import type { AppErrorData } from '@shared/errors'
 import type { Settings, SettingsNotice, SettingsPatch } from '@shared/settings'
+import type { SandboxView } from '@shared/views'
 import { api } from '../../lib/api'
 import { asError } from '../../lib/format'
 
@@ -15,6 +16,9 @@ interface SettingsState {
   /** Asks for a folder and makes it the output folder; null when the user cancelled. Rejects with AppErrorData. */
   pickOutputFolder(): Promise<Settings | null>
   dismissNotice(): void
+  /** The built-in simulator's state; null until known or when the main process cannot say. */
+  sandbox: SandboxView | null
+  refreshSandbox(): Promise<void>
 }
 
 export const useSettings = create<SettingsState>()((set) => ({
@@ -49,7 +53,15 @@ export const useSettings = create<SettingsState>()((set) => ({
       throw asError(err)
     }
   },
-  dismissNotice: () => set({ notice: null })
+  dismissNotice: () => set({ notice: null }),
+  sandbox: null,
+  async refreshSandbox() {
+    try {
+      set({ sandbox: await api.invoke('sandbox.status', {}) })
+    } catch {
+      set({ sandbox: null })
+    }
+  }
 }))
 
 api.on('settings.changed', (settings) => useSettings.setState({ settings }))
