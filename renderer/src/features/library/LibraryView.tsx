@@ -7,6 +7,7 @@ import { Thumbnail } from '../../components/Thumbnail'
 import { ThumbnailGrid } from '../../components/ThumbnailGrid'
 import { formatBytes, formatDateTime, plural } from '../../lib/format'
 import { openInBatch, openInCompare, openInEditor } from './openIn'
+import { importProgress, problemCount, usableSelection } from './selectors'
 import { useLibrary, visibleAssets, type AssetFilter } from './store'
 
 function Inspector({ asset }: { asset: AssetView | undefined }) {
@@ -51,18 +52,128 @@ function Inspector({ asset }: { asset: AssetView | undefined }) {
   )
 }
 
+/** "All images" and one entry per added folder or file set, with its counts and a way to remove it. */
+function RootsNav() {
+  const { roots, rootId, loaded } = useLibrary(useShallow((s) => ({ roots: s.roots, rootId: s.rootId, loaded: s.loaded })))
+  const order = useLibrary((s) => s.order)
+  const lib = useLibrary.getState()
+  return (
+    <nav className="roots" aria-label="Sources">
+      <div className={`root-item${rootId === null ? ' on' : ''}`}>
+        <button type="button" className="root-main" onClick={() => lib.setRoot(null)}>
+          <Icon name="library" />
+          <span className="root-name">All images</span>
+          <span className="count">{order.length.toLocaleString()}</span>
+        </button>
+      </div>
+      {roots.map((r) => (
+        <div key={r.id} className={`root-item${rootId === r.id ? ' on' : ''}`}>
+          <button type="button" className="root-main" onClick={() => lib.setRoot(r.id)} title={r.path}>
+            <Icon name={r.kind === 'folder' ? 'folder' : 'file'} />
+            <span className="root-name">{r.name}</span>
+            <span className="count">{r.counts.total.toLocaleString()}</span>
+          </button>
+          {r.counts.problems ? <span className="root-problems">{plural(r.counts.problems, 'problem')}</span> : null}
+          {r.counts.pending ? <span className="root-pending">{r.counts.pending} inspecting…</span> : null}
+          <button type="button" className="icon-btn root-remove" aria-label={`Remove ${r.name} from the library`} title="Remove from library (files stay on disk)" onClick={() => void lib.removeRoot(r.id)}>
+            <Icon name="close" size={14} />
+          </button>
+        </div>
+      ))}
+      {roots.length === 0 && loaded ? <p className="hint pad">Folders you add appear here. Pixdesk reads them; it never changes your originals.</p> : null}
+    </nav>
+  )
+}
+
+/** Show all, ready or problem images, filter by name, and act on the selection. */
+function LibraryFilters() {
+  const { roots, filter, search, selected, progress } = useLibrary(useShallow((s) => ({ roots: s.roots, filter: s.filter, search: s.search, selected: s.selected, progress: s.progress })))
+  const assetsMap = useLibrary((s) => s.assets)
+  const lib = useLibrary.getState()
+  const usable = usableSelection(selected, assetsMap)
+  const importing = importProgress(progress)
+  const problems = problemCount(roots)
+  return (
+    <div className="library-filters">
+      <div className="segmented small" role="radiogroup" aria-label="Show">
+        {(
+          [
+            ['all', 'All'],
+            ['ok', 'Ready'],
+            ['problems', `Problems${problems ? ` (${problems})` : ''}`]
+          ] as Array<[AssetFilter, string]>
+        ).map(([value, label]) => (
+          <button key={value} type="button" role="radio" aria-checked={filter === value} className={filter === value ? 'on' : ''} onClick={() => lib.setFilter(value)}>
+            {label}
+          </button>
+        ))}
+      </div>
+      <label className="search">
+        <Icon name="search" />
+        <input type="search" placeholder="Filter by name" aria-label="Filter images by name" value={search} onChange={(e) => lib.setSearch(e.target.value)} />
+      </label>
+      <span className="spacer" />
+      {importing.running ? (
+        <span className="import-progress" role="status">
+          <span className="thumb-spinner small" /> Importing… {importing.inspected} of {importing.scanned} checked
+        </span>
+      ) : null}
+      {selected.length ? (
+        <div className="selection-actions" role="toolbar" aria-label="Selection">
+          <span className="muted">{plural(selected.length, 'selected', 'selected')}</span>
+          <button type="button" className="btn small primary" disabled={!usable.length} onClick={() => openInEditor(usable.slice(0, 16))}>
+            Edit
+          </button>
+          <button type="button" className="btn small" disabled={usable.length !== 1} onClick={() => openInCompare(usable[0]!)}>
+            Compare
+          </button>
+          <button type="button" className="btn small" disabled={!usable.length} onClick={() => openInBatch(usable)}>
+            Batch…
+          </button>
+        </div>
+      ) : null}
+    </div>
+  )
+}
+
+function EmptyLibrary() {
+  const loaded = useLibrary((s) => s.loaded)
+  const empty = useLibrary((s) => s.order.length === 0)
+  const lib = useLibrary.getState()
+  return (
+    <div className="empty-state">
+      {!loaded ? (
+        <p className="muted">Loading the library…</p>
+      ) : empty ? (
+        <>
+          <Icon name="library" size={40} />
+          <h2>Add your photos</h2>
+          <p className="muted">Add a folder (subfolders included) or a few files, or drop or paste images anywhere in the window. Pixdesk checks each image and tells you if one cannot be sent to a model, and why.</p>
+          <div className="toolbar">
+            <button type="button" className="btn primary" onClick={() => void lib.pick('folders')}>
+              <Icon name="folder" /> Add folder
+            </button>
+            <button type="button" className="btn" onClick={() => void lib.pick('files')}>
+              Add files
+            </button>
+          </div>
+        </>
+      ) : (
+        <p className="muted">No image matches this view.</p>
+      )}
+    </div>
+  )
+}
+
 export function LibraryView() {
-  const { roots, rootId, filter, search, selected, focused, loaded, busy, error, progress } = useLibrary(
-    useShallow((s) => ({ roots: s.roots, rootId: s.rootId, filter: s.filter, search: s.search, selected: s.selected, focused: s.focused, loaded: s.loaded, busy: s.busy, error: s.error, progress: s.progress }))
+  const { rootId, filter, search, selected, focused, busy, error } = useLibrary(
+    useShallow((s) => ({ rootId: s.rootId, filter: s.filter, search: s.search, selected: s.selected, focused: s.focused, busy: s.busy, error: s.error }))
   )
   const assetsMap = useLibrary((s) => s.assets)
   const order = useLibrary((s) => s.order)
   const lib = useLibrary.getState()
   const visible = useMemo(() => visibleAssets({ assets: assetsMap, order, rootId, filter, search }), [assetsMap, order, rootId, filter, search])
   const selectedSet = useMemo(() => new Set(selected), [selected])
-  const usable = selected.filter((id) => assetsMap[id]?.ok)
-  const importing = Object.values(progress).filter((p) => !p.done)
-  const problems = roots.reduce((n, r) => n + r.counts.problems, 0)
 
   const onSelect = useCallback((ids: string[], focusId: string) => {
     useLibrary.setState({ selected: ids, focused: focusId })
@@ -86,94 +197,13 @@ export function LibraryView() {
       </header>
       <ErrorNotice error={error} onDismiss={() => useLibrary.setState({ error: null })} />
       <div className="library-body">
-        <nav className="roots" aria-label="Sources">
-          <div className={`root-item${rootId === null ? ' on' : ''}`}>
-            <button type="button" className="root-main" onClick={() => lib.setRoot(null)}>
-              <Icon name="library" />
-              <span className="root-name">All images</span>
-              <span className="count">{order.length.toLocaleString()}</span>
-            </button>
-          </div>
-          {roots.map((r) => (
-            <div key={r.id} className={`root-item${rootId === r.id ? ' on' : ''}`}>
-              <button type="button" className="root-main" onClick={() => lib.setRoot(r.id)} title={r.path}>
-                <Icon name={r.kind === 'folder' ? 'folder' : 'file'} />
-                <span className="root-name">{r.name}</span>
-                <span className="count">{r.counts.total.toLocaleString()}</span>
-              </button>
-              {r.counts.problems ? <span className="root-problems">{plural(r.counts.problems, 'problem')}</span> : null}
-              {r.counts.pending ? <span className="root-pending">{r.counts.pending} inspecting…</span> : null}
-              <button type="button" className="icon-btn root-remove" aria-label={`Remove ${r.name} from the library`} title="Remove from library (files stay on disk)" onClick={() => void lib.removeRoot(r.id)}>
-                <Icon name="close" size={14} />
-              </button>
-            </div>
-          ))}
-          {roots.length === 0 && loaded ? <p className="hint pad">Folders you add appear here. Pixdesk reads them; it never changes your originals.</p> : null}
-        </nav>
+        <RootsNav />
         <section className="library-main">
-          <div className="library-filters">
-            <div className="segmented small" role="radiogroup" aria-label="Show">
-              {(
-                [
-                  ['all', 'All'],
-                  ['ok', 'Ready'],
-                  ['problems', `Problems${problems ? ` (${problems})` : ''}`]
-                ] as Array<[AssetFilter, string]>
-              ).map(([value, label]) => (
-                <button key={value} type="button" role="radio" aria-checked={filter === value} className={filter === value ? 'on' : ''} onClick={() => lib.setFilter(value)}>
-                  {label}
-                </button>
-              ))}
-            </div>
-            <label className="search">
-              <Icon name="search" />
-              <input type="search" placeholder="Filter by name" aria-label="Filter images by name" value={search} onChange={(e) => lib.setSearch(e.target.value)} />
-            </label>
-            <span className="spacer" />
-            {importing.length ? (
-              <span className="import-progress" role="status">
-                <span className="thumb-spinner small" /> Importing… {importing.reduce((n, p) => n + p.inspected, 0)} of {importing.reduce((n, p) => n + p.scanned, 0)} checked
-              </span>
-            ) : null}
-            {selected.length ? (
-              <div className="selection-actions" role="toolbar" aria-label="Selection">
-                <span className="muted">{plural(selected.length, 'selected', 'selected')}</span>
-                <button type="button" className="btn small primary" disabled={!usable.length} onClick={() => openInEditor(usable.slice(0, 16))}>
-                  Edit
-                </button>
-                <button type="button" className="btn small" disabled={usable.length !== 1} onClick={() => openInCompare(usable[0]!)}>
-                  Compare
-                </button>
-                <button type="button" className="btn small" disabled={!usable.length} onClick={() => openInBatch(usable)}>
-                  Batch…
-                </button>
-              </div>
-            ) : null}
-          </div>
+          <LibraryFilters />
           {visible.length ? (
             <ThumbnailGrid assets={visible} selected={selectedSet} focusedId={focused} label="Images" onSelect={onSelect} onOpen={onOpen} />
           ) : (
-            <div className="empty-state">
-              {!loaded ? (
-                <p className="muted">Loading the library…</p>
-              ) : order.length === 0 ? (
-                <>
-                  <Icon name="library" size={40} />
-                  <h2>Add your photos</h2>
-                  <p className="muted">Add a folder (subfolders included) or a few files, or drop or paste images anywhere in the window. Pixdesk checks each image and tells you if one cannot be sent to a model, and why.</p>
-                  <div className="toolbar">
-                    <button type="button" className="btn primary" onClick={() => void lib.pick('folders')}>
-                      <Icon name="folder" /> Add folder
-                    </button>
-                    <button type="button" className="btn" onClick={() => void lib.pick('files')}>
-                      Add files
-                    </button>
-                  </div>
-                </>
-              ) : (
-                <p className="muted">No image matches this view.</p>
-              )}
-            </div>
+            <EmptyLibrary />
           )}
         </section>
         <Inspector asset={focused ? assetsMap[focused] : undefined} />

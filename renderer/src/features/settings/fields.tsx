@@ -99,3 +99,5 @@ export function Toggle({ label, checked, onChange, description, testId }: { labe
     </label>
   )
 }
+
+export type SettingsForm = ReturnType<typeof useSave>
