@@ -16,6 +16,41 @@ interface Props {
   templatesError?: AppErrorData | null
 }
 
+/** The chosen template: its variables as fields and the prompt they make. */
+function TemplateCard({ template, draft, onChange }: { template: TemplateView; draft: Draft; onChange(patch: Partial<Draft>): void }) {
+  const preview = renderTemplate(template, { ...draft.variables, prompt: draft.prompt })
+  return (
+    <div className="template-card">
+      <div className="template-head">
+        <Icon name="sparkle" />
+        <span>
+          <strong>{template.name}</strong> <span className="muted">· {template.category}</span>
+        </span>
+        <button type="button" className="icon-btn" aria-label="Remove template" onClick={() => onChange({ templateId: null, variables: {} })}>
+          <Icon name="close" />
+        </button>
+      </div>
+      {template.variables
+        .filter((v) => v.name !== 'prompt')
+        .map((v) => (
+          <label className="field compact" key={v.name}>
+            <span className="field-label">{v.label}</span>
+            {v.options?.length ? (
+              <select value={draft.variables[v.name] ?? v.default ?? ''} onChange={(e) => onChange({ variables: { ...draft.variables, [v.name]: e.target.value } })}>
+                {v.options.map((o) => (
+                  <option key={o}>{o}</option>
+                ))}
+              </select>
+            ) : (
+              <input type="text" value={draft.variables[v.name] ?? ''} placeholder={v.default} onChange={(e) => onChange({ variables: { ...draft.variables, [v.name]: e.target.value } })} />
+            )}
+          </label>
+        ))}
+      {preview ? <p className="template-preview">{preview}</p> : null}
+    </div>
+  )
+}
+
 /**
  * The prompt, or a template with its variables. Typing "/" in an empty prompt searches the template
  * library; {prompt} in a template takes the text typed here.
@@ -77,40 +112,10 @@ export function PromptBox({ draft, templates, onChange, onRun, error, templatesE
   }
 
   const usesPrompt = template ? template.prompt.includes('{prompt}') : true
-  const preview = template ? renderTemplate(template, { ...draft.variables, prompt: draft.prompt }) : null
 
   return (
     <div className="prompt-box">
-      {template ? (
-        <div className="template-card">
-          <div className="template-head">
-            <Icon name="sparkle" />
-            <span>
-              <strong>{template.name}</strong> <span className="muted">· {template.category}</span>
-            </span>
-            <button type="button" className="icon-btn" aria-label="Remove template" onClick={() => onChange({ templateId: null, variables: {} })}>
-              <Icon name="close" />
-            </button>
-          </div>
-          {template.variables
-            .filter((v) => v.name !== 'prompt')
-            .map((v) => (
-              <label className="field compact" key={v.name}>
-                <span className="field-label">{v.label}</span>
-                {v.options?.length ? (
-                  <select value={draft.variables[v.name] ?? v.default ?? ''} onChange={(e) => onChange({ variables: { ...draft.variables, [v.name]: e.target.value } })}>
-                    {v.options.map((o) => (
-                      <option key={o}>{o}</option>
-                    ))}
-                  </select>
-                ) : (
-                  <input type="text" value={draft.variables[v.name] ?? ''} placeholder={v.default} onChange={(e) => onChange({ variables: { ...draft.variables, [v.name]: e.target.value } })} />
-                )}
-              </label>
-            ))}
-          {preview ? <p className="template-preview">{preview}</p> : null}
-        </div>
-      ) : null}
+      {template ? <TemplateCard template={template} draft={draft} onChange={onChange} /> : null}
       {usesPrompt ? (
         <label className="field" htmlFor={id}>
           <span className="field-label">{template ? 'Text for {prompt}' : 'Prompt'}</span>
