@@ -6,7 +6,7 @@ import { catalogDataSchema } from '@shared/catalog'
 import type { TemplateView } from '@shared/views'
 import { PromptBox } from '../../renderer/src/components/PromptBox'
 import { paramsFor, renderTemplate } from '../../renderer/src/lib/models'
-import { emptyDraft, sharedParams, type Draft } from '../../renderer/src/stores/draft'
+import { emptyDraft, sharedParams, type Draft } from '../../renderer/src/lib/draft'
 import catalog from '../../resources/models.json'
 
 const templates: TemplateView[] = [

@@ -2,9 +2,9 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest'
 import type { EventMap, PixdeskApi } from '@shared/contract'
 import type { AssetView, BatchView, HistoryPageView, ItemView } from '@shared/views'
-import type * as HistoryStore from '../../renderer/src/stores/history'
-import type * as JobsStore from '../../renderer/src/stores/jobs'
-import type * as LibraryStore from '../../renderer/src/stores/library'
+import type * as HistoryStore from '../../renderer/src/features/history/store'
+import type * as JobsStore from '../../renderer/src/features/batches/jobsStore'
+import type * as LibraryStore from '../../renderer/src/features/library/store'
 
 // The stores subscribe to events when they load, so the bridge must exist before they are imported.
 const listeners = new Map<string, (payload: unknown) => void>()
@@ -24,9 +24,9 @@ let history: typeof HistoryStore
 
 beforeAll(async () => {
   ;(window as unknown as { pixdesk: PixdeskApi }).pixdesk = bridge as unknown as PixdeskApi
-  library = await import('../../renderer/src/stores/library')
-  jobs = await import('../../renderer/src/stores/jobs')
-  history = await import('../../renderer/src/stores/history')
+  library = await import('../../renderer/src/features/library/store')
+  jobs = await import('../../renderer/src/features/batches/jobsStore')
+  history = await import('../../renderer/src/features/history/store')
 })
 
 const asset = (id: string, relPath: string, ok: boolean | null, rootId = 'r1'): AssetView => ({

@@ -3,7 +3,7 @@ import type { AppErrorData } from '@shared/errors'
 import type { TemplateView } from '@shared/views'
 import { modKey } from '../lib/format'
 import { renderTemplate } from '../lib/models'
-import type { Draft } from '../stores/draft'
+import type { Draft } from '../lib/draft'
 import { FieldError, fieldInvalid } from './ErrorNotice'
 import { Icon } from './Icon'
 
@@ -14,6 +14,41 @@ interface Props {
   onRun?(): void
   error?: AppErrorData | null
   templatesError?: AppErrorData | null
+}
+
+/** The chosen template: its variables as fields and the prompt they make. */
+function TemplateCard({ template, draft, onChange }: { template: TemplateView; draft: Draft; onChange(patch: Partial<Draft>): void }) {
+  const preview = renderTemplate(template, { ...draft.variables, prompt: draft.prompt })
+  return (
+    <div className="template-card">
+      <div className="template-head">
+        <Icon name="sparkle" />
+        <span>
+          <strong>{template.name}</strong> <span className="muted">· {template.category}</span>
+        </span>
+        <button type="button" className="icon-btn" aria-label="Remove template" onClick={() => onChange({ templateId: null, variables: {} })}>
+          <Icon name="close" />
+        </button>
+      </div>
+      {template.variables
+        .filter((v) => v.name !== 'prompt')
+        .map((v) => (
+          <label className="field compact" key={v.name}>
+            <span className="field-label">{v.label}</span>
+            {v.options?.length ? (
+              <select value={draft.variables[v.name] ?? v.default ?? ''} onChange={(e) => onChange({ variables: { ...draft.variables, [v.name]: e.target.value } })}>
+                {v.options.map((o) => (
+                  <option key={o}>{o}</option>
+                ))}
+              </select>
+            ) : (
+              <input type="text" value={draft.variables[v.name] ?? ''} placeholder={v.default} onChange={(e) => onChange({ variables: { ...draft.variables, [v.name]: e.target.value } })} />
+            )}
+          </label>
+        ))}
+      {preview ? <p className="template-preview">{preview}</p> : null}
+    </div>
+  )
 }
 
 /**
@@ -77,40 +112,10 @@ export function PromptBox({ draft, templates, onChange, onRun, error, templatesE
   }
 
   const usesPrompt = template ? template.prompt.includes('{prompt}') : true
-  const preview = template ? renderTemplate(template, { ...draft.variables, prompt: draft.prompt }) : null
 
   return (
     <div className="prompt-box">
-      {template ? (
-        <div className="template-card">
-          <div className="template-head">
-            <Icon name="sparkle" />
-            <span>
-              <strong>{template.name}</strong> <span className="muted">· {template.category}</span>
-            </span>
-            <button type="button" className="icon-btn" aria-label="Remove template" onClick={() => onChange({ templateId: null, variables: {} })}>
-              <Icon name="close" />
-            </button>
-          </div>
-          {template.variables
-            .filter((v) => v.name !== 'prompt')
-            .map((v) => (
-              <label className="field compact" key={v.name}>
-                <span className="field-label">{v.label}</span>
-                {v.options?.length ? (
-                  <select value={draft.variables[v.name] ?? v.default ?? ''} onChange={(e) => onChange({ variables: { ...draft.variables, [v.name]: e.target.value } })}>
-                    {v.options.map((o) => (
-                      <option key={o}>{o}</option>
-                    ))}
-                  </select>
-                ) : (
-                  <input type="text" value={draft.variables[v.name] ?? ''} placeholder={v.default} onChange={(e) => onChange({ variables: { ...draft.variables, [v.name]: e.target.value } })} />
-                )}
-              </label>
-            ))}
-          {preview ? <p className="template-preview">{preview}</p> : null}
-        </div>
-      ) : null}
+      {template ? <TemplateCard template={template} draft={draft} onChange={onChange} /> : null}
       {usesPrompt ? (
         <label className="field" htmlFor={id}>
           <span className="field-label">{template ? 'Text for {prompt}' : 'Prompt'}</span>

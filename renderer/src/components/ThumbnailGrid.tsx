@@ -1,5 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual'
-import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react'
+import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type MouseEvent, type RefObject } from 'react'
 import type { AssetView } from '@shared/views'
 import { formatBytes } from '../lib/format'
 import { Thumbnail } from './Thumbnail'
@@ -17,6 +17,27 @@ interface Props {
   onOpen(asset: AssetView): void
 }
 
+/** The element's content width, kept current as it resizes. */
+function useContentWidth(ref: RefObject<HTMLElement | null>): number {
+  const [width, setWidth] = useState(0)
+  useLayoutEffect(() => {
+    const el = ref.current
+    if (!el) return
+    const observer = new ResizeObserver(([entry]) => setWidth(entry?.contentRect.width ?? 0))
+    observer.observe(el)
+    setWidth(el.clientWidth)
+    return () => observer.disconnect()
+  }, [ref])
+  return width
+}
+
+/** Where an arrow, Home or End key moves the focus in a grid of `columns`; null for any other key. */
+function arrowTarget(key: string, current: number, columns: number, count: number): number | null {
+  const moves: Record<string, number> = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: columns, ArrowUp: -columns, Home: -current, End: count - 1 - current }
+  const move = moves[key]
+  return move === undefined ? null : Math.min(count - 1, Math.max(0, current + move))
+}
+
 /**
  * Virtualised rows of fixed-size tiles: only the visible rows exist in the DOM, so ten thousand images
  * scroll like ten. Focus stays on the grid itself (aria-activedescendant), which survives rows being
@@ -24,17 +45,8 @@ interface Props {
  */
 export function ThumbnailGrid({ assets, selected, focusedId, label, onSelect, onOpen }: Props) {
   const scrollRef = useRef<HTMLDivElement>(null)
-  const [width, setWidth] = useState(0)
+  const width = useContentWidth(scrollRef)
   const anchor = useRef<number | null>(null)
-
-  useLayoutEffect(() => {
-    const el = scrollRef.current
-    if (!el) return
-    const observer = new ResizeObserver(([entry]) => setWidth(entry?.contentRect.width ?? 0))
-    observer.observe(el)
-    setWidth(el.clientWidth)
-    return () => observer.disconnect()
-  }, [])
 
   const columns = Math.max(1, Math.floor((width - GAP + GAP) / (TILE + GAP)))
   const rows = Math.ceil(assets.length / columns)
@@ -76,11 +88,9 @@ export function ThumbnailGrid({ assets, selected, focusedId, label, onSelect, on
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
     if (!assets.length) return
     const current = focusIndex < 0 ? 0 : focusIndex
-    const moves: Record<string, number> = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: columns, ArrowUp: -columns, Home: -current, End: assets.length - 1 - current }
-    const move = moves[event.key]
-    if (move !== undefined) {
+    const next = arrowTarget(event.key, current, columns, assets.length)
+    if (next !== null) {
       event.preventDefault()
-      const next = Math.min(assets.length - 1, Math.max(0, current + move))
       choose(next, { shiftKey: event.shiftKey, metaKey: false, ctrlKey: false })
       return
     }

@@ -1,0 +1,24 @@
+import { useEffect } from 'react'
+import { useUi } from './uiStore'
+import { viewForShortcut } from './views'
+
+/** Ctrl/Cmd+K toggles the palette; Ctrl/Cmd plus a view's shortcut key opens that view. */
+export function useGlobalShortcuts() {
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!(e.metaKey || e.ctrlKey)) return
+      if (e.key.toLowerCase() === 'k') {
+        e.preventDefault()
+        useUi.getState().setPalette(!useUi.getState().paletteOpen)
+        return
+      }
+      const view = viewForShortcut(e.key)
+      if (view) {
+        e.preventDefault()
+        useUi.getState().navigate(view)
+      }
+    }
+    window.addEventListener('keydown', onKey)
+    return () => window.removeEventListener('keydown', onKey)
+  }, [])
+}

@@ -1,0 +1,37 @@
+import type { ComponentType } from 'react'
+import type { IconName } from '../components/Icon'
+import { BatchesView } from '../features/batches/BatchesView'
+import { CompareView } from '../features/compare/CompareView'
+import { EditorView } from '../features/editor/EditorView'
+import { HistoryView } from '../features/history/HistoryView'
+import { LibraryView } from '../features/library/LibraryView'
+import { SettingsView } from '../features/settings/SettingsView'
+import type { ViewId } from './uiStore'
+
+export interface ViewDefinition {
+  /** Sidebar label; the palette offers "Go to <label>". */
+  label: string
+  icon: IconName
+  /** Ctrl/Cmd + this key opens the view. */
+  shortcut: string
+  component: ComponentType
+}
+
+/**
+ * Every view the sidebar offers, in sidebar order. Keyed by ViewId so a view named in the union but
+ * missing here (or the reverse) fails to compile.
+ */
+export const viewRegistry: Record<ViewId, ViewDefinition> = {
+  library: { label: 'Library', icon: 'library', shortcut: '1', component: LibraryView },
+  editor: { label: 'Edit', icon: 'edit', shortcut: '2', component: EditorView },
+  compare: { label: 'Compare', icon: 'compare', shortcut: '3', component: CompareView },
+  batches: { label: 'Batches', icon: 'batches', shortcut: '4', component: BatchesView },
+  history: { label: 'History', icon: 'history', shortcut: '5', component: HistoryView },
+  settings: { label: 'Settings', icon: 'settings', shortcut: '6', component: SettingsView }
+}
+
+export const views: ReadonlyArray<ViewDefinition & { id: ViewId }> = (Object.keys(viewRegistry) as ViewId[]).map((id) => ({ id, ...viewRegistry[id] }))
+
+export function viewForShortcut(key: string): ViewId | undefined {
+  return views.find((v) => v.shortcut === key)?.id
+}

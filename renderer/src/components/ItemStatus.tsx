@@ -1,0 +1,47 @@
+import type { ItemView } from '@shared/views'
+import { formatBytes, formatMs } from '../lib/format'
+import { holdText } from '../lib/items'
+import { CostBadge } from './CostBadge'
+import { StatusPill } from './StatusPill'
+
+/** One line that says where an item is and what it cost: the same wording in every view. */
+export function ItemMeta({ item }: { item: ItemView }) {
+  const uploading = item.state === 'uploading' && item.uploadTotalBytes > 0
+  return (
+    <span className="item-meta">
+      <StatusPill state={item.state} />
+      {item.state === 'queued' && item.hold ? <span className="hold">{holdText[item.hold]}</span> : null}
+      {uploading ? (
+        <span>
+          {formatBytes(item.uploadedBytes)} / {formatBytes(item.uploadTotalBytes)}
+        </span>
+      ) : null}
+      {item.latencyMs !== null ? <span title="Latency">{formatMs(item.latencyMs)}</span> : null}
+      <ItemCost item={item} />
+      {item.mayHaveCharged ? <span className="field-error">may have been charged</span> : null}
+    </span>
+  )
+}
+
+/** What an item cost, or will cost: charged when known, the estimate while it can still be charged. */
+export function ItemCost({ item }: { item: ItemView }) {
+  if (item.charged !== null) {
+    return <CostBadge credits={item.charged} kind={item.chargedEstimated ? 'estimate' : 'charged'} title={item.chargedEstimated ? 'The provider did not report a charge: catalog estimate' : 'Charged by the provider'} />
+  }
+  return settled.has(item.state) ? <span className="muted">—</span> : <CostBadge credits={item.estimate} kind="estimate" />
+}
+
+/** Finished without a charge reported: an estimate next to them would read as a cost that was not paid. */
+const settled = new Set<ItemView['state']>(['failed', 'cancelled', 'interrupted', 'duplicate'])
+
+/** `brief` when the full error is shown elsewhere in the same view. */
+export function ItemPlaceholder({ item, brief }: { item: ItemView; brief?: boolean }) {
+  if (item.state === 'failed' || item.state === 'interrupted') return <span className="placeholder-error">{brief ? 'This request failed: the reason is below.' : (item.error?.message ?? 'The request failed.')}</span>
+  if (item.state === 'cancelled') return <span className="muted">Cancelled</span>
+  if (item.state === 'done' && item.outputs[0]?.missing) return <span className="muted">The output file is missing on disk.</span>
+  return (
+    <span className="working">
+      <span className="thumb-spinner" /> {item.state === 'queued' ? (item.hold ? `${holdText[item.hold]}…` : 'Waiting to start…') : item.state === 'uploading' ? 'Uploading…' : item.state === 'polling' ? 'Polling task…' : item.state === 'downloading' ? 'Downloading…' : 'Working…'}
+    </span>
+  )
+}

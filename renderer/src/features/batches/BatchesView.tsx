@@ -1,0 +1,74 @@
+import { useMemo } from 'react'
+import { useShallow } from 'zustand/react/shallow'
+import type { BatchView } from '@shared/views'
+import { ErrorNotice } from '../../components/ErrorNotice'
+import { Icon } from '../../components/Icon'
+import { ProgressBar } from '../../components/ProgressBar'
+import { StatusPill } from '../../components/StatusPill'
+import { formatCredits, formatDateTime } from '../../lib/format'
+import { BatchDetail } from './BatchDetail'
+import { BatchForm } from './BatchForm'
+import { useBatchForm } from './formStore'
+import { useJobs } from './jobsStore'
+import { batchesNewestFirst } from './selectors'
+
+function BatchListItem({ batch, on, onClick }: { batch: BatchView; on: boolean; onClick(): void }) {
+  return (
+    <button type="button" className={`batch-item${on ? ' on' : ''}`} onClick={onClick} aria-current={on || undefined}>
+      <span className="batch-item-head">
+        <span className="ellipsis" title={batch.name || 'Batch'}>
+          {batch.name || 'Batch'}
+        </span>
+        <StatusPill state={batch.state} />
+      </span>
+      <ProgressBar value={batch.counts.done} max={batch.counts.total} label={`${batch.name} progress`} segments={{ failed: batch.counts.failed }} />
+      <span className="muted small ellipsis" title={formatDateTime(batch.createdAt)}>
+        {batch.counts.done}/{batch.counts.total} · {formatCredits(batch.charged)} · {formatDateTime(batch.createdAt)}
+      </span>
+    </button>
+  )
+}
+
+export function BatchesView() {
+  const batches = useJobs((s) => s.batches)
+  const jobsError = useJobs((s) => s.error)
+  const { open, selected } = useBatchForm(useShallow((s) => ({ open: s.open, selected: s.selectedBatch })))
+  const list = useMemo(() => batchesNewestFirst(batches), [batches])
+  const form = useBatchForm.getState()
+
+  return (
+    <div className="view batches" data-testid="batches-view">
+      <nav className="batch-list" aria-label="Batches">
+        <header className="panel-header">
+          <h1>Batches</h1>
+          <button type="button" className="btn small primary" onClick={() => form.setOpen(true)}>
+            <Icon name="plus" /> New
+          </button>
+        </header>
+        <ErrorNotice error={jobsError} compact onRetry={() => void useJobs.getState().load()} />
+        <div className="panel-scroll">
+          {list.map((b) => (
+            <BatchListItem key={b.id} batch={b} on={!open && selected === b.id} onClick={() => form.selectBatch(b.id)} />
+          ))}
+          {!list.length && !jobsError ? <p className="hint pad">Batches you start appear here with their progress, cost and report.</p> : null}
+        </div>
+      </nav>
+      <section className="batch-main">
+        {open ? (
+          <BatchForm />
+        ) : selected ? (
+          <BatchDetail batchId={selected} />
+        ) : (
+          <div className="empty-state">
+            <Icon name="batches" size={40} />
+            <h2>Run many images at once</h2>
+            <p className="muted">Choose images × prompt × models. You see the estimated cost before anything starts; failures never stop the rest, and each one is listed with its reason.</p>
+            <button type="button" className="btn primary" onClick={() => form.setOpen(true)}>
+              New batch
+            </button>
+          </div>
+        )}
+      </section>
+    </div>
+  )
+}

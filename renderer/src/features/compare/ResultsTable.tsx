@@ -1,0 +1,55 @@
+import type { ItemView } from '@shared/views'
+import { ItemCost } from '../../components/ItemStatus'
+import { RevealButton } from '../../components/RevealButton'
+import { StatusPill } from '../../components/StatusPill'
+import { formatMs } from '../../lib/format'
+import { modelLabel } from '../../lib/models'
+import { useCatalog } from '../settings/catalogStore'
+import { letters } from './selectors'
+
+/** Every result in one table: status, latency, cost and request id, and where its output is. */
+export function ResultsTable({ ordered }: { ordered: ItemView[] }) {
+  const models = useCatalog((s) => s.models)
+  return (
+    <table className="compare-table">
+      <thead>
+        <tr>
+          <th scope="col"></th>
+          <th scope="col">Model</th>
+          <th scope="col">Status</th>
+          <th scope="col" className="num">
+            Latency
+          </th>
+          <th scope="col" className="num">
+            Credits
+          </th>
+          <th scope="col">Request id</th>
+          <th scope="col">
+            <span className="sr-only">Output</span>
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {ordered.map((item, i) => (
+          <tr key={item.id}>
+            <td>{letters[i]}</td>
+            <td className="ellipsis cell-model" title={modelLabel(models, item.model)}>
+              {modelLabel(models, item.model)}
+            </td>
+            <td>{item.error ? <span className="field-error">{item.error.message}</span> : <StatusPill state={item.state} />}</td>
+            <td className="num nowrap">{formatMs(item.latencyMs)}</td>
+            <td className="num">
+              <ItemCost item={item} />
+            </td>
+            <td className="mono selectable ellipsis cell-request" title={item.requestId}>
+              {item.requestId ?? '—'}
+            </td>
+            <td className="cell-reveal">
+              {item.outputs[0] && !item.outputs[0].missing ? <RevealButton compact recordId={item.recordId} index={item.outputs[0].index} name={`${letters[i]} (${item.outputs[0].name})`} /> : null}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  )
+}

@@ -1,0 +1,82 @@
+import { useShallow } from 'zustand/react/shallow'
+import type { AssetView } from '@shared/views'
+import { useUi } from '../../app/uiStore'
+import { CostBadge } from '../../components/CostBadge'
+import { ErrorNotice } from '../../components/ErrorNotice'
+import { Icon } from '../../components/Icon'
+import { LibraryHint } from '../../components/LibraryHint'
+import { ModelPicker } from '../../components/ModelPicker'
+import { PromptBox } from '../../components/PromptBox'
+import { Thumbnail } from '../../components/Thumbnail'
+import { unplaced } from '../../lib/fieldErrors'
+import { modKey } from '../../lib/format'
+import { useCatalog } from '../settings/catalogStore'
+import { useProvider } from '../settings/selectors'
+import { useSettings } from '../settings/store'
+import { editPrice } from './selectors'
+import { useEditor } from './store'
+
+/** The edit's side panel: the images, the prompt, the model and what the run will cost. */
+export function EditorForm({ sources, problem, running, run }: { sources: AssetView[]; problem: string | null; running: boolean; run(): void }) {
+  const { draft, assetIds, starting, error } = useEditor(useShallow((s) => ({ draft: s.draft, assetIds: s.assetIds, starting: s.starting, error: s.error })))
+  const editor = useEditor.getState()
+  const models = useCatalog((s) => s.models)
+  const { templates, templatesError } = useCatalog(useShallow((s) => ({ templates: s.templates, templatesError: s.templatesError })))
+  const provider = useProvider()
+  const sandbox = useSettings((s) => s.settings?.provider.sandbox ?? false)
+  const total = editPrice(models, provider, draft, sources.length)
+  return (
+    <div className="side-panel">
+      <header className="panel-header">
+        <h1>Edit</h1>
+      </header>
+      <div className="panel-scroll">
+        <div className="field">
+          <span className="field-label">Images</span>
+          {sources.length ? (
+            <div className="source-strip">
+              {sources.map((a) => (
+                <div key={a.id} className="source-chip" title={a.relPath}>
+                  <Thumbnail url={a.thumbUrl} alt={a.name} />
+                  <button type="button" className="icon-btn chip-remove" aria-label={`Remove ${a.name}`} onClick={() => editor.setAssets(assetIds.filter((id) => id !== a.id))}>
+                    <Icon name="close" size={12} />
+                  </button>
+                </div>
+              ))}
+            </div>
+          ) : (
+            <LibraryHint pick="Pick images" action="Edit" onOpenLibrary={() => useUi.getState().navigate('library')} />
+          )}
+        </div>
+        <PromptBox draft={draft} templates={templates} templatesError={templatesError} onChange={editor.setDraft} onRun={run} error={error} />
+        <ModelPicker
+          models={models}
+          provider={provider}
+          value={draft.models}
+          onChange={(ids) => editor.setDraft({ models: ids })}
+          params={draft.params}
+          onParams={(p) => editor.setDraft({ params: p })}
+          error={error}
+          onAddCustom={async (id) => {
+            const entry = await useCatalog.getState().addCustom({ id, provider })
+            editor.setDraft({ models: [entry.id] })
+          }}
+        />
+      </div>
+      <footer className="panel-footer">
+        <ErrorNotice error={unplaced(error)} compact />
+        <div className="run-row">
+          <span className="cost-line">
+            {sources.length > 1 ? `${sources.length} images · ` : ''}
+            <CostBadge credits={total} kind="estimate" />
+            {sandbox ? <span className="pill warn">Sandbox</span> : null}
+          </span>
+          <button type="button" className="btn primary" disabled={Boolean(problem) || starting} title={problem ?? `Run (${modKey}+Enter)`} onClick={run} data-testid="run-edit">
+            <Icon name="play" /> {starting ? 'Starting…' : running ? 'Run again' : 'Run edit'}
+          </button>
+        </div>
+        {problem ? <span className="hint">{problem}</span> : <span className="hint">{modKey}+Enter runs</span>}
+      </footer>
+    </div>
+  )
+}

@@ -1,0 +1,145 @@
+import { useEffect, useMemo, useState } from 'react'
+import { useShallow } from 'zustand/react/shallow'
+import type { ItemView } from '@shared/views'
+import { useUi } from '../../app/uiStore'
+import { ErrorNotice } from '../../components/ErrorNotice'
+import { Icon } from '../../components/Icon'
+import { ImageStage, type StageMode } from '../../components/ImageStage'
+import { ItemMeta, ItemPlaceholder } from '../../components/ItemStatus'
+import { RevealButton } from '../../components/RevealButton'
+import { Thumbnail } from '../../components/Thumbnail'
+import { draftProblem } from '../../lib/draft'
+import { useRunShortcut } from '../../lib/keyboard'
+import { modelLabel } from '../../lib/models'
+import { useJobs } from '../batches/jobsStore'
+import { useLibrary } from '../library/store'
+import { useCatalog } from '../settings/catalogStore'
+import { useProvider } from '../settings/selectors'
+import { useSettings } from '../settings/store'
+import { EditorForm } from './EditorForm'
+import { beforeUrl, editRunning, shownResult } from './selectors'
+import { useEditor } from './store'
+
+const noItems: ItemView[] = []
+
+/** One chip per image of a multi-image run; picking one puts its result on the stage. */
+function ResultStrip({ items, shownId, onPick }: { items: ItemView[]; shownId: string | undefined; onPick(id: string): void }) {
+  return (
+    <div className="result-strip" role="listbox" aria-label="Results">
+      {items.map((item) => (
+        <button key={item.id} type="button" role="option" aria-selected={item.id === shownId} className={`result-chip${item.id === shownId ? ' on' : ''}`} onClick={() => onPick(item.id)}>
+          <Thumbnail url={item.outputs[0]?.url ?? item.sourceUrl} alt={item.sourceName} problem={item.state === 'failed'} pending={!item.outputs.length && item.state !== 'failed'} />
+          <span className="chip-caption" title={item.sourceName}>
+            {item.sourceName}
+          </span>
+        </button>
+      ))}
+    </div>
+  )
+}
+
+function StageToolbar({ mode, onMode, shown, outputIndex, onOutput }: { mode: StageMode; onMode(mode: StageMode): void; shown: ItemView | undefined; outputIndex: number; onOutput(index: number): void }) {
+  const outputs = shown?.outputs ?? []
+  const output = outputs[outputIndex]
+  return (
+    <>
+      <div className="segmented small" role="radiogroup" aria-label="View">
+        {(['slider', 'side-by-side'] as const).map((m) => (
+          <button key={m} type="button" role="radio" aria-checked={mode === m} className={mode === m ? 'on' : ''} onClick={() => onMode(m)}>
+            {m === 'slider' ? 'Slider' : 'Side by side'}
+          </button>
+        ))}
+      </div>
+      {outputs.length > 1 ? (
+        <div className="segmented small" role="radiogroup" aria-label="Output">
+          {outputs.map((o, i) => (
+            <button key={o.index} type="button" role="radio" aria-checked={output === o} className={output === o ? 'on' : ''} onClick={() => onOutput(i)} title={o.name}>
+              {i + 1}
+            </button>
+          ))}
+        </div>
+      ) : null}
+      {output && !output.missing ? <RevealButton key={`${shown?.recordId}-${output.index}`} recordId={shown?.recordId} index={output.index} name={output.name} /> : null}
+    </>
+  )
+}
+
+export function EditorView() {
+  const { draft, assetIds, batchId, starting } = useEditor(useShallow((s) => ({ draft: s.draft, assetIds: s.assetIds, batchId: s.batchId, starting: s.starting })))
+  const editor = useEditor.getState()
+  const models = useCatalog((s) => s.models)
+  const assets = useLibrary((s) => s.assets)
+  const provider = useProvider()
+  const settings = useSettings((s) => s.settings)
+  const items = useJobs((s) => (batchId ? (s.items[batchId] ?? noItems) : noItems))
+  const batch = useJobs((s) => (batchId ? s.batches[batchId] : undefined))
+  const [mode, setMode] = useState<StageMode>('slider')
+  const [current, setCurrent] = useState<string | null>(null)
+  const [outputIndex, setOutputIndex] = useState(0)
+
+  // A new editor starts from the user's default model for the active provider.
+  useEffect(() => {
+    if (!draft.models.length && settings) editor.setDraft({ models: [settings.generation.defaultModel[provider]] })
+  }, [draft.models.length, settings, provider, editor])
+
+  const sources = assetIds.map((id) => assets[id]).filter((a) => a !== undefined)
+  const problem = draftProblem(draft, { minModels: 1, needAssets: 1, assets: sources.length })
+  const run = () => {
+    if (!problem && !starting) void editor.run(provider)
+  }
+  useRunShortcut(run)
+
+  const shown = shownResult(items, current)
+  const before = beforeUrl(shown, assets, sources)
+  const outputs = shown?.outputs ?? []
+  const shownIndex = Math.min(outputIndex, Math.max(0, outputs.length - 1))
+  const output = outputs[shownIndex]
+  const after = output && output.url && !output.missing ? output.url : null
+  const panes = useMemo(
+    () => [
+      { key: 'before', url: before, title: 'Before', meta: shown ? shown.sourceName : sources[0]?.name },
+      {
+        key: 'after',
+        url: after,
+        title: shown ? `After · ${modelLabel(models, shown.model)}` : 'After',
+        meta: shown ? <ItemMeta item={shown} /> : null,
+        placeholder: shown ? <ItemPlaceholder item={shown} brief={Boolean(shown.error)} /> : <span className="muted">Run the edit to see the result here.</span>
+      }
+    ],
+    [before, after, shown, sources, models]
+  )
+
+  return (
+    <div className="view editor" data-testid="editor-view">
+      <EditorForm sources={sources} problem={problem} running={editRunning(items)} run={run} />
+      <section className="stage-area" aria-label="Result">
+        {sources.length || items.length ? (
+          <>
+            <ImageStage panes={panes} mode={mode} toolbar={<StageToolbar mode={mode} onMode={setMode} shown={shown} outputIndex={shownIndex} onOutput={setOutputIndex} />} />
+            {batch && items.length > 1 ? (
+              <ResultStrip
+                items={items}
+                shownId={shown?.id}
+                onPick={(id) => {
+                  setCurrent(id)
+                  setOutputIndex(0)
+                }}
+              />
+            ) : null}
+            {shown?.error ? <ErrorNotice error={shown.error} /> : null}
+            {shown?.requestId ? <p className="hint pad">Request id {shown.requestId}</p> : null}
+          </>
+        ) : (
+          <div className="empty-state">
+            <Icon name="edit" size={40} />
+            <h2>Nothing to edit yet</h2>
+            <p className="muted">Choose one or more images in the Library, then Edit. The original stays untouched; results are written beside it.</p>
+            <button type="button" className="btn primary" onClick={() => useUi.getState().navigate('library')}>
+              Open the Library
+            </button>
+          </div>
+        )}
+      </section>
+    </div>
+  )
+}

@@ -1,0 +1,176 @@
+import { useState } from 'react'
+import type { AppErrorData } from '@shared/errors'
+import type { HistoryEntryView } from '@shared/views'
+import { useUi } from '../../app/uiStore'
+import { CostBadge } from '../../components/CostBadge'
+import { ErrorNotice } from '../../components/ErrorNotice'
+import { Icon } from '../../components/Icon'
+import { RevealButton } from '../../components/RevealButton'
+import { StatusPill } from '../../components/StatusPill'
+import { Thumbnail } from '../../components/Thumbnail'
+import { formatCredits, formatDateTime, formatMs, plural } from '../../lib/format'
+import { modelLabel } from '../../lib/models'
+import { providerFacts } from '@shared/providers'
+import { useJobs } from '../batches/jobsStore'
+import { useCatalog } from '../settings/catalogStore'
+import { useHistory } from './store'
+
+/** Inputs and outputs side by side, missing files marked, and "Show in folder" for each output still on disk. */
+function DetailImages({ entry }: { entry: HistoryEntryView }) {
+  const [revealError, setRevealError] = useState<AppErrorData | null>(null)
+  const present = entry.outputs.filter((o) => !o.missing)
+  return (
+    <>
+      <div className="detail-images">
+        <div>
+          <span className="field-label">Inputs</span>
+          <div className="source-strip">
+            {entry.inputs.map((input, i) => (
+              <div key={i} className="source-chip" title={input.name}>
+                <Thumbnail url={input.url} alt={input.name} />
+                {!input.url ? <span className="missing-tag">file missing</span> : null}
+              </div>
+            ))}
+            {!entry.inputs.length ? <span className="hint">None</span> : null}
+          </div>
+        </div>
+        <div>
+          <span className="field-label">Outputs</span>
+          <div className="source-strip">
+            {entry.outputs.map((o) => (
+              <div key={o.index} className="source-chip" title={o.name}>
+                <Thumbnail url={o.missing ? null : o.url} alt={o.name} problem={o.missing} />
+                {o.missing ? <span className="missing-tag">file missing</span> : null}
+              </div>
+            ))}
+            {!entry.outputs.length ? <span className="hint">None</span> : null}
+          </div>
+        </div>
+      </div>
+      {present.length ? (
+        <div className="toolbar detail-reveal">
+          {present.map((o, i) => (
+            <RevealButton key={o.index} recordId={entry.id} index={o.index} name={o.name} text={present.length > 1 ? `Show output ${i + 1} in folder` : undefined} onError={setRevealError} />
+          ))}
+        </div>
+      ) : null}
+      <ErrorNotice error={revealError} compact onDismiss={() => setRevealError(null)} />
+    </>
+  )
+}
+
+function DetailMeta({ entry }: { entry: HistoryEntryView }) {
+  const batchName = useJobs((s) => (entry.batchId ? s.batches[entry.batchId]?.name : undefined))
+  const template = useCatalog((s) => (entry.templateId ? s.templates.find((t) => t.id === entry.templateId)?.name : undefined))
+  return (
+    <dl className="meta-list">
+      <dt>Provider</dt>
+      <dd>{providerFacts[entry.provider].label}</dd>
+      <dt>Credits</dt>
+      <dd>
+        <CostBadge credits={entry.credits} kind={entry.estimated ? 'estimate' : 'charged'} /> <span className="muted">estimate {formatCredits(entry.estimate)}</span>
+      </dd>
+      <dt>Latency</dt>
+      <dd>
+        {formatMs(entry.latencyMs)}
+        {entry.attempts > 1 ? <span className="muted"> · {entry.attempts} attempts</span> : null}
+      </dd>
+      {template ? (
+        <>
+          <dt>Template</dt>
+          <dd>{template}</dd>
+        </>
+      ) : null}
+      <dt>Request ids</dt>
+      <dd className="mono selectable">{entry.requestIds.length ? entry.requestIds.join(', ') : '—'}</dd>
+      {entry.taskId ? (
+        <>
+          <dt>Task id</dt>
+          <dd className="mono selectable">{entry.taskId}</dd>
+        </>
+      ) : null}
+      {entry.batchId ? (
+        <>
+          <dt>Batch</dt>
+          <dd className={batchName ? '' : 'mono'}>{batchName ?? entry.batchId}</dd>
+        </>
+      ) : null}
+      {entry.verdict ? (
+        <>
+          <dt>Verdict</dt>
+          <dd>
+            {entry.verdict.replace('_', ' ')}
+            {entry.picked ? ' · picked' : ''}
+          </dd>
+        </>
+      ) : null}
+    </dl>
+  )
+}
+
+/** Deleting an entry asks first, and may take its output files with it. */
+function DeleteEntry({ entryId }: { entryId: string }) {
+  const [deleteFiles, setDeleteFiles] = useState(false)
+  const [confirm, setConfirm] = useState(false)
+  const [error, setError] = useState<AppErrorData | null>(null)
+  const remove = () => {
+    useHistory
+      .getState()
+      .remove(entryId, deleteFiles)
+      .then(
+        (result) => {
+          if (result.filesFailed.length) useUi.getState().toast('warning', `Entry deleted; ${plural(result.filesFailed.length, 'file')} could not be removed: ${result.filesFailed[0]!.reason}`)
+          else if (result.filesDeleted.length) useUi.getState().toast('info', `Entry and ${plural(result.filesDeleted.length, 'file')} deleted.`)
+        },
+        (err: AppErrorData) => setError(err)
+      )
+  }
+  return (
+    <div className="danger-zone">
+      {confirm ? (
+        <>
+          <label className="radio">
+            <input type="checkbox" checked={deleteFiles} onChange={(e) => setDeleteFiles(e.target.checked)} /> Also delete the output files from disk
+          </label>
+          <div className="toolbar">
+            <button type="button" className="btn danger small" onClick={remove}>
+              Delete entry
+            </button>
+            <button type="button" className="btn small" onClick={() => setConfirm(false)}>
+              Keep
+            </button>
+          </div>
+        </>
+      ) : (
+        <button type="button" className="btn small danger" onClick={() => setConfirm(true)}>
+          <Icon name="trash" /> Delete…
+        </button>
+      )}
+      <ErrorNotice error={error} compact />
+    </div>
+  )
+}
+
+export function HistoryDetail({ entry }: { entry: HistoryEntryView }) {
+  const models = useCatalog((s) => s.models)
+  return (
+    <aside className="history-detail" aria-label="Request details" data-testid="history-detail">
+      <header>
+        <h2>{modelLabel(models, entry.model)}</h2>
+        <button type="button" className="icon-btn" aria-label="Close details" onClick={() => useHistory.getState().select(null)}>
+          <Icon name="close" />
+        </button>
+      </header>
+      <div className="detail-status">
+        <StatusPill state={entry.status} />
+        {entry.sandbox ? <span className="pill warn">Sandbox</span> : null}
+        <span className="muted">{formatDateTime(entry.at)}</span>
+      </div>
+      {entry.error ? <ErrorNotice error={entry.error} /> : null}
+      <p className="detail-prompt">{entry.prompt || <span className="muted">No prompt</span>}</p>
+      <DetailImages entry={entry} />
+      <DetailMeta entry={entry} />
+      <DeleteEntry entryId={entry.id} />
+    </aside>
+  )
+}

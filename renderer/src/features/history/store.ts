@@ -1,0 +1,142 @@
+import { create } from 'zustand'
+import type { AppErrorData } from '@shared/errors'
+import type { DeleteEntryResult, HistoryQuery, TotalsRow } from '@shared/history'
+import type { HistoryEntryView } from '@shared/views'
+import { api } from '../../lib/api'
+import { asError } from '../../lib/format'
+
+export type HistoryFilter = Omit<HistoryQuery, 'page' | 'pageSize' | 'jobItemId'>
+export type TotalsBy = 'model' | 'day' | 'batch' | 'provider'
+
+const PAGE_SIZE = 200
+
+interface HistoryState {
+  filter: HistoryFilter
+  items: HistoryEntryView[]
+  total: number
+  /** Pages loaded so far; the virtual list asks for the next one as it nears the end. */
+  pages: number
+  warnings: string[]
+  loading: boolean
+  error: AppErrorData | null
+  totalsBy: TotalsBy
+  totals: TotalsRow[]
+  overall: TotalsRow | null
+  totalsError: AppErrorData | null
+  selectedId: string | null
+  exporting: boolean
+  exportResult: { path: string | null; count: number } | null
+  exportError: AppErrorData | null
+  setFilter(patch: Partial<HistoryFilter>): void
+  clearFilter(): void
+  query(): Promise<void>
+  loadMore(): Promise<void>
+  loadTotals(by?: TotalsBy): Promise<void>
+  select(id: string | null): void
+  exportAs(format: 'csv' | 'json'): Promise<void>
+  remove(id: string, deleteFiles: boolean): Promise<DeleteEntryResult>
+  /** Shows one output of a record in the system file manager; rejects with AppErrorData when the file is gone. */
+  revealOutput(recordId: string, index: number): Promise<void>
+}
+
+/** Empty strings from form fields mean "no filter" and must not reach the schema as values. */
+function clean(filter: HistoryFilter): HistoryFilter {
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(filter)) if (value !== undefined && value !== '') out[key] = value
+  return out as HistoryFilter
+}
+
+let seq = 0
+
+export const useHistory = create<HistoryState>()((set, get) => ({
+  filter: { sort: 'newest' },
+  items: [],
+  total: 0,
+  pages: 0,
+  warnings: [],
+  loading: false,
+  error: null,
+  totalsBy: 'model',
+  totals: [],
+  overall: null,
+  totalsError: null,
+  selectedId: null,
+  exporting: false,
+  exportResult: null,
+  exportError: null,
+  setFilter(patch) {
+    set({ filter: { ...get().filter, ...patch } })
+    void get().query()
+  },
+  clearFilter() {
+    set({ filter: { sort: 'newest' } })
+    void get().query()
+  },
+  async query() {
+    const mine = ++seq
+    set({ loading: true, error: null })
+    try {
+      const page = await api.invoke('history.query', { ...clean(get().filter), page: 1, pageSize: PAGE_SIZE })
+      // A slower answer to an older filter must not overwrite a newer one.
+      if (mine !== seq) return
+      set({ items: page.items, total: page.total, pages: 1, warnings: page.warnings, loading: false })
+    } catch (err) {
+      if (mine === seq) set({ error: asError(err), loading: false, items: [], total: 0, pages: 0 })
+    }
+    void get().loadTotals()
+  },
+  async loadMore() {
+    const { loading, items, total, pages } = get()
+    if (loading || items.length >= total) return
+    const mine = seq
+    set({ loading: true })
+    try {
+      const page = await api.invoke('history.query', { ...clean(get().filter), page: pages + 1, pageSize: PAGE_SIZE })
+      if (mine !== seq) return
+      const known = new Set(get().items.map((i) => i.id))
+      set({ items: [...get().items, ...page.items.filter((i) => !known.has(i.id))], pages: pages + 1, total: page.total, loading: false })
+    } catch (err) {
+      if (mine === seq) set({ error: asError(err), loading: false })
+    }
+  },
+  async loadTotals(by) {
+    const totalsBy = by ?? get().totalsBy
+    set({ totalsBy })
+    // Totals answer for the same filter as the list, so the two never disagree.
+    const { sort: _sort, ...filter } = clean(get().filter)
+    try {
+      const result = await api.invoke('history.totals', { ...filter, by: totalsBy })
+      set({ totals: result.rows, overall: result.overall, totalsError: null })
+    } catch (err) {
+      set({ totals: [], overall: null, totalsError: asError(err) })
+    }
+  },
+  select: (selectedId) => set({ selectedId }),
+  async exportAs(format) {
+    set({ exporting: true, exportError: null, exportResult: null })
+    try {
+      const { sort: _sort, ...filter } = clean(get().filter)
+      const result = await api.invoke('history.export', { format, filter })
+      set({ exporting: false, exportResult: result })
+    } catch (err) {
+      set({ exporting: false, exportError: asError(err) })
+    }
+  },
+  async remove(id, deleteFiles) {
+    try {
+      const result = await api.invoke('history.delete', { id, deleteFiles })
+      set({ items: get().items.filter((i) => i.id !== id), total: Math.max(0, get().total - 1), selectedId: null })
+      void get().loadTotals()
+      return result
+    } catch (err) {
+      throw asError(err)
+    }
+  },
+  async revealOutput(recordId, index) {
+    try {
+      await api.invoke('outputs.reveal', { recordId, index })
+    } catch (err) {
+      throw asError(err)
+    }
+  }
+}))

@@ -1,0 +1,213 @@
+import { useCallback, useMemo } from 'react'
+import { useShallow } from 'zustand/react/shallow'
+import type { AssetView } from '@shared/views'
+import { ErrorNotice } from '../../components/ErrorNotice'
+import { Icon } from '../../components/Icon'
+import { Thumbnail } from '../../components/Thumbnail'
+import { ThumbnailGrid } from '../../components/ThumbnailGrid'
+import { formatBytes, formatDateTime, plural } from '../../lib/format'
+import { openInBatch, openInCompare, openInEditor } from './openIn'
+import { importProgress, problemCount, usableSelection } from './selectors'
+import { useLibrary, visibleAssets, type AssetFilter } from './store'
+
+function Inspector({ asset }: { asset: AssetView | undefined }) {
+  if (!asset) return <aside className="inspector empty-inspector">Select an image to see its details.</aside>
+  return (
+    <aside className="inspector" aria-label="Image details">
+      <div className="inspector-preview">
+        <Thumbnail key={asset.id} url={asset.thumbUrl} alt={asset.name} problem={asset.ok === false} pending={asset.ok === null} />
+      </div>
+      <h2 className="inspector-title" title={asset.relPath}>
+        {asset.name}
+      </h2>
+      {asset.ok === false ? (
+        <div className="problem-box" role="note">
+          <Icon name="warning" />
+          <span>{asset.error?.message ?? 'This file cannot be used.'}</span>
+        </div>
+      ) : null}
+      <dl className="meta-list">
+        <dt>Folder</dt>
+        <dd>{asset.relPath.includes('/') ? asset.relPath.slice(0, asset.relPath.lastIndexOf('/')) : '—'}</dd>
+        <dt>Format</dt>
+        <dd>{asset.format?.toUpperCase() ?? '—'}</dd>
+        <dt>Size</dt>
+        <dd>{asset.width && asset.height ? `${asset.width} × ${asset.height}` : '—'}</dd>
+        <dt>File</dt>
+        <dd>{formatBytes(asset.bytes)}</dd>
+        <dt>Modified</dt>
+        <dd>{formatDateTime(asset.modifiedAt)}</dd>
+      </dl>
+      {asset.ok ? (
+        <div className="inspector-actions">
+          <button type="button" className="btn primary" onClick={() => openInEditor([asset.id])}>
+            <Icon name="edit" /> Edit
+          </button>
+          <button type="button" className="btn" onClick={() => openInCompare(asset.id)}>
+            <Icon name="compare" /> Compare models
+          </button>
+        </div>
+      ) : null}
+    </aside>
+  )
+}
+
+/** "All images" and one entry per added folder or file set, with its counts and a way to remove it. */
+function RootsNav() {
+  const { roots, rootId, loaded } = useLibrary(useShallow((s) => ({ roots: s.roots, rootId: s.rootId, loaded: s.loaded })))
+  const order = useLibrary((s) => s.order)
+  const lib = useLibrary.getState()
+  return (
+    <nav className="roots" aria-label="Sources">
+      <div className={`root-item${rootId === null ? ' on' : ''}`}>
+        <button type="button" className="root-main" onClick={() => lib.setRoot(null)}>
+          <Icon name="library" />
+          <span className="root-name">All images</span>
+          <span className="count">{order.length.toLocaleString()}</span>
+        </button>
+      </div>
+      {roots.map((r) => (
+        <div key={r.id} className={`root-item${rootId === r.id ? ' on' : ''}`}>
+          <button type="button" className="root-main" onClick={() => lib.setRoot(r.id)} title={r.path}>
+            <Icon name={r.kind === 'folder' ? 'folder' : 'file'} />
+            <span className="root-name">{r.name}</span>
+            <span className="count">{r.counts.total.toLocaleString()}</span>
+          </button>
+          {r.counts.problems ? <span className="root-problems">{plural(r.counts.problems, 'problem')}</span> : null}
+          {r.counts.pending ? <span className="root-pending">{r.counts.pending} inspecting…</span> : null}
+          <button type="button" className="icon-btn root-remove" aria-label={`Remove ${r.name} from the library`} title="Remove from library (files stay on disk)" onClick={() => void lib.removeRoot(r.id)}>
+            <Icon name="close" size={14} />
+          </button>
+        </div>
+      ))}
+      {roots.length === 0 && loaded ? <p className="hint pad">Folders you add appear here. Pixdesk reads them; it never changes your originals.</p> : null}
+    </nav>
+  )
+}
+
+/** Show all, ready or problem images, filter by name, and act on the selection. */
+function LibraryFilters() {
+  const { roots, filter, search, selected, progress } = useLibrary(useShallow((s) => ({ roots: s.roots, filter: s.filter, search: s.search, selected: s.selected, progress: s.progress })))
+  const assetsMap = useLibrary((s) => s.assets)
+  const lib = useLibrary.getState()
+  const usable = usableSelection(selected, assetsMap)
+  const importing = importProgress(progress)
+  const problems = problemCount(roots)
+  return (
+    <div className="library-filters">
+      <div className="segmented small" role="radiogroup" aria-label="Show">
+        {(
+          [
+            ['all', 'All'],
+            ['ok', 'Ready'],
+            ['problems', `Problems${problems ? ` (${problems})` : ''}`]
+          ] as Array<[AssetFilter, string]>
+        ).map(([value, label]) => (
+          <button key={value} type="button" role="radio" aria-checked={filter === value} className={filter === value ? 'on' : ''} onClick={() => lib.setFilter(value)}>
+            {label}
+          </button>
+        ))}
+      </div>
+      <label className="search">
+        <Icon name="search" />
+        <input type="search" placeholder="Filter by name" aria-label="Filter images by name" value={search} onChange={(e) => lib.setSearch(e.target.value)} />
+      </label>
+      <span className="spacer" />
+      {importing.running ? (
+        <span className="import-progress" role="status">
+          <span className="thumb-spinner small" /> Importing… {importing.inspected} of {importing.scanned} checked
+        </span>
+      ) : null}
+      {selected.length ? (
+        <div className="selection-actions" role="toolbar" aria-label="Selection">
+          <span className="muted">{plural(selected.length, 'selected', 'selected')}</span>
+          <button type="button" className="btn small primary" disabled={!usable.length} onClick={() => openInEditor(usable.slice(0, 16))}>
+            Edit
+          </button>
+          <button type="button" className="btn small" disabled={usable.length !== 1} onClick={() => openInCompare(usable[0]!)}>
+            Compare
+          </button>
+          <button type="button" className="btn small" disabled={!usable.length} onClick={() => openInBatch(usable)}>
+            Batch…
+          </button>
+        </div>
+      ) : null}
+    </div>
+  )
+}
+
+function EmptyLibrary() {
+  const loaded = useLibrary((s) => s.loaded)
+  const empty = useLibrary((s) => s.order.length === 0)
+  const lib = useLibrary.getState()
+  return (
+    <div className="empty-state">
+      {!loaded ? (
+        <p className="muted">Loading the library…</p>
+      ) : empty ? (
+        <>
+          <Icon name="library" size={40} />
+          <h2>Add your photos</h2>
+          <p className="muted">Add a folder (subfolders included) or a few files, or drop or paste images anywhere in the window. Pixdesk checks each image and tells you if one cannot be sent to a model, and why.</p>
+          <div className="toolbar">
+            <button type="button" className="btn primary" onClick={() => void lib.pick('folders')}>
+              <Icon name="folder" /> Add folder
+            </button>
+            <button type="button" className="btn" onClick={() => void lib.pick('files')}>
+              Add files
+            </button>
+          </div>
+        </>
+      ) : (
+        <p className="muted">No image matches this view.</p>
+      )}
+    </div>
+  )
+}
+
+export function LibraryView() {
+  const { rootId, filter, search, selected, focused, busy, error } = useLibrary(
+    useShallow((s) => ({ rootId: s.rootId, filter: s.filter, search: s.search, selected: s.selected, focused: s.focused, busy: s.busy, error: s.error }))
+  )
+  const assetsMap = useLibrary((s) => s.assets)
+  const order = useLibrary((s) => s.order)
+  const lib = useLibrary.getState()
+  const visible = useMemo(() => visibleAssets({ assets: assetsMap, order, rootId, filter, search }), [assetsMap, order, rootId, filter, search])
+  const selectedSet = useMemo(() => new Set(selected), [selected])
+
+  const onSelect = useCallback((ids: string[], focusId: string) => {
+    useLibrary.setState({ selected: ids, focused: focusId })
+  }, [])
+  const onOpen = useCallback((asset: AssetView) => {
+    if (asset.ok) openInEditor([asset.id])
+  }, [])
+
+  return (
+    <div className="view library" data-testid="library-view">
+      <header className="view-header">
+        <h1>Library</h1>
+        <div className="toolbar" role="toolbar" aria-label="Import">
+          <button type="button" className="btn" disabled={busy} onClick={() => void lib.pick('folders')}>
+            <Icon name="folder" /> Add folder
+          </button>
+          <button type="button" className="btn" disabled={busy} onClick={() => void lib.pick('files')}>
+            <Icon name="file" /> Add files
+          </button>
+        </div>
+      </header>
+      <ErrorNotice error={error} onDismiss={() => useLibrary.setState({ error: null })} />
+      <div className="library-body">
+        <RootsNav />
+        <section className="library-main">
+          <LibraryFilters />
+          {visible.length ? (
+            <ThumbnailGrid assets={visible} selected={selectedSet} focusedId={focused} label="Images" onSelect={onSelect} onOpen={onOpen} />
+          ) : (
+            <EmptyLibrary />
+          )}
+        </section>
+        <Inspector asset={focused ? assetsMap[focused] : undefined} />
+      </div>
+    </div>
+  )
+}
