@@ -21,7 +21,7 @@ import {
   type ParsedBatchSpec,
   recordInputOf,
   unstartedItemState
-} from '../../../shared/jobs'
+} from './model'
 import type { ProviderId, RequestParams, RequestRecord } from '../../../shared/records'
 import type { TemplateLibrary } from '../templates'
 import { budgetMessage, checkBudget, dayStart, type Ledger } from './budget'

@@ -2,7 +2,7 @@ import { mkdir, open, readFile, rm, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { AppError } from '../../../shared/errors'
-import { batchSchema, jobItemSchema, QUEUE_FILE_VERSION, queueFileSchema, type Batch, type JobItem } from '../../../shared/jobs'
+import { batchSchema, jobItemSchema, QUEUE_FILE_VERSION, queueFileSchema, type Batch, type JobItem } from './model'
 import writeFileAtomic from 'write-file-atomic'
 import { backupFile, readJsonFile } from '../atomic'
 
