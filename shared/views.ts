@@ -1,5 +1,4 @@
 import type { AppErrorData } from './errors'
-import type { BatchReport, ItemHold, NetworkState } from './jobs'
 import type { ProviderId, RequestParams, RequestRecord, RequestStatus, Verdict } from './records'
 
 /**
@@ -138,7 +137,34 @@ export interface ItemView {
   timings: { createdAt: string; startedAt?: string; finishedAt?: string; phaseMs: Record<string, number> }
 }
 
+/** Why a queued item is not starting yet. */
+export type ItemHold = 'budget' | 'duplicate' | 'network' | 'rate_limit' | 'retry_backoff'
+
 export type BatchState = 'queued' | 'running' | 'paused' | 'waiting_network' | 'budget_reached' | 'done' | 'cancelled'
+
+export interface BatchFailureView {
+  itemId: string
+  source: string
+  model: string
+  state: Exclude<ItemState, 'budget_wait' | 'duplicate'>
+  reason: AppErrorData
+  requestId?: string
+  taskId?: string
+}
+
+export interface BatchReportView {
+  batchId: string
+  finishedAt: string
+  total: number
+  done: number
+  failed: number
+  cancelled: number
+  interrupted: number
+  charged: number
+  estimate: number
+  /** Every item that did not succeed, with its reason and request id. */
+  failures: BatchFailureView[]
+}
 
 export interface BatchView {
   id: string
@@ -158,7 +184,7 @@ export interface BatchView {
   /** Set while a provider is cooling down after a 429, or while offline. */
   notice?: string
   /** Every failure with its reason and request id, once the batch has finished. */
-  report?: BatchReport
+  report?: BatchReportView
 }
 
 export interface BatchDetailView extends BatchView {
@@ -175,7 +201,13 @@ export interface BatchEstimateView {
   problems: Array<{ assetId: string; error: AppErrorData }>
 }
 
-export type NetworkView = NetworkState
+export interface NetworkView {
+  online: boolean
+  /** When the next reachability probe runs, while offline. */
+  nextProbeAt?: string
+  /** Why the queue thinks it is offline. */
+  reason?: string
+}
 
 export interface HistoryEntryView {
   id: string

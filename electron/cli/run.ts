@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises'
 import { basename } from 'node:path'
 import type { AppErrorData } from '../../shared/errors'
-import { isTerminal, jobInputSource, type BatchSpec, type BatchSummary, type ItemState, type JobEvent, type JobItem } from '../../shared/jobs'
+import { isTerminal, jobInputSource, type BatchSpec, type BatchSummary, type ItemState, type JobEvent, type JobItem } from '../core/jobs/model'
 import type { JobEngine } from '../core/jobs/engine'
 import type { CliContext } from './context'
 import { ExitCode, exitCodeFor, type ExitCodeValue } from './exit'

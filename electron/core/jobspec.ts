@@ -1,7 +1,7 @@
 import type { z } from 'zod'
 import type { batchSpecPayload } from '../../shared/contract'
 import { AppError } from '../../shared/errors'
-import type { BatchSpec, JobInput } from '../../shared/jobs'
+import type { BatchSpec, JobInput } from './jobs/model'
 import type { Settings } from '../../shared/settings'
 import type { Library } from './library'
 import { providerAdapter } from './providers/registry'

@@ -1,6 +1,6 @@
 import { basename, relative } from 'node:path'
 import type { HistoryItem, HistoryPage } from '../../shared/history'
-import type { BatchSummary, JobItem } from '../../shared/jobs'
+import type { BatchSummary, JobItem } from './jobs/model'
 import type {
   AssetView,
   BatchDetailView,

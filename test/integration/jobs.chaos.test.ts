@@ -7,7 +7,7 @@ import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openHistory } from '../../electron/core/history/history'
 import { startSandbox, type Sandbox } from '../../electron/core/sandbox/server'
-import { queueFileSchema, type BatchSpec } from '../../shared/jobs'
+import { queueFileSchema, type BatchSpec } from '../../electron/core/jobs/model'
 import { makeImages } from '../support/jobs-fixtures'
 
 const ROOT = resolve(__dirname, '..', '..')

@@ -10,7 +10,7 @@ import { openHistory, type History } from '../../electron/core/history/history'
 import type { JobEngine } from '../../electron/core/jobs/engine'
 import { openJobEngine, type OpenJobsOptions } from '../../electron/core/jobs/pipeline'
 import { startSandbox, type Sandbox } from '../../electron/core/sandbox/server'
-import type { BatchSpec } from '../../shared/jobs'
+import type { BatchSpec } from '../../electron/core/jobs/model'
 import { defaultSettings, type Settings } from '../../shared/settings'
 import { makeImages, waitFor } from '../support/jobs-fixtures'
 
@@ -127,7 +127,7 @@ describe('web and data inputs', () => {
     await expect(engine.createBatch({ files: [{ url: 'http://images.example.com/a.png' }], prompt: 'x', models: [NANO], sandbox: true })).rejects.toThrow(
       /https URL/
     )
-    const { itemSnapshotSchema } = await import('../../shared/jobs')
+    const { itemSnapshotSchema } = await import('../../electron/core/jobs/model')
     const old = itemSnapshotSchema.parse({
       kind: 'edit',
       inputs: [{ path: 'https://cdn.example.com/a.png' }, { path: 'data:image/png;base64,iVBORw0KGgo=' }, { path: '/photos/a.png' }],

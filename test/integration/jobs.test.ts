@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { loadQueue } from '../../electron/core/jobs/store'
 import { startSandbox, type Sandbox } from '../../electron/core/sandbox/server'
-import type { BatchSpec, JobEvent } from '../../shared/jobs'
+import type { BatchSpec, JobEvent } from '../../electron/core/jobs/model'
 import { makeImages, openTestEngine, waitFor, type TestEngine } from '../support/jobs-fixtures'
 
 const GEMINI = { model: 'gemini-2.5-flash-image', provider: 'pixapi' as const } // 2 credits per image

@@ -1,6 +1,6 @@
 import type { JobDeps, JobLimits, PreparedRequest, RunContext, RunOutcome } from '../../electron/core/jobs/types'
 import type { AppErrorData } from '../../shared/errors'
-import type { JobItem } from '../../shared/jobs'
+import type { JobItem } from '../../electron/core/jobs/model'
 import type { RequestRecord } from '../../shared/records'
 
 /** A request the fake provider is holding: the test decides when and how it ends. */

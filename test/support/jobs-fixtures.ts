@@ -6,7 +6,7 @@ import { openHistory, type History } from '../../electron/core/history/history'
 import { openJobEngine } from '../../electron/core/jobs/pipeline'
 import type { JobEngine } from '../../electron/core/jobs/engine'
 import { loadTemplates } from '../../electron/core/templates'
-import type { JobEvent } from '../../shared/jobs'
+import type { JobEvent } from '../../electron/core/jobs/model'
 import { defaultSettings, type Settings } from '../../shared/settings'
 
 /** Distinct small product-like images (a coloured square on a background), one per index. */

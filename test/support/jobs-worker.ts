@@ -4,7 +4,7 @@
  * runs whatever the saved queue holds and prints one line per finished item and "FINISHED <json>".
  */
 import { readFile } from 'node:fs/promises'
-import type { BatchSpec } from '../../shared/jobs'
+import type { BatchSpec } from '../../electron/core/jobs/model'
 import { openTestEngine } from './jobs-fixtures'
 
 async function main(): Promise<void> {

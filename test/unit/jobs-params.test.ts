@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, expect, it } from 'vitest'
 import { JobEngine } from '../../electron/core/jobs/engine'
-import type { BatchSpec, ItemSnapshot } from '../../shared/jobs'
+import type { BatchSpec, ItemSnapshot } from '../../electron/core/jobs/model'
 import { fakeDeps, limits } from '../support/jobs-fakes'
 
 let dir: string

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { acquireQueueLock, JOURNAL_FILE, loadQueue, QUEUE_FILE, QueueLockedError, QueueStore } from '../../electron/core/jobs/store'
-import { unstartedItemState, type Batch, type JobItem } from '../../shared/jobs'
+import { unstartedItemState, type Batch, type JobItem } from '../../electron/core/jobs/model'
 
 let dataDir: string
 const jobs = () => join(dataDir, 'jobs')

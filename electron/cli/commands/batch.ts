@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { z } from 'zod'
 import { AppError } from '../../../shared/errors'
-import { isTerminal, type Batch, type JobItem } from '../../../shared/jobs'
+import { isTerminal, type Batch, type JobItem } from '../../core/jobs/model'
 import type { ProviderId } from '../../../shared/records'
 import { loadQueue } from '../../core/jobs/store'
 import { connect } from '../connection'

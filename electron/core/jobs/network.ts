@@ -1,6 +1,6 @@
 import { request } from 'undici'
 import type { AppErrorData } from '../../../shared/errors'
-import type { NetworkState } from '../../../shared/jobs'
+import type { NetworkState } from './model'
 import { isNotSent } from '../providers/errors'
 
 

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto'
 import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { AppError } from '../../../shared/errors'
-import { jobInputSource, type ItemSnapshot, type JobInput, type JobItem } from '../../../shared/jobs'
-import type { ProviderId, RequestRecord } from '../../../shared/records'
+import { jobInputSource, type ItemSnapshot, type JobInput, type JobItem } from './model'
+import type { ProviderId, RecordOutput, RequestRecord } from '../../../shared/records'
 import type { Settings } from '../../../shared/settings'
 import type { Catalog } from '../catalog'
 import { requestFingerprint } from '../history/fingerprint'
@@ -139,76 +139,8 @@ export function createJobDeps(options: PipelineOptions): JobDeps {
     }
   }
 
-  const requestFor = (item: JobItem, inputs: ImageRequest['inputs']): ImageRequest => ({
-    kind: item.snapshot.kind,
-    provider: item.snapshot.provider,
-    model: item.snapshot.model,
-    prompt: item.snapshot.prompt,
-    params: item.snapshot.params,
-    route: item.snapshot.route,
-    inputs,
-    sandbox: item.snapshot.sandbox,
-    batchId: item.batchId,
-    compareGroup: item.snapshot.compareGroup,
-    templateId: item.snapshot.templateId,
-    jobItemId: item.id
-  })
-
-  /** The record names the user's files, not the temporary upload copies. */
-  const withOriginals = (record: RequestRecord, originals: readonly Original[]): RequestRecord => ({
-    ...record,
-    inputs: record.inputs.map((input, i) => {
-      const original = originals[i]
-      return original ? { ...input, path: original.path, sha256: original.sha256 } : input
-    })
-  })
-
   return {
-    async prepare(item, signal) {
-      const settings = options.settings()
-      const limits = uploadLimits(item.snapshot)
-      const uploads: NormalisedUpload[] = []
-      try {
-        const originals: Original[] = []
-        const inputs: ImageRequest['inputs'] = []
-        let bytes = 0
-        for (const input of item.snapshot.inputs) {
-          if (signal.aborted) break
-          const source = jobInputSource(input)
-          if (source.kind === 'url') {
-            // Fetched by the provider: nothing to normalise, nothing uploaded from here.
-            inputs.push({ source: 'url', url: source.url })
-            originals.push(undefined)
-            continue
-          }
-          if (source.kind === 'data') {
-            inputs.push({ source: 'data', dataUrl: source.dataUrl })
-            originals.push(undefined)
-            bytes += dataUrlBytes(source.dataUrl)
-            continue
-          }
-          const sha256 = await hashOrExplain(hashes, source.path)
-          const upload = await normaliseForUpload(source.path, limits, { keepMetadata: settings.upload.keepMetadata, tempDir: options.tempDir })
-          uploads.push(upload)
-          originals.push({ path: source.path, sha256 })
-          bytes += upload.normalised.bytes
-          inputs.push({
-            source: 'file',
-            path: upload.path,
-            // The original's hash, so the record (and the duplicate guard) identify the user's file.
-            sha256,
-            format: upload.normalised.format,
-            width: upload.normalised.width,
-            height: upload.normalised.height,
-            normalised: upload.normalised
-          })
-        }
-        return new PreparedImages(requestFor(item, inputs), originals, bytes, uploads)
-      } catch (err) {
-        await Promise.all(uploads.map((u) => u.cleanup()))
-        throw err
-      }
-    },
+    prepare: async (item, signal) => prepareImages(item, signal, { hashes, limits: uploadLimits(item.snapshot), settings: options.settings(), tempDir: options.tempDir }),
 
     async execute(item, prepared, ctx) {
       if (!(prepared instanceof PreparedImages)) throw new AppError({ code: 'internal', message: 'The request was not prepared by this pipeline.' })
@@ -231,35 +163,7 @@ export function createJobDeps(options: PipelineOptions): JobDeps {
       return { record: outcome.record, images: outcome.images }
     },
 
-    async writeOutputs(item: JobItem, outcome: RunOutcome, { batchName }) {
-      const settings = options.settings()
-      const { snapshot } = item
-      const images = outcome.images as Array<{ bytes: Buffer; format?: string }>
-      const first = snapshot.inputs[0] ? jobInputSource(snapshot.inputs[0]) : undefined
-      return writeOutputs(images, {
-        // Outputs go beside the source only when the source is a file on this computer.
-        sourcePath: first?.kind === 'file' ? first.path : undefined,
-        outputDir: snapshot.outputDir ?? (settings.output.folderMode === 'custom' ? (settings.output.customFolder ?? undefined) : undefined),
-        fallbackDir: options.fallbackOutputDir ?? join(options.dataDir, 'outputs'),
-        template: settings.output.namingTemplate,
-        model: snapshot.model,
-        prompt: snapshot.prompt,
-        provider: snapshot.provider,
-        batch: batchName,
-        requestId: outcome.record.requestIds.at(-1),
-        sourceSha256: outcome.record.inputs[0]?.sha256,
-        sidecar: settings.output.writeSidecar,
-        metadata: {
-          provider: snapshot.provider,
-          params: snapshot.params,
-          batchId: item.batchId,
-          compareGroup: snapshot.compareGroup,
-          templateId: snapshot.templateId,
-          recordId: outcome.record.id,
-          sandbox: snapshot.sandbox
-        }
-      })
-    },
+    writeOutputs: (item, outcome, { batchName }) => writeItemOutputs(item, outcome, batchName, options),
 
     appendRecord: (record) => history.append(record),
 
@@ -305,6 +209,117 @@ export function createJobDeps(options: PipelineOptions): JobDeps {
       }
       return probeUrl(url)
     }
+  }
+}
+
+interface PrepareEnv {
+  hashes: HashCache
+  limits: UploadLimits
+  settings: Settings
+  tempDir?: string
+}
+
+/** Normalised temporary copies of the item's files, with the originals' hashes for the record. */
+async function prepareImages(item: JobItem, signal: AbortSignal, { hashes, limits, settings, tempDir }: PrepareEnv): Promise<PreparedImages> {
+  const uploads: NormalisedUpload[] = []
+  try {
+    const originals: Original[] = []
+    const inputs: ImageRequest['inputs'] = []
+    let bytes = 0
+    for (const input of item.snapshot.inputs) {
+      if (signal.aborted) break
+      const source = jobInputSource(input)
+      if (source.kind === 'url') {
+        // Fetched by the provider: nothing to normalise, nothing uploaded from here.
+        inputs.push({ source: 'url', url: source.url })
+        originals.push(undefined)
+        continue
+      }
+      if (source.kind === 'data') {
+        inputs.push({ source: 'data', dataUrl: source.dataUrl })
+        originals.push(undefined)
+        bytes += dataUrlBytes(source.dataUrl)
+        continue
+      }
+      const sha256 = await hashOrExplain(hashes, source.path)
+      const upload = await normaliseForUpload(source.path, limits, { keepMetadata: settings.upload.keepMetadata, tempDir })
+      uploads.push(upload)
+      originals.push({ path: source.path, sha256 })
+      bytes += upload.normalised.bytes
+      inputs.push({
+        source: 'file',
+        path: upload.path,
+        // The original's hash, so the record (and the duplicate guard) identify the user's file.
+        sha256,
+        format: upload.normalised.format,
+        width: upload.normalised.width,
+        height: upload.normalised.height,
+        normalised: upload.normalised
+      })
+    }
+    return new PreparedImages(requestFor(item, inputs), originals, bytes, uploads)
+  } catch (err) {
+    await Promise.all(uploads.map((u) => u.cleanup()))
+    throw err
+  }
+}
+
+/** The item's images beside its source (or in the output folder), named and described per the settings. */
+async function writeItemOutputs(item: JobItem, outcome: RunOutcome, batchName: string, options: PipelineOptions): Promise<RecordOutput[]> {
+  const settings = options.settings()
+  const { snapshot } = item
+  const images = outcome.images as Array<{ bytes: Buffer; format?: string }>
+  const first = snapshot.inputs[0] ? jobInputSource(snapshot.inputs[0]) : undefined
+  return writeOutputs(images, {
+    // Outputs go beside the source only when the source is a file on this computer.
+    sourcePath: first?.kind === 'file' ? first.path : undefined,
+    outputDir: snapshot.outputDir ?? (settings.output.folderMode === 'custom' ? (settings.output.customFolder ?? undefined) : undefined),
+    fallbackDir: options.fallbackOutputDir ?? join(options.dataDir, 'outputs'),
+    template: settings.output.namingTemplate,
+    model: snapshot.model,
+    prompt: snapshot.prompt,
+    provider: snapshot.provider,
+    batch: batchName,
+    requestId: outcome.record.requestIds.at(-1),
+    sourceSha256: outcome.record.inputs[0]?.sha256,
+    sidecar: settings.output.writeSidecar,
+    metadata: {
+      provider: snapshot.provider,
+      params: snapshot.params,
+      batchId: item.batchId,
+      compareGroup: snapshot.compareGroup,
+      templateId: snapshot.templateId,
+      recordId: outcome.record.id,
+      sandbox: snapshot.sandbox
+    }
+  })
+}
+
+function requestFor(item: JobItem, inputs: ImageRequest['inputs']): ImageRequest {
+  return {
+    kind: item.snapshot.kind,
+    provider: item.snapshot.provider,
+    model: item.snapshot.model,
+    prompt: item.snapshot.prompt,
+    params: item.snapshot.params,
+    route: item.snapshot.route,
+    inputs,
+    sandbox: item.snapshot.sandbox,
+    batchId: item.batchId,
+    compareGroup: item.snapshot.compareGroup,
+    templateId: item.snapshot.templateId,
+    jobItemId: item.id
+  }
+}
+
+/** The record names the user's files, not the temporary upload copies. */
+function withOriginals(record: RequestRecord, originals: readonly Original[]): RequestRecord {
+  return {
+    ...record,
+    inputs: record.inputs.map((input, i) => {
+      const original = originals[i]
+      return original ? { ...input, path: original.path, sha256: original.sha256 } : input
+    })
   }
 }
 

@@ -1,10 +1,11 @@
-import { mkdir, open, readFile, rm, type FileHandle } from 'node:fs/promises'
+import { mkdir, open, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { AppError } from '../../../shared/errors'
-import { batchSchema, jobItemSchema, QUEUE_FILE_VERSION, queueFileSchema, type Batch, type JobItem } from '../../../shared/jobs'
+import { batchSchema, jobItemSchema, QUEUE_FILE_VERSION, queueFileSchema, type Batch, type JobItem } from './model'
 import writeFileAtomic from 'write-file-atomic'
 import { backupFile, readJsonFile } from '../atomic'
+import { JournalFile } from './journal-file'
 
 /**
  * The persisted queue is a snapshot (queue.json) plus an append-only journal of changes since it
@@ -177,7 +178,7 @@ export class QueueStore {
   private readonly queuePath: string
   private readonly journalPath: string
   private seq: number
-  private handle: FileHandle | undefined
+  private readonly journal: JournalFile
   private pending: PendingLine[] = []
   private compactWaiters: Array<{ resolve: () => void; reject: (err: unknown) => void }> = []
   private flushing: Promise<void> | undefined
@@ -193,6 +194,7 @@ export class QueueStore {
     this.queuePath = join(jobsDir(dataDir), QUEUE_FILE)
     this.journalPath = join(jobsDir(dataDir), JOURNAL_FILE)
     this.seq = seq
+    this.journal = new JournalFile(this.journalPath)
   }
 
   /**
@@ -229,8 +231,7 @@ export class QueueStore {
     } finally {
       this.closed = true
       await this.flushing
-      await this.handle?.close().catch(() => undefined)
-      this.handle = undefined
+      await this.journal.close().catch(() => undefined)
     }
   }
 
@@ -253,9 +254,7 @@ export class QueueStore {
     const chunk = this.pending.splice(0)
     const text = chunk.map((p) => p.line).join('')
     try {
-      this.handle ??= await open(this.journalPath, 'a')
-      await this.handle.write(text)
-      if (chunk.some((p) => p.durable)) await this.handle.datasync()
+      await this.journal.append(text, chunk.some((p) => p.durable))
       this.journalBytes += Buffer.byteLength(text)
     } catch (err) {
       for (const p of chunk) p.reject(this.failure(err))
@@ -273,8 +272,7 @@ export class QueueStore {
     try {
       await writeFileAtomic(this.queuePath, text, { encoding: 'utf8', fsync: true, mode: 0o644 })
       // Only now may the journal go: a crash before this point replays lines the snapshot skips by seq.
-      this.handle ??= await open(this.journalPath, 'a')
-      await this.handle.truncate(0)
+      await this.journal.truncate()
       this.journalBytes = 0
       // The next fold waits until the journal outgrows the snapshot: amortised O(1) per change.
       this.snapshotBytes = Buffer.byteLength(text)

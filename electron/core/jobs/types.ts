@@ -1,5 +1,5 @@
 import type { AppErrorData } from '../../../shared/errors'
-import type { DuplicateOf, ItemSnapshot, JobItem } from '../../../shared/jobs'
+import type { DuplicateOf, ItemSnapshot, JobItem } from './model'
 import type { ProviderId, RecordOutput, RequestRecord } from '../../../shared/records'
 
 /** Inputs made ready for upload (normalised temporary copies); opaque to the engine. */

@@ -1,6 +1,6 @@
 import { z } from 'zod'
-import { appErrorSchema } from './errors'
-import { providerIdSchema, recordOutputSchema, requestKindSchema, requestParamsSchema, requestRecordSchema, type RecordInput } from './records'
+import { appErrorSchema } from '../../../shared/errors'
+import { providerIdSchema, recordOutputSchema, requestKindSchema, requestParamsSchema, requestRecordSchema, type RecordInput } from '../../../shared/records'
 
 /**
  * The jobs engine's data: what a batch and its items are, how they are persisted in the queue file, and

@@ -1,0 +1,119 @@
+import type { AppErrorData } from '../../../shared/errors'
+import type { RequestRecord } from '../../../shared/records'
+import type { Budgets } from './budget'
+import { isTerminal, recordInputOf, type JobItem } from './model'
+import type { QueueState } from './state'
+import type { JobDeps } from './types'
+
+/**
+ * After a restart, every saved item is reconciled before anything starts: queued items go on, async
+ * tasks in flight resume polling by task id, a paid result that was being saved is booked from the
+ * ledger (or kept as interrupted), and a request that was in flight without a task id becomes
+ * "interrupted (may have been charged)". Nothing is ever sent again by itself.
+ */
+export interface RecoveryContext {
+  state: QueueState
+  budgets: Budgets
+  deps: JobDeps
+  newId(): string
+  now(): number
+}
+
+export async function recoverQueue(ctx: RecoveryContext): Promise<void> {
+  const { state } = ctx
+  for (const batch of state.batches) {
+    for (const item of batch.items) {
+      if (item.pendingRecord) await recoverPendingRecord(ctx, item, item.pendingRecord)
+      if (isTerminal(item.state)) continue
+      item.hold = item.hold === 'duplicate' ? 'duplicate' : undefined
+      if (item.submission.phase === 'accepted' && item.taskId) {
+        state.requeue(batch, item, undefined)
+      } else if (item.submission.phase === 'pending') {
+        await recoverPendingSubmission(ctx, item)
+      } else if (item.state !== 'queued') {
+        // Nothing was sent yet (preparing): it simply runs again.
+        state.requeue(batch, item, undefined)
+      }
+    }
+    state.refreshBatch(batch)
+  }
+}
+
+export function interruptedError(item: JobItem): AppErrorData {
+  return {
+    code: 'interrupted',
+    requestId: item.submission.requestId ?? item.requestIds.at(-1),
+    message: 'Interrupted (may have been charged): Pixdesk stopped while this request was in flight. Retry it to send it again.'
+  }
+}
+
+async function recoverPendingRecord(ctx: RecoveryContext, item: JobItem, record: RequestRecord): Promise<void> {
+  const { state, budgets, deps } = ctx
+  const inLedger = (await deps.itemRecords(item.id)).find((r) => r.id === record.id)
+  if (inLedger) {
+    budgets.book(item, inLedger)
+    item.outputs = inLedger.outputs
+    item.submission = { phase: 'none' }
+    if (inLedger.status === 'succeeded') state.finish(item, 'done')
+    else state.finish(item, 'failed', inLedger.error)
+    return
+  }
+  const error: AppErrorData = {
+    code: 'interrupted',
+    requestId: record.requestIds.at(-1),
+    message: 'The result arrived and was charged, but Pixdesk stopped before saving its images. Retry to run it again.'
+  }
+  const kept: RequestRecord = { ...record, status: 'interrupted', outputs: [], error }
+  await deps.appendRecord(kept)
+  budgets.book(item, kept, record.cost.credits)
+  item.submission = { phase: 'none' }
+  state.finish(item, 'interrupted', error)
+}
+
+async function recoverPendingSubmission(ctx: RecoveryContext, item: JobItem): Promise<void> {
+  const { state, budgets, deps } = ctx
+  // The ledger may already hold the answer if the crash came after it was written.
+  const fresh = (await deps.itemRecords(item.id)).filter((r) => !item.recordIds.includes(r.id))
+  const latest = fresh.at(-1)
+  if (latest) {
+    budgets.book(item, latest)
+    item.submission = { phase: 'none' }
+    if (latest.status === 'succeeded') {
+      item.outputs = latest.outputs
+      return state.finish(item, 'done')
+    }
+    return state.finish(item, 'failed', latest.error ?? { code: 'internal', message: 'The request failed.' })
+  }
+  item.mayHaveCharged = true
+  const error = interruptedError(item)
+  const now = new Date(ctx.now()).toISOString()
+  const record: RequestRecord = {
+    id: ctx.newId(),
+    kind: item.snapshot.kind,
+    provider: item.snapshot.provider,
+    sandbox: item.snapshot.sandbox,
+    route: item.snapshot.route,
+    endpoint: deps.endpoint(item.snapshot),
+    model: item.snapshot.model,
+    params: item.snapshot.params,
+    prompt: item.snapshot.prompt,
+    inputs: item.snapshot.inputs.map(recordInputOf),
+    requestIds: item.submission.requestId ? [item.submission.requestId] : [],
+    attempts: [],
+    startedAt: item.submission.at ?? now,
+    finishedAt: now,
+    latencyMs: 0,
+    status: 'interrupted',
+    error,
+    cost: { credits: 0, estimated: true, estimate: item.estimate ?? 0 },
+    outputs: [],
+    batchId: item.batchId,
+    compareGroup: item.snapshot.compareGroup,
+    templateId: item.snapshot.templateId,
+    jobItemId: item.id
+  }
+  await deps.appendRecord(record)
+  item.recordIds.push(record.id)
+  item.submission = { phase: 'none' }
+  state.finish(item, 'interrupted', error)
+}

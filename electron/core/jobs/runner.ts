@@ -1,0 +1,300 @@
+import { AppError, toAppErrorData, type AppErrorData } from '../../../shared/errors'
+import type { RequestRecord } from '../../../shared/records'
+import type { Budgets } from './budget'
+import { ACTIVE_STATES, type Batch, type ItemState, type JobItem } from './model'
+import { isNetworkError, wasNeverSent, type NetworkMonitor } from './network'
+import type { Progress } from './progress'
+import { interruptedError } from './recovery'
+import type { Run, Scheduler } from './scheduler'
+import type { QueueState } from './state'
+import type { JobDeps, JobLimits, PreparedRequest, RunContext, RunOutcome, RunStage } from './types'
+
+const UPLOAD_EVENT_MS = 100
+
+export interface RunnerOptions {
+  state: QueueState
+  progress: Progress
+  scheduler: Scheduler
+  budgets: Budgets
+  network: NetworkMonitor
+  deps: JobDeps
+  limits: () => JobLimits
+  now(): number
+}
+
+/**
+ * Runs one item: prepares its upload, waits for a slot, makes the submission durable, sends it, saves
+ * what came back and books it; or decides what a failure means (wait for the provider, for the network,
+ * try again later, or fail).
+ */
+export class Runner {
+  /** When each item last reported upload progress to listeners. */
+  private readonly lastUpload = new Map<string, number>()
+
+  constructor(private readonly options: RunnerOptions) {}
+
+  start(batch: Batch, item: JobItem, resuming: boolean): void {
+    const { scheduler, state, budgets } = this.options
+    const controller = new AbortController()
+    const run: Run = { batch, item, controller, phase: resuming ? 'net' : 'local' }
+    scheduler.runs.set(item.id, run)
+    budgets.rearm(batch.id)
+    if (item.error?.code === 'budget_reached') item.error = undefined
+    item.timings.startedAt ??= new Date(this.options.now()).toISOString()
+    state.enter(batch, item, resuming ? 'polling' : 'preparing')
+    const work = resuming ? this.runResume(run) : this.runFresh(run)
+    void work
+      .catch((err: unknown) => this.crashed(run, err))
+      .finally(() => {
+        if (scheduler.runs.get(item.id) === run) scheduler.runs.delete(item.id)
+        this.lastUpload.delete(item.id)
+        state.refreshBatch(batch)
+        scheduler.wake()
+      })
+  }
+
+  /**
+   * Lets requests in flight finish for up to `graceMs`, then aborts the rest: async tasks keep their id
+   * and resume next time; a sync request cut off becomes interrupted.
+   */
+  async stopAll(graceMs: number): Promise<void> {
+    const runs = this.options.scheduler.runs
+    const settled = () => Promise.all([...runs.values()].map((r) => waitUntilGone(runs, r.item.id)))
+    if (runs.size && graceMs > 0) await Promise.race([settled(), delay(graceMs)])
+    for (const run of runs.values()) {
+      run.stop = 'close'
+      run.controller.abort(new AppError({ code: 'cancelled', message: 'Pixdesk is closing.' }))
+    }
+    await settled()
+  }
+
+  /** Aborts a run the user cancelled; false when the item is not in flight (it can be settled at once). */
+  cancel(item: JobItem): boolean {
+    const run = this.options.scheduler.runs.get(item.id)
+    if (!run || !this.options.scheduler.isRunning(item)) return false
+    run.stop = 'cancel'
+    run.controller.abort(new AppError({ code: 'cancelled', message: 'Cancelled by you.' }))
+    return true
+  }
+
+  private isLive(run: Run): boolean {
+    return this.options.scheduler.runs.get(run.item.id) === run && (ACTIVE_STATES as readonly ItemState[]).includes(run.item.state)
+  }
+
+  private context(run: Run): RunContext {
+    const { batch, item } = run
+    const { state, progress, scheduler } = this.options
+    return {
+      signal: run.controller.signal,
+      onStage: (stage: RunStage) => {
+        // Late progress from a run that already settled must not bring its item back to life.
+        if (!this.isLive(run)) return
+        if (stage !== 'uploading') item.uploadedBytes = item.uploadTotalBytes
+        // The provider has answered: fetching and checking the images no longer holds its request slot.
+        if (stage === 'downloading') scheduler.releaseSlot(run)
+        if (item.state !== stage) state.enter(batch, item, stage)
+      },
+      onUpload: (sentBytes, totalBytes) => {
+        if (!this.isLive(run)) return
+        item.uploadedBytes = sentBytes
+        item.uploadTotalBytes = totalBytes
+        // At most ~10 updates a second per item reach the UI, and always the last one; progress is not journalled.
+        const now = this.options.now()
+        if (sentBytes < totalBytes && now - (this.lastUpload.get(item.id) ?? -Infinity) < UPLOAD_EVENT_MS) return
+        this.lastUpload.set(item.id, now)
+        state.changed(batch, item, false)
+      },
+      onTaskSubmitted: (taskId, requestId) => {
+        item.taskId = taskId
+        item.submission = { phase: 'accepted', at: new Date(this.options.now()).toISOString(), taskId, requestId }
+        if (requestId && !item.requestIds.includes(requestId)) item.requestIds.push(requestId)
+        // The task id is what makes a crash from here on recoverable without resubmitting.
+        void progress.saveNow(item).catch((err: unknown) => progress.problem(toAppErrorData(err).message))
+        state.changed(batch, item, false)
+      }
+    }
+  }
+
+  private async runFresh(run: Run): Promise<void> {
+    const { batch, item, controller } = run
+    const { deps, scheduler, state, progress } = this.options
+    let prepared: PreparedRequest
+    try {
+      prepared = await deps.prepare(item, controller.signal)
+    } catch (err) {
+      if (controller.signal.aborted) return this.stopped(run, false)
+      item.attempts++
+      return state.finish(item, 'failed', toAppErrorData(err))
+    }
+    try {
+      if (controller.signal.aborted) return this.stopped(run, false)
+      await scheduler.acquireSlot(run)
+      if (controller.signal.aborted) return this.stopped(run, false)
+      item.uploadTotalBytes = prepared.uploadBytes
+      item.uploadedBytes = 0
+      item.submission = { phase: 'pending', at: new Date(this.options.now()).toISOString() }
+      state.enter(batch, item, 'uploading')
+      // On disk before a byte is sent: after a crash this item is never sent again by itself.
+      await progress.saveNow(item)
+      if (controller.signal.aborted) {
+        item.submission = { phase: 'none' }
+        return this.stopped(run, false)
+      }
+      let outcome: RunOutcome
+      try {
+        outcome = await deps.execute(item, prepared, this.context(run))
+      } catch (err) {
+        // Refused before sending (the catalog's pre-flight checks): nothing was sent or charged.
+        if (!(err instanceof AppError) || err.code !== 'validation') throw err
+        item.submission = { phase: 'none' }
+        item.attempts++
+        return state.finish(item, 'failed', err.data)
+      } finally {
+        scheduler.releaseSlot(run)
+      }
+      await this.settle(run, outcome)
+    } finally {
+      await prepared.cleanup().catch(() => undefined)
+    }
+  }
+
+  private async runResume(run: Run): Promise<void> {
+    const taskId = run.item.taskId as string
+    let outcome: RunOutcome
+    try {
+      outcome = await this.options.deps.resume(run.item, taskId, this.context(run))
+    } finally {
+      this.options.scheduler.releaseSlot(run)
+    }
+    await this.settle(run, outcome)
+  }
+
+  private async settle(run: Run, outcome: RunOutcome): Promise<void> {
+    const { batch, item } = run
+    const { deps, budgets } = this.options
+    const record: RequestRecord = { ...outcome.record, batchId: batch.id, jobItemId: item.id, compareGroup: item.snapshot.compareGroup, templateId: item.snapshot.templateId }
+    for (const id of record.requestIds) if (!item.requestIds.includes(id)) item.requestIds.push(id)
+    if (record.taskId) item.taskId = record.taskId
+    item.latencyMs = record.latencyMs
+    if (record.status === 'succeeded') return this.keepResult(run, outcome, record)
+    await deps.appendRecord(record)
+    budgets.book(item, record)
+    const error: AppErrorData = record.error ?? { code: 'internal', message: 'The request failed without giving a reason.' }
+    if (run.stop || record.status === 'cancelled' || error.code === 'cancelled') {
+      return this.stopped(run, true)
+    }
+    this.classifyFailure(run, error)
+  }
+
+  /** The result is paid for: its record stays on disk until it is in the ledger, with the images saved or not. */
+  private async keepResult(run: Run, outcome: RunOutcome, record: RequestRecord): Promise<void> {
+    const { batch, item } = run
+    const { deps, budgets, state, progress, network, scheduler } = this.options
+    item.pendingRecord = record
+    item.submission = { phase: 'none' }
+    state.enter(batch, item, 'downloading')
+    await progress.saveNow(item)
+    let finalRecord: RequestRecord
+    try {
+      const outputs = await deps.writeOutputs(item, outcome, { batchName: batch.name })
+      finalRecord = { ...record, outputs }
+    } catch (err) {
+      const reason = toAppErrorData(err)
+      finalRecord = {
+        ...record,
+        status: 'failed',
+        outputs: [],
+        error: { ...reason, message: `The images arrived (and were charged) but could not be saved: ${reason.message}` }
+      }
+    }
+    await deps.appendRecord(finalRecord)
+    budgets.book(item, finalRecord)
+    item.attempts++
+    network.reportSuccess()
+    scheduler.providerAnswered(item.snapshot.provider)
+    if (finalRecord.status === 'succeeded') {
+      item.outputs = finalRecord.outputs
+      item.error = undefined
+      state.finish(item, 'done')
+    } else {
+      state.finish(item, 'failed', finalRecord.error)
+    }
+  }
+
+  /** Decides what a failed run means: wait for the provider, for the network, retry later, or fail. */
+  private classifyFailure(run: Run, error: AppErrorData): void {
+    const { batch, item } = run
+    const { state, network, scheduler } = this.options
+    const taskExists = item.submission.phase === 'accepted' && item.taskId !== undefined
+    if (error.code === 'rate_limited') {
+      network.reportSuccess()
+      item.rateLimitHits++
+      const until = scheduler.rateLimited(item.snapshot.provider, error.retryAfterMs)
+      if (!taskExists) item.submission = { phase: 'none' }
+      if (item.rateLimitHits > this.options.limits().maxRateLimitHits) {
+        return state.finish(item, 'failed', { ...error, message: `${error.message} (rate limited ${item.rateLimitHits} times; giving up)` })
+      }
+      return state.requeue(batch, item, 'rate_limit', until)
+    }
+    if (isNetworkError(error)) {
+      if (!taskExists && item.snapshot.route === 'async' && !wasNeverSent(error)) {
+        // The connection broke after the submit left: a task may exist that we have no id for.
+        // Submitting again could pay twice, so the user decides.
+        item.mayHaveCharged = true
+        return state.finish(item, 'interrupted', {
+          ...error,
+          code: 'interrupted',
+          message: `The connection broke while the task was being submitted, so it may exist and be charged. Retry to submit it again. (${error.message})`
+        })
+      }
+      if (!taskExists) item.submission = { phase: 'none' }
+      network.reportFailure(error.message)
+      return state.requeue(batch, item, 'network')
+    }
+    network.reportSuccess()
+    item.attempts++
+    const limit = this.options.limits().maxAttempts
+    if (error.retryable && !taskExists && item.attempts < limit) {
+      item.submission = { phase: 'none' }
+      return state.requeue(batch, item, 'retry_backoff', this.options.now() + scheduler.backoffMs(item.attempts))
+    }
+    const tries = item.attempts > 1 ? ` (after ${item.attempts} tries)` : ''
+    state.finish(item, 'failed', { ...error, message: `${error.message}${tries}` })
+  }
+
+  /** A run stopped by the user (cancel), by closing the app, or sent back to the queue (yield). */
+  private stopped(run: Run, mayHaveBeenSent: boolean): void {
+    const { batch, item } = run
+    const { state } = this.options
+    const taskExists = item.submission.phase === 'accepted' && item.taskId !== undefined
+    if (run.stop === 'yield' && !mayHaveBeenSent) {
+      item.submission = { phase: 'none' }
+      return state.requeue(batch, item, run.yieldTo?.hold, run.yieldTo?.until)
+    }
+    if (run.stop === 'close') {
+      if (taskExists) return state.requeue(batch, item, undefined)
+      if (mayHaveBeenSent) {
+        item.mayHaveCharged = true
+        return state.finish(item, 'interrupted', interruptedError(item))
+      }
+      item.submission = { phase: 'none' }
+      return state.requeue(batch, item, undefined)
+    }
+    if (mayHaveBeenSent) item.mayHaveCharged = item.mayHaveCharged || taskExists
+    const note = taskExists ? ` The task ${item.taskId} may still finish on the server and be charged.` : ''
+    item.submission = { phase: 'none' }
+    state.finish(item, 'cancelled', { code: 'cancelled', message: `Cancelled by you.${note}`, requestId: item.requestIds.at(-1) })
+  }
+
+  private crashed(run: Run, err: unknown): void {
+    const error = toAppErrorData(err)
+    // pendingRecord (if any) stays in the queue file: recovery writes it to the ledger next time.
+    this.options.state.finish(run.item, 'failed', { ...error, message: `Pixdesk could not finish this item: ${error.message}` })
+  }
+}
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+async function waitUntilGone(map: Map<string, unknown>, id: string): Promise<void> {
+  while (map.has(id)) await delay(10)
+}
