@@ -63,7 +63,12 @@ export interface RequestEstimate extends Omit<BatchEstimate, 'duplicates'> {
  * Prices a request before anything is queued. Unusable images are listed with their reason and the
  * estimate covers the rest, so the form can say what will happen.
  */
-export async function estimateRequest(request: BatchSpecRequest, settings: Settings, library: Library, engine: JobEngine): Promise<RequestEstimate> {
+export async function estimateRequest(
+  request: BatchSpecRequest,
+  settings: Settings,
+  library: Library,
+  openEngine: () => Promise<JobEngine>
+): Promise<RequestEstimate> {
   const problems: RequestEstimate['problems'] = []
   const usable = request.assetIds.filter((assetId) => {
     const asset = library.get(assetId)
@@ -75,7 +80,8 @@ export async function estimateRequest(request: BatchSpecRequest, settings: Setti
     return { items: 0, perModel: [], total: 0, unpriced: [], duplicates: [], problems }
   }
   const spec = toBatchSpec({ ...request, assetIds: usable }, settings, library)
-  const estimate = await engine.estimate(spec)
+  // Opened only once there is something to price: the queue may be held by another process.
+  const estimate = await (await openEngine()).estimate(spec)
   const byPath = new Map(spec.files?.map((f) => [f.path, f.assetId ?? '']) ?? [])
   return {
     items: estimate.items,

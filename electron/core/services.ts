@@ -278,9 +278,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
       const route = provider ?? settings.get().provider.active
       return checkAssets(library, assetIds, uploadLimitsFor(catalog.resolve(model, route), route))
     },
-    async estimate(request) {
-      return estimateRequest(request, settings.get(), library, await jobsOnce())
-    },
+    estimate: (request) => estimateRequest(request, settings.get(), library, jobsOnce),
     async startBatch(request) {
       const spec = toBatchSpec(request, settings.get(), library)
       const engine = await jobsOnce()
