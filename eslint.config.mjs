@@ -37,8 +37,32 @@ export default tseslint.config(
     }
   },
   {
-    // Core services run in the CLI and tests too: no Electron anywhere below electron/core.
-    files: ['electron/core/**/*.ts', 'electron/cli/**/*.ts'],
+    // The command line runs without Electron.
+    files: ['electron/cli/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: ['electron'] }] }
+  },
+  {
+    // Core services run in the app, the CLI and the tests alike: no Electron, and nothing of the layers
+    // that present them (the renderer adapter, the main process, the command line).
+    files: ['electron/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['electron'],
+          patterns: [{ regex: '^(\\.\\./)+(ipc|main|cli)(/|$)', message: 'electron/core is used by the app, the CLI and the tests: it must not depend on them.' }]
+        }
+      ]
+    }
+  },
+  {
+    // The renderer adapter also serves the browser test harness, where there is no Electron.
+    files: ['electron/ipc/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: ['electron'], patterns: [{ regex: '^(\\.\\./)+main(/|$)', message: 'electron/ipc also runs in the browser test harness, without the main process.' }] }
+      ]
+    }
   }
 )

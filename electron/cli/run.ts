@@ -120,11 +120,15 @@ function concerns(event: JobEvent, batchId: string): boolean {
 /** Events as JSON lines: the fields the event carries, with items trimmed to what a script needs. */
 function eventFields(event: JobEvent): Record<string, unknown> {
   const { type: _type, ...rest } = event
-  if (event.type === 'item.updated') return { ...rest, item: itemView(event.item) }
+  if (event.type === 'item.updated') return { ...rest, item: itemForScripts(event.item) }
   return rest
 }
 
-export function itemView(item: JobItem): Record<string, unknown> {
+/**
+ * An item as the command line's JSON lines give it to scripts: paths and request ids, where the
+ * window's view of an item (electron/ipc/viewmodels.ts) has asset URLs.
+ */
+export function itemForScripts(item: JobItem): Record<string, unknown> {
   return {
     id: item.id,
     state: item.state,

@@ -1,7 +1,20 @@
 import { EventEmitter } from 'node:events'
-import type { EventMap, EventName } from '../../shared/contract'
+import type { Settings } from '../../shared/settings'
 
-/** Main → renderer notifications, typed by the contract. The window (or test harness) forwards them. */
+/** Something the user should be told that no request answers: a refused queue, a failed import. */
+interface Notice {
+  level: 'info' | 'warning' | 'error'
+  message: string
+}
+
+/** What the services announce on their own; whoever presents them (the window, a command) listens. */
+export interface ServiceEventMap {
+  'settings.changed': Settings
+  'app.notice': Notice
+}
+
+export type ServiceEventName = keyof ServiceEventMap
+
 export class AppEvents {
   private readonly emitter = new EventEmitter()
 
@@ -9,13 +22,12 @@ export class AppEvents {
     this.emitter.setMaxListeners(50)
   }
 
-  emit<E extends EventName>(event: E, payload: EventMap[E]): void {
-    this.emitter.emit('event', event, payload)
+  emit<E extends ServiceEventName>(event: E, payload: ServiceEventMap[E]): void {
+    this.emitter.emit(event, payload)
   }
 
-  /** Every event, for forwarding across a process boundary. */
-  onAny(listener: (event: EventName, payload: unknown) => void): () => void {
-    this.emitter.on('event', listener)
-    return () => this.emitter.off('event', listener)
+  on<E extends ServiceEventName>(event: E, listener: (payload: ServiceEventMap[E]) => void): () => void {
+    this.emitter.on(event, listener)
+    return () => this.emitter.off(event, listener)
   }
 }

@@ -1,12 +1,15 @@
 import type { z } from 'zod'
 import type { batchSpecPayload } from '../../shared/contract'
-import { AppError } from '../../shared/errors'
-import type { BatchSpec, JobInput } from './jobs/model'
+import { AppError, type AppErrorData } from '../../shared/errors'
+import type { BatchEstimate, BatchSpec, JobInput } from './jobs/model'
 import type { Settings } from '../../shared/settings'
-import type { Library } from './library'
+import type { JobEngine } from './jobs/engine'
+import type { Library } from './library/library'
+import { chosenOutputFolder } from './outputs'
 import { providerAdapter } from './providers/registry'
 
-type BatchSpecRequest = z.output<typeof batchSpecPayload>
+/** A batch as a person asks for it: library asset ids, model ids, a prompt or template. */
+export type BatchSpecRequest = z.output<typeof batchSpecPayload>
 
 /**
  * What the UI asks for (library asset ids, model ids) → what the engine runs (file paths, a route per
@@ -27,7 +30,7 @@ export function toBatchSpec(request: BatchSpecRequest, settings: Settings, libra
     })
 
   const provider = settings.provider.active
-  const outputDir = request.outputDir ?? (settings.output.folderMode === 'custom' ? (settings.output.customFolder ?? undefined) : undefined)
+  const outputDir = request.outputDir ?? chosenOutputFolder(settings.output)
   return {
     name: request.name,
     kind: request.kind,
@@ -48,5 +51,45 @@ export function toBatchSpec(request: BatchSpecRequest, settings: Settings, libra
     duplicates: request.duplicates,
     outputDir,
     sandbox: settings.provider.sandbox
+  }
+}
+
+/** An estimate in the requester's terms: duplicates by asset id, and the images that cannot be sent. */
+export interface RequestEstimate extends Omit<BatchEstimate, 'duplicates'> {
+  duplicates: Array<{ assetId: string; model: string; recordId: string; at: string }>
+  problems: Array<{ assetId: string; error: AppErrorData }>
+}
+
+/**
+ * Prices a request before anything is queued. Unusable images are listed with their reason and the
+ * estimate covers the rest, so the form can say what will happen.
+ */
+export async function estimateRequest(
+  request: BatchSpecRequest,
+  settings: Settings,
+  library: Library,
+  openEngine: () => Promise<JobEngine>
+): Promise<RequestEstimate> {
+  const problems: RequestEstimate['problems'] = []
+  const usable = request.assetIds.filter((assetId) => {
+    const asset = library.get(assetId)
+    if (!asset) problems.push({ assetId, error: { code: 'not_found_file', message: 'This image is no longer in the library.' } })
+    else if (!asset.verdict.ok) problems.push({ assetId, error: asset.verdict.error })
+    return asset?.verdict.ok === true
+  })
+  if (request.kind === 'edit' && usable.length === 0) {
+    return { items: 0, perModel: [], total: 0, unpriced: [], duplicates: [], problems }
+  }
+  const spec = toBatchSpec({ ...request, assetIds: usable }, settings, library)
+  // Opened only once there is something to price: the queue may be held by another process.
+  const estimate = await (await openEngine()).estimate(spec)
+  const byPath = new Map(spec.files?.map((f) => [f.path, f.assetId ?? '']) ?? [])
+  return {
+    items: estimate.items,
+    perModel: estimate.perModel,
+    total: estimate.total,
+    unpriced: estimate.unpriced,
+    duplicates: estimate.duplicates.map((d) => ({ assetId: byPath.get(d.source) ?? '', model: d.model, recordId: d.recordId, at: d.at })),
+    problems
   }
 }

@@ -6,7 +6,7 @@ import { crc32 } from 'node:zlib'
 import sharp from 'sharp'
 import { AppError } from '../../shared/errors'
 import type { RecordOutput } from '../../shared/records'
-import { namingTemplateSchema, type namingPlaceholders } from '../../shared/settings'
+import { namingTemplateSchema, type namingPlaceholders, type Settings } from '../../shared/settings'
 import { detectImageFormat, type ImageFormat } from './imageformat'
 import { maxPathBytes } from './library/inspect'
 
@@ -91,7 +91,15 @@ export async function writeOutputs(images: readonly OutputImage[], ctx: OutputCo
   return results
 }
 
-export function outputDirFor(ctx: Pick<OutputContext, 'outputDir' | 'sourcePath' | 'fallbackDir'>): string {
+/**
+ * The folder the user chose in Settings, when they chose one: a request's own folder comes before it,
+ * and without either, outputs go beside their source (see outputDirFor).
+ */
+export function chosenOutputFolder(output: Settings['output']): string | undefined {
+  return output.folderMode === 'custom' ? (output.customFolder ?? undefined) : undefined
+}
+
+function outputDirFor(ctx: Pick<OutputContext, 'outputDir' | 'sourcePath' | 'fallbackDir'>): string {
   if (ctx.outputDir) return ctx.outputDir
   if (ctx.sourcePath) return join(dirname(ctx.sourcePath), DEFAULT_OUTPUT_FOLDER)
   if (ctx.fallbackDir) return ctx.fallbackDir

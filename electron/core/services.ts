@@ -3,8 +3,9 @@ import writeFileAtomic from 'write-file-atomic'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { customModelSchema, type CustomModel } from '../../shared/catalog'
+import { AppError, toAppErrorData } from '../../shared/errors'
 import type { HistoryFilter } from '../../shared/history'
-import type { AssetView, RootView } from '../../shared/views'
+import type { BatchSummary, JobItem } from './jobs/model'
 import type { ProviderId } from '../../shared/records'
 import type { Settings, SettingsNotice, SettingsPatch } from '../../shared/settings'
 import { readJsonFile, writeJsonAtomic } from './atomic'
@@ -16,18 +17,20 @@ import type { JobEngine } from './jobs/engine'
 import type { JobLimits } from './jobs/types'
 import { openJobEngine } from './jobs/pipeline'
 import { createKeychain, type Keychain } from './keychain'
-import { assetIdFor, createAssetHandler, Library, type AssetChange } from './library'
+import { testKey } from './providers/execute'
+import { estimateRequest, toBatchSpec, type BatchSpecRequest, type RequestEstimate } from './jobspec'
+import { Library, type LibraryAsset } from './library/library'
+import { checkAssets, findAssets, importedPathFor, type AssetCheck, type AssetQuery } from './library/queries'
+import { uploadLimitsFor } from './limits'
+import { chosenOutputFolder } from './outputs'
 import { resolveAppPaths, type AppPaths } from './paths'
 import { createSandboxController, type SandboxController } from './sandbox/controller'
 import { loadSettings, updateSettings } from './settings'
 import { loadTemplates, type TemplateLibrary } from './templates'
-import { assetView, batchView, compareGroupOf, itemView, rootViews, type AssetUrls } from './viewmodels'
 
 export interface ServicesOptions {
   paths?: AppPaths
   env?: NodeJS.ProcessEnv
-  /** Prefix the renderer uses to load images through the asset handler. */
-  assetBaseUrl?: string
   version?: string
   dialogs?: Dialogs
   keychain?: Keychain
@@ -38,7 +41,7 @@ export interface ServicesOptions {
 }
 
 /** Per-process choices for the jobs engine; none of them is saved in the settings. */
-export interface JobsServiceOptions {
+interface JobsServiceOptions {
   /** Batches this process starts items of (a command runs only the batches it created or resumed). */
   runOnly?: (batchId: string) => boolean
   /** Base URL per provider for this process only, before the settings and the sandbox switch. */
@@ -54,7 +57,7 @@ export interface JobsServiceOptions {
 }
 
 /** The settings as the running app sees them: loaded once, saved on every change, announced to the UI. */
-export interface LiveSettings {
+interface LiveSettings {
   get(): Settings
   /** Set when the file on disk could not be used as it was (shown once to the user). */
   notice(): SettingsNotice | undefined
@@ -62,7 +65,7 @@ export interface LiveSettings {
 }
 
 /** Model ids the user added, kept beside the settings so the bundled catalog can be replaced freely. */
-export interface CustomModels {
+interface CustomModels {
   list(): CustomModel[]
   add(model: CustomModel): Promise<void>
   remove(id: string): Promise<boolean>
@@ -73,7 +76,6 @@ export interface Services {
   paths: AppPaths
   env: NodeJS.ProcessEnv
   version: string
-  assetBaseUrl: string
   events: AppEvents
   dialogs: Dialogs
   settings: LiveSettings
@@ -89,14 +91,40 @@ export interface Services {
    * CLI command that only reads history never competes with the app for it.
    */
   jobs(): Promise<JobEngine>
-  /** Imported folders and files, as the renderer shows them. */
-  libraryRoots(): RootView[]
-  /** Writes a support export of the history matching `filter` to `target`; returns how many requests it holds. */
-  exportHistory(format: 'csv' | 'json', filter: HistoryFilter, target: string): Promise<{ path: string; count: number }>
-  assetUrls: AssetUrls
-  /** Serves thumbnails, originals and outputs to the renderer (custom scheme in the app, http in tests). */
-  handleAsset?: (request: Request) => Promise<Response>
+  /** Calls `listener` with the jobs engine once it is open (at once if it already is). */
+  onJobsOpened(listener: (engine: JobEngine) => void): () => void
+  /**
+   * Imports files and folders, resolving as soon as the new folders are registered: the assets follow
+   * as library events, so a folder of thousands never makes the caller wait. A failure later on is
+   * announced as a notice.
+   */
+  startImport(paths: readonly string[]): Promise<void>
+  /** Asks for folders or files (native dialog) and starts importing them; false when the user cancelled. */
+  pickAndImport(kind: 'folders' | 'files'): Promise<boolean>
+  /** Forgets an imported folder or lone file, by id. */
+  removeImport(rootId: string): Promise<void>
+  findAssets(query: AssetQuery): LibraryAsset[]
+  /** Whether each asset can be sent to `model` on `provider` (default: the active provider). */
+  checkAssets(assetIds: readonly string[], model: string, provider?: ProviderId): AssetCheck[]
+  estimate(request: BatchSpecRequest): Promise<RequestEstimate>
+  startBatch(request: BatchSpecRequest): Promise<BatchSummary & { items: JobItem[] }>
+  /** Asks the provider whether the stored key works, without running a request. */
+  testKey(provider: ProviderId): Promise<KeyTestResult>
+  /** Asks for a folder (native dialog) and makes it the output folder; null when the user cancelled. */
+  pickOutputFolder(): Promise<Settings | null>
+  /** Asks where to save (native dialog) and writes an export of the matching history; path null when cancelled. */
+  exportHistory(format: 'csv' | 'json', filter: HistoryFilter): Promise<{ path: string | null; count: number }>
+  /** Shows an output of a history record in the system's file manager. */
+  revealOutput(recordId: string, index: number): Promise<void>
   dispose(): Promise<void>
+}
+
+interface KeyTestResult {
+  provider: ProviderId
+  ok: boolean
+  /** Whether the provider could say (Pixapi cannot without running a request). */
+  checked: boolean
+  message: string
 }
 
 async function createLiveSettings(dataDir: string, events: AppEvents): Promise<LiveSettings> {
@@ -161,35 +189,20 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
   const sandbox = createSandboxController(catalog)
   // The sandbox runs whenever the user has chosen it, so queued sandbox work can always proceed.
   if (settings.get().provider.sandbox) await sandbox.ensure()
-  events.onAny((event, payload) => {
-    if (event === 'settings.changed' && (payload as Settings).provider.sandbox) void sandbox.ensure()
+  events.on('settings.changed', (changed) => {
+    if (changed.provider.sandbox) void sandbox.ensure()
   })
-  const assetBaseUrl = options.assetBaseUrl ?? 'pixdesk-asset://local/'
+  const dialogs = options.dialogs ?? noDialogs
   const current = settings.get()
   const library = await Library.open({
     dataDir: paths.dataDir,
     cacheDir: paths.cacheDir,
     thumbnailCacheBytes: current.cache.thumbnailCacheBytes,
     outputFolders: () => {
-      const output = settings.get().output
-      return output.folderMode === 'custom' && output.customFolder ? [output.customFolder] : []
+      const chosen = chosenOutputFolder(settings.get().output)
+      return chosen ? [chosen] : []
     },
     watch: options.watchFolders ?? true
-  })
-  const assetUrls: AssetUrls = {
-    output: (recordId, index) => `${assetBaseUrl}output/${encodeURIComponent(recordId)}/${index}`,
-    input: (path) => {
-      const asset = library.get(assetIdFor(path))
-      return asset?.verdict.ok ? assetUrls.original(asset) : null
-    },
-    // The content hash in the URL makes a changed file load fresh instead of from the page's cache.
-    thumbnail: (asset, size = 256) => `${assetBaseUrl}thumb/${asset.id}?size=${size}&v=${asset.sha256.slice(0, 12)}`,
-    original: (asset) => `${assetBaseUrl}original/${asset.id}?v=${asset.sha256.slice(0, 12)}`
-  }
-  const handleAsset = createAssetHandler({
-    library,
-    baseUrl: assetBaseUrl,
-    resolveOutput: async (recordId, index) => (await history.get(recordId))?.outputs[index]?.path
   })
   let jobs: Promise<JobEngine> | undefined
   const openJobs = async (): Promise<JobEngine> => {
@@ -211,41 +224,93 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
       owner: jobOptions.owner ?? 'the Pixdesk app'
     })
     if (notice) events.emit('app.notice', { level: 'warning', message: notice })
-    forwardJobEvents(engine, events, assetUrls, library)
+    opened = engine
+    for (const listener of [...openedListeners]) listener(engine)
     return engine
   }
-  const libraryRoots = () => rootViews(library.importedRoots(), library.importedFiles(), library.list(), options.watchFolders ?? true)
-  forwardLibraryEvents(library, events, assetUrls, libraryRoots)
+  let opened: JobEngine | undefined
+  const openedListeners = new Set<(engine: JobEngine) => void>()
+  const jobsOnce = () => {
+    jobs ??= openJobs()
+    // A failed open (another process holds the queue) is reported, and the next call tries again.
+    jobs.catch(() => (jobs = undefined))
+    return jobs
+  }
+  const startImport = async (paths: readonly string[]) => {
+    const done = library.importPaths(paths)
+    done.catch((err: unknown) => events.emit('app.notice', { level: 'error', message: toAppErrorData(err).message }))
+    await Promise.race([done.catch(() => undefined), library.whenRegistered(paths)])
+  }
 
   return {
     paths,
     env,
     version: options.version ?? '0.0.0',
-    assetBaseUrl,
     events,
-    dialogs: options.dialogs ?? noDialogs,
+    dialogs,
     settings,
     keychain,
     catalog,
     customModels,
     history,
     library,
-    libraryRoots,
     templates,
     sandbox,
-    jobs() {
-      jobs ??= openJobs()
-      // A failed open (another process holds the queue) is reported, and the next call tries again.
-      jobs.catch(() => (jobs = undefined))
-      return jobs
+    jobs: jobsOnce,
+    onJobsOpened(listener) {
+      openedListeners.add(listener)
+      if (opened) listener(opened)
+      return () => openedListeners.delete(listener)
     },
-    assetUrls,
-    handleAsset,
-    async exportHistory(format, filter, target) {
+    startImport,
+    async pickAndImport(kind) {
+      const paths = kind === 'folders' ? await dialogs.openDirectories() : await dialogs.openFiles({ images: true })
+      if (paths.length) await startImport(paths)
+      return paths.length > 0
+    },
+    async removeImport(rootId) {
+      const path = importedPathFor(library, rootId)
+      if (!path) throw new AppError({ code: 'validation', field: 'rootId', message: 'That folder is no longer in the library.' })
+      await library.removeRoot(path)
+    },
+    findAssets: (query) => findAssets(library, query),
+    checkAssets(assetIds, model, provider) {
+      const route = provider ?? settings.get().provider.active
+      return checkAssets(library, assetIds, uploadLimitsFor(catalog.resolve(model, route), route))
+    },
+    estimate: (request) => estimateRequest(request, settings.get(), library, jobsOnce),
+    async startBatch(request) {
+      const spec = toBatchSpec(request, settings.get(), library)
+      const engine = await jobsOnce()
+      const summary = await engine.createBatch(spec)
+      return engine.get(summary.id)
+    },
+    async testKey(provider) {
+      const key = await keychain.getKey(provider)
+      if (!key) return { provider, ok: false, checked: false, message: `No ${provider} key is set.` }
+      const check = await testKey(provider, key, settings.get().provider.baseUrls[provider])
+      return { provider, ok: check.status === 'valid', checked: check.status === 'valid' || check.status === 'invalid', message: check.message }
+    },
+    async pickOutputFolder() {
+      const [folder] = await dialogs.openDirectories()
+      return folder ? settings.update({ output: { folderMode: 'custom', customFolder: folder } }) : null
+    },
+    async exportHistory(format, filter) {
+      const stamp = new Date().toISOString().slice(0, 10)
+      const target = await dialogs.saveFile({ defaultName: `pixdesk-history-${stamp}.${format}`, extensions: [format] })
+      if (!target) return { path: null, count: 0 }
       const text = format === 'csv' ? await history.exportCsv(filter) : await history.exportJson(filter)
       await writeFileAtomic(target, text)
       const page = await history.query({ ...filter, page: 1, pageSize: 1 })
       return { path: target, count: page.total }
+    },
+    async revealOutput(recordId, index) {
+      const output = (await history.get(recordId))?.outputs[index]
+      if (!output) throw new AppError({ code: 'validation', field: 'recordId', message: 'That output is not in the history.' })
+      if (output.fileMissing) {
+        throw new AppError({ code: 'not_found_file', path: output.path, message: `${output.path} is no longer on disk (moved or deleted outside Pixdesk).` })
+      }
+      await dialogs.reveal(output.path)
     },
     async dispose() {
       const engine = await jobs?.catch(() => undefined)
@@ -255,70 +320,4 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
       await history.close()
     }
   }
-}
-
-/**
- * Library changes reach the renderer in batches: an import of thousands of files becomes a few dozen
- * messages a second, not thousands, and the grid fills in smoothly.
- */
-function forwardLibraryEvents(library: Library, events: AppEvents, urls: AssetUrls, roots: () => RootView[]): void {
-  const upserted = new Map<string, AssetView>()
-  const removed = new Set<string>()
-  let timer: NodeJS.Timeout | undefined
-  const flush = () => {
-    timer = undefined
-    if (upserted.size === 0 && removed.size === 0) return
-    events.emit('library.changed', { upserted: [...upserted.values()], removed: [...removed], roots: roots() })
-    upserted.clear()
-    removed.clear()
-  }
-  library.on('asset', (change: AssetChange) => {
-    if (change.type === 'removed') {
-      upserted.delete(change.assetId)
-      removed.add(change.assetId)
-    } else {
-      removed.delete(change.asset.id)
-      upserted.set(change.asset.id, assetView(change.asset, urls))
-    }
-    timer ??= setTimeout(flush, 80)
-  })
-  library.on('progress', (p) => {
-    events.emit('library.progress', { rootId: p.importId, scanned: p.found, inspected: p.done, done: p.finished })
-    if (p.finished) flush()
-  })
-}
-
-/** Engine events as the renderer's contract events, with asset URLs instead of paths. */
-function forwardJobEvents(engine: JobEngine, events: AppEvents, urls: AssetUrls, library: Library): void {
-  engine.on((event) => {
-    switch (event.type) {
-      case 'batch.created':
-      case 'batch.updated':
-        events.emit('jobs.batch', batchView(event.batch, compareGroupOf(engine, event.batch)))
-        break
-      case 'batch.finished': {
-        const summary = engine.get(event.batchId)
-        events.emit('jobs.batch', batchView(summary, compareGroupOf(engine, summary)))
-        break
-      }
-      case 'item.updated':
-        events.emit('jobs.item', itemView(event.item, urls, library))
-        break
-      case 'network':
-        events.emit('jobs.network', event.network)
-        break
-      case 'rate_limited':
-        events.emit('app.notice', {
-          level: 'info',
-          message: `${event.provider} asked us to slow down; its queue resumes at ${new Date(event.until).toLocaleTimeString()}.`
-        })
-        break
-      case 'budget.reached':
-        events.emit('app.notice', {
-          level: 'warning',
-          message: `Budget reached (${event.scope} cap ${event.cap} credits, ${event.committed} committed): the next item needs ${event.needed}. Raise the cap to continue.`
-        })
-        break
-    }
-  })
 }

@@ -1,12 +1,12 @@
 import { join } from 'node:path'
 import { app, BrowserWindow, protocol, shell } from 'electron'
 import { createServices, type Services } from '../core/services'
+import { APP_ASSET_SCHEME as ASSET_SCHEME } from '../ipc/connection'
 import { electronDialogs } from './dialogs'
 import { registerIpc } from './ipc'
 
-// Images reach the renderer only through this scheme, answered by the core asset handler, which serves
+// Images reach the renderer only through this scheme, answered by the asset handler, which serves
 // nothing outside imported folders, output folders and the thumbnail cache.
-const ASSET_SCHEME = 'pixdesk-asset'
 protocol.registerSchemesAsPrivileged([
   { scheme: ASSET_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } }
 ])
@@ -54,13 +54,8 @@ app.on('second-instance', () => {
 app.whenReady().then(async () => {
   services = await createServices({
     version: app.getVersion(),
-    dialogs: electronDialogs(() => mainWindow),
-    assetBaseUrl: `${ASSET_SCHEME}://local/`
+    dialogs: electronDialogs(() => mainWindow)
   })
-  const handleAsset = services.handleAsset
-  protocol.handle(ASSET_SCHEME, (request) =>
-    handleAsset ? handleAsset(request) : Promise.resolve(new Response('Not found', { status: 404 }))
-  )
   registerIpc(services, () => mainWindow)
   mainWindow = createWindow()
   mainWindow.on('closed', () => (mainWindow = null))

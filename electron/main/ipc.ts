@@ -1,23 +1,29 @@
-import { ipcMain, type BrowserWindow } from 'electron'
-import { createDispatcher } from '../core/dispatch'
+import { ipcMain, protocol, type BrowserWindow } from 'electron'
 import type { Services } from '../core/services'
+import { APP_ASSET_SCHEME, connectRenderer } from '../ipc/connection'
 
-/** Routes every renderer call through the contract dispatcher and forwards service events to the window. */
+/**
+ * Connects the window to the services: every renderer call goes through the contract dispatcher,
+ * service events are forwarded to the window, and images are served on the app's asset scheme.
+ */
 export function registerIpc(services: Services, getWindow: () => BrowserWindow | null): () => void {
-  const dispatch = createDispatcher(services)
+  const connection = connectRenderer(services)
   ipcMain.handle('pixdesk:invoke', (event, channel: unknown, payload: unknown) => {
     // Only our own window's top frame may call in; anything else (an iframe, a devtools page) is refused.
     const win = getWindow()
     if (!win || event.sender !== win.webContents || event.senderFrame !== win.webContents.mainFrame) {
       return { ok: false, error: { code: 'validation', message: 'Request from an unknown frame was refused.' } }
     }
-    return dispatch(String(channel), payload)
+    return connection.dispatch(String(channel), payload)
   })
-  const stop = services.events.onAny((name, payload) => {
+  protocol.handle(APP_ASSET_SCHEME, (request) => connection.handleAsset(request))
+  const stop = connection.onEvent((name, payload) => {
     getWindow()?.webContents.send('pixdesk:event', name, payload)
   })
   return () => {
     stop()
+    connection.close()
+    protocol.unhandle(APP_ASSET_SCHEME)
     ipcMain.removeHandler('pixdesk:invoke')
   }
 }

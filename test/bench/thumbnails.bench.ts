@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import sharp from 'sharp'
-import { Library } from '../../electron/core/library/index'
+import { Library } from '../../electron/core/library/library'
 import { realPhotos } from '../support/corpus'
 
 const run = promisify(execFile)

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os'
 import { extname, join, normalize, resolve } from 'node:path'
 import { test as base, type Page } from '@playwright/test'
 import { build } from 'esbuild'
-import { createDispatcher } from '../../electron/core/dispatch'
 import { createServices, type Services } from '../../electron/core/services'
+import { connectRenderer, type RendererConnection } from '../../electron/ipc/connection'
 
 const root = resolve(__dirname, '..', '..')
 const rendererDir = join(root, 'out', 'renderer')
@@ -34,16 +34,16 @@ function harnessBridge(): Promise<string> {
 }
 
 /** Serves the built renderer, plus the asset handler under /asset/, on 127.0.0.1 with a random port. */
-async function serveRenderer(getServices: () => Services | undefined): Promise<{ url: string; close(): Promise<void> }> {
+async function serveRenderer(getConnection: () => RendererConnection | undefined): Promise<{ url: string; close(): Promise<void> }> {
   await stat(join(rendererDir, 'index.html')).catch(() => {
     throw new Error('The renderer is not built: run `npm run build` first (npm test does it for you).')
   })
   const server: Server = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`)
-      const services = getServices()
-      if (url.pathname.startsWith('/asset/') && services?.handleAsset) {
-        const response = await services.handleAsset(new Request(url.href, { method: req.method }))
+      const connection = getConnection()
+      if (url.pathname.startsWith('/asset/') && connection) {
+        const response = await connection.handleAsset(new Request(url.href, { method: req.method }))
         res.writeHead(response.status, Object.fromEntries(response.headers))
         res.end(Buffer.from(await response.arrayBuffer()))
         return
@@ -93,12 +93,11 @@ export const test = base.extend<{ app: PixdeskFixture }>({
   app: async ({}, use) => {
     const home = await mkdtemp(join(tmpdir(), 'pixdesk-e2e-'))
     const dialogs: DialogAnswers = { directories: [], files: [], saves: [], revealed: [] }
-    const holder: { services?: Services } = {}
-    const server = await serveRenderer(() => holder.services)
+    const holder: { connection?: RendererConnection } = {}
+    const server = await serveRenderer(() => holder.connection)
     const services = await createServices({
       paths: { dataDir: join(home, 'data'), cacheDir: join(home, 'cache') },
       env: { ...process.env, PIXDESK_HOME: join(home, 'data') },
-      assetBaseUrl: `${server.url}asset/`,
       version: 'e2e',
       dialogs: {
         openDirectories: async () => dialogs.directories.shift() ?? [],
@@ -109,8 +108,8 @@ export const test = base.extend<{ app: PixdeskFixture }>({
         }
       }
     })
-    holder.services = services
-    const dispatch = createDispatcher(services)
+    const connection = connectRenderer(services, { assetBaseUrl: `${server.url}asset/` })
+    holder.connection = connection
     const ready = services
     const script = await harnessBridge()
 
@@ -119,8 +118,8 @@ export const test = base.extend<{ app: PixdeskFixture }>({
       home,
       dialogs,
       async open(page) {
-        await page.exposeBinding('__pixdeskInvoke', (_source, channel: string, payload: unknown) => dispatch(channel, payload))
-        ready.events.onAny((event, payload) => {
+        await page.exposeBinding('__pixdeskInvoke', (_source, channel: string, payload: unknown) => connection.dispatch(channel, payload))
+        connection.onEvent((event, payload) => {
           void page
             .evaluate(([e, p]) => (window as unknown as { __pixdeskEmit?: (e: string, p: unknown) => void }).__pixdeskEmit?.(e, p), [event, payload] as const)
             .catch(() => undefined)
@@ -130,6 +129,7 @@ export const test = base.extend<{ app: PixdeskFixture }>({
       }
     })
 
+    connection.close()
     await ready.dispose()
     await server.close()
     await rm(home, { recursive: true, force: true })

@@ -5,13 +5,15 @@ import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { Channel, Payload, Result } from '../../shared/contract'
 import type { AssetView, BatchView, ItemView, LibraryChange } from '../../shared/views'
-import { createDispatcher, type Dispatch } from '../../electron/core/dispatch'
 import { createServices, type Services } from '../../electron/core/services'
+import { connectRenderer, type RendererConnection } from '../../electron/ipc/connection'
+import type { Dispatch } from '../../electron/ipc/dispatch'
 
 /** Batches and comparisons through the IPC contract, against the built-in sandbox. */
 describe('jobs behind the IPC contract (sandbox)', () => {
   let home: string
   let services: Services
+  let renderer: RendererConnection
   let dispatch: Dispatch
   const assets = new Map<string, AssetView>()
   const batches = new Map<string, BatchView>()
@@ -27,8 +29,9 @@ describe('jobs behind the IPC contract (sandbox)', () => {
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), 'pixdesk-services-jobs-'))
     services = await createServices({ paths: { dataDir: join(home, 'data'), cacheDir: join(home, 'cache') }, env: {}, watchFolders: false })
-    dispatch = createDispatcher(services)
-    services.events.onAny((event, payload) => {
+    renderer = connectRenderer(services)
+    dispatch = renderer.dispatch
+    renderer.onEvent((event, payload) => {
       if (event === 'library.changed') for (const a of (payload as LibraryChange).upserted) assets.set(a.name, a)
       if (event === 'jobs.batch') batches.set((payload as BatchView).id, payload as BatchView)
       if (event === 'jobs.item') items.set((payload as ItemView).id, payload as ItemView)
@@ -66,7 +69,7 @@ describe('jobs behind the IPC contract (sandbox)', () => {
     for (const item of detail.items) {
       expect(item.state).toBe('done')
       expect(item.requestId).toBeTruthy()
-      const output = await services.handleAsset!(new Request(item.outputs[0]!.url!))
+      const output = await renderer.handleAsset(new Request(item.outputs[0]!.url!))
       expect(output.status).toBe(200)
       expect((await sharp(Buffer.from(await output.arrayBuffer())).metadata()).format).toBeDefined()
     }

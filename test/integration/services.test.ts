@@ -6,9 +6,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { Channel, Payload, Result } from '../../shared/contract'
 import type { RequestRecord } from '../../shared/records'
 import type { AssetView, LibraryChange } from '../../shared/views'
-import { createDispatcher, type Dispatch } from '../../electron/core/dispatch'
 import { createKeychain } from '../../electron/core/keychain'
 import { createServices, type Services } from '../../electron/core/services'
+import { connectRenderer, type RendererConnection } from '../../electron/ipc/connection'
+import type { Dispatch } from '../../electron/ipc/dispatch'
 import { startFakeOpenAI } from '../support/fake-openai'
 import { requirePrivateSecretService } from '../support/keyring'
 
@@ -16,6 +17,7 @@ import { requirePrivateSecretService } from '../support/keyring'
 describe('services behind the IPC contract', () => {
   let home: string
   let services: Services
+  let renderer: RendererConnection
   let dispatch: Dispatch
   const saves: (string | null)[] = []
   const testKey = `sk_live_services_test_${process.pid}_abcdefgh1234`
@@ -41,7 +43,8 @@ describe('services behind the IPC contract', () => {
         reveal: async () => undefined
       }
     })
-    dispatch = createDispatcher(services)
+    renderer = connectRenderer(services)
+    dispatch = renderer.dispatch
   })
 
   afterAll(async () => {
@@ -117,7 +120,7 @@ describe('services behind the IPC contract', () => {
     await sharp({ create: { width: 300, height: 500, channels: 4, background: '#2040c0aa' } }).png().toFile(join(folder, 'blue.png'))
     await writeFile(join(folder, 'notes.jpg'), 'not an image at all')
     const seen = new Map<string, AssetView>()
-    const stop = services.events.onAny((event, payload) => {
+    const stop = renderer.onEvent((event, payload) => {
       if (event === 'library.changed') for (const a of (payload as LibraryChange).upserted) seen.set(a.name, a)
     })
     const roots = await call('library.import', { paths: [folder] })
@@ -127,11 +130,11 @@ describe('services behind the IPC contract', () => {
 
     expect(seen.get('red.jpg')).toMatchObject({ ok: true, format: 'jpeg', width: 640, height: 480 })
     expect(seen.get('notes.jpg')).toMatchObject({ ok: false, error: { code: 'unsupported_format' } })
-    const thumb = await services.handleAsset!(new Request(seen.get('blue.png')!.thumbUrl!))
+    const thumb = await renderer.handleAsset(new Request(seen.get('blue.png')!.thumbUrl!))
     expect(thumb.status).toBe(200)
     const meta = await sharp(Buffer.from(await thumb.arrayBuffer())).metadata()
     expect(Math.max(meta.width!, meta.height!)).toBeLessThanOrEqual(256)
-    const escape = await services.handleAsset!(new Request(`${services.assetBaseUrl}original/..%2f..%2fetc%2fpasswd`))
+    const escape = await renderer.handleAsset(new Request(`${renderer.assetBaseUrl}original/..%2f..%2fetc%2fpasswd`))
     expect(escape.status).toBeGreaterThanOrEqual(400)
 
     const listed = await call('library.assets', { filter: 'problems' })

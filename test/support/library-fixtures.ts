@@ -4,7 +4,8 @@ import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { deflateSync, crc32 } from 'node:zlib'
 import sharp from 'sharp'
-import { inspectFile, type AssetInfo } from '../../electron/core/library/index'
+import { inspectFile } from '../../electron/core/library/inspect'
+import type { AssetInfo } from '../../electron/core/library/types'
 
 /** The conventional unprivileged account (`nobody`/`nogroup`) on Linux and macOS. */
 export const UNPRIVILEGED_ID = 65534

@@ -5,18 +5,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createPixdeskApi } from '../../shared/bridge'
 import { channelNames } from '../../shared/contract'
 import { AppError } from '../../shared/errors'
-import { createDispatcher, type Dispatch } from '../../electron/core/dispatch'
 import { createServices, type Services } from '../../electron/core/services'
+import { connectRenderer, type RendererConnection } from '../../electron/ipc/connection'
+import type { Dispatch } from '../../electron/ipc/dispatch'
 
 describe('IPC contract and dispatcher', () => {
   let home: string
   let services: Services
+  let renderer: RendererConnection
   let dispatch: Dispatch
 
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), 'pixdesk-contract-'))
     services = await createServices({ paths: { dataDir: join(home, 'data'), cacheDir: join(home, 'cache') }, version: 'test' })
-    dispatch = createDispatcher(services)
+    renderer = connectRenderer(services)
+    dispatch = renderer.dispatch
   })
   afterAll(async () => {
     await services.dispose()

@@ -9,7 +9,7 @@ import type { CliContext } from '../context'
 import type { Runner } from '../index'
 import { ExitCode, usageError } from '../exit'
 import { collect, intFlag, parseFlags, splitList } from '../flags'
-import { itemView, printReport, runBatch } from '../run'
+import { itemForScripts, printReport, runBatch } from '../run'
 import { formatCredits } from '../output'
 import { addRequestOptions, jobInputOf, outDirOf, paramsOf, preflight, requestFlagsSchema, resolveInputs, resolveModels } from '../request'
 
@@ -90,7 +90,7 @@ export function registerBatch(program: Command, run: Runner): void {
       run(async (ctx, id: string) => {
         const services = await ctx.services()
         const found = findBatch((await loadQueue(services.paths.dataDir)).batches, id)
-        for (const item of found.items) ctx.out.event('item', itemView(item))
+        for (const item of found.items) ctx.out.event('item', itemForScripts(item))
         ctx.out.table(
           ['source', 'model', 'state', 'credits', 'request id', 'reason'],
           found.items.map((i) => [

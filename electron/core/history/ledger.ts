@@ -8,7 +8,7 @@ import { requestRecordSchema, verdictSchema, type RequestRecord } from '../../..
  * Lines are only ever appended. Each line is one event: a request record, a verdict on a compare group,
  * or a deletion (tombstone). A record id written again supersedes the earlier line.
  */
-export const HISTORY_DIR = 'history'
+const HISTORY_DIR = 'history'
 const MONTH_FILE = /^(\d{4})-(\d{2})\.jsonl$/
 
 export const ledgerLineSchema = z.discriminatedUnion('type', [
@@ -24,7 +24,6 @@ export const ledgerLineSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('delete'), at: z.string(), id: z.string(), deletedFiles: z.array(z.string()) })
 ])
 export type LedgerLine = z.infer<typeof ledgerLineSchema>
-export type RequestLine = Extract<LedgerLine, { type: 'request' }>
 
 /** Every line begins with this, which is how a line glued to a torn one is found again. */
 const LINE_START = '{"type":"'
@@ -61,11 +60,6 @@ export function monthOrderBase(file: string): number {
   const year = Number(file.slice(0, 4))
   const month = Number(file.slice(5, 7))
   return ((year - 2000) * 12 + (month - 1)) * 1e12
-}
-
-/** Smallest month file name that can hold records started at or after `date` (a record is written after it starts). */
-export function firstMonthFileFor(date: Date): string {
-  return monthFileName(date)
 }
 
 /**
@@ -133,7 +127,7 @@ export type DecodedLine =
   | { ok: false; reason: string }
 
 /** Parses and validates one raw line; a valid line glued after a torn fragment is recovered. */
-export function decodeLine(text: string): DecodedLine {
+function decodeLine(text: string): DecodedLine {
   const direct = tryDecode(text)
   if (direct.ok) return { ok: true, line: direct.line, skipped: 0 }
   const glued = text.lastIndexOf(LINE_START)
@@ -157,7 +151,7 @@ function tryDecode(text: string): { ok: true; line: LedgerLine } | { ok: false; 
   return { ok: false, reason: `not a valid history entry (${issue?.path.join('.') || 'line'}: ${issue?.message ?? 'invalid'})` }
 }
 
-export interface ScannedLine {
+interface ScannedLine {
   line: LedgerLine
   offset: number
   length: number
@@ -233,14 +227,6 @@ export async function scanFile(
   }
   result.nextLineNumber = lineNumber
   return result
-}
-
-/** Reads one stored record back by its position (for a page of results). */
-export async function readRecordAt(handle: FileHandle, offset: number, length: number): Promise<RequestRecord | null> {
-  const buf = Buffer.alloc(length)
-  const { bytesRead } = await handle.read(buf, 0, length, offset)
-  const decoded = decodeLine(buf.toString('utf8', 0, bytesRead))
-  return decoded.ok && decoded.line.type === 'request' ? decoded.line.record : null
 }
 
 /**

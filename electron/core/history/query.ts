@@ -1,6 +1,6 @@
 import type { HistoryFilter, HistorySort, TotalsGrouping, TotalsRow } from '../../../shared/history'
-import type { LazyColumn } from './index-file'
-import type { Entry, LedgerIndex } from './ledger-index'
+import type { LazyColumn } from './month-index-file'
+import type { Entry, LedgerIndex } from './in-memory-index'
 
 /** A filter with its dates resolved to milliseconds and its text split into lower-cased words. */
 export interface ResolvedFilter {
@@ -32,7 +32,7 @@ function dayLength(day: string): number {
   return new Date(y ?? 1970, (m ?? 1) - 1, (d ?? 1) + 1).getTime() - localDayStart(day)
 }
 
-export function matches(entry: Entry, r: ResolvedFilter): boolean {
+function matches(entry: Entry, r: ResolvedFilter): boolean {
   const f = r.filter
   if (r.fromMs !== undefined && !(entry.startedMs >= r.fromMs)) return false
   if (r.toMs !== undefined && !(entry.startedMs <= r.toMs)) return false
@@ -49,7 +49,7 @@ export function matches(entry: Entry, r: ResolvedFilter): boolean {
 }
 
 /** The entry fields (beyond those always loaded) a filter reads. */
-export function columnsFor(filter: HistoryFilter, by?: TotalsGrouping): LazyColumn[] {
+function columnsFor(filter: HistoryFilter, by?: TotalsGrouping): LazyColumn[] {
   const columns: LazyColumn[] = []
   if (filter.text?.trim()) columns.push('search')
   if (filter.batchId !== undefined || by === 'batch') columns.push('batchId')
@@ -82,7 +82,7 @@ export function sortEntries(entries: Entry[], sort: HistorySort): Entry[] {
   }
 }
 
-export function localDay(ms: number): string {
+function localDay(ms: number): string {
   const d = new Date(ms)
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`
 }

@@ -11,7 +11,7 @@ import type { History } from '../history/history'
 import type { UploadLimits } from '../library/types'
 import { uploadLimitsFor } from '../limits'
 import { normaliseForUpload, type NormalisedUpload } from '../library/normalise'
-import { writeOutputs } from '../outputs'
+import { chosenOutputFolder, writeOutputs } from '../outputs'
 import { executeImageRequest, normaliseBaseUrl, resumeAsyncTask } from '../providers/execute'
 import type { TimeoutOptions } from '../providers/http'
 import { providerAdapter } from '../providers/registry'
@@ -273,7 +273,7 @@ async function writeItemOutputs(item: JobItem, outcome: RunOutcome, batchName: s
   return writeOutputs(images, {
     // Outputs go beside the source only when the source is a file on this computer.
     sourcePath: first?.kind === 'file' ? first.path : undefined,
-    outputDir: snapshot.outputDir ?? (settings.output.folderMode === 'custom' ? (settings.output.customFolder ?? undefined) : undefined),
+    outputDir: snapshot.outputDir ?? chosenOutputFolder(settings.output),
     fallbackDir: options.fallbackOutputDir ?? join(options.dataDir, 'outputs'),
     template: settings.output.namingTemplate,
     model: snapshot.model,

@@ -4,7 +4,7 @@ import { rasterFormatOf } from './raster'
 import { HARD_MAX_PIXELS, type AssetInfo } from './types'
 
 /** Long edges a display rendition is made at; a request for another size is served the next larger one. */
-export const DISPLAY_SIZES = [1024, 2048, 4096] as const
+const DISPLAY_SIZES = [1024, 2048, 4096] as const
 export const DEFAULT_DISPLAY_SIZE = 2048
 
 /** Formats Chromium decodes itself, when the pixels are 8-bit RGB or grey. */

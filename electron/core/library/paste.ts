@@ -23,7 +23,7 @@ const two = (n: number) => String(n).padStart(2, '0')
 const stamp = (d: Date) => `${d.getFullYear()}${two(d.getMonth() + 1)}${two(d.getDate())}-${two(d.getHours())}${two(d.getMinutes())}${two(d.getSeconds())}`
 
 /** `pasted-20250114-093012-<stem>-<random>.<ext>`: dated, unique, and typed by content. */
-export function pastedFileName(format: DecodableFormat, suggestedName: string | undefined, date = new Date()): string {
+function pastedFileName(format: DecodableFormat, suggestedName: string | undefined, date = new Date()): string {
   const stem = safeStem(suggestedName)
   return `pasted-${stamp(date)}${stem ? `-${stem}` : ''}-${randomBytes(4).toString('hex')}${EXTENSIONS[format]}`
 }

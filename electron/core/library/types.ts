@@ -1,4 +1,3 @@
-import { z } from 'zod'
 import type { AppErrorData } from '../../../shared/errors'
 import type { ImageFormat } from '../imageformat'
 
@@ -10,19 +9,18 @@ export type DecodableFormat = (typeof DECODABLE_FORMATS)[number]
  * What one route accepts. The caller maps the model catalog onto this shape, so the library never
  * depends on the catalog.
  */
-export const uploadLimitsSchema = z.object({
+export interface UploadLimits {
   /** Largest file, in bytes, the route takes. */
-  maxInputBytes: z.number().int().positive(),
+  maxInputBytes: number
   /** Pixels (width × height) above which a file is refused outright: the decompression-bomb guard. */
-  maxPixels: z.number().int().positive().optional(),
+  maxPixels?: number
   /** Long edge the upload is downscaled to. */
-  maxLongEdge: z.number().int().positive(),
+  maxLongEdge: number
   /** Shortest edge the route accepts. */
-  minEdge: z.number().int().positive().optional(),
+  minEdge?: number
   /** Formats the route takes as they are; anything else decodable is converted before upload. */
-  acceptedFormats: z.array(z.enum(['png', 'jpeg', 'webp', 'gif', 'avif', 'tiff'])).min(1)
-})
-export type UploadLimits = z.infer<typeof uploadLimitsSchema>
+  acceptedFormats: DecodableFormat[]
+}
 
 /** Pixels above this are refused even when a route sets no limit: decoding more risks running out of memory. */
 export const HARD_MAX_PIXELS = 268_402_689 // 16383², libvips' own default ceiling

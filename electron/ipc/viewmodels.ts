@@ -1,6 +1,6 @@
-import { basename, relative } from 'node:path'
+import { basename } from 'node:path'
 import type { HistoryItem, HistoryPage } from '../../shared/history'
-import type { BatchSummary, JobItem } from './jobs/model'
+import type { BatchSummary, JobItem } from '../core/jobs/model'
 import type {
   AssetView,
   BatchDetailView,
@@ -13,30 +13,24 @@ import type {
   OutputView,
   RootView
 } from '../../shared/views'
-import type { JobEngine } from './jobs/engine'
-import type { KeyStatus } from './keychain'
-import { assetIdFor, type Library, type LibraryAsset } from './library'
+import type { JobEngine } from '../core/jobs/engine'
+import type { KeyStatus } from '../core/keychain'
+import { assetIdFor, type Library, type LibraryAsset } from '../core/library/library'
+import { assetRelPath, assetRootId } from '../core/library/queries'
+import type { AssetUrls } from './asset-urls'
 
-/**
+/*
  * Service data → what the renderer is shown. The renderer gets names and asset URLs, never the key and
  * never more of a path than the user gave.
  */
-export interface AssetUrls {
-  /** URL of output `index` of history record `recordId`, served by the asset handler. */
-  output(recordId: string, index: number): string
-  /** URL of an input file the user imported, when the library knows it. */
-  input(path: string): string | null
-  thumbnail(asset: LibraryAsset, size?: number): string
-  original(asset: LibraryAsset): string
-}
 
 export function assetView(asset: LibraryAsset, urls: AssetUrls): AssetView {
   const ok = asset.verdict.ok
   return {
     id: asset.id,
-    rootId: assetIdFor(asset.root ?? asset.path),
+    rootId: assetRootId(asset),
     name: basename(asset.path),
-    relPath: asset.root ? relative(asset.root, asset.path) : basename(asset.path),
+    relPath: assetRelPath(asset),
     format: asset.format,
     width: asset.displayWidth || null,
     height: asset.displayHeight || null,
@@ -50,7 +44,11 @@ export function assetView(asset: LibraryAsset, urls: AssetUrls): AssetView {
 }
 
 /** Imported folders, then files imported on their own, each with counts of what was found in it. */
-export function rootViews(roots: readonly string[], files: readonly string[], assets: readonly LibraryAsset[], watching: boolean): RootView[] {
+export function rootViews(library: Library): RootView[] {
+  const roots = library.importedRoots()
+  const files = library.importedFiles()
+  const assets = library.list()
+  const watching = library.watching
   const counts = new Map<string, RootView['counts']>()
   for (const asset of assets) {
     const key = asset.root ?? asset.path

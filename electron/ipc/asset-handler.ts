@@ -2,10 +2,11 @@ import { constants } from 'node:fs'
 import { open, realpath, type FileHandle } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { Readable } from 'node:stream'
-import { detectImageFormat, FORMAT_MIME, SNIFF_BYTES, type ImageFormat } from '../imageformat'
-import { browserDisplayable } from './display'
-import type { Library } from './index'
-import { isInside } from './scan'
+import { detectImageFormat, FORMAT_MIME, SNIFF_BYTES, type ImageFormat } from '../core/imageformat'
+import { browserDisplayable } from '../core/library/display'
+import type { Library } from '../core/library/library'
+import { isInside } from '../core/library/scan'
+import { DEFAULT_OUTPUT_FOLDER } from '../core/outputs'
 
 export interface AssetHandlerOptions {
   library: Library
@@ -85,7 +86,7 @@ export function createAssetHandler(options: AssetHandlerOptions): (request: Requ
     if (m && options.resolveOutput) {
       const path = await options.resolveOutput(m[1]!, Number(m[2]))
       if (!path) return text(404, 'Unknown output.')
-      const besideImported = library.importedFiles().map((f) => join(dirname(f), 'pixdesk'))
+      const besideImported = library.importedFiles().map((f) => join(dirname(f), DEFAULT_OUTPUT_FOLDER))
       return serveFile(path, [...library.outputFolders(), ...library.importedRoots(), ...besideImported], head)
     }
     return text(404, 'Unknown asset route.')

@@ -6,7 +6,7 @@ import { crc32 } from 'node:zlib'
 import { z } from 'zod'
 import type { HistoryVerdict } from '../../../shared/history'
 import { providerIds, requestStatusSchema, verdictSchema, type ProviderId, type RequestStatus } from '../../../shared/records'
-import type { Entry } from './ledger-index'
+import type { Entry } from './in-memory-index'
 import { monthOrderBase } from './ledger'
 
 /**
@@ -20,7 +20,7 @@ import { monthOrderBase } from './ledger'
  * The body holds named sections: numeric columns as raw arrays in the platform's byte order (checked
  * through the header), strings as JSON arrays (JSON.parse is the fastest string decoder V8 has).
  */
-export const INDEX_DIR = '.index'
+const INDEX_DIR = '.index'
 export const INDEX_VERSION = 1
 const MAGIC = Buffer.from('PXDHIDX\n', 'latin1')
 /** How much of the month file's start and of its indexed end is compared with what the index was built from. */
@@ -83,7 +83,7 @@ const headerSchema = z.object({
   bodyCrc: z.number().int(),
   sections: z.record(z.string(), z.tuple([z.number().int().min(0), z.number().int().min(0)]))
 })
-export type IndexHeader = z.infer<typeof headerSchema>
+type IndexHeader = z.infer<typeof headerSchema>
 
 const metaSchema = z.object({
   models: z.array(z.string()),
@@ -129,7 +129,7 @@ export function joinIndexFile(headerText: string, body: Buffer): Buffer {
   return Buffer.concat([MAGIC, length, header, body])
 }
 
-export function encodeMonthIndex(data: MonthIndexData, check: { headCrc: number; tailCrc: number }): Buffer {
+function encodeMonthIndex(data: MonthIndexData, check: { headCrc: number; tailCrc: number }): Buffer {
   const { entries } = data
   const n = entries.length
   const f64 = (get: (e: Entry) => number) => {
@@ -220,7 +220,7 @@ export function decodeStringColumn(raw: Buffer, count: number, name: string, opt
  * without the lazy columns (batch, compare group, template, job item, search text, fingerprint): those
  * are returned encoded, in `lazy`, for decodeStringColumn when a question needs them.
  */
-export function decodeMonthIndex(buf: Buffer, file: string): { data: MonthIndexData; header: IndexHeader; lazy: LazyColumns } {
+function decodeMonthIndex(buf: Buffer, file: string): { data: MonthIndexData; header: IndexHeader; lazy: LazyColumns } {
   const { headerText, body } = splitIndexFile(buf)
   let json: unknown
   try {

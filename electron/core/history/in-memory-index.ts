@@ -17,7 +17,7 @@ import {
   type LazyColumn,
   type LazyColumns,
   type VerdictMark
-} from './index-file'
+} from './month-index-file'
 import { fileSize, listMonthFiles, orderOf, scanFile, type LedgerLine } from './ledger'
 
 /**

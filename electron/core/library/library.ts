@@ -16,17 +16,9 @@ import { renderThumbnail, ThumbnailCache, type CacheKind, type CachedThumbnail }
 import { DEFAULT_LIMITS, type AssetInfo, type UploadLimits } from './types'
 import { FolderWatcher, type FolderChange } from './watch'
 
-export type { AssetInfo, UploadLimits, Verdict } from './types'
-export { DEFAULT_LIMITS, uploadLimitsSchema } from './types'
-export { inspectFile } from './inspect'
-export { normaliseForUpload, type NormalisedUpload, type NormaliseOptions } from './normalise'
-export { checkAgainstLimits } from './validate'
-export { createAssetHandler, type AssetHandlerOptions } from './assets'
-export { browserDisplayable, DEFAULT_DISPLAY_SIZE, DISPLAY_SIZES } from './display'
-
 /** Sizes the cache keeps; a request for another size is served the next larger one. */
-export const THUMBNAIL_SIZES = [128, 256, 512, 1024] as const
-export const DEFAULT_THUMBNAIL_SIZE = 256
+const THUMBNAIL_SIZES = [128, 256, 512, 1024] as const
+const DEFAULT_THUMBNAIL_SIZE = 256
 
 export interface LibraryAsset extends AssetInfo {
   /** Stable id derived from the path: what the renderer uses instead of paths. */
@@ -122,6 +114,11 @@ export class Library extends EventEmitter<LibraryEvents> {
       await library.watchRoot(root)
     }
     return library
+  }
+
+  /** Whether imported folders are watched for changes (the app does; one-shot commands do not). */
+  get watching(): boolean {
+    return this.options.watch !== false
   }
 
   get thumbnailCacheDir(): string {

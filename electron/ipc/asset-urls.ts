@@ -1,0 +1,28 @@
+import { assetIdFor, type Library, type LibraryAsset } from '../core/library/library'
+
+/**
+ * Where the renderer loads an image from: URLs that name assets by id, answered by the asset handler
+ * (asset-handler.ts) mounted at the same base. The renderer never sees a path it could read itself.
+ */
+export interface AssetUrls {
+  /** URL of output `index` of history record `recordId`. */
+  output(recordId: string, index: number): string
+  /** URL of an input file the user imported, when the library knows it. */
+  input(path: string): string | null
+  thumbnail(asset: LibraryAsset, size?: number): string
+  original(asset: LibraryAsset): string
+}
+
+export function createAssetUrls(baseUrl: string, library: Library): AssetUrls {
+  const urls: AssetUrls = {
+    output: (recordId, index) => `${baseUrl}output/${encodeURIComponent(recordId)}/${index}`,
+    input: (path) => {
+      const asset = library.get(assetIdFor(path))
+      return asset?.verdict.ok ? urls.original(asset) : null
+    },
+    // The content hash in the URL makes a changed file load fresh instead of from the page's cache.
+    thumbnail: (asset, size = 256) => `${baseUrl}thumb/${asset.id}?size=${size}&v=${asset.sha256.slice(0, 12)}`,
+    original: (asset) => `${baseUrl}original/${asset.id}?v=${asset.sha256.slice(0, 12)}`
+  }
+  return urls
+}

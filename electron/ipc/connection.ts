@@ -1,0 +1,45 @@
+import type { EventName } from '../../shared/contract'
+import type { Services } from '../core/services'
+import { createAssetHandler } from './asset-handler'
+import { createAssetUrls } from './asset-urls'
+import { createDispatcher, type Dispatch } from './dispatch'
+import { forwardServiceEvents, RendererEvents } from './events'
+
+/** The app's own asset scheme; the browser test harness mounts the handler on http instead. */
+export const APP_ASSET_SCHEME = 'pixdesk-asset'
+const APP_ASSET_BASE_URL = `${APP_ASSET_SCHEME}://local/`
+
+export interface RendererConnectionOptions {
+  /** Where the asset handler is mounted: asset URLs given to the renderer start with it. */
+  assetBaseUrl?: string
+}
+
+/** The renderer's three ways to reach the services, whatever carries them (Electron IPC, a test page). */
+export interface RendererConnection {
+  /** Every renderer → main call. */
+  dispatch: Dispatch
+  /** Thumbnails, originals and outputs, by the URLs the view models hold. */
+  handleAsset(request: Request): Promise<Response>
+  assetBaseUrl: string
+  /** Every main → renderer notification. */
+  onEvent(listener: (event: EventName, payload: unknown) => void): () => void
+  close(): void
+}
+
+export function connectRenderer(services: Services, options: RendererConnectionOptions = {}): RendererConnection {
+  const assetBaseUrl = options.assetBaseUrl ?? APP_ASSET_BASE_URL
+  const urls = createAssetUrls(assetBaseUrl, services.library)
+  const events = new RendererEvents()
+  const stopForwarding = forwardServiceEvents(services, events, urls)
+  return {
+    dispatch: createDispatcher(services, urls),
+    handleAsset: createAssetHandler({
+      library: services.library,
+      baseUrl: assetBaseUrl,
+      resolveOutput: async (recordId, index) => (await services.history.get(recordId))?.outputs[index]?.path
+    }),
+    assetBaseUrl,
+    onEvent: (listener) => events.onAny(listener),
+    close: stopForwarding
+  }
+}

@@ -1,0 +1,145 @@
+import type { z } from 'zod'
+import { channels, type Channel, type Envelope, type Result } from '../../shared/contract'
+import { AppError, toAppErrorData } from '../../shared/errors'
+import type { BatchSummary } from '../core/jobs/model'
+import type { SettingsPatch } from '../../shared/settings'
+import type { JobEngine } from '../core/jobs/engine'
+import type { Services } from '../core/services'
+import type { AssetUrls } from './asset-urls'
+import { assetView, batchDetailView, batchView, compareGroupOf, historyEntryView, historyPageView, keyView, rootViews } from './viewmodels'
+
+type Handler<C extends Channel> = (payload: z.output<(typeof channels)[C]['payload']>) => Promise<Result<C>>
+type Handlers = { [C in Channel]: Handler<C> }
+
+/** Each channel: its payload handed to the services, their answer turned into what the renderer is shown. */
+function createHandlers(services: Services, urls: AssetUrls): Handlers {
+  const { library } = services
+  const roots = () => rootViews(library)
+  /** Runs a batch change and answers with the batch as the renderer sees it (compare group included). */
+  const withEngine = async (change: (engine: JobEngine) => BatchSummary | Promise<BatchSummary>) => {
+    const engine = await services.jobs()
+    const summary = await change(engine)
+    return batchView(summary, compareGroupOf(engine, summary))
+  }
+  return {
+    'app.info': async () => ({
+      name: 'Pixdesk',
+      version: services.version,
+      platform: process.platform,
+      dataDir: services.paths.dataDir
+    }),
+    'app.ping': async ({ message }) => ({ echo: message, at: new Date().toISOString() }),
+
+    'settings.get': async () => ({ settings: services.settings.get(), notice: services.settings.notice() }),
+    'settings.update': async ({ patch }) => services.settings.update(patch as SettingsPatch),
+    'settings.pickOutputFolder': () => services.pickOutputFolder(),
+
+    'keys.status': async () => (await services.keychain.statusAll()).map(keyView),
+    'keys.set': async ({ provider, key }) => {
+      await services.keychain.setKey(provider, key)
+      return keyView(await services.keychain.status(provider))
+    },
+    'keys.delete': async ({ provider }) => {
+      await services.keychain.deleteKey(provider)
+      return keyView(await services.keychain.status(provider))
+    },
+    'keys.test': ({ provider }) => services.testKey(provider),
+
+    'catalog.models': async () => services.catalog.models(),
+    'catalog.addCustom': async (model) => {
+      await services.customModels.add(model)
+      return services.catalog.resolve(model.id, model.provider)
+    },
+    'catalog.removeCustom': async ({ id }) => {
+      await services.customModels.remove(id)
+      return services.catalog.models()
+    },
+
+    'templates.list': async () => services.templates.list(),
+    'sandbox.status': async () => {
+      const url = services.sandbox.url()
+      return url ? { running: true, url } : { running: false }
+    },
+
+    'library.pick': async ({ kind }) => {
+      await services.pickAndImport(kind)
+      return roots()
+    },
+    'library.import': async ({ paths }) => {
+      await services.startImport(paths)
+      return roots()
+    },
+    'library.paste': async ({ base64, name }) => assetView(await library.importBytes(Buffer.from(base64, 'base64'), name), urls),
+    'library.roots': async () => roots(),
+    'library.removeRoot': async ({ rootId }) => {
+      await services.removeImport(rootId)
+      return roots()
+    },
+    'library.assets': async (query) => services.findAssets(query).map((asset) => assetView(asset, urls)),
+    'library.check': async ({ assetIds, model, provider }) => services.checkAssets(assetIds, model, provider),
+
+    'jobs.estimate': (request) => services.estimate(request),
+    'jobs.start': async (request) => batchDetailView(await services.startBatch(request), urls, library),
+    'jobs.list': async () => {
+      const engine = await services.jobs()
+      return engine.list().map((b) => batchView(b, compareGroupOf(engine, b)))
+    },
+    'jobs.get': async ({ batchId }) => batchDetailView((await services.jobs()).get(batchId), urls, library),
+    'jobs.pause': async ({ batchId }) => withEngine((engine) => engine.pause(batchId)),
+    'jobs.resume': async ({ batchId }) => withEngine((engine) => engine.resume(batchId)),
+    'jobs.cancel': async ({ batchId, itemIds }) => withEngine((engine) => engine.cancel(batchId, itemIds)),
+    'jobs.retry': async ({ batchId, itemIds }) => withEngine((engine) => engine.retry(batchId, itemIds)),
+    'jobs.reorder': async ({ batchId, itemIds }) => withEngine((engine) => engine.reorder(batchId, itemIds)),
+    'jobs.resolveDuplicates': async ({ batchId, decision, itemIds }) => withEngine((engine) => engine.resolveDuplicates(batchId, decision, itemIds)),
+    'jobs.setBudget': async ({ batchId, credits }) => withEngine((engine) => engine.setBudget(batchId, credits)),
+    'jobs.network': async () => (await services.jobs()).networkState(),
+
+    'compare.verdict': (input) => services.history.appendVerdict(input),
+
+    'history.query': async (query) => historyPageView(await services.history.query(query), urls),
+    'history.get': async ({ id }) => {
+      const item = await services.history.get(id)
+      return item ? historyEntryView(item, urls) : null
+    },
+    'history.totals': (query) => services.history.totals(query),
+    'history.export': ({ format, filter }) => services.exportHistory(format, filter ?? {}),
+    'outputs.reveal': async ({ recordId, index }) => {
+      await services.revealOutput(recordId, index)
+      return { ok: true as const }
+    },
+    'history.delete': ({ id, deleteFiles }) => services.history.deleteEntry(id, { deleteFiles })
+  }
+}
+
+export type Dispatch = (channel: string, payload: unknown) => Promise<Envelope>
+
+/**
+ * The main-process side of every IPC call: look the channel up in the contract, validate the payload
+ * with its schema, run the service, and return an envelope. Electron's ipcMain and the browser test
+ * harness both call this, so the UI is always tested against the real handlers.
+ */
+export function createDispatcher(services: Services, urls: AssetUrls): Dispatch {
+  const handlers = createHandlers(services, urls)
+  return async (channel, payload) => {
+    try {
+      if (!Object.hasOwn(channels, channel)) {
+        throw new AppError({ code: 'validation', message: `Unknown request "${channel}".` })
+      }
+      const name = channel as Channel
+      const parsed = channels[name].payload.safeParse(payload ?? {})
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]
+        const field = issue?.path.join('.') || undefined
+        throw new AppError({
+          code: 'validation',
+          field,
+          message: `Invalid ${name} request${field ? ` (field "${field}")` : ''}: ${issue?.message ?? 'bad payload'}`
+        })
+      }
+      const handler = handlers[name] as (p: unknown) => Promise<unknown>
+      return { ok: true, value: await handler(parsed.data) }
+    } catch (err) {
+      return { ok: false, error: toAppErrorData(err) }
+    }
+  }
+}
