@@ -15,67 +15,24 @@ import { HistoryTotals } from './HistoryTotals'
 import { entryThumbUrl, filterNarrows, selectedEntry } from './selectors'
 import { useHistory } from './store'
 
-/** Every request, newest first by default, as a virtual list that asks for the next page as it nears the end. */
-function HistoryList() {
-  const s = useHistory(useShallow((st) => ({ items: st.items, loading: st.loading, error: st.error, selectedId: st.selectedId, filter: st.filter })))
+export function HistoryView() {
+  const s = useHistory(
+    useShallow((st) => ({ items: st.items, total: st.total, loading: st.loading, error: st.error, warnings: st.warnings, selectedId: st.selectedId, exporting: st.exporting, exportResult: st.exportResult, exportError: st.exportError }))
+  )
   const models = useCatalog((st) => st.models)
+  const h = useHistory.getState()
   const scrollRef = useRef<HTMLDivElement>(null)
   // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({ count: s.items.length, getScrollElement: () => scrollRef.current, estimateSize: () => 64, overscan: 10 })
   const virtual = virtualizer.getVirtualItems()
   const lastIndex = virtual[virtual.length - 1]?.index ?? 0
 
-  // Opening the view asks afresh before any page is added to what an earlier visit left.
   useEffect(() => {
     void useHistory.getState().query()
   }, [])
   useEffect(() => {
     if (lastIndex >= s.items.length - 20) void useHistory.getState().loadMore()
   }, [lastIndex, s.items.length])
-
-  return (
-    <div className="history-list" ref={scrollRef} role="list" aria-label="Requests">
-      {s.items.length ? (
-        <div style={{ height: virtualizer.getTotalSize(), position: 'relative', flexShrink: 0 }}>
-          {virtual.map((row) => {
-            const e = s.items[row.index]!
-            return (
-              <div key={e.id} role="listitem" className="history-row-wrap" style={{ transform: `translateY(${row.start}px)` }}>
-                <button type="button" className={`history-row${e.id === s.selectedId ? ' on' : ''}`} onClick={() => useHistory.getState().select(e.id)} data-testid="history-row">
-                  <Thumbnail url={entryThumbUrl(e)} alt="" problem={e.status === 'failed'} />
-                  <span className="history-main">
-                    <span className="history-prompt ellipsis" title={e.prompt || undefined}>
-                      {e.prompt || '(no prompt)'}
-                    </span>
-                    <span className="muted small ellipsis" title={e.error?.message}>
-                      {modelLabel(models, e.model)} · {formatDateTime(e.at)}
-                      {e.error ? ` · ${e.error.message}` : ''}
-                    </span>
-                  </span>
-                  <StatusPill state={e.status} />
-                  <span className="num">{formatMs(e.latencyMs)}</span>
-                  <CostBadge credits={e.credits} kind={e.estimated ? 'estimate' : 'charged'} />
-                </button>
-              </div>
-            )
-          })}
-        </div>
-      ) : !s.loading && !s.error ? (
-        <div className="empty-state">
-          <Icon name="history" size={40} />
-          <h2>No requests {filterNarrows(s.filter) ? 'match these filters' : 'yet'}</h2>
-          <p className="muted">Every request is recorded here with its model, cost, request ids and any error, and survives restarts.</p>
-        </div>
-      ) : null}
-    </div>
-  )
-}
-
-export function HistoryView() {
-  const s = useHistory(
-    useShallow((st) => ({ items: st.items, total: st.total, loading: st.loading, error: st.error, warnings: st.warnings, selectedId: st.selectedId, exporting: st.exporting, exportResult: st.exportResult, exportError: st.exportError }))
-  )
-  const h = useHistory.getState()
 
   const selected = useMemo(() => selectedEntry(s.items, s.selectedId), [s.items, s.selectedId])
 
@@ -115,7 +72,40 @@ export function HistoryView() {
         </details>
       ) : null}
       <div className="history-body">
-        <HistoryList />
+        <div className="history-list" ref={scrollRef} role="list" aria-label="Requests">
+          {s.items.length ? (
+            <div style={{ height: virtualizer.getTotalSize(), position: 'relative', flexShrink: 0 }}>
+              {virtual.map((row) => {
+                const e = s.items[row.index]!
+                return (
+                  <div key={e.id} role="listitem" className="history-row-wrap" style={{ transform: `translateY(${row.start}px)` }}>
+                    <button type="button" className={`history-row${e.id === s.selectedId ? ' on' : ''}`} onClick={() => h.select(e.id)} data-testid="history-row">
+                      <Thumbnail url={entryThumbUrl(e)} alt="" problem={e.status === 'failed'} />
+                      <span className="history-main">
+                        <span className="history-prompt ellipsis" title={e.prompt || undefined}>
+                          {e.prompt || '(no prompt)'}
+                        </span>
+                        <span className="muted small ellipsis" title={e.error?.message}>
+                          {modelLabel(models, e.model)} · {formatDateTime(e.at)}
+                          {e.error ? ` · ${e.error.message}` : ''}
+                        </span>
+                      </span>
+                      <StatusPill state={e.status} />
+                      <span className="num">{formatMs(e.latencyMs)}</span>
+                      <CostBadge credits={e.credits} kind={e.estimated ? 'estimate' : 'charged'} />
+                    </button>
+                  </div>
+                )
+              })}
+            </div>
+          ) : !s.loading && !s.error ? (
+            <div className="empty-state">
+              <Icon name="history" size={40} />
+              <h2>No requests {filterNarrows(useHistory.getState().filter) ? 'match these filters' : 'yet'}</h2>
+              <p className="muted">Every request is recorded here with its model, cost, request ids and any error, and survives restarts.</p>
+            </div>
+          ) : null}
+        </div>
         {selected ? <HistoryDetail key={selected.id} entry={selected} /> : <HistoryTotals />}
       </div>
     </div>
