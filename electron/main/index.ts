@@ -4,7 +4,7 @@ import { createServices, type Services } from '../core/services'
 import { ASSET_SCHEME } from './content-security-policy'
 import { electronDialogs } from './dialogs'
 import { registerIpc } from './ipc'
-import { installShellSecurity, rendererEntry, rendererUrlMatcher, secureWebPreferences } from './security'
+import { installShellSecurity, openAppWindow, rendererEntry, rendererUrlMatcher } from './security'
 
 /** The production policy, computed by the build (electron.vite.config.ts) from the same module. */
 declare const __PIXDESK_RENDERER_CSP__: string
@@ -21,7 +21,7 @@ const renderer = rendererEntry(app, process.env, join(__dirname, '../renderer/in
 const isRendererUrl = rendererUrlMatcher(renderer)
 
 function createWindow(): BrowserWindow {
-  const win = new BrowserWindow({
+  const win = openAppWindow(BrowserWindow, app, {
     width: 1360,
     height: 860,
     minWidth: 960,
@@ -29,7 +29,7 @@ function createWindow(): BrowserWindow {
     title: 'Pixdesk',
     backgroundColor: '#15171c',
     show: false,
-    webPreferences: secureWebPreferences(app, join(__dirname, '../preload/index.js'))
+    preload: join(__dirname, '../preload/index.js')
   })
   win.once('ready-to-show', () => win.show())
   // Navigation, new windows and external links are ruled by security.ts for every web contents.

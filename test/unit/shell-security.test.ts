@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import type { App, IpcMain, IpcMainInvokeEvent, Session, Shell, WebContents } from 'electron'
+import type { App, BrowserWindowConstructorOptions, IpcMain, IpcMainInvokeEvent, Session, Shell, WebContents } from 'electron'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { EXTERNAL_LINK_HOSTS, isAllowedExternalUrl } from '../../electron/main/external-links'
 import {
@@ -9,9 +9,9 @@ import {
   handleFromRenderer,
   installShellSecurity,
   isTrustedSender,
+  openAppWindow,
   rendererEntry,
-  rendererUrlMatcher,
-  secureWebPreferences
+  rendererUrlMatcher
 } from '../../electron/main/security'
 
 /** Electron cannot run here: these fakes keep the parts of its objects the shell rules touch. */
@@ -69,6 +69,16 @@ function setUp(isPackaged: boolean, clock = { now: 0 }) {
 afterEach(() => {
   vi.restoreAllMocks()
 })
+
+/** The preferences a window opened by the app gets, read from a fake BrowserWindow. */
+function windowPreferences(isPackaged: boolean) {
+  class FakeBrowserWindow {
+    constructor(readonly options: BrowserWindowConstructorOptions) {}
+  }
+  const win = openAppWindow(FakeBrowserWindow, { isPackaged }, { width: 800, title: 'Pixdesk', preload: '/p.js' })
+  expect(win.options).toMatchObject({ width: 800, title: 'Pixdesk' })
+  return win.options.webPreferences!
+}
 
 const flush = () => new Promise((ok) => setTimeout(ok, 0))
 
@@ -165,7 +175,7 @@ describe('developer tools', () => {
   it('are off and closed on sight in a packaged build', () => {
     const { contents } = setUp(true)
     expect(developerToolsAllowed({ isPackaged: true })).toBe(false)
-    expect(secureWebPreferences({ isPackaged: true }, '/p.js').devTools).toBe(false)
+    expect(windowPreferences(true).devTools).toBe(false)
     contents.emit('devtools-opened')
     expect(contents.closeDevTools).toHaveBeenCalledTimes(1)
   })
@@ -173,13 +183,13 @@ describe('developer tools', () => {
   it('stay available in development', () => {
     const { contents } = setUp(false)
     expect(developerToolsAllowed({ isPackaged: false })).toBe(true)
-    expect(secureWebPreferences({ isPackaged: false }, '/p.js').devTools).toBe(true)
+    expect(windowPreferences(false).devTools).toBe(true)
     contents.emit('devtools-opened')
     expect(contents.closeDevTools).not.toHaveBeenCalled()
   })
 
   it('window preferences keep isolation, the sandbox and web security on', () => {
-    expect(secureWebPreferences({ isPackaged: true }, '/p.js')).toMatchObject({
+    expect(windowPreferences(true)).toMatchObject({
       preload: '/p.js',
       sandbox: true,
       contextIsolation: true,
