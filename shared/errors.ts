@@ -85,12 +85,27 @@ export class AppError extends Error {
   }
 }
 
-/** Server text is untrusted: keep it short and plain before it reaches a message. */
+// C0 and C1 controls and DEL: ESC and its one-character form CSI (\u009b) start terminal escape sequences,
+// the rest move the cursor or ring the bell. They become spaces so words stay apart.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/g
+// Bidi embeddings, overrides, isolates and marks reorder what people read ("gnp.exe" shown as "exe.png").
+const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
+// Half a surrogate pair is not text: it cannot be encoded, so the terminal or file shows it as garbage.
+const LONE_SURROGATES = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g
+
+/** Server text is untrusted: keep it short and plain before it reaches a message, the terminal or a file. */
 export function untrustedText(text: unknown, max = 300): string {
   const s = typeof text === 'string' ? text : text === undefined || text === null ? '' : String(text)
-  // eslint-disable-next-line no-control-regex
-  const plain = s.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ' ').replace(/\s+/g, ' ').trim()
-  return plain.length > max ? `${plain.slice(0, max - 1)}…` : plain
+  const plain = s
+    .replace(LONE_SURROGATES, '\ufffd')
+    .replace(CONTROL_CHARS, ' ')
+    .replace(BIDI_CONTROLS, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+  // Cut by code points, so an emoji at the limit is not split into half a surrogate pair.
+  const chars = Array.from(plain)
+  return chars.length > max ? `${chars.slice(0, max - 1).join('').trimEnd()}…` : plain
 }
 
 /** Any thrown value as AppErrorData, so nothing unstructured crosses a boundary. */

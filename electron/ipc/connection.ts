@@ -4,9 +4,8 @@ import { createAssetHandler } from './asset-handler'
 import { createAssetUrls } from './asset-urls'
 import { createDispatcher, type Dispatch } from './dispatch'
 import { forwardServiceEvents, RendererEvents } from './events'
+import { APP_ASSET_SCHEME } from './asset-scheme'
 
-/** The app's own asset scheme; the browser test harness mounts the handler on http instead. */
-export const APP_ASSET_SCHEME = 'pixdesk-asset'
 const APP_ASSET_BASE_URL = `${APP_ASSET_SCHEME}://local/`
 
 export interface RendererConnectionOptions {

@@ -1,21 +1,27 @@
 import { join } from 'node:path'
-import { app, BrowserWindow, protocol, shell } from 'electron'
+import { app, BrowserWindow, protocol, session, shell } from 'electron'
 import { createServices, type Services } from '../core/services'
-import { APP_ASSET_SCHEME as ASSET_SCHEME } from '../ipc/connection'
+import { APP_ASSET_SCHEME } from '../ipc/asset-scheme'
 import { electronDialogs } from './dialogs'
 import { registerIpc } from './ipc'
+import { installShellSecurity, openAppWindow, rendererEntry, rendererUrlMatcher } from './security'
+
+/** The production policy, computed by the build (electron.vite.config.ts) from the same module. */
+declare const __PIXDESK_RENDERER_CSP__: string
 
 // Images reach the renderer only through this scheme, answered by the asset handler, which serves
 // nothing outside imported folders, output folders and the thumbnail cache.
 protocol.registerSchemesAsPrivileged([
-  { scheme: ASSET_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } }
+  { scheme: APP_ASSET_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } }
 ])
 
 let mainWindow: BrowserWindow | null = null
 let services: Services | null = null
+const renderer = rendererEntry(app, process.env, join(__dirname, '../renderer/index.html'))
+const isRendererUrl = rendererUrlMatcher(renderer)
 
 function createWindow(): BrowserWindow {
-  const win = new BrowserWindow({
+  const win = openAppWindow(BrowserWindow, app, {
     width: 1360,
     height: 860,
     minWidth: 960,
@@ -23,22 +29,12 @@ function createWindow(): BrowserWindow {
     title: 'Pixdesk',
     backgroundColor: '#15171c',
     show: false,
-    webPreferences: {
-      preload: join(__dirname, '../preload/index.js'),
-      sandbox: true,
-      contextIsolation: true,
-      nodeIntegration: false
-    }
+    preload: join(__dirname, '../preload/index.js')
   })
   win.once('ready-to-show', () => win.show())
-  // Links open in the user's browser; the app window never navigates away from the renderer.
-  win.webContents.setWindowOpenHandler(({ url }) => {
-    if (url.startsWith('https://')) void shell.openExternal(url)
-    return { action: 'deny' }
-  })
-  win.webContents.on('will-navigate', (event) => event.preventDefault())
-  if (process.env.ELECTRON_RENDERER_URL) void win.loadURL(process.env.ELECTRON_RENDERER_URL)
-  else void win.loadFile(join(__dirname, '../renderer/index.html'))
+  // Navigation, new windows and external links are ruled by security.ts for every web contents.
+  if (renderer.kind === 'url') void win.loadURL(renderer.url)
+  else void win.loadFile(renderer.path)
   return win
 }
 
@@ -52,11 +48,12 @@ app.on('second-instance', () => {
 })
 
 app.whenReady().then(async () => {
+  installShellSecurity({ app, session: session.defaultSession, shell, contentSecurityPolicy: __PIXDESK_RENDERER_CSP__, isRendererUrl })
   services = await createServices({
     version: app.getVersion(),
     dialogs: electronDialogs(() => mainWindow)
   })
-  registerIpc(services, () => mainWindow)
+  registerIpc(services, () => mainWindow, isRendererUrl)
   mainWindow = createWindow()
   mainWindow.on('closed', () => (mainWindow = null))
   // Open the queue at start-up so work left from the last session resumes by itself, and index the

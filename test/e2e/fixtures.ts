@@ -112,12 +112,19 @@ export const test = base.extend<{ app: PixdeskFixture }>({
     holder.connection = connection
     const ready = services
     const script = await harnessBridge()
+    // The built page carries the production CSP: anything it blocks is a bug in the policy or the UI.
+    const policyViolations: string[] = []
 
     await use({
       services: ready,
       home,
       dialogs,
       async open(page) {
+        page.on('console', (message) => {
+          const text = message.text()
+          // The policy names frame-ancestors for the header it is also sent as; the <meta> copy only warns.
+          if (/Content Security Policy/i.test(text) && !/'frame-ancestors' is ignored/.test(text)) policyViolations.push(text)
+        })
         await page.exposeBinding('__pixdeskInvoke', (_source, channel: string, payload: unknown) => connection.dispatch(channel, payload))
         connection.onEvent((event, payload) => {
           void page
@@ -133,6 +140,7 @@ export const test = base.extend<{ app: PixdeskFixture }>({
     await ready.dispose()
     await server.close()
     await rm(home, { recursive: true, force: true })
+    if (policyViolations.length) throw new Error(`The page broke its Content Security Policy:\n${policyViolations.join('\n')}`)
   }
 })
 

@@ -33,7 +33,8 @@ describe('main process IPC registration', () => {
   let services: Services
   let unregister: () => void
   const sent: Array<[string, string, unknown]> = []
-  const mainFrame = { name: 'top' }
+  const RENDERER = 'file:///app/out/renderer/index.html'
+  const mainFrame = { name: 'top', parent: null, url: RENDERER }
   const webContents = { mainFrame, send: (channel: string, event: string, payload: unknown) => sent.push([channel, event, payload]) }
   const win = { webContents }
 
@@ -43,7 +44,7 @@ describe('main process IPC registration', () => {
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), 'pixdesk-main-ipc-'))
     services = await createServices({ paths: { dataDir: join(home, 'data'), cacheDir: join(home, 'cache') }, env: {}, watchFolders: false })
-    unregister = registerIpc(services, () => win as never)
+    unregister = registerIpc(services, () => win as never, (url) => url === RENDERER)
   })
   afterAll(async () => {
     await services.dispose()
@@ -56,7 +57,7 @@ describe('main process IPC registration', () => {
   })
 
   it('refuses calls from another frame or another page', async () => {
-    expect(await invoke(webContents, { name: 'iframe' }, 'app.ping', { message: 'hi' })).toMatchObject({ ok: false, error: { code: 'validation' } })
+    expect(await invoke(webContents, { name: 'iframe', parent: mainFrame, url: RENDERER }, 'app.ping', { message: 'hi' })).toMatchObject({ ok: false, error: { code: 'validation' } })
     expect(await invoke({ other: true }, mainFrame, 'app.ping', { message: 'hi' })).toMatchObject({ ok: false, error: { code: 'validation' } })
   })
 

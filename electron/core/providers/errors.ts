@@ -90,7 +90,8 @@ export interface ErrorBodyFacts {
 }
 
 export function errorBodyFacts(body: unknown): ErrorBodyFacts {
-  const text = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : undefined)
+  // Codes and reasons reach people and records as they are: plain text only, like the message.
+  const text = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? untrustedText(v, 300) || undefined : undefined)
   if (!body || typeof body !== 'object') return {}
   const b = body as Record<string, unknown>
   const inner = b.error

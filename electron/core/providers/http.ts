@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Agent, request, type Dispatcher } from 'undici'
-import { AppError, type AppErrorData } from '../../../shared/errors'
+import { AppError, untrustedText, type AppErrorData } from '../../../shared/errors'
 import type { Attempt, ProviderId } from '../../../shared/records'
 import { httpError, RETRYABLE_STATUSES, TransportError, transportError } from './errors'
 
@@ -102,11 +102,11 @@ export function retryAfterMs(headers: Record<string, string>, now = Date.now()):
 /** A request id from the headers or the JSON body, whichever the provider uses. */
 export function requestIdFrom(headers: Record<string, string>, body?: unknown): string | undefined {
   const fromHeader = headers['x-request-id'] ?? headers['request-id']
-  if (fromHeader) return fromHeader.slice(0, 200)
+  if (fromHeader) return untrustedText(fromHeader, 200) || undefined
   if (body && typeof body === 'object') {
     const b = body as Record<string, unknown>
     for (const key of ['request_id', 'requestId', 'responseId']) {
-      if (typeof b[key] === 'string') return (b[key] as string).slice(0, 200)
+      if (typeof b[key] === 'string') return untrustedText(b[key], 200) || undefined
     }
   }
   return undefined
