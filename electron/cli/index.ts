@@ -4,6 +4,7 @@ import { ExitCode, toCliError, type ExitCodeValue } from './exit'
 import { Output } from './output'
 import { registerBatch } from './commands/batch'
 import { registerCompare } from './commands/compare'
+import { registerDiagnostics } from './commands/diagnostics'
 import { registerEdit } from './commands/edit'
 import { registerHistory } from './commands/history'
 import { registerKey } from './commands/key'
@@ -116,5 +117,6 @@ Environment: PIXDESK_HOME, PIXAPI_KEY, OPENAI_API_KEY, GEMINI_API_KEY, PIXAPI_BA
   registerCompare(program, run)
   registerHistory(program, run)
   registerSandbox(program, run)
+  registerDiagnostics(program, run)
   return program
 }
