@@ -8,7 +8,7 @@ import { loadSettings } from '../../electron/core/settings'
 import { BatchFeedback, describeFinished, type BatchFeedbackDeps, type NotificationOptions } from '../../electron/main/notifications'
 import type { BatchView } from '../../shared/views'
 
-function batch(overrides: Partial<BatchView> & { counts?: Partial<BatchView['counts']> } = {}): BatchView {
+function batch(overrides: Omit<Partial<BatchView>, 'counts'> & { counts?: Partial<BatchView['counts']> } = {}): BatchView {
   const { counts, ...rest } = overrides
   return {
     id: 'b1',
