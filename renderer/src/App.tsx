@@ -7,6 +7,7 @@ import { Icon, type IconName } from './components/Icon'
 import { NetworkBanner } from './components/NetworkBanner'
 import { Toasts } from './components/Toasts'
 import { modKey } from './lib/format'
+import { useMenuCommands } from './lib/menuCommands'
 import { useBatchForm } from './stores/batchForm'
 import { useCatalog } from './stores/catalog'
 import { useCompare } from './stores/compare'
@@ -58,6 +59,7 @@ export function App() {
   // out of Settings into the welcome screen.
   const [welcome, setWelcome] = useState<boolean | null>(null)
   const [dragging, setDragging] = useState(false)
+  useMenuCommands()
 
   useEffect(() => {
     void api.invoke('app.info', {}).then(setInfo, () => undefined)

@@ -103,6 +103,9 @@ describe('installer configuration (electron-builder.yml)', () => {
     if (packages.has('keytar')) expect(native.map((n) => n.name)).toContain('keytar')
     const uncovered = native.filter(({ dir }) => !unpack.some((glob) => matchesGlob(`${dir}/package.json`, glob)))
     expect(uncovered).toEqual([])
+    // The build can copy an addon next to the main bundle (out/main/chunks/*.node): it must be unpacked too.
+    const builtAddons = existsSync(join(root, 'out')) ? readdirSync(join(root, 'out'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.node')) : []
+    for (const addon of builtAddons) expect(unpack.some((glob) => matchesGlob(`out/${addon}`, glob)), `out/${addon}`).toBe(true)
   })
 
   it('ships only production dependencies: no dev tool in the files or the dependency tree', async () => {

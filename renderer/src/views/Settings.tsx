@@ -357,6 +357,8 @@ export function SettingsView() {
             hint="Work stops before a request would go over it. Leave empty for no limit."
             onSave={(v) => void save('budget', { jobs: { dailyBudgetCredits: num(v) } })}
           />
+          <Toggle label="Notify when a batch or comparison ends" checked={s.notifications.batchFinished} onChange={(v) => void save('notify', { notifications: { batchFinished: v } })} description="A system notification with what was done, what failed and the credits spent (held back by the system's do-not-disturb), and on macOS a dock badge counting failures." testId="notify-toggle" />
+          <ErrorNotice error={errors.notify} compact />
         </Section>
 
         <Section title="Storage">
