@@ -8,6 +8,31 @@ import { build } from 'esbuild'
 const root = resolve(import.meta.dirname, '..')
 const outDir = join(root, 'out', 'cli')
 
+// sharp (which loads libvips) and undici (half a megabyte of code) cost a large part of the start-up time,
+// and `pixdesk --help` or `pixdesk history` never use them. In the bundle each is a stand-in that requires
+// the real module on first use; it answers esbuild's ES-module interop check itself, so importing it
+// loads nothing. Both stay ordinary production dependencies, so they are there to be required.
+const LAZY_MODULES = ['sharp', 'undici']
+const lazyModules = {
+  name: 'lazy-modules',
+  setup(b) {
+    const filter = new RegExp(`^(${LAZY_MODULES.join('|')})$`)
+    b.onResolve({ filter }, (args) => (args.namespace === 'lazy' ? { path: args.path, external: true } : { path: args.path, namespace: 'lazy' }))
+    b.onLoad({ filter: /.*/, namespace: 'lazy' }, (args) => ({
+      loader: 'js',
+      contents: `
+        let real
+        const load = () => (real ??= require(${JSON.stringify(args.path)}))
+        module.exports = new Proxy(function lazyModule() {}, {
+          apply: (_target, self, args) => load().apply(self, args),
+          construct: (_target, args) => new (load())(...args),
+          get: (_target, key) => (key === '__esModule' ? undefined : load()[key]),
+          has: (_target, key) => key in load()
+        })`
+    }))
+  }
+}
+
 const result = await build({
   entryPoints: [join(root, 'electron', 'cli', 'bin.ts')],
   outfile: join(outDir, 'index.js'),
@@ -15,12 +40,13 @@ const result = await build({
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  external: ['sharp', 'keytar', 'electron'],
+  external: ['keytar', 'electron'],
   minify: true,
   keepNames: true,
   sourcemap: 'linked',
   legalComments: 'none',
   metafile: true,
+  plugins: [lazyModules],
   logLevel: 'warning'
 })
 

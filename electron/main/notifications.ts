@@ -72,7 +72,8 @@ export class BatchFeedback {
   }
 
   private finished(batch: BatchView): void {
-    if (!this.deps.enabled()) return
+    // A single edit ends in front of the user, in the editor: only batches and comparisons are announced.
+    if (batch.kind === 'single' || !this.deps.enabled()) return
     if (batch.counts.failed > 0 && this.deps.setBadgeCount) {
       this.badge += batch.counts.failed
       this.deps.setBadgeCount(this.badge)
@@ -106,7 +107,7 @@ export class BatchFeedback {
 
 /** "Batch "Spring shoes" finished" / "3 done, 1 failed · 12 credits". */
 export function describeFinished(batch: BatchView): { title: string; body: string } {
-  const what = batch.kind === 'compare' ? 'Comparison' : batch.kind === 'single' ? 'Edit' : 'Batch'
+  const what = batch.kind === 'compare' ? 'Comparison' : 'Batch'
   const ended = batch.state === 'cancelled' ? 'was cancelled' : batch.counts.failed > 0 ? 'finished with failures' : 'finished'
   const parts = [`${batch.counts.done} done`]
   if (batch.counts.failed) parts.push(`${batch.counts.failed} failed`)

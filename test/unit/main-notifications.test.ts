@@ -74,6 +74,15 @@ describe('batch feedback outside the window', () => {
     expect(describeFinished(batch({ state: 'cancelled', counts: { done: 1, cancelled: 3 }, charged: 2.5 })).title).toBe('Batch “Spring shoes” was cancelled')
   })
 
+  it('leaves single edits to the editor, which shows them as they end', () => {
+    const f = fakes()
+    const feedback = new BatchFeedback(f.deps)
+    feedback.update(batch({ kind: 'single' }))
+    feedback.update(batch({ kind: 'single', state: 'done', counts: { queued: 0, failed: 4 } }))
+    expect(f.shown).toEqual([])
+    expect(f.badge).toEqual([])
+  })
+
   it('stays quiet about batches that had already finished when the app started', () => {
     const f = fakes()
     const feedback = new BatchFeedback(f.deps)
