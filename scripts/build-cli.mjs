@@ -23,11 +23,16 @@ const lazyModules = {
       contents: `
         let real
         const load = () => (real ??= require(${JSON.stringify(args.path)}))
+        const member = (key) => (key === '__esModule' ? undefined : load()[key])
+        // esbuild's interop copies a module's own keys into a namespace object whose prototype is the
+        // module's prototype: named imports not copied are found there, so that prototype looks them up.
+        const lookup = new Proxy({}, { get: (_target, key) => member(key), has: (_target, key) => key in load() })
         module.exports = new Proxy(function lazyModule() {}, {
           apply: (_target, self, args) => load().apply(self, args),
           construct: (_target, args) => new (load())(...args),
-          get: (_target, key) => (key === '__esModule' ? undefined : load()[key]),
-          has: (_target, key) => key in load()
+          get: (_target, key) => member(key),
+          has: (_target, key) => key in load(),
+          getPrototypeOf: () => lookup
         })`
     }))
   }
