@@ -4,11 +4,12 @@
  * against `node -e 0` in the same run: goal ≤ 0.25 s above bare Node for each. The development fallback
  * (TypeScript through tsx) is timed too, for comparison. Runs are interleaved in rounds, so load from
  * elsewhere on the machine hits every command alike; the figure compared with the goal is the median of
- * the per-round differences.
+ * the per-round differences. Each child also reports the CPU time it used: on a machine busier than its
+ * cores, wall time mostly measures waiting for a core, so the goal is then judged on CPU time.
  */
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { openHistory } from '../../electron/core/history/history'
 import { makeRecord } from '../support/history-fixtures'
@@ -28,14 +29,29 @@ interface Subject {
   args: string[]
   env?: NodeJS.ProcessEnv
   seconds: number[]
+  cpu: number[]
 }
 
-function time(subject: Subject, env: NodeJS.ProcessEnv): number {
+interface Timing {
+  wall: number
+  cpu: number
+}
+
+let cpuReport = ''
+let cpuPreload = ''
+
+/** Wall time, and the child's own CPU time (user + system), reported by a preload as it exits. */
+function time(subject: Subject, env: NodeJS.ProcessEnv): Timing {
   const t0 = performance.now()
-  const result = spawnSync(process.execPath, subject.args, { cwd: root, env: { ...env, ...subject.env }, stdio: ['ignore', 'ignore', 'pipe'] })
-  const seconds = (performance.now() - t0) / 1000
+  const result = spawnSync(process.execPath, ['-r', cpuPreload, ...subject.args], {
+    cwd: root,
+    env: { ...env, ...subject.env, PIXDESK_BENCH_CPU_FILE: cpuReport },
+    stdio: ['ignore', 'ignore', 'pipe']
+  })
+  const wall = (performance.now() - t0) / 1000
   if (result.status !== 0) throw new Error(`${subject.label} exited with ${result.status}: ${result.stderr.toString().slice(0, 500)}`)
-  return seconds
+  const usage = JSON.parse(readFileSync(cpuReport, 'utf8')) as { user: number; system: number }
+  return { wall, cpu: (usage.user + usage.system) / 1e6 }
 }
 
 async function main() {
@@ -44,6 +60,9 @@ async function main() {
   if (build.status !== 0) throw new Error('building the CLI bundle failed')
 
   const home = mkdtempSync(join(tmpdir(), 'pixdesk-cli-bench-'))
+  cpuReport = join(home, 'cpu.json')
+  cpuPreload = join(home, 'cpu-report.cjs')
+  writeFileSync(cpuPreload, "process.on('exit', () => require('node:fs').writeFileSync(process.env.PIXDESK_BENCH_CPU_FILE, JSON.stringify(process.cpuUsage())))\n")
   try {
     const history = openHistory(home)
     const start = Date.parse('2026-09-01T00:00:00Z')
@@ -54,37 +73,52 @@ async function main() {
     const env: NodeJS.ProcessEnv = { ...process.env, PIXDESK_HOME: home }
     delete env.PIXDESK_CLI_FROM_SOURCE
 
-    const node: Subject = { label: 'node -e 0', args: ['-e', '0'], seconds: [] }
-    const help: Subject = { label: 'pixdesk --help', args: [bin, '--help'], seconds: [] }
-    const historyJson: Subject = { label: 'pixdesk history --json', args: [bin, 'history', '--json'], seconds: [] }
+    const node: Subject = { label: 'node -e 0', args: ['-e', '0'], seconds: [], cpu: [] }
+    const help: Subject = { label: 'pixdesk --help', args: [bin, '--help'], seconds: [], cpu: [] }
+    const historyJson: Subject = { label: 'pixdesk history --json', args: [bin, 'history', '--json'], seconds: [], cpu: [] }
     const subjects = [node, help, historyJson]
     for (const s of subjects) time(s, env) // warm the file cache
-    const overhead = new Map<Subject, number[]>([
+    const overhead = new Map<Subject, Array<{ wall: number; cpu: number }>>([
       [help, []],
       [historyJson, []]
     ])
+    const load: number[] = []
     for (let r = 0; r < ROUNDS; r++) {
-      const round = new Map<Subject, number>()
+      load.push(loadavg()[0]!)
+      const round = new Map<Subject, Timing>()
       for (let k = 0; k < subjects.length; k++) {
         const s = subjects[(r + k) % subjects.length]!
-        const seconds = time(s, env)
-        s.seconds.push(seconds)
-        round.set(s, seconds)
+        const t = time(s, env)
+        s.seconds.push(t.wall)
+        s.cpu.push(t.cpu)
+        round.set(s, t)
       }
-      for (const s of [help, historyJson]) overhead.get(s)!.push(round.get(s)! - round.get(node)!)
+      for (const s of [help, historyJson]) {
+        overhead.get(s)!.push({ wall: round.get(s)!.wall - round.get(node)!.wall, cpu: round.get(s)!.cpu - round.get(node)!.cpu })
+      }
     }
 
-    const fromSource: Subject = { label: 'pixdesk --help (tsx, development)', args: [bin, '--help'], env: { PIXDESK_CLI_FROM_SOURCE: '1' }, seconds: [] }
-    for (let r = 0; r < 3; r++) fromSource.seconds.push(time(fromSource, env))
+    const fromSource: Subject = { label: 'pixdesk --help (tsx, development)', args: [bin, '--help'], env: { PIXDESK_CLI_FROM_SOURCE: '1' }, seconds: [], cpu: [] }
+    for (let r = 0; r < 3; r++) {
+      const t = time(fromSource, env)
+      fromSource.seconds.push(t.wall)
+      fromSource.cpu.push(t.cpu)
+    }
 
-    console.log(`CLI start-up, ${ROUNDS} interleaved rounds (median wall time):`)
-    for (const s of [...subjects, fromSource]) console.log(`  ${s.label.padEnd(36)} ${median(s.seconds).toFixed(3)} s`)
+    const cores = availableParallelism()
+    const busy = median(load) > cores
+    console.log(`CLI start-up, ${ROUNDS} interleaved rounds, medians (load average ${median(load).toFixed(1)} on ${cores} cores):`)
+    console.log(`  ${''.padEnd(36)} ${'wall'.padStart(8)} ${'CPU'.padStart(8)}`)
+    for (const s of [...subjects, fromSource]) console.log(`  ${s.label.padEnd(36)} ${median(s.seconds).toFixed(3).padStart(6)} s ${median(s.cpu).toFixed(3).padStart(6)} s`)
+    if (busy) console.log('  The machine is busier than its cores: wall times are mostly waiting for a core, so the goal is judged on CPU time.')
     let missed = 0
     for (const [s, diffs] of overhead) {
-      const above = median(diffs)
-      const ok = above <= GOAL_SECONDS
+      const wall = median(diffs.map((d) => d.wall))
+      const cpu = median(diffs.map((d) => d.cpu))
+      const judged = busy ? cpu : wall
+      const ok = judged <= GOAL_SECONDS
       if (!ok) missed++
-      console.log(`  ${s.label} above bare Node: ${above.toFixed(3)} s (goal ≤ ${GOAL_SECONDS} s): ${ok ? 'meets goal' : 'MISSES goal'}`)
+      console.log(`  ${s.label} above bare Node: wall ${wall.toFixed(3)} s, CPU ${cpu.toFixed(3)} s (goal ≤ ${GOAL_SECONDS} s on ${busy ? 'CPU' : 'wall'} time): ${ok ? 'meets goal' : 'MISSES goal'}`)
     }
     if (missed) process.exitCode = 1
   } finally {
