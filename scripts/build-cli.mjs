@@ -52,6 +52,10 @@ const result = await build({
   legalComments: 'none',
   metafile: true,
   plugins: [lazyModules],
+  // In an installed app the launcher runs this bundle as the main module, so a bundled source's own
+  // "run when started directly" check (the sandbox server's `require.main === module`) would fire on
+  // every command: inside the bundle, no module is the one started directly.
+  define: { 'require.main': 'undefined' },
   logLevel: 'warning'
 })
 

@@ -1,5 +1,7 @@
 import { execFile, spawn } from 'node:child_process'
 import { accessSync, constants, existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
+import { chmod, copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join, matchesGlob, relative, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import sharp from 'sharp'
@@ -11,6 +13,7 @@ import type { Configuration } from 'electron-builder'
 
 const root = resolve(import.meta.dirname, '..', '..')
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  version: string
   dependencies: Record<string, string>
   devDependencies: Record<string, string>
   optionalDependencies?: Record<string, string>
@@ -159,6 +162,32 @@ describe('installer configuration (electron-builder.yml)', () => {
     expect(readFileSync(unix, 'utf8')).toContain('app.asar/out/cli/index.js')
     expect(readFileSync(join(root, 'resources', 'cli', 'pixdesk.cmd'), 'utf8')).toContain('app.asar\\out\\cli\\index.js')
     expect(statSync(join(root, 'resources', 'cli', 'pixdesk.cmd')).size).toBeGreaterThan(0)
+  })
+})
+
+describe('the bundled command line in an installed layout', () => {
+  it('runs through the launcher, with the bundle as the main module', async () => {
+    const build = await promisify(execFile)(process.execPath, [join(root, 'scripts', 'build-cli.mjs')], { cwd: root })
+    expect(build.stdout).toContain('out/cli/index.js')
+    // Linux layout: <install>/pixdesk (the app) and <install>/resources/{bin/pixdesk, app.asar/out/cli}.
+    const install = await mkdtemp(join(tmpdir(), 'pixdesk-install-'))
+    try {
+      await mkdir(join(install, 'resources', 'bin'), { recursive: true })
+      await mkdir(join(install, 'resources', 'app.asar', 'out'), { recursive: true })
+      await copyFile(join(root, 'resources', 'cli', 'pixdesk'), join(install, 'resources', 'bin', 'pixdesk'))
+      await chmod(join(install, 'resources', 'bin', 'pixdesk'), 0o755)
+      await symlink(join(root, 'out', 'cli'), join(install, 'resources', 'app.asar', 'out', 'cli'))
+      // The app's runtime in Node mode, played by Node itself; it must be given Node mode.
+      await writeFile(join(install, 'pixdesk'), `#!/bin/sh\n[ "$ELECTRON_RUN_AS_NODE" = 1 ] || exit 64\nexec "${process.execPath}" "$@"\n`, { mode: 0o755 })
+      await symlink(join(install, 'resources', 'bin', 'pixdesk'), join(install, 'on-path'))
+      const home = join(install, 'data')
+      const { stdout } = await promisify(execFile)(join(install, 'on-path'), ['history', '--json'], { env: { ...process.env, PIXDESK_HOME: home }, timeout: 30_000 })
+      expect(JSON.parse(stdout.trim())).toMatchObject({ type: 'summary', total: 0 })
+      const version = await promisify(execFile)(join(install, 'on-path'), ['--version'], { env: { ...process.env, PIXDESK_HOME: home }, timeout: 30_000 })
+      expect(version.stdout.trim()).toBe(pkg.version)
+    } finally {
+      await rm(install, { recursive: true, force: true })
+    }
   })
 })
 
