@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 'use strict'
-// Entry point for `npx pixdesk` and `npm run sandbox`. It runs the TypeScript sources directly through
-// tsx's CommonJS loader, so the command works right after `npm install`, with no build step, from any
-// working directory. tsx caches what it compiles, so later starts skip the compile.
+// Entry point for `npx pixdesk` and `npm run sandbox`. It runs the built bundle (out/cli, made by
+// `npm run build`) when there is one and it is current; in a development checkout without a build, or
+// after a source file changed since the build, it runs the TypeScript sources through tsx instead.
 
-const { join } = require('node:path')
+const { existsSync, readFileSync, statSync } = require('node:fs')
+const { join, resolve } = require('node:path')
 
 const [major, minor] = process.versions.node.split('.').map(Number)
 if (major < 20 || (major === 20 && minor < 19)) {
@@ -12,36 +13,48 @@ if (major < 20 || (major === 20 && minor < 19)) {
   process.exit(2)
 }
 
-let register
-try {
-  register = require('tsx/cjs/api').register
-} catch (err) {
-  process.stderr.write(
-    `pixdesk cannot start: its dependencies are not installed (${err && err.message ? err.message.split('\n')[0] : err}).\n` +
-      `Run "npm install" in ${join(__dirname, '..')} first.\n`
-  )
-  process.exit(2)
-}
-register()
+const root = join(__dirname, '..')
+const bundle = join(root, 'out', 'cli', 'index.js')
 
-// A reader that stops early (`pixdesk history --json | head`) is not an error worth a stack trace.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (err) => {
-    if (err && err.code === 'EPIPE') process.exit(process.exitCode ?? 0)
-    throw err
-  })
-}
-
-const { main } = require(join(__dirname, '..', 'electron', 'cli', 'index.ts'))
-main(process.argv.slice(2)).then(
-  (code) => {
-    // Exit once stdout has drained, rather than waiting for idle sockets or native thread pools to wind down.
-    process.exitCode = code
-    process.stdout.write('', () => process.exit(code))
-  },
-  (err) => {
-    // main() maps every expected failure to an exit code itself; reaching here is a bug worth its stack.
-    process.stderr.write(`pixdesk: unexpected failure: ${err && err.stack ? err.stack : err}\n`)
-    process.exitCode = 1
+/** True when the bundle exists and no source file it was built from has changed since. */
+function bundleIsCurrent() {
+  if (process.env.PIXDESK_CLI_FROM_SOURCE === '1') return false
+  let builtAt
+  try {
+    builtAt = statSync(bundle).mtimeMs
+  } catch {
+    return false
   }
-)
+  let sources
+  try {
+    sources = JSON.parse(readFileSync(join(root, 'out', 'cli', 'sources.json'), 'utf8'))
+  } catch {
+    return true
+  }
+  for (const source of sources) {
+    try {
+      if (statSync(resolve(root, 'out', 'cli', source)).mtimeMs > builtAt) return false
+    } catch {
+      // A source that is gone (an installed package ships no sources) cannot be newer than the bundle.
+    }
+  }
+  return true
+}
+
+if (bundleIsCurrent()) {
+  require(bundle)
+} else {
+  let register
+  try {
+    register = require('tsx/cjs/api').register
+  } catch (err) {
+    const built = existsSync(bundle) ? '' : ' and it has not been built'
+    process.stderr.write(
+      `pixdesk cannot start: its development dependencies are not installed${built} (${err && err.message ? err.message.split('\n')[0] : err}).\n` +
+        `Run "npm install && npm run build" in ${root} first.\n`
+    )
+    process.exit(2)
+  }
+  register()
+  require(join(root, 'electron', 'cli', 'bin.ts'))
+}

@@ -66,6 +66,8 @@ step('typecheck (renderer)', bin('tsc'), ['-p', 'tsconfig.web.json', '--noEmit']
 step('typecheck (end-to-end tests)', bin('tsc'), ['-p', 'tsconfig.e2e.json', '--noEmit'])
 step('lint', bin('eslint'), ['--max-warnings', '0', '.'])
 const built = step('build (out/main, out/preload, out/renderer)', bin('electron-vite'), ['build'])
+// The command-line bundle (out/cli): the CLI tests then run what `npm run build` ships.
+step('build (out/cli)', process.execPath, [join(root, 'scripts', 'build-cli.mjs')])
 if (built) step('Electron security scan (electronegativity)', process.execPath, [join(root, 'scripts', 'electronegativity.mjs')])
 
 // 3. Runtime suites, inside a private D-Bus session with a throwaway unlocked keyring and a temp HOME,

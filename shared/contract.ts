@@ -186,8 +186,28 @@ export const channels = {
   'sandbox.status': channel(empty, returns<SandboxView>())
 } satisfies Record<string, ChannelDef>
 
+/** What the app menu and system notifications ask the window to do (the renderer owns the views). */
+export const menuCommands = [
+  'import-folder',
+  'import-files',
+  'run',
+  'run-compare',
+  'new-batch',
+  'view-library',
+  'view-editor',
+  'view-compare',
+  'view-batches',
+  'view-history',
+  'view-settings',
+  'command-palette',
+  'open-batch'
+] as const
+export type MenuCommand = (typeof menuCommands)[number]
+
 export interface EventMap {
   'app.notice': { level: 'info' | 'warning' | 'error'; message: string }
+  /** A menu item or a clicked notification; `batchId` with open-batch. */
+  'app.command': { command: MenuCommand; batchId?: string }
   'library.changed': LibraryChange
   'library.progress': ImportProgressView
   'jobs.batch': BatchView

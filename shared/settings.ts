@@ -110,6 +110,10 @@ export const settingsSchema = z
       recentFolders: z.array(absolutePath).max(50),
       importedFolders: z.array(absolutePath).max(500)
     }),
+    notifications: z.object({
+      /** System notifications when a batch or comparison ends, and the failure badge on macOS. */
+      batchFinished: z.boolean()
+    }),
     compare: z.object({
       layout: z.enum(['side-by-side', 'slider', 'grid']),
       syncZoom: z.boolean(),
@@ -150,6 +154,7 @@ export const defaultSettings: Settings = {
   },
   cache: { thumbnailCacheBytes: 1024 * 1024 * 1024 },
   library: { recentFolders: [], importedFolders: [] },
+  notifications: { batchFinished: true },
   compare: { layout: 'side-by-side', syncZoom: true, showCost: true, showLatency: true }
 }
 

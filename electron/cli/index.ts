@@ -5,6 +5,7 @@ import { ExitCode, toCliError, type ExitCodeValue } from './exit'
 import { Output } from './output'
 import { registerBatch } from './commands/batch'
 import { registerCompare } from './commands/compare'
+import { registerDiagnostics } from './commands/diagnostics'
 import { registerEdit } from './commands/edit'
 import { registerHistory } from './commands/history'
 import { registerKey } from './commands/key'
@@ -117,5 +118,6 @@ Environment: PIXDESK_HOME, ${providerEnvironmentVariables().join(', ')}.`
   registerCompare(program, run)
   registerHistory(program, run)
   registerSandbox(program, run)
+  registerDiagnostics(program, run)
   return program
 }

@@ -1,4 +1,4 @@
-import type { EventName } from '../../shared/contract'
+import type { EventMap, EventName } from '../../shared/contract'
 import type { Services } from '../core/services'
 import { createAssetHandler } from './asset-handler'
 import { createAssetUrls } from './asset-urls'
@@ -22,6 +22,8 @@ export interface RendererConnection {
   assetBaseUrl: string
   /** Every main → renderer notification. */
   onEvent(listener: (event: EventName, payload: unknown) => void): () => void
+  /** A notification of the shell's own (a menu command, a clicked system notification). */
+  emit<E extends EventName>(event: E, payload: EventMap[E]): void
   close(): void
 }
 
@@ -39,6 +41,7 @@ export function connectRenderer(services: Services, options: RendererConnectionO
     }),
     assetBaseUrl,
     onEvent: (listener) => events.onAny(listener),
+    emit: (event, payload) => events.emit(event, payload),
     close: stopForwarding
   }
 }

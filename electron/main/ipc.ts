@@ -1,8 +1,11 @@
 import { ipcMain, protocol, type BrowserWindow } from 'electron'
 import type { Services } from '../core/services'
-import { connectRenderer } from '../ipc/connection'
+import { connectRenderer, type RendererConnection } from '../ipc/connection'
 import { APP_ASSET_SCHEME } from '../ipc/asset-scheme'
 import { handleFromRenderer } from './security'
+
+/** The window's side of the connection, for the shell's own modules (menu, notifications). */
+export type RendererLink = Pick<RendererConnection, 'onEvent' | 'emit' | 'close'>
 
 /**
  * Connects the window to the services: every renderer call goes through the contract dispatcher,
@@ -12,7 +15,7 @@ export function registerIpc(
   services: Services,
   getWindow: () => BrowserWindow | null,
   isRendererUrl: (url: string) => boolean
-): () => void {
+): RendererLink {
   const connection = connectRenderer(services)
   // Only our own window's top frame showing our own renderer may call in; anything else (an iframe,
   // a devtools page, a page navigated to elsewhere) is refused.
@@ -23,10 +26,14 @@ export function registerIpc(
   const stop = connection.onEvent((name, payload) => {
     getWindow()?.webContents.send('pixdesk:event', name, payload)
   })
-  return () => {
-    stop()
-    connection.close()
-    protocol.unhandle(APP_ASSET_SCHEME)
-    removeHandler()
+  return {
+    onEvent: (listener) => connection.onEvent(listener),
+    emit: (event, payload) => connection.emit(event, payload),
+    close() {
+      stop()
+      connection.close()
+      protocol.unhandle(APP_ASSET_SCHEME)
+      removeHandler()
+    }
   }
 }

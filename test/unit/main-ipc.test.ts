@@ -26,12 +26,13 @@ vi.mock('electron', () => ({ ipcMain: electron.ipcMain, protocol: electron.proto
 
 const { createServices } = await import('../../electron/core/services')
 const { registerIpc } = await import('../../electron/main/ipc')
+import type { RendererLink } from '../../electron/main/ipc'
 type Services = Awaited<ReturnType<typeof createServices>>
 
 describe('main process IPC registration', () => {
   let home: string
   let services: Services
-  let unregister: () => void
+  let unregister: RendererLink
   const sent: Array<[string, string, unknown]> = []
   const RENDERER = 'file:///app/out/renderer/index.html'
   const mainFrame = { name: 'top', parent: null, url: RENDERER }
@@ -76,7 +77,7 @@ describe('main process IPC registration', () => {
   })
 
   it('unregisters everything it registered, and stops forwarding events', async () => {
-    unregister()
+    unregister.close()
     expect(electron.handlers.has('pixdesk:invoke')).toBe(false)
     expect(electron.schemes.has('pixdesk-asset')).toBe(false)
     const before = sent.length

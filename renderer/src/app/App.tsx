@@ -10,6 +10,7 @@ import { useKeys } from '../features/settings/keysStore'
 import { useSettings } from '../features/settings/store'
 import { paletteCommands } from './commands'
 import { useFileDrop } from './fileDrop'
+import { useMenuCommands } from './menuCommands'
 import { NetworkBanner } from './NetworkBanner'
 import { useGlobalShortcuts } from './shortcuts'
 import { Sidebar } from './Sidebar'
@@ -24,6 +25,7 @@ export function App() {
   const settings = useSettings((s) => s.settings)
   const { needsWelcome, skip } = useWelcome()
   const { dragging, handlers } = useFileDrop()
+  useMenuCommands()
 
   useEffect(() => {
     void useUi.getState().loadInfo()

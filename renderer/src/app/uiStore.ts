@@ -24,6 +24,8 @@ interface UiState {
   dismissToast(id: number): void
   refreshNetwork(): Promise<void>
   loadInfo(): Promise<void>
+  /** Listens for what the app menu or a clicked notification asks for; returns the unsubscribe. */
+  onAppCommand(handler: (command: EventMap['app.command']) => void): () => void
 }
 
 let nextToast = 1
@@ -56,7 +58,8 @@ export const useUi = create<UiState>()((set, get) => ({
     } catch {
       // The version line is a courtesy: without an answer the sidebar simply leaves it blank.
     }
-  }
+  },
+  onAppCommand: (handler) => api.on('app.command', handler)
 }))
 
 api.on('app.notice', (notice) => useUi.getState().toast(notice.level, notice.message))

@@ -1,11 +1,9 @@
 import { useState } from 'react'
-import { providerIds } from '@shared/records'
-import { defaultBaseUrls } from '@shared/providers'
+import { defaultBaseUrls, providerFacts, providerIds } from '@shared/providers'
 import { namingPlaceholders, type Settings } from '@shared/settings'
 import { ErrorNotice } from '../../components/ErrorNotice'
 import { Icon } from '../../components/Icon'
 import { formatBytes } from '../../lib/format'
-import { providerFacts } from '@shared/providers'
 import { Section, TextSetting, Toggle, type SettingsForm } from './fields'
 import { KeyRow } from './KeyRow'
 import { useKeys } from './keysStore'
@@ -136,6 +134,14 @@ export function RequestsSection({ s, form: { save, errors, saved } }: SectionPro
           hint="Work stops before a request would go over it. Leave empty for no limit."
           onSave={(v) => void save('budget', { jobs: { dailyBudgetCredits: num(v) } })}
         />
+        <Toggle
+          label="Notify when a batch or comparison ends"
+          checked={s.notifications.batchFinished}
+          onChange={(v) => void save('notify', { notifications: { batchFinished: v } })}
+          description="A system notification with what was done, what failed and the credits spent (held back by the system's do-not-disturb), and on macOS a dock badge counting failures."
+          testId="notify-toggle"
+        />
+        <ErrorNotice error={errors.notify} compact />
       </Section>
   )
 }
