@@ -26,7 +26,8 @@ import type { ProviderId, RequestParams, RequestRecord } from '../../../shared/r
 import type { TemplateLibrary } from '../templates'
 import { budgetMessage, checkBudget, dayStart, type Ledger } from './budget'
 import { isNetworkError, NetworkMonitor, wasNeverSent } from './network'
-import { acquireQueueLock, loadQueue, QueueStore } from './store'
+import { acquireQueueLock } from './queue-lock'
+import { loadQueue, QueueStore } from './store'
 import type { BackoffOptions, EngineOptions, JobDeps, JobLimits, PreparedRequest, RunContext, RunOutcome, RunStage } from './types'
 
 /** 'yield': a prepared item gives its place back (its batch paused, its provider paused, offline). */
