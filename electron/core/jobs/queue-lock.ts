@@ -120,6 +120,18 @@ export async function acquireQueueLock(dataDir: string, ownerName?: string): Pro
   })
 }
 
+/** The live process holding the queue, if any: for read-only looks at a queue someone may be running. */
+export async function queueHolder(dataDir: string): Promise<QueueOwner | undefined> {
+  const dir = join(dataDir, 'jobs')
+  const top = (await listGenerations(dir).catch(() => [])).at(-1)
+  if (top !== undefined) {
+    const holder = await readOwner(join(dir, generationName(top)))
+    if (typeof holder === 'object' && (await ownerAlive(holder))) return { pid: holder.pid, name: holder.name, since: holder.since }
+  }
+  const legacy = Number((await readFile(join(dir, LEGACY_LOCK), 'utf8').catch(() => '')).trim())
+  return Number.isInteger(legacy) && legacy > 0 && legacy !== process.pid && pidRunning(legacy) ? { pid: legacy } : undefined
+}
+
 /**
  * Marks this owner's generation released, replacing it whole (rename over it): the file stays, so the
  * top generation is never absent. Only the owner's own file is touched, never someone else's.
