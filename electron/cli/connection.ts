@@ -2,6 +2,7 @@ import { request } from 'undici'
 import { providerNamesWhere, type ProviderId } from '../../shared/providers'
 import { normaliseBaseUrl } from '../core/providers/execute'
 import { providerAdapter } from '../core/providers/registry'
+import { readCapped } from '../core/providers/http'
 import { isLoopback } from '../core/providers/inputs'
 import type { Services } from '../core/services'
 import type { CliContext } from './context'
@@ -80,13 +81,17 @@ export async function connect(ctx: CliContext, services: Services, providers: re
   }
 }
 
+const SANDBOX_HEALTH_MAX_BYTES = 16 * 1024
+
 /** A sandbox answers /__sandbox/health with `simulated: true`; only asked of servers on this computer. */
-async function looksLikeSandbox(baseUrl: string): Promise<boolean> {
+export async function looksLikeSandbox(baseUrl: string): Promise<boolean> {
   const url = new URL(baseUrl)
   if (!isLoopback(url.hostname)) return false
   try {
     const res = await request(`${baseUrl}/__sandbox/health`, { method: 'GET', signal: AbortSignal.timeout(3000) })
-    const body = (await res.body.json().catch(() => null)) as { simulated?: unknown } | null
+    // Whatever listens there is unknown: a health answer is a few bytes, anything longer is not a sandbox.
+    const text = (await readCapped(res, SANDBOX_HEALTH_MAX_BYTES, 'The sandbox health answer')).toString('utf8')
+    const body = JSON.parse(text) as { simulated?: unknown } | null
     return res.statusCode === 200 && body?.simulated === true
   } catch {
     return false

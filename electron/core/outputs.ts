@@ -171,12 +171,12 @@ async function writeExclusive(dir: string, stem: string, ext: string, data: Buff
   const tmp = join(dir, `.${stem.slice(0, 40)}.${randomBytes(6).toString('hex')}.tmp`)
   const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644)
   try {
-    await fh.writeFile(data)
-    await fh.sync()
-  } finally {
-    await fh.close()
-  }
-  try {
+    try {
+      await fh.writeFile(data)
+      await fh.sync()
+    } finally {
+      await fh.close()
+    }
     for (let n = 1; n < 10_000; n++) {
       const final = join(dir, `${stem}${n === 1 ? '' : `-${n}`}${ext}`)
       try {

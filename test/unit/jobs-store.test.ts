@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process'
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { acquireQueueLock, JOURNAL_FILE, loadQueue, QUEUE_FILE, QueueLockedError, QueueStore } from '../../electron/core/jobs/store'
+import { JOURNAL_FILE, loadQueue, QUEUE_FILE, QueueStore } from '../../electron/core/jobs/store'
 import { unstartedItemState, type Batch, type JobItem } from '../../electron/core/jobs/model'
 
 let dataDir: string
@@ -99,50 +98,5 @@ describe('queue store', () => {
     expect(loaded.seq).toBe(2)
     expect(loaded.batches[0]?.items[0]?.state).toBe('done')
     await expect(store.append({ op: 'item', item: first }, false)).rejects.toThrow(/could not be saved/)
-  })
-})
-
-describe('queue lock', () => {
-  it('refuses a second owner while the first is alive, with a clear message', async () => {
-    const release = await acquireQueueLock(dataDir)
-    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' })
-    try {
-      await release()
-      await writeFile(join(jobs(), 'queue.lock'), String(child.pid))
-      await expect(acquireQueueLock(dataDir)).rejects.toThrow(`in use by another Pixdesk process (pid ${child.pid})`)
-    } finally {
-      child.kill('SIGKILL')
-      await new Promise((r) => child.once('exit', r))
-    }
-    // The same lock, its owner now dead: taken over.
-    const again = await acquireQueueLock(dataDir)
-    expect(await readFile(join(jobs(), 'queue.lock'), 'utf8')).toBe(String(process.pid))
-    await again()
-    expect(await readdir(jobs())).not.toContain('queue.lock')
-  })
-
-  it('names the holder, when it said what it is, to the process it refuses', async () => {
-    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' })
-    try {
-      await writeFile(join(jobs(), 'queue.lock'), String(child.pid))
-      await writeFile(join(jobs(), 'queue.lock.json'), JSON.stringify({ pid: child.pid, name: 'the Pixdesk app', since: '2026-03-01T10:00:00.000Z' }))
-      const refused = await acquireQueueLock(dataDir, 'pixdesk batch').then(
-        () => null,
-        (err: unknown) => err
-      )
-      expect(refused).toBeInstanceOf(QueueLockedError)
-      expect((refused as QueueLockedError).owner).toEqual({ pid: child.pid, name: 'the Pixdesk app', since: '2026-03-01T10:00:00.000Z' })
-      expect((refused as Error).message).toContain(`the Pixdesk app, pid ${child.pid}`)
-      // A note from an earlier holder describes someone else: only the pid is trusted then.
-      await writeFile(join(jobs(), 'queue.lock.json'), JSON.stringify({ pid: child.pid! + 1, name: 'the Pixdesk app' }))
-      await expect(acquireQueueLock(dataDir)).rejects.toThrow(`(pid ${child.pid})`)
-    } finally {
-      child.kill('SIGKILL')
-      await new Promise((r) => child.once('exit', r))
-    }
-    const mine = await acquireQueueLock(dataDir, 'pixdesk batch')
-    expect(JSON.parse(await readFile(join(jobs(), 'queue.lock.json'), 'utf8'))).toMatchObject({ pid: process.pid, name: 'pixdesk batch' })
-    await mine()
-    expect(await readdir(jobs())).toEqual([])
   })
 })

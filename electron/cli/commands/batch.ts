@@ -1,8 +1,9 @@
 import type { Command } from 'commander'
 import { z } from 'zod'
 import { AppError } from '../../../shared/errors'
-import { isTerminal, type Batch, type JobItem } from '../../core/jobs/model'
+import { ACTIVE_STATES, isTerminal, type Batch, type JobItem } from '../../core/jobs/model'
 import type { ProviderId } from '../../../shared/records'
+import { queueHolder } from '../../core/jobs/queue-lock'
 import { loadQueue } from '../../core/jobs/store'
 import { connect } from '../connection'
 import type { CliContext } from '../context'
@@ -28,7 +29,13 @@ const batchSchema = requestFlagsSchema.extend({
   duplicates: z.enum(['skip', 'run'], { error: 'use skip or run' }).default('skip')
 })
 
-const resumeSchema = z.object({ budget: budgetFlag.optional(), concurrency: intFlag(1, 8).optional(), sandbox: z.boolean().optional(), json: z.boolean().optional() })
+const resumeSchema = z.object({
+  budget: budgetFlag.optional(),
+  concurrency: intFlag(1, 8).optional(),
+  sandbox: z.boolean().optional(),
+  json: z.boolean().optional(),
+  resendCharged: z.boolean().optional()
+})
 
 export function registerBatch(program: Command, run: Runner): void {
   const batch = addRequestOptions(
@@ -48,11 +55,12 @@ export function registerBatch(program: Command, run: Runner): void {
 
   batch
     .command('resume')
-    .description('continue a paused or interrupted batch (items cancelled or cut off are run again)')
+    .description('continue a paused or interrupted batch (items cancelled or cut off before sending are run again)')
     .argument('<id>', 'batch id (from pixdesk batch list; a unique prefix is enough)')
     .option('--budget <credits>', 'set a new budget for the batch')
     .option('--concurrency <n>', 'requests at once (1-8)')
     .option('--sandbox', 'resume in a local sandbox (for batches started with --sandbox)')
+    .option('--resend-charged', 'also send again items that may already have been charged (you may pay twice)')
     .option('--json', 'one JSON line per event, then a summary')
     .action(run(async (ctx, id: string, raw: Record<string, unknown>) => resumeBatch(ctx, id, raw)))
 
@@ -90,13 +98,20 @@ export function registerBatch(program: Command, run: Runner): void {
       run(async (ctx, id: string) => {
         const services = await ctx.services()
         const found = findBatch((await loadQueue(services.paths.dataDir)).batches, id)
-        for (const item of found.items) ctx.out.event('item', itemForScripts(item))
+        // With nobody running the queue, an item saved mid-request was cut off by a crash: say so, rather
+        // than "running", since resuming will not simply send it again.
+        const orphaned = (await queueHolder(services.paths.dataDir)) === undefined
+        const stateOf = (i: JobItem) => {
+          if (orphaned && ACTIVE_STATES.includes(i.state)) return cutOffState(i)
+          return i.hold ? `${i.state} (${i.hold})` : i.state
+        }
+        for (const item of found.items) ctx.out.event('item', { ...itemForScripts(item), ...(orphaned && ACTIVE_STATES.includes(item.state) ? { cutOff: true } : {}) })
         ctx.out.table(
           ['source', 'model', 'state', 'credits', 'request id', 'reason'],
           found.items.map((i) => [
             i.snapshot.inputs[0]?.path ?? '(generated)',
             i.snapshot.model,
-            i.hold ? `${i.state} (${i.hold})` : i.state,
+            stateOf(i),
             i.charged === null ? '' : formatCredits(i.charged),
             i.error?.requestId ?? i.requestIds.at(-1) ?? i.taskId ?? '',
             i.error?.message ?? ''
@@ -192,16 +207,35 @@ async function resumeBatch(ctx: CliContext, id: string, raw: Record<string, unkn
   ctx.adopt(saved.id)
   if (flags.budget !== undefined) engine.setBudget(saved.id, flags.budget)
   engine.resume(saved.id)
-  // Items stopped by Ctrl-C or a crash run again; failures keep their reason (retry them in the app),
-  // and duplicates skipped on purpose stay skipped.
-  const again = engine
-    .get(saved.id)
-    .items.filter((i) => i.state === 'interrupted' || (i.state === 'cancelled' && !i.duplicateOf))
-    .map((i) => i.id)
+  // Items stopped by Ctrl-C or a crash before anything was sent run again. One that may have reached
+  // the server (or was charged and then lost) is sent again only on the user's word: a sync request is
+  // not idempotent, and sending it again may charge it again. Failures keep their reason (retry them in
+  // the app), and duplicates skipped on purpose stay skipped.
+  const items = engine.get(saved.id).items
+  const paid = (i: JobItem) => i.mayHaveCharged || (i.charged ?? 0) > 0
+  const cutOff = items.filter((i) => i.state === 'interrupted' || (i.state === 'cancelled' && !i.duplicateOf))
+  const again = cutOff.filter((i) => flags.resendCharged || !paid(i)).map((i) => i.id)
+  const held = cutOff.filter((i) => !flags.resendCharged && paid(i))
+  if (held.length) {
+    ctx.out.event('notice', { message: heldMessage(held.length), items: held.map((i) => i.id) })
+    ctx.out.note(`pixdesk: ${heldMessage(held.length)}`)
+  }
   if (again.length) engine.retry(saved.id, again)
   const result = await runBatch(ctx, engine, { batchId: saved.id }, 'batch')
   printReport(ctx, result)
   return result.exitCode
+}
+
+/** What resuming will make of an item whose process stopped mid-way (mirrors the engine's recovery). */
+function cutOffState(item: JobItem): string {
+  if (item.submission.phase === 'accepted' && item.taskId) return `stopped (task ${item.taskId} is picked up again on resume)`
+  if (item.submission.phase === 'pending' || item.pendingRecord) return 'interrupted (may have been charged; not sent again on resume)'
+  return 'interrupted (nothing sent; runs on resume)'
+}
+
+function heldMessage(count: number): string {
+  const items = count === 1 ? '1 item was' : `${count} items were`
+  return `${items} interrupted after it may have reached the server and may have been charged: not sent again. Check the history, then run "pixdesk batch resume <id> --resend-charged" to send ${count === 1 ? 'it' : 'them'} again anyway.`
 }
 
 function findBatch(batches: Batch[], id: string): Batch {

@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, rm } from 'node:fs/promises'
+import { readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { AppError } from '../../../shared/errors'
@@ -17,8 +17,6 @@ import { JournalFile } from './journal-file'
  */
 export const QUEUE_FILE = 'queue.json'
 export const JOURNAL_FILE = 'queue.journal'
-const LOCK_FILE = 'queue.lock'
-const LOCK_OWNER_FILE = 'queue.lock.json'
 
 const batchMetaSchema = batchSchema.omit({ items: true })
 type BatchMeta = z.infer<typeof batchMetaSchema>
@@ -297,81 +295,4 @@ export class QueueStore {
       { cause: err }
     )
   }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
-/** Who holds the queue, as far as this process can tell. */
-export interface QueueOwner {
-  pid: number
-  /** What the holder said it is ("the Pixdesk app", "pixdesk batch"); absent for older versions. */
-  name?: string
-  since?: string
-}
-
-/** The queue is held by another live process: nothing may run here until it lets go. */
-export class QueueLockedError extends AppError {
-  constructor(
-    readonly owner: QueueOwner,
-    readonly lockPath: string
-  ) {
-    const who = owner.name ? `${owner.name}, pid ${owner.pid}${owner.since ? `, since ${owner.since}` : ''}` : `pid ${owner.pid}`
-    super({
-      code: 'internal',
-      path: lockPath,
-      message: `The job queue is in use by another Pixdesk process (${who}). Close the other window or command first.`
-    })
-    this.name = 'QueueLockedError'
-  }
-}
-
-const ownerSchema = z.object({ pid: z.number().int().positive(), name: z.string().max(200).optional(), since: z.string().optional() })
-
-/**
- * One engine per data folder: two processes running the same queue would send every request twice.
- * The lock names its owner's pid (alone, so versions that read only a pid keep honouring it); a note
- * beside it says what that process is, so the one refused can tell the user what to close. A lock
- * left by a process that died (a crash, SIGKILL) is taken over.
- */
-export async function acquireQueueLock(dataDir: string, ownerName?: string): Promise<() => Promise<void>> {
-  const dir = jobsDir(dataDir)
-  await mkdir(dir, { recursive: true })
-  const path = join(dir, LOCK_FILE)
-  const notePath = join(dir, LOCK_OWNER_FILE)
-  for (let tries = 0; tries < 3; tries++) {
-    try {
-      const handle = await open(path, 'wx')
-      await handle.writeFile(String(process.pid))
-      await handle.close()
-      const note: QueueOwner = { pid: process.pid, name: ownerName, since: new Date().toISOString() }
-      // Only a courtesy to whoever is refused next: the lock holds without it.
-      if (ownerName) await writeFileAtomic(notePath, JSON.stringify(note)).catch(() => undefined)
-      return async () => {
-        await rm(notePath, { force: true })
-        await rm(path, { force: true })
-      }
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
-      const owner = Number((await readFile(path, 'utf8').catch(() => '')).trim())
-      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && processAlive(owner)) {
-        throw new QueueLockedError(await describeOwner(notePath, owner), path)
-      }
-      await rm(path, { force: true })
-    }
-  }
-  throw new AppError({ code: 'internal', path, message: `Could not lock the job queue at ${path}.` })
-}
-
-async function describeOwner(notePath: string, pid: number): Promise<QueueOwner> {
-  const read = await readJsonFile(notePath)
-  const note = read.kind === 'ok' ? ownerSchema.safeParse(read.value) : undefined
-  // A note left by an earlier holder describes someone else.
-  return note?.success && note.data.pid === pid ? note.data : { pid }
 }

@@ -121,7 +121,7 @@ export function parseJson(body: Buffer): unknown {
 }
 
 /** Reads a response body without ever holding more than `max` bytes. */
-async function readCapped(res: Dispatcher.ResponseData, max: number, what: string): Promise<Buffer> {
+export async function readCapped(res: Dispatcher.ResponseData, max: number, what: string): Promise<Buffer> {
   const declared = Number(res.headers['content-length'])
   if (Number.isFinite(declared) && declared > max) {
     res.body.destroy()
