@@ -154,7 +154,9 @@ export const submissionSchema = z.object({
   phase: z.enum(['none', 'pending', 'accepted']),
   at: z.string().optional(),
   taskId: z.string().optional(),
-  requestId: z.string().optional()
+  requestId: z.string().optional(),
+  /** The provider answered with a result: the request is charged, whatever happens to its images. */
+  answered: z.boolean().optional()
 })
 export type Submission = z.infer<typeof submissionSchema>
 
@@ -193,6 +195,11 @@ export const jobItemSchema = z.object({
   chargedEstimated: z.boolean(),
   /** True when a run may have been charged without a result (interrupted submissions). */
   mayHaveCharged: z.boolean().default(false),
+  /**
+   * Finished, but the history could not take its record yet: the record waits in pendingRecord and is
+   * written as soon as the history takes it ("done, not yet in history").
+   */
+  historyPending: z.boolean().default(false),
   latencyMs: z.number().nullable(),
   uploadedBytes: z.number().int().min(0),
   uploadTotalBytes: z.number().int().min(0),
@@ -215,6 +222,7 @@ export function unstartedItemState(createdAt: string) {
     charged: null,
     chargedEstimated: false,
     mayHaveCharged: false,
+    historyPending: false,
     latencyMs: null,
     uploadedBytes: 0,
     uploadTotalBytes: 0,

@@ -43,12 +43,28 @@ export function interruptedError(item: JobItem): AppErrorData {
   return {
     code: 'interrupted',
     requestId: item.submission.requestId ?? item.requestIds.at(-1),
-    message: 'Interrupted (may have been charged): Pixdesk stopped while this request was in flight. Retry it to send it again.'
+    message: 'Interrupted (may have been charged): Pixdesk stopped while this request was in flight. Retry it to send it again (it may be charged twice).'
   }
 }
 
 async function recoverPendingRecord(ctx: RecoveryContext, item: JobItem, record: RequestRecord): Promise<void> {
   const { state, budgets, deps } = ctx
+  if (item.historyPending) {
+    // Finished last time, its history line still waiting: written now (unless it made it after all), or
+    // kept waiting.
+    const already = (await deps.itemRecords(item.id).catch(() => [])).some((r) => r.id === record.id)
+    const written =
+      already ||
+      (await deps.appendRecord(record).then(
+        () => true,
+        () => false
+      ))
+    if (written) {
+      item.pendingRecord = undefined
+      item.historyPending = false
+    }
+    return
+  }
   const inLedger = (await deps.itemRecords(item.id)).find((r) => r.id === record.id)
   if (inLedger) {
     budgets.book(item, inLedger)
@@ -61,7 +77,8 @@ async function recoverPendingRecord(ctx: RecoveryContext, item: JobItem, record:
   const error: AppErrorData = {
     code: 'interrupted',
     requestId: record.requestIds.at(-1),
-    message: 'The result arrived and was charged, but Pixdesk stopped before saving its images. Retry to run it again.'
+    message:
+      'The result arrived and was charged, but Pixdesk stopped before saving its images. It is not sent again by itself: check the history, then retry it if you want to pay for it again.'
   }
   const kept: RequestRecord = { ...record, status: 'interrupted', outputs: [], error }
   await deps.appendRecord(kept)
@@ -85,8 +102,18 @@ async function recoverPendingSubmission(ctx: RecoveryContext, item: JobItem): Pr
     return state.finish(item, 'failed', latest.error ?? { code: 'internal', message: 'The request failed.' })
   }
   item.mayHaveCharged = true
-  const error = interruptedError(item)
+  const answered = item.submission.answered === true
+  const error: AppErrorData = answered
+    ? {
+        code: 'interrupted',
+        requestId: item.submission.requestId ?? item.requestIds.at(-1),
+        message:
+          'The server answered and charged this request, but Pixdesk stopped before its images were saved. It is not sent again by itself: check the history, then retry it if you want to pay for it again.'
+      }
+    : interruptedError(item)
   const now = new Date(ctx.now()).toISOString()
+  // Answered means charged: the estimate is booked as spent. Otherwise it is credits at risk.
+  const atRisk = item.estimate ?? 0
   const record: RequestRecord = {
     id: ctx.newId(),
     kind: item.snapshot.kind,
@@ -105,7 +132,7 @@ async function recoverPendingSubmission(ctx: RecoveryContext, item: JobItem): Pr
     latencyMs: 0,
     status: 'interrupted',
     error,
-    cost: { credits: 0, estimated: true, estimate: item.estimate ?? 0 },
+    cost: { credits: answered ? atRisk : 0, estimated: true, estimate: atRisk },
     outputs: [],
     batchId: item.batchId,
     compareGroup: item.snapshot.compareGroup,
@@ -113,7 +140,8 @@ async function recoverPendingSubmission(ctx: RecoveryContext, item: JobItem): Pr
     jobItemId: item.id
   }
   await deps.appendRecord(record)
-  item.recordIds.push(record.id)
+  if (answered) budgets.book(item, record, atRisk)
+  else item.recordIds.push(record.id)
   item.submission = { phase: 'none' }
   state.finish(item, 'interrupted', error)
 }

@@ -104,6 +104,16 @@ export class Runner {
         this.lastUpload.set(item.id, now)
         state.changed(batch, item, false)
       },
+      onAnswered: (requestId) => {
+        if (!this.isLive(run)) return
+        if (requestId && !item.requestIds.includes(requestId)) item.requestIds.push(requestId)
+        // A resumed task is already 'accepted'; a sync answer turns 'pending' into "answered, charged".
+        if (item.submission.phase !== 'pending') return
+        if (item.submission.answered && (!requestId || item.submission.requestId === requestId)) return
+        item.submission = { ...item.submission, answered: true, requestId: requestId ?? item.submission.requestId }
+        // Durable before the images are fetched and saved: a crash from here on books the charge with its id.
+        void progress.saveNow(item).catch((err: unknown) => progress.problem(toAppErrorData(err).message))
+      },
       onTaskSubmitted: (taskId, requestId) => {
         item.taskId = taskId
         item.submission = { phase: 'accepted', at: new Date(this.options.now()).toISOString(), taskId, requestId }
@@ -207,8 +217,11 @@ export class Runner {
         error: { ...reason, message: `The images arrived (and were charged) but could not be saved: ${reason.message}` }
       }
     }
-    await deps.appendRecord(finalRecord)
+    // The item's result is decided now; only its history line may still have to wait.
+    item.pendingRecord = finalRecord
+    const inHistory = await this.ledger(item, finalRecord)
     budgets.book(item, finalRecord)
+    if (!inHistory) item.pendingRecord = finalRecord
     item.attempts++
     network.reportSuccess()
     scheduler.providerAnswered(item.snapshot.provider)
@@ -219,6 +232,46 @@ export class Runner {
     } else {
       state.finish(item, 'failed', finalRecord.error)
     }
+  }
+
+  /**
+   * Appends a paid result's record; when the history cannot take it (disk full, permissions), the record
+   * stays in the queue file as the item's pendingRecord, durable, and is appended later (see
+   * appendPendingRecords): the charge is never dropped, and the item says it is not yet in history.
+   */
+  private async ledger(item: JobItem, record: RequestRecord): Promise<boolean> {
+    try {
+      await this.options.deps.appendRecord(record)
+      item.historyPending = false
+      return true
+    } catch (err) {
+      item.historyPending = true
+      await this.options.progress.saveNow(item).catch(() => undefined)
+      this.options.progress.problem(
+        `The history could not be written (${toAppErrorData(err).message}); request ${record.requestIds.at(-1) ?? record.id} is kept and written there as soon as it can be.`
+      )
+      return false
+    }
+  }
+
+  /** Writes the records that the history could not take before; true when none is left waiting. */
+  async appendPendingRecords(): Promise<boolean> {
+    const { state, deps } = this.options
+    let left = false
+    for (const batch of state.batches) {
+      for (const item of batch.items) {
+        if (!item.historyPending || !item.pendingRecord) continue
+        try {
+          await deps.appendRecord(item.pendingRecord)
+          item.pendingRecord = undefined
+          item.historyPending = false
+          state.changed(batch, item)
+        } catch {
+          left = true
+        }
+      }
+    }
+    return !left
   }
 
   /** Decides what a failed run means: wait for the provider, for the network, retry later, or fail. */

@@ -19,6 +19,11 @@ export interface RunContext {
   onUpload?(sentBytes: number, totalBytes: number): void
   /** Must be called the moment an async task id is known: the engine persists it before anything else. */
   onTaskSubmitted(taskId: string, requestId?: string): void
+  /**
+   * Called the moment the provider answers with a result (charged), before its images are fetched,
+   * checked and saved: the engine persists the request id, so a crash from here on is in the ledger.
+   */
+  onAnswered?(requestId: string | undefined): void
 }
 
 export interface RunOutcome {

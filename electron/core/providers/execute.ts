@@ -5,7 +5,7 @@ import { providerNamesWhere, type ProviderId } from '../../../shared/providers'
 import type { Attempt, Cost, RequestRecord } from '../../../shared/records'
 import { bundledCatalog } from '../catalog'
 import { scrubSecret } from './errors'
-import { defaultRetry, defaultTimeouts, type SendContext } from './http'
+import { defaultRetry, defaultTimeouts, requestIdFrom, type SendContext } from './http'
 import { collectOutputs, DEFAULT_MAX_OUTPUT_BYTES } from './images'
 import { isLoopback, prepareInputs, type PreparedInput } from './inputs'
 import { providerAdapter } from './registry'
@@ -77,12 +77,20 @@ async function runAndRecord(p: Prepared, options: ExecuteOptions, runner: Runner
   const t0 = performance.now()
   const attempts: Attempt[] = []
   const progress = options.onProgress ?? (() => {})
+  let answered = false
   const http: SendContext = {
     signal: options.signal,
     retry: { ...defaultRetry, ...options.retry },
     timeouts: { ...defaultTimeouts, ...options.timeouts },
     attempts,
-    onRetry: (attempt, delayMs, reason) => progress({ stage: 'retrying', attempt, delayMs, message: reason.message })
+    onRetry: (attempt, delayMs, reason) => progress({ stage: 'retrying', attempt, delayMs, message: reason.message }),
+    // A sync request's first success answer is its (charged) result: say so before its body is read, so
+    // the caller can keep its request id even if everything after this point is lost.
+    onResponseHead: (status, headers) => {
+      if (request.route !== 'sync' || answered || status < 200 || status >= 300) return
+      answered = true
+      progress({ stage: 'answered', requestId: requestIdFrom(headers) })
+    }
   }
   const ctx: RouteContext = {
     provider: request.provider,
@@ -116,7 +124,7 @@ async function runAndRecord(p: Prepared, options: ExecuteOptions, runner: Runner
   let error: AppErrorData | undefined
   try {
     raw = await runner(ctx)
-    progress({ stage: 'downloading', done: 0, total: raw.outputs.length })
+    progress({ stage: 'downloading', done: 0, total: raw.outputs.length, requestId: ctx.trace.requestIds.at(-1) })
     images = await collectOutputs(raw, request.provider, http, options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES, (done, total) =>
       progress({ stage: 'verifying', done, total })
     )

@@ -63,6 +63,8 @@ export interface SendContext {
   attempts: Attempt[]
   /** Called before each try after the first, with the wait about to happen. */
   onRetry?: (attempt: number, delayMs: number, reason: AppErrorData) => void
+  /** Called as soon as a response's status and headers arrive, before its body is read. */
+  onResponseHead?: (status: number, headers: Record<string, string>) => void
 }
 
 export interface HttpResponse {
@@ -141,7 +143,7 @@ export async function readCapped(res: Dispatcher.ResponseData, max: number, what
 }
 
 /** One try. Throws TransportError on network trouble; any HTTP status is returned as is. */
-export async function sendOnce(spec: SendSpec, ctx: Pick<SendContext, 'signal' | 'timeouts'>, attempt = 1): Promise<HttpResponse> {
+export async function sendOnce(spec: SendSpec, ctx: Pick<SendContext, 'signal' | 'timeouts' | 'onResponseHead'>, attempt = 1): Promise<HttpResponse> {
   let res: Dispatcher.ResponseData
   try {
     res = await request(spec.url, {
@@ -158,6 +160,7 @@ export async function sendOnce(spec: SendSpec, ctx: Pick<SendContext, 'signal' |
     throw transportError(err, spec.provider, spec.url, ctx.signal)
   }
   try {
+    ctx.onResponseHead?.(res.statusCode, flatHeaders(res.headers))
     const body = await readCapped(res, spec.maxResponseBytes, 'The response')
     return { status: res.statusCode, headers: flatHeaders(res.headers), body }
   } catch (err) {

@@ -34,7 +34,8 @@ export interface ImageRequest {
   jobItemId?: string
 }
 
-export type ProgressStage = 'uploading' | 'waiting' | 'submitted' | 'polling' | 'downloading' | 'verifying' | 'retrying'
+/** "answered": a sync request's success answer has begun to arrive, so it is charged (see requestId). */
+export type ProgressStage = 'uploading' | 'waiting' | 'answered' | 'submitted' | 'polling' | 'downloading' | 'verifying' | 'retrying'
 
 export interface ProgressEvent {
   stage: ProgressStage
@@ -50,6 +51,11 @@ export interface ProgressEvent {
    */
   sentBytes?: number
   totalBytes?: number
+  /**
+   * Stages "answered" and "downloading": the provider answered with a result, so the request is charged.
+   * Its request id, when the answer named one, for the caller to keep before anything else can go wrong.
+   */
+  requestId?: string
   /** Output images downloaded/verified so far, and expected. */
   done?: number
   total?: number
