@@ -124,6 +124,8 @@ export interface ItemView {
   charged: number | null
   /** An interrupted submission may have been charged without a result. */
   mayHaveCharged: boolean
+  /** Finished, its record not yet in the history (it is kept and written as soon as the history takes it). */
+  historyPending: boolean
   chargedEstimated: boolean
   latencyMs: number | null
   uploadedBytes: number

@@ -180,6 +180,7 @@ export function itemView(item: JobItem, urls: AssetUrls, library: Library): Item
     charged: item.charged,
     chargedEstimated: item.chargedEstimated,
     mayHaveCharged: item.mayHaveCharged,
+    historyPending: item.historyPending,
     latencyMs: item.latencyMs,
     uploadedBytes: item.uploadedBytes,
     uploadTotalBytes: item.uploadTotalBytes,

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { JobEngine } from '../../electron/core/jobs/engine'
 import type { BatchSpec } from '../../electron/core/jobs/model'
+import { loadQueue } from '../../electron/core/jobs/store'
 import { fakeDeps, limits } from '../support/jobs-fakes'
 
 let dir: string
@@ -170,5 +171,39 @@ describe('jobs engine ordering and control', () => {
     expect(fake.records.map((r) => r.status)).toEqual(['interrupted'])
     first.fake.held[0]?.succeed()
     await reopened.close()
+  })
+})
+
+describe('a history that cannot be written', () => {
+  it('keeps the paid result: the item is done, its record waits in the queue and reaches the history once it can', async () => {
+    const first = await open(1)
+    let historyBroken = true
+    const append = first.fake.deps.appendRecord
+    first.fake.deps.appendRecord = async (record) => {
+      if (historyBroken) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })
+      return append(record)
+    }
+    const batch = await first.engine.createBatch(spec(1))
+    await first.fake.heldCount(1)
+    first.fake.held[0]?.succeed()
+    await when(first.engine, () => first.engine.get(batch.id).items[0]?.state === 'done')
+    const item = first.engine.get(batch.id).items[0]!
+    expect(item.historyPending).toBe(true)
+    expect(item.charged).toBe(1)
+    expect(first.fake.records).toEqual([])
+    // Closing cannot write it either: it stays in the queue file, and the next start writes it.
+    await first.engine.close()
+    const saved = (await loadQueue(dir)).batches[0]?.items[0]
+    expect(saved?.historyPending).toBe(true)
+    expect(saved?.pendingRecord?.requestIds).toEqual(['req-1'])
+    historyBroken = false
+    const { engine: reopened } = await JobEngine.open({ dataDir: dir, deps: first.fake.deps, limits: limits(1) })
+    engine = reopened
+    const after = reopened.get(batch.id).items[0]!
+    expect(after.state).toBe('done')
+    expect(after.historyPending).toBe(false)
+    expect(after.pendingRecord).toBeUndefined()
+    expect(first.fake.records.map((r) => [r.status, r.requestIds])).toEqual([['succeeded', ['req-1']]])
+    expect(first.fake.sent).toHaveLength(1)
   })
 })

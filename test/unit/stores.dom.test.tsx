@@ -91,6 +91,7 @@ describe('jobs store', () => {
     estimate: 2,
     charged: null,
     mayHaveCharged: false,
+    historyPending: false,
     chargedEstimated: false,
     latencyMs: null,
     uploadedBytes: 0,

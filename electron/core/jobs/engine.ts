@@ -27,7 +27,11 @@ const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 500, maxMs: 8000, jitterMs: 25
  * This class is the commands and queries; the work is done by QueueState (states and their events,
  * through Progress), Scheduler (what starts when), Runner (one item), Budgets, and recovery.
  */
+/** How often records the history could not take are offered to it again. */
+const PENDING_RECORDS_RETRY_MS = 15_000
+
 export class JobEngine {
+  private pendingRecordsTimer?: NodeJS.Timeout
   private readonly state: QueueState
   private readonly progress: Progress
   private readonly budgets: Budgets
@@ -112,6 +116,9 @@ export class JobEngine {
       engine.progress.discardPending()
       await engine.store.compact()
       engine.scheduler.begin()
+      engine.pendingRecordsTimer = setInterval(() => void engine.runner.appendPendingRecords(), PENDING_RECORDS_RETRY_MS)
+      // Retried while the engine is open; never the reason a process stays alive.
+      engine.pendingRecordsTimer.unref()
       return { engine, notice: loaded.notice?.message }
     } catch (err) {
       await release()
@@ -268,8 +275,11 @@ export class JobEngine {
   async close(graceMs = 0): Promise<void> {
     if (this.closing) return
     this.closing = true
+    clearInterval(this.pendingRecordsTimer)
     this.scheduler.stop()
     await this.runner.stopAll(graceMs)
+    // A last try for history lines still waiting; what is left stays in the queue file for next time.
+    await this.runner.appendPendingRecords()
     this.network.close()
     await this.progress.close()
     await this.releaseLock()

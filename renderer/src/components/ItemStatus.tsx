@@ -19,6 +19,7 @@ export function ItemMeta({ item }: { item: ItemView }) {
       {item.latencyMs !== null ? <span title="Latency">{formatMs(item.latencyMs)}</span> : null}
       <ItemCost item={item} />
       {item.mayHaveCharged ? <span className="field-error">may have been charged</span> : null}
+      {item.historyPending ? <span className="hold" title="The history file could not be written; the record is kept and written there as soon as it can be.">not yet in history</span> : null}
     </span>
   )
 }
