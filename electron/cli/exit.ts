@@ -7,6 +7,8 @@ export const ExitCode = {
   usage: 2,
   auth: 3,
   budget: 4,
+  /** The server stayed unreachable for --max-wait (EX_UNAVAILABLE): what is left stays queued, resumable. */
+  unavailable: 69,
   /** The job queue is run by another Pixdesk process (EX_TEMPFAIL: nothing sent, try again later). */
   busy: 75,
   interrupted: 130

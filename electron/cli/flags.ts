@@ -54,3 +54,16 @@ export const dateFlag = z
     (s) => /^\d{4}-\d{2}-\d{2}/.test(s) && !Number.isNaN(Date.parse(s)),
     'must be an ISO date such as 2026-03-01 or 2026-03-01T12:00:00Z'
   )
+
+const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }
+
+/** A duration for --max-wait: 90s, 10m, 2h or 500ms (a bare number is seconds), in milliseconds. */
+export const durationFlag = z
+  .string()
+  .trim()
+  .regex(/^\d+(\.\d+)?(ms|s|m|h)?$/, 'must be a duration such as 90s, 10m or 2h')
+  .transform((s) => {
+    const unit = /(ms|s|m|h)$/.exec(s)?.[1] ?? 's'
+    return Math.round(parseFloat(s) * DURATION_UNITS_MS[unit]!)
+  })
+  .refine((ms) => ms > 0, 'must be longer than 0')

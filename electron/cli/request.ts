@@ -11,7 +11,7 @@ import { uploadLimitsFor } from '../core/limits'
 import { scanFolder } from '../core/library/scan'
 import type { Services } from '../core/services'
 import { usageError } from './exit'
-import { baseUrlFlag, intFlag, providerFlag } from './flags'
+import { baseUrlFlag, durationFlag, intFlag, providerFlag } from './flags'
 import { resolveModelFlag, routeFor } from './models'
 
 /** Options edit, generate, batch and compare share. */
@@ -25,6 +25,7 @@ export function addRequestOptions(command: Command): Command {
     .option('--base-url <url>', 'send to this address instead of the configured one')
     .option('--out <dir>', 'write outputs here (default: a "pixdesk" folder beside each source image)')
     .option('--sandbox', 'send to a local sandbox started for this command (same as pixdesk --sandbox)')
+    .option('--max-wait <duration>', 'stop waiting for an unreachable server after this long, e.g. 90s, 10m, 2h (exit 69; the work stays queued). Default: wait until Ctrl-C')
     .option('--json', 'one JSON line per event, then a summary')
 }
 
@@ -37,7 +38,8 @@ export const requestFlagsSchema = z.object({
   provider: providerFlag.optional(),
   baseUrl: baseUrlFlag.optional(),
   out: z.string().min(1).optional(),
-  sandbox: z.boolean().optional()
+  sandbox: z.boolean().optional(),
+  maxWait: durationFlag.optional()
 })
 export type RequestFlags = z.infer<typeof requestFlagsSchema>
 

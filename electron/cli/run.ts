@@ -18,7 +18,18 @@ export interface RunResult {
  * on Ctrl-C. Ctrl-C pauses the batch, cancels what is in flight and waits for those requests to wind
  * down, so the batch is left consistent and `pixdesk batch resume <id>` picks it up.
  */
-export async function runBatch(ctx: CliContext, engine: JobEngine, start: { spec: BatchSpec } | { batchId: string }, label: string): Promise<RunResult> {
+export async function runBatch(
+  ctx: CliContext,
+  engine: JobEngine,
+  start: { spec: BatchSpec } | { batchId: string },
+  label: string,
+  options: { maxWaitMs?: number } = {}
+): Promise<RunResult> {
+  // The engine's own timers never keep a process alive (the app has its window for that): while work is
+  // left, this command does, also when all it does is wait for the network to come back.
+  const keepAlive = setInterval(() => undefined, 60_000)
+  let giveUp: NodeJS.Timeout | undefined
+  let gaveUp: (() => void) | undefined
   const buffered: JobEvent[] = []
   let onEvent: (event: JobEvent) => void = (e) => buffered.push(e)
   const unsubscribe = engine.on((e) => onEvent(e))
@@ -55,6 +66,8 @@ export async function runBatch(ctx: CliContext, engine: JobEngine, start: { spec
       } else if (event.type === 'network' && event.network.online !== !offline) {
         // Said once per outage, not on every probe.
         offline = !event.network.online
+        clearTimeout(giveUp)
+        if (offline && options.maxWaitMs !== undefined && !replay) giveUp = setTimeout(() => gaveUp?.(), options.maxWaitMs)
         ctx.out.note(
           offline
             ? `pixdesk: the server cannot be reached (${event.network.reason ?? 'network error'}); waiting for it to come back (Ctrl-C to stop; the batch stays resumable).`
@@ -66,7 +79,8 @@ export async function runBatch(ctx: CliContext, engine: JobEngine, start: { spec
       updateBar(bar, summary, bytes)
     }
 
-    const finished = new Promise<'done' | 'budget' | 'interrupted'>((resolve) => {
+    const finished = new Promise<'done' | 'budget' | 'interrupted' | 'unavailable'>((resolve) => {
+      gaveUp = () => resolve('unavailable')
       const check = () => {
         if (summary.counts.queued === 0 && summary.counts.active === 0) resolve('done')
         else if (summary.counts.active === 0 && summary.state === 'budget_reached') resolve('budget')
@@ -93,14 +107,35 @@ export async function runBatch(ctx: CliContext, engine: JobEngine, start: { spec
       await waitUntil(engine, id, summary, (s) => s.counts.active === 0)
     } else if (outcome === 'budget') {
       engine.pause(id)
+    } else if (outcome === 'unavailable') {
+      summary = engine.pause(id)
+      await waitUntil(engine, id, summary, (s) => s.counts.active === 0)
+      ctx.out.note(
+        `pixdesk: the server stayed unreachable for ${formatWait(options.maxWaitMs ?? 0)}; stopped waiting. Nothing left was sent: resume with "pixdesk batch resume ${id}".`
+      )
     }
     ctx.out.endProgress()
     const final = engine.get(id)
-    const exitCode = outcome === 'interrupted' ? ExitCode.interrupted : outcome === 'budget' ? ExitCode.budget : exitCodeOf(final.items)
+    const exitCode =
+      outcome === 'interrupted'
+        ? ExitCode.interrupted
+        : outcome === 'budget'
+          ? ExitCode.budget
+          : outcome === 'unavailable'
+            ? ExitCode.unavailable
+            : exitCodeOf(final.items)
     return { summary: final, exitCode }
   } finally {
+    clearInterval(keepAlive)
+    clearTimeout(giveUp)
     unsubscribe()
   }
+}
+
+function formatWait(ms: number): string {
+  if (ms >= 3_600_000) return `${+(ms / 3_600_000).toFixed(1)} h`
+  if (ms >= 60_000) return `${+(ms / 60_000).toFixed(1)} min`
+  return `${+(ms / 1000).toFixed(1)} s`
 }
 
 function concerns(event: JobEvent, batchId: string): boolean {
@@ -145,7 +180,8 @@ export function itemForScripts(item: JobItem): Record<string, unknown> {
     uploadTotalBytes: item.uploadTotalBytes,
     outputs: item.outputs,
     ...(item.error ? { error: item.error } : {}),
-    ...(item.mayHaveCharged ? { mayHaveCharged: true } : {})
+    ...(item.mayHaveCharged ? { mayHaveCharged: true } : {}),
+    ...(item.historyPending ? { historyPending: true } : {})
   }
 }
 
@@ -220,6 +256,12 @@ export function printReport(ctx: CliContext, result: RunResult): void {
   if (failures.length) {
     ctx.out.line('\nNot done:')
     for (const item of failures) ctx.out.line(failureLine(item))
+  }
+  const unledgered = items.filter((i) => i.historyPending)
+  if (unledgered.length) {
+    ctx.out.note(
+      `pixdesk: ${unledgered.length} finished request(s) are not yet in the history (it could not be written); they are kept in the queue and written there by the next pixdesk command or the app.`
+    )
   }
   if (outputs.length) {
     ctx.out.line(`\nWrote ${outputs.length} image${outputs.length === 1 ? '' : 's'}:`)

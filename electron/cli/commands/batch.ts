@@ -9,7 +9,7 @@ import { connect } from '../connection'
 import type { CliContext } from '../context'
 import type { Runner } from '../index'
 import { ExitCode, usageError } from '../exit'
-import { collect, intFlag, parseFlags, splitList } from '../flags'
+import { collect, durationFlag, intFlag, parseFlags, splitList } from '../flags'
 import { itemForScripts, printReport, runBatch } from '../run'
 import { formatCredits } from '../output'
 import { addRequestOptions, jobInputOf, outDirOf, paramsOf, preflight, requestFlagsSchema, resolveInputs, resolveModels } from '../request'
@@ -34,7 +34,8 @@ const resumeSchema = z.object({
   concurrency: intFlag(1, 8).optional(),
   sandbox: z.boolean().optional(),
   json: z.boolean().optional(),
-  resendCharged: z.boolean().optional()
+  resendCharged: z.boolean().optional(),
+  maxWait: durationFlag.optional()
 })
 
 export function registerBatch(program: Command, run: Runner): void {
@@ -61,6 +62,7 @@ export function registerBatch(program: Command, run: Runner): void {
     .option('--concurrency <n>', 'requests at once (1-8)')
     .option('--sandbox', 'resume in a local sandbox (for batches started with --sandbox)')
     .option('--resend-charged', 'also send again items that may already have been charged (you may pay twice)')
+    .option('--max-wait <duration>', 'stop waiting for an unreachable server after this long, e.g. 90s, 10m (exit 69; the work stays queued)')
     .option('--json', 'one JSON line per event, then a summary')
     .action(run(async (ctx, id: string, raw: Record<string, unknown>) => resumeBatch(ctx, id, raw)))
 
@@ -182,7 +184,8 @@ async function startBatch(ctx: CliContext, paths: string[], raw: Record<string, 
         sandbox: connection.sandbox
       }
     },
-    'batch'
+    'batch',
+    { maxWaitMs: flags.maxWait }
   )
   printReport(ctx, result)
   return result.exitCode
@@ -221,7 +224,7 @@ async function resumeBatch(ctx: CliContext, id: string, raw: Record<string, unkn
     ctx.out.note(`pixdesk: ${heldMessage(held.length)}`)
   }
   if (again.length) engine.retry(saved.id, again)
-  const result = await runBatch(ctx, engine, { batchId: saved.id }, 'batch')
+  const result = await runBatch(ctx, engine, { batchId: saved.id }, 'batch', { maxWaitMs: flags.maxWait })
   printReport(ctx, result)
   return result.exitCode
 }

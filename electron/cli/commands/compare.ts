@@ -53,7 +53,8 @@ export function registerCompare(program: Command, run: Runner): void {
             sandbox: connection.sandbox
           }
         },
-        'comparing'
+        'comparing',
+        { maxWaitMs: flags.maxWait }
       )
       const arms = result.summary.items
       for (const arm of arms) {

@@ -62,7 +62,8 @@ async function single(ctx: CliContext, kind: RequestKind, images: string[], raw:
         sandbox: connection.sandbox
       }
     },
-    kind === 'edit' ? 'editing' : 'generating'
+    kind === 'edit' ? 'editing' : 'generating',
+    { maxWaitMs: flags.maxWait }
   )
   printReport(ctx, result)
   return result.exitCode
