@@ -83,14 +83,20 @@ const inSession = (cmd) =>
 const sessionEnv = { ...process.env, HOME: sessionHome, PIXDESK_TEST_SESSION: '1', XDG_RUNTIME_DIR: sessionHome }
 delete sessionEnv.PIXDESK_HOME
 
-console.log('\n=== unit and integration tests (vitest)')
-spawnSync(
-  'dbus-run-session',
-  ['--', 'sh', '-c', inSession(`"${bin('vitest')}" run --reporter=default --reporter=json --outputFile.json="${vitestJson}"`)],
-  { cwd: root, stdio: 'inherit', env: sessionEnv }
-)
-if (existsSync(vitestJson)) {
-  const report = JSON.parse(readFileSync(vitestJson, 'utf8'))
+/** Runs one vitest configuration in the keyring session and adds its results to the totals. */
+function vitestSuite(title, reportPath, extraArgs = '') {
+  console.log(`\n=== ${title}`)
+  spawnSync(
+    'dbus-run-session',
+    ['--', 'sh', '-c', inSession(`"${bin('vitest')}" run ${extraArgs} --reporter=default --reporter=json --outputFile.json="${reportPath}"`)],
+    { cwd: root, stdio: 'inherit', env: sessionEnv }
+  )
+  if (!existsSync(reportPath)) {
+    totals.failed++
+    failures.push(`${title}: vitest produced no report`)
+    return
+  }
+  const report = JSON.parse(readFileSync(reportPath, 'utf8'))
   totals.passed += report.numPassedTests
   totals.failed += report.numFailedTests
   totals.skipped += report.numPendingTests + report.numTodoTests
@@ -103,10 +109,14 @@ if (existsSync(vitestJson)) {
       if (t.status === 'failed') failures.push(`vitest: ${t.fullName}`)
       if (t.status === 'skipped' || t.status === 'pending') skips.push(`vitest: ${t.fullName}`)
     }
-} else {
-  totals.failed++
-  failures.push('vitest produced no report')
 }
+
+vitestSuite('unit and integration tests (vitest)', vitestJson)
+// Crash, chaos and multi-process tests spawn processes and kill them at chosen moments: one at a time,
+// alone on the machine, so none of them is starved into a timeout by the others.
+const stressJson = join(resultsDir, 'vitest-stress.json')
+rmSync(stressJson, { force: true })
+vitestSuite('crash and multi-process tests (vitest, one file at a time)', stressJson, '--config vitest.stress.config.mts')
 
 if (built) {
   console.log('\n=== end-to-end tests (Playwright: browser harness, Electron where available)')
