@@ -39,7 +39,41 @@ export class CliContext {
   }
 
   services(): Promise<Services> {
-    this.servicesPromise ??= createServices({
+    this.servicesPromise ??= this.createServices().then((services) => {
+      this.announceRecoveries(services)
+      return services
+    })
+    return this.servicesPromise
+  }
+
+  /**
+   * What the services repaired or set aside on their own (a corrupt settings file reset, a queue file
+   * that could not be read kept aside) is said on standard error and, with --json, as notice events:
+   * a script must not learn of it only from a changed behaviour.
+   */
+  private announceRecoveries(services: Services): void {
+    const say = (level: string, message: string, extra: Record<string, unknown> = {}) => {
+      this.out.event('notice', { level, message, ...extra })
+      this.out.note(`pixdesk: ${message}`)
+    }
+    const settingsNotice = services.settings.notice()
+    if (settingsNotice) say('warning', settingsNotice.message, { ...(settingsNotice.backupPath ? { path: settingsNotice.backupPath } : {}) })
+    services.events.on('app.notice', (notice) => {
+      if (notice.level !== 'info') say(notice.level, notice.message)
+    })
+    this.onDispose(async () => {
+      // Torn or invalid history lines met while this command read the history: skipped, never fatal.
+      // (The history command lists them itself.)
+      const torn = this.command.startsWith('history') ? [] : services.history.readWarnings()
+      if (torn.length) {
+        const files = [...new Set(torn.map((w) => w.file))].join(', ')
+        say('warning', `${torn.length} unreadable line(s) in the history were skipped (${files}); the rest of the history is intact.`, { readWarnings: torn })
+      }
+    })
+  }
+
+  private createServices(): Promise<Services> {
+    return createServices({
       env: this.env,
       version: cliVersion(),
       // No folder watching: a command is short-lived and must not hold the process open.
@@ -54,7 +88,6 @@ export class CliContext {
         owner: this.command ? `the command "pixdesk ${this.command}"` : 'a pixdesk command'
       }
     })
-    return this.servicesPromise
   }
 
   /**
