@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { priceFor, type ModelEntry } from '../../../shared/catalog'
-import type { Runner } from '../index'
+import type { Runner } from '../types'
 import { ExitCode } from '../exit'
 import { formatCredits } from '../output'
 

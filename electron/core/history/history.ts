@@ -19,7 +19,8 @@ import {
 import { AppError } from '../../../shared/errors'
 import { requestRecordSchema, type RequestRecord } from '../../../shared/records'
 import { toCsv, toJson } from './export'
-import { LedgerIndex, type Entry, type LedgerIndexStats } from './in-memory-index'
+import type { Entry } from './index-entry'
+import { LedgerIndex, type LedgerIndexStats } from './in-memory-index'
 import { historyDir, listMonthFiles, LedgerWriter, monthFileName, readRecordsAt, scanBackwards } from './ledger'
 import { resolveFilter, select, sortEntries, totalsOf } from './query'
 

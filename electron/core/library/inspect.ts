@@ -7,7 +7,7 @@ import type { AppErrorData, FileErrorCode } from '../../../shared/errors'
 import { detectImageFormat, SNIFF_BYTES, type ImageFormat } from '../imageformat'
 import { isDecodable, readCapped } from './raster'
 import { renderThumbnail } from './thumbnails'
-import { DEFAULT_LIMITS, HARD_MAX_PIXELS, type AssetInfo, type UploadLimits } from './types'
+import { DEFAULT_LIMITS, HARD_MAX_PIXELS, type AssetInfo, type Preview, type UploadLimits } from './types'
 
 export { isDecodable } from './raster'
 
@@ -45,13 +45,6 @@ export function maxPathBytes(platform = process.platform): number {
   if (platform === 'win32') return 259
   if (platform === 'darwin') return 1023
   return 4095
-}
-
-export interface Preview {
-  data: Buffer
-  format: 'jpeg' | 'webp'
-  width: number
-  height: number
 }
 
 export interface InspectOptions {
