@@ -33,13 +33,13 @@ export interface SandboxOptions {
   maxBodyBytes?: number
 }
 
-export interface SandboxInputStat {
+interface SandboxInputStat {
   sha256: string
   bytes: number
   format: string | null
 }
 
-export interface SandboxSubmission {
+interface SandboxSubmission {
   seq: number
   at: string
   route: 'sync' | 'async'
