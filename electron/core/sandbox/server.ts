@@ -130,74 +130,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     return `${baseUrl}/__sandbox/files/${id}`
   }
 
-  function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-    const text = JSON.stringify(body)
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers })
-    res.end(text)
-  }
-
-  function failure(res: ServerResponse, err: HttpFailure, requestId: string, extra: Record<string, string> = {}): void {
-    json(res, err.status, { error: { code: err.code, message: err.message, type: err.type, ...(err.param ? { param: err.param } : {}) } }, { 'x-request-id': requestId, ...extra })
-  }
-
-  /** Applies a fault that ends the exchange; returns true when the response has been handled. */
-  async function applyFault(fault: FaultSpec | undefined, stage: FaultStage, req: IncomingMessage, res: ServerResponse, requestId: string): Promise<boolean> {
-    if (!fault) return false
-    stats.faults.push({ kind: fault.kind, stage, path: req.url ?? '' })
-    const err = (status: number, code: string, type: string, message: string) => failure(res, new HttpFailure(status, code, type, message), requestId)
-    switch (fault.kind) {
-      case 'rate_limited': {
-        const headers: Record<string, string> =
-          fault.retryAfterMs !== undefined ? { 'retry-after-ms': String(fault.retryAfterMs) } : { 'retry-after': String(fault.retryAfterS ?? 1) }
-        failure(res, new HttpFailure(429, 'rate_limited', 'rate_limit_error', 'Too many requests (simulated).'), requestId, headers)
-        return true
-      }
-      case 'server_error':
-        err(500, 'internal_error', 'server_error', 'Internal error (simulated).')
-        return true
-      case 'unavailable':
-        err(503, 'model_unavailable', 'server_error', 'The model is temporarily unavailable (simulated).')
-        return true
-      case 'insufficient_credits':
-        err(402, 'insufficient_credits', 'billing_error', 'Not enough credits (simulated).')
-        return true
-      case 'prompt_rejected':
-        err(422, 'prompt_rejected', 'policy_error', 'The prompt was rejected by the content policy (simulated).')
-        return true
-      case 'slow':
-        await waitOrClose(fault.delayMs, res)
-        return false
-      case 'reset':
-        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '4096', 'x-request-id': requestId })
-        res.write('{"created":1700000000,"data":[{"b64_json":"iVBORw0KGgo')
-        // Give the partial body a moment on the wire, then drop the connection mid-body.
-        setTimeout(() => res.socket?.destroy(), 20)
-        return true
-      case 'malformed_json':
-        res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': requestId })
-        res.end('{"created": 1700000000, "data": [{"url": ')
-        return true
-      case 'non_image':
-      case 'stuck_task':
-        return false
-    }
-  }
-
-  async function waitOrClose(ms: number, res: ServerResponse): Promise<void> {
-    const ac = new AbortController()
-    pending.add(ac)
-    const onClose = () => ac.abort()
-    res.on('close', onClose)
-    try {
-      await sleep(ms, undefined, { signal: ac.signal })
-    } catch {
-      // The client went away or the sandbox is closing: nothing left to answer.
-    } finally {
-      res.off('close', onClose)
-      pending.delete(ac)
-    }
-  }
-
   async function submit(req: IncomingMessage, res: ServerResponse, route: 'sync' | 'async', kind: 'edit' | 'generate', endpoint: string): Promise<void> {
     const requestId = newId('req')
     const declared = req.headers['content-length']
@@ -219,7 +151,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     stats[route]++
     let parsed: ParsedSubmission
     try {
-      checkAuth(req)
+      checkAuth(req, options.apiKey)
       parsed = await parseSubmission(req, kind, maxBody, (bytes) => (entry.bodyBytes = bytes))
     } catch (e) {
       const err = e instanceof HttpFailure ? e : new HttpFailure(400, 'invalid_request', 'invalid_request_error', 'The request body could not be read.')
@@ -231,7 +163,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     await sleep(faults.latency())
     const fault = faults.next('submit')
     entry.fault = fault?.kind
-    if (await applyFault(fault, 'submit', req, res, requestId)) {
+    if (await applyFault(fault, 'submit', req, res, requestId, stats, pending)) {
       entry.status = res.statusCode === 200 ? 0 : res.statusCode
       return
     }
@@ -239,7 +171,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
     let model: ModelEntry
     try {
-      model = validate(parsed, kind, route)
+      model = validate(catalog, parsed, kind, route)
     } catch (e) {
       const err = e as HttpFailure
       entry.status = err.status
@@ -270,7 +202,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
     if (fault?.kind === 'stuck_task') {
       // A sync request that never finishes: hold it until the client gives up.
-      await waitOrClose(24 * 60 * 60 * 1000, res)
+      await waitOrClose(24 * 60 * 60 * 1000, res, pending)
       return
     }
     let outs: Array<{ bytes: Buffer; mime: string }>
@@ -297,44 +229,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     )
   }
 
-  function checkAuth(req: IncomingMessage): void {
-    if (options.apiKey === undefined) return
-    if (req.headers.authorization !== `Bearer ${options.apiKey}`) {
-      throw new HttpFailure(401, 'unauthorized', 'authentication_error', 'Invalid or missing API key.')
-    }
-  }
-
-  function validate(p: ParsedSubmission, kind: 'edit' | 'generate', route: 'sync' | 'async'): ModelEntry {
-    if (!p.model) throw new HttpFailure(400, 'invalid_request', 'invalid_request_error', 'Missing field "model".', 'model')
-    const model = catalog.get(p.model)
-    if (!model || !model.routes.pixapi) throw new HttpFailure(404, 'model_not_found', 'invalid_request_error', `Model "${p.model}" not found.`, 'model')
-    const issue = requestIssues(model, {
-      kind,
-      provider: 'pixapi',
-      route,
-      prompt: p.prompt,
-      params: { n: p.n, size: p.size, quality: p.quality, responseFormat: p.responseFormat },
-      inputs: p.inputs.map((i, k): InputFacts => ({ source: 'data', format: i.format ?? 'unknown', bytes: i.bytes.length, label: `image ${k + 1}` }))
-    })[0]
-    if (issue) throw new HttpFailure(400, 'invalid_request', 'invalid_request_error', issue.message, issue.field)
-    return model
-  }
-
-  async function render(p: ParsedSubmission, nonImage: boolean): Promise<Array<{ bytes: Buffer; mime: string }>> {
-    if (nonImage) return [{ bytes: Buffer.from('<html><body>Not an image (simulated fault).</body></html>'), mime: 'text/html' }]
-    const outs: Array<{ bytes: Buffer; mime: string }> = []
-    for (let i = 0; i < p.n; i++) {
-      const out = await simulateImage({ input: p.inputs[0]?.bytes, prompt: p.prompt, size: p.size, index: i })
-      outs.push({ bytes: out.bytes, mime: `image/${out.format}` })
-    }
-    return outs
-  }
-
   async function poll(req: IncomingMessage, res: ServerResponse, taskId: string): Promise<void> {
     stats.polls++
     const requestId = newId('req')
     const fault = faults.next('poll')
-    if (await applyFault(fault, 'poll', req, res, requestId)) return
+    if (await applyFault(fault, 'poll', req, res, requestId, stats, pending)) return
     if (res.destroyed) return
     const task = tasks.get(taskId)
     if (!task) return failure(res, new HttpFailure(404, 'task_not_found', 'invalid_request_error', `Task "${taskId}" not found.`), requestId)
@@ -366,7 +265,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       res.end('<html>not an image</html>')
       return
     }
-    if (await applyFault(fault, 'download', req, res, newId('req'))) return
+    if (await applyFault(fault, 'download', req, res, newId('req'), stats, pending)) return
     const file = files.get(id)
     if (!file) return json(res, 404, { error: { code: 'file_not_found', message: 'No such file.', type: 'invalid_request_error' } })
     res.writeHead(200, { 'content-type': file.mime, 'content-length': file.bytes.length })
@@ -441,6 +340,116 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         server.closeAllConnections()
       })
   }
+}
+
+function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body)
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers })
+  res.end(text)
+}
+
+function failure(res: ServerResponse, err: HttpFailure, requestId: string, extra: Record<string, string> = {}): void {
+  json(res, err.status, { error: { code: err.code, message: err.message, type: err.type, ...(err.param ? { param: err.param } : {}) } }, { 'x-request-id': requestId, ...extra })
+}
+
+/** Applies a fault that ends the exchange; returns true when the response has been handled. */
+async function applyFault(
+  fault: FaultSpec | undefined,
+  stage: FaultStage,
+  req: IncomingMessage,
+  res: ServerResponse,
+  requestId: string,
+  stats: SandboxStats,
+  pending: Set<AbortController>
+): Promise<boolean> {
+  if (!fault) return false
+  stats.faults.push({ kind: fault.kind, stage, path: req.url ?? '' })
+  const err = (status: number, code: string, type: string, message: string) => failure(res, new HttpFailure(status, code, type, message), requestId)
+  switch (fault.kind) {
+    case 'rate_limited': {
+      const headers: Record<string, string> =
+        fault.retryAfterMs !== undefined ? { 'retry-after-ms': String(fault.retryAfterMs) } : { 'retry-after': String(fault.retryAfterS ?? 1) }
+      failure(res, new HttpFailure(429, 'rate_limited', 'rate_limit_error', 'Too many requests (simulated).'), requestId, headers)
+      return true
+    }
+    case 'server_error':
+      err(500, 'internal_error', 'server_error', 'Internal error (simulated).')
+      return true
+    case 'unavailable':
+      err(503, 'model_unavailable', 'server_error', 'The model is temporarily unavailable (simulated).')
+      return true
+    case 'insufficient_credits':
+      err(402, 'insufficient_credits', 'billing_error', 'Not enough credits (simulated).')
+      return true
+    case 'prompt_rejected':
+      err(422, 'prompt_rejected', 'policy_error', 'The prompt was rejected by the content policy (simulated).')
+      return true
+    case 'slow':
+      await waitOrClose(fault.delayMs, res, pending)
+      return false
+    case 'reset':
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '4096', 'x-request-id': requestId })
+      res.write('{"created":1700000000,"data":[{"b64_json":"iVBORw0KGgo')
+      // Give the partial body a moment on the wire, then drop the connection mid-body.
+      setTimeout(() => res.socket?.destroy(), 20)
+      return true
+    case 'malformed_json':
+      res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': requestId })
+      res.end('{"created": 1700000000, "data": [{"url": ')
+      return true
+    case 'non_image':
+    case 'stuck_task':
+      return false
+  }
+}
+
+/** Waits, cut short when the client goes away or the sandbox closes (which aborts everything in `pending`). */
+async function waitOrClose(ms: number, res: ServerResponse, pending: Set<AbortController>): Promise<void> {
+  const ac = new AbortController()
+  pending.add(ac)
+  const onClose = () => ac.abort()
+  res.on('close', onClose)
+  try {
+    await sleep(ms, undefined, { signal: ac.signal })
+  } catch {
+    // The client went away or the sandbox is closing: nothing left to answer.
+  } finally {
+    res.off('close', onClose)
+    pending.delete(ac)
+  }
+}
+
+function checkAuth(req: IncomingMessage, apiKey: string | undefined): void {
+  if (apiKey === undefined) return
+  if (req.headers.authorization !== `Bearer ${apiKey}`) {
+    throw new HttpFailure(401, 'unauthorized', 'authentication_error', 'Invalid or missing API key.')
+  }
+}
+
+function validate(catalog: Catalog, p: ParsedSubmission, kind: 'edit' | 'generate', route: 'sync' | 'async'): ModelEntry {
+  if (!p.model) throw new HttpFailure(400, 'invalid_request', 'invalid_request_error', 'Missing field "model".', 'model')
+  const model = catalog.get(p.model)
+  if (!model || !model.routes.pixapi) throw new HttpFailure(404, 'model_not_found', 'invalid_request_error', `Model "${p.model}" not found.`, 'model')
+  const issue = requestIssues(model, {
+    kind,
+    provider: 'pixapi',
+    route,
+    prompt: p.prompt,
+    params: { n: p.n, size: p.size, quality: p.quality, responseFormat: p.responseFormat },
+    inputs: p.inputs.map((i, k): InputFacts => ({ source: 'data', format: i.format ?? 'unknown', bytes: i.bytes.length, label: `image ${k + 1}` }))
+  })[0]
+  if (issue) throw new HttpFailure(400, 'invalid_request', 'invalid_request_error', issue.message, issue.field)
+  return model
+}
+
+async function render(p: ParsedSubmission, nonImage: boolean): Promise<Array<{ bytes: Buffer; mime: string }>> {
+  if (nonImage) return [{ bytes: Buffer.from('<html><body>Not an image (simulated fault).</body></html>'), mime: 'text/html' }]
+  const outs: Array<{ bytes: Buffer; mime: string }> = []
+  for (let i = 0; i < p.n; i++) {
+    const out = await simulateImage({ input: p.inputs[0]?.bytes, prompt: p.prompt, size: p.size, index: i })
+    outs.push({ bytes: out.bytes, mime: `image/${out.format}` })
+  }
+  return outs
 }
 
 function emptyStats(): SandboxStats {
