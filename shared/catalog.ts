@@ -13,7 +13,7 @@ import type { RequestKind, RequestParams } from './records'
 const sizeTokenSchema = z.string().regex(/^(\d+x\d+|\d+K|auto)$/, 'a size is "WxH", "1K"/"2K"/"4K" or "auto"')
 
 /** Free-form sizes some models take (gpt-image-2: any WxH within limits). */
-export const sizeRuleSchema = z.object({
+const sizeRuleSchema = z.object({
   multipleOf: z.number().int().min(1),
   minEdge: z.number().int().min(1),
   maxLongEdge: z.number().int().min(1),
@@ -21,9 +21,8 @@ export const sizeRuleSchema = z.object({
   /** Long edge ÷ short edge may not exceed this. */
   maxAspect: z.number().min(1)
 })
-export type SizeRule = z.infer<typeof sizeRuleSchema>
 
-export const capabilitiesSchema = z.object({
+const capabilitiesSchema = z.object({
   kinds: z.array(z.enum(['edit', 'generate'])).min(1),
   sizes: z.array(sizeTokenSchema).min(1),
   sizeRule: sizeRuleSchema.optional(),
@@ -47,12 +46,12 @@ export const capabilitiesSchema = z.object({
 export type Capabilities = z.infer<typeof capabilitiesSchema>
 
 /** Credits per output image: the first tier whose maxLongEdge covers the size's long edge wins. */
-export const priceTierSchema = z.object({
+const priceTierSchema = z.object({
   maxLongEdge: z.number().int().min(1),
   credits: z.union([z.number().min(0), z.record(z.string(), z.number().min(0))])
 })
 
-export const pricingSchema = z.object({
+const pricingSchema = z.object({
   tiers: z.array(priceTierSchema).min(1),
   /** Long edge used to price size "auto" (Pixapi bills gpt-image-2 auto at the 1K tier). */
   autoLongEdge: z.number().int().min(1),
@@ -61,9 +60,8 @@ export const pricingSchema = z.object({
   qualityBilledAs: z.record(z.string(), z.string()).default({}),
   note: z.string().optional()
 })
-export type Pricing = z.infer<typeof pricingSchema>
 
-export const modelEntrySchema = z.object({
+const modelEntrySchema = z.object({
   id: z.string().min(1),
   aliases: z.array(z.string()).default([]),
   label: z.string().min(1),
@@ -165,7 +163,7 @@ export function customModelEntry(custom: CustomModel, base?: ModelEntry): ModelE
 }
 
 /** Long edge in pixels a size asks for, or null for "auto". Named sizes follow Gemini's imageSize. */
-export function sizeLongEdge(size: string): number | null {
+function sizeLongEdge(size: string): number | null {
   if (size === 'auto') return null
   const named = /^(\d+)K$/.exec(size)
   if (named) return Number(named[1]) * 1024

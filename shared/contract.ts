@@ -60,7 +60,7 @@ const id = z.string().min(1).max(200)
 const modelId = z.string().trim().min(1).max(200)
 const prompt = z.string().max(100_000)
 
-export const paramsPayload = z
+const paramsPayload = z
   .object({
     n: z.number().int().min(1).max(10).default(1),
     size: z.string().max(32).optional(),
@@ -77,7 +77,7 @@ export const paramsPayload = z
  * One model's own settings, merged over the shared ones. Nothing here has a default: a default would
  * silently replace the shared value (n above all) for that model.
  */
-export const paramsOverridePayload = paramsPayload.extend({ n: paramsPayload.shape.n.unwrap() }).partial()
+const paramsOverridePayload = paramsPayload.extend({ n: paramsPayload.shape.n.unwrap() }).partial()
 
 /** What to run: files × (prompt or template) × models × n. A single edit is a batch of one. */
 export const batchSpecPayload = z
@@ -187,22 +187,20 @@ export const channels = {
 } satisfies Record<string, ChannelDef>
 
 /** What the app menu and system notifications ask the window to do (the renderer owns the views). */
-export const menuCommands = [
-  'import-folder',
-  'import-files',
-  'run',
-  'run-compare',
-  'new-batch',
-  'view-library',
-  'view-editor',
-  'view-compare',
-  'view-batches',
-  'view-history',
-  'view-settings',
-  'command-palette',
-  'open-batch'
-] as const
-export type MenuCommand = (typeof menuCommands)[number]
+export type MenuCommand =
+  | 'import-folder'
+  | 'import-files'
+  | 'run'
+  | 'run-compare'
+  | 'new-batch'
+  | 'view-library'
+  | 'view-editor'
+  | 'view-compare'
+  | 'view-batches'
+  | 'view-history'
+  | 'view-settings'
+  | 'command-palette'
+  | 'open-batch'
 
 export interface EventMap {
   'app.notice': { level: 'info' | 'warning' | 'error'; message: string }

@@ -5,7 +5,7 @@ import { z } from 'zod'
  * Errors cross the IPC boundary and land in the history ledger, so they are plain data (AppErrorData)
  * with a class wrapper (AppError) for throwing inside one process.
  */
-export const apiErrorCodes = [
+const apiErrorCodes = [
   'validation',
   'auth',
   'insufficient_credits',
@@ -35,7 +35,7 @@ export const fileErrorCodes = [
   'not_found_file'
 ] as const
 
-export const appErrorCodes = [
+const appErrorCodes = [
   ...apiErrorCodes,
   ...fileErrorCodes,
   'keychain_unavailable',

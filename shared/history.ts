@@ -28,7 +28,7 @@ export const historyFilterSchema = z.object({
 })
 export type HistoryFilter = z.infer<typeof historyFilterSchema>
 
-export const historySorts = ['newest', 'oldest', 'credits_desc', 'latency_desc'] as const
+const historySorts = ['newest', 'oldest', 'credits_desc', 'latency_desc'] as const
 export type HistorySort = (typeof historySorts)[number]
 
 export const historyQuerySchema = historyFilterSchema.extend({

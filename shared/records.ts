@@ -40,7 +40,7 @@ export const normalisationSchema = z.object({
 })
 export type Normalisation = z.infer<typeof normalisationSchema>
 
-export const recordInputSchema = z.object({
+const recordInputSchema = z.object({
   source: z.enum(['file', 'url', 'data']),
   path: z.string().optional(),
   url: z.string().optional(),
@@ -53,7 +53,7 @@ export const recordInputSchema = z.object({
 })
 export type RecordInput = z.infer<typeof recordInputSchema>
 
-export const attemptSchema = z.object({
+const attemptSchema = z.object({
   startedAt: z.string(),
   durationMs: z.number(),
   status: z.number().int().optional(),
@@ -73,7 +73,7 @@ export const recordOutputSchema = z.object({
 })
 export type RecordOutput = z.infer<typeof recordOutputSchema>
 
-export const costSchema = z.object({
+const costSchema = z.object({
   /** Credits the provider said it charged; when it did not say, the catalog estimate. */
   credits: z.number(),
   /** True when `credits` is our catalog estimate rather than the provider's figure. */

@@ -46,7 +46,7 @@ export const namingTemplateSchema = z
   }, `may only use the placeholders ${namingPlaceholders.map((p) => `{${p}}`).join(' ')}`)
   .refine((t) => t.includes('{index}'), 'must contain {index}, so several outputs of one request never overwrite each other')
 
-export const defaultParamsSchema = z.object({
+const defaultParamsSchema = z.object({
   n: z.number().int().min(1).max(10),
   size: z.string().max(32).optional(),
   quality: z.string().max(32).optional(),
@@ -56,7 +56,6 @@ export const defaultParamsSchema = z.object({
   inputFidelity: z.string().max(32).optional(),
   aspectRatio: z.string().max(16).optional()
 })
-export type DefaultParams = z.infer<typeof defaultParamsSchema>
 
 export const settingsSchema = z
   .object({
@@ -160,7 +159,7 @@ export const defaultSettings: Settings = {
 
 /** A patch for updateSettings: any subset of fields, nested objects merged, arrays replaced. */
 export type SettingsPatch = DeepPartial<Omit<Settings, 'version'>>
-export type DeepPartial<T> = T extends readonly unknown[]
+type DeepPartial<T> = T extends readonly unknown[]
   ? T
   : T extends object
     ? { [K in keyof T]?: DeepPartial<T[K]> }

@@ -66,7 +66,7 @@ export interface ImportProgressView {
   done: boolean
 }
 
-export interface TemplateVariableView {
+interface TemplateVariableView {
   name: string
   label: string
   default?: string
@@ -140,11 +140,11 @@ export interface ItemView {
 }
 
 /** Why a queued item is not starting yet. */
-export type ItemHold = 'budget' | 'duplicate' | 'network' | 'rate_limit' | 'retry_backoff'
+type ItemHold = 'budget' | 'duplicate' | 'network' | 'rate_limit' | 'retry_backoff'
 
-export type BatchState = 'queued' | 'running' | 'paused' | 'waiting_network' | 'budget_reached' | 'done' | 'cancelled'
+type BatchState = 'queued' | 'running' | 'paused' | 'waiting_network' | 'budget_reached' | 'done' | 'cancelled'
 
-export interface BatchFailureView {
+interface BatchFailureView {
   itemId: string
   source: string
   model: string
@@ -154,7 +154,7 @@ export interface BatchFailureView {
   taskId?: string
 }
 
-export interface BatchReportView {
+interface BatchReportView {
   batchId: string
   finishedAt: string
   total: number

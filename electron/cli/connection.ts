@@ -5,7 +5,6 @@ import { providerAdapter } from '../core/providers/registry'
 import { readCapped } from '../core/providers/http'
 import { isLoopback } from '../core/providers/inputs'
 import type { Services } from '../core/services'
-import type { CliContext } from './context'
 import { CliError, ExitCode, usageError } from './exit'
 
 /** Where requests go and with which key, decided once per command before anything is queued. */
@@ -15,6 +14,12 @@ export interface Connection {
   baseUrl(provider: ProviderId): string
   apiKey(provider: ProviderId): string | undefined
   describe(): string
+}
+
+/** What a command was started with that decides the connection: its global flags and environment. */
+export interface ConnectionOrigin {
+  flags: { sandbox?: boolean }
+  env: NodeJS.ProcessEnv
 }
 
 export interface ConnectionFlags {
@@ -28,7 +33,7 @@ export interface ConnectionFlags {
  * a sandbox started with `pixdesk sandbox`, recognised by its health endpoint. Otherwise the real API is
  * used and a key is required up front (exit 3), so nothing is queued that cannot be sent.
  */
-export async function connect(ctx: CliContext, services: Services, providers: readonly ProviderId[], flags: ConnectionFlags): Promise<Connection> {
+export async function connect(ctx: ConnectionOrigin, services: Services, providers: readonly ProviderId[], flags: ConnectionFlags): Promise<Connection> {
   const settings = services.settings.get()
   if (ctx.flags.sandbox || settings.provider.sandbox) {
     const direct = providers.find((p) => !providerAdapter(p).sandboxed)

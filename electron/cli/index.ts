@@ -1,8 +1,9 @@
 import { Command, CommanderError } from 'commander'
 import { providerEnvironmentVariables } from '../core/providers/registry'
 import { CliContext, cliVersion, type GlobalFlags } from './context'
-import { ExitCode, toCliError, type ExitCodeValue } from './exit'
+import { ExitCode, toCliError } from './exit'
 import { Output } from './output'
+import type { Action, Runner } from './types'
 import { registerBatch } from './commands/batch'
 import { registerCompare } from './commands/compare'
 import { registerDiagnostics } from './commands/diagnostics'
@@ -13,14 +14,6 @@ import { registerModels } from './commands/models'
 import { registerSandbox } from './commands/sandbox'
 import { registerScan } from './commands/scan'
 import { registerTemplates } from './commands/templates'
-
-/** A command body: gets the context and commander's arguments, returns the exit code. */
-export type Action<A extends unknown[]> = (ctx: CliContext, ...args: A) => Promise<ExitCodeValue>
-
-export interface Runner {
-  /** Wraps a command body: builds the context, maps failures to exit codes, always cleans up. */
-  <A extends unknown[]>(action: Action<A>): (...args: unknown[]) => Promise<void>
-}
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const interrupt = new AbortController()

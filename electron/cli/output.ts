@@ -117,7 +117,7 @@ export class ProgressBar {
   }
 }
 
-export function formatTable(headers: string[], rows: Array<Array<string | number>>, align: Array<'left' | 'right'> = []): string {
+function formatTable(headers: string[], rows: Array<Array<string | number>>, align: Array<'left' | 'right'> = []): string {
   const cells = [headers, ...rows.map((r) => r.map((c) => String(c)))]
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => displayWidth(r[i] ?? ''))))
   const render = (row: string[]) =>

@@ -6,7 +6,7 @@ import { DECODABLE_FORMATS, type DecodableFormat, type UploadLimits } from './li
  * Inputs are downscaled to this long edge before upload: every image model in the catalog works at or
  * below 4K, so larger uploads only cost time and bandwidth.
  */
-export const UPLOAD_MAX_LONG_EDGE = 4096
+const UPLOAD_MAX_LONG_EDGE = 4096
 
 /** What a model on a route accepts as input, in the library's terms (format, bytes, size). */
 export function uploadLimitsFor(model: ModelEntry | undefined, provider: ProviderId): UploadLimits {

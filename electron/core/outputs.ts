@@ -10,10 +10,10 @@ import { namingTemplateSchema, type namingPlaceholders, type Settings } from '..
 import { detectImageFormat, type ImageFormat } from './imageformat'
 import { maxPathBytes } from './library/inspect'
 
-export const DEFAULT_OUTPUT_TEMPLATE = '{name}_{model}_{index}'
+const DEFAULT_OUTPUT_TEMPLATE = '{name}_{model}_{index}'
 export const DEFAULT_OUTPUT_FOLDER = 'pixdesk'
 /** The naming template's rules live with the settings, so the Settings form and the writer agree. */
-export const outputTemplateSchema = namingTemplateSchema
+const outputTemplateSchema = namingTemplateSchema
 
 export interface OutputImage {
   bytes: Buffer
@@ -119,7 +119,7 @@ function embeddedParameters(ctx: OutputContext, date: Date): Record<string, unkn
 }
 
 /** A file name component safe on Windows, macOS and Linux. */
-export function safeNamePart(text: string): string {
+function safeNamePart(text: string): string {
   // eslint-disable-next-line no-control-regex
   let s = text.normalize('NFC').replace(/[<>:"/\\|?*\u0000-\u001f\u007f]+/g, '_').replace(/\s+/g, ' ').trim()
   s = s.replace(/^\.+/, '').replace(/[. ]+$/, '')

@@ -1,7 +1,7 @@
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 
-export const APP_NAME = 'Pixdesk'
+const APP_NAME = 'Pixdesk'
 
 export interface AppPaths {
   /** Settings, history, queue: shared by the desktop app and the command line. */

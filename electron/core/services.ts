@@ -19,7 +19,8 @@ import { openJobEngine } from './jobs/pipeline'
 import { createKeychain, type Keychain } from './keychain'
 import { testKey } from './providers/execute'
 import { estimateRequest, toBatchSpec, type BatchSpecRequest, type RequestEstimate } from './jobspec'
-import { Library, type LibraryAsset } from './library/library'
+import { Library } from './library/library'
+import type { LibraryAsset } from './library/types'
 import { checkAssets, findAssets, importedPathFor, type AssetCheck, type AssetQuery } from './library/queries'
 import { uploadLimitsFor } from './limits'
 import { chosenOutputFolder } from './outputs'
@@ -174,6 +175,67 @@ async function createCustomModels(dataDir: string, catalog: Catalog): Promise<Cu
   }
 }
 
+interface JobEngineParts {
+  dataDir: string
+  catalog: Catalog
+  history: History
+  keychain: Keychain
+  settings: LiveSettings
+  sandbox: SandboxController
+  templates: TemplateLibrary
+  events: AppEvents
+  jobOptions: JobsServiceOptions
+}
+
+async function openServicesJobEngine({ dataDir, catalog, history, keychain, settings, sandbox, templates, events, jobOptions }: JobEngineParts): Promise<JobEngine> {
+  if (settings.get().provider.sandbox) await sandbox.ensure()
+  const { engine, notice } = await openJobEngine({
+    dataDir,
+    catalog,
+    history,
+    getKey: (provider) => keychain.getKey(provider),
+    settings: () => settings.get(),
+    sandboxUrl: () => sandbox.url(),
+    templates,
+    baseUrl: jobOptions.baseUrl,
+    apiKey: jobOptions.apiKey,
+    fallbackOutputDir: jobOptions.fallbackOutputDir ?? join(homedir(), 'Pictures', 'Pixdesk'),
+    runOnly: jobOptions.runOnly,
+    limits: jobOptions.limits,
+    owner: jobOptions.owner ?? 'the Pixdesk app'
+  })
+  if (notice) events.emit('app.notice', { level: 'warning', message: notice })
+  return engine
+}
+
+/**
+ * The jobs engine, opened on first use and shared by every caller. A failed open (another process holds
+ * the queue) is reported, and the next call tries again.
+ */
+function sharedJobEngine(open: () => Promise<JobEngine>) {
+  let jobs: Promise<JobEngine> | undefined
+  let opened: JobEngine | undefined
+  const openedListeners = new Set<(engine: JobEngine) => void>()
+  return {
+    open(): Promise<JobEngine> {
+      jobs ??= open().then((engine) => {
+        opened = engine
+        for (const listener of [...openedListeners]) listener(engine)
+        return engine
+      })
+      jobs.catch(() => (jobs = undefined))
+      return jobs
+    },
+    onOpened(listener: (engine: JobEngine) => void): () => void {
+      openedListeners.add(listener)
+      if (opened) listener(opened)
+      return () => openedListeners.delete(listener)
+    },
+    /** The open in progress or done, if one was asked for. */
+    opening: (): Promise<JobEngine> | undefined => jobs
+  }
+}
+
 export async function createServices(options: ServicesOptions = {}): Promise<Services> {
   const env = options.env ?? process.env
   const paths = options.paths ?? resolveAppPaths(env)
@@ -204,38 +266,9 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     },
     watch: options.watchFolders ?? true
   })
-  let jobs: Promise<JobEngine> | undefined
-  const openJobs = async (): Promise<JobEngine> => {
-    if (settings.get().provider.sandbox) await sandbox.ensure()
-    const jobOptions = options.jobs ?? {}
-    const { engine, notice } = await openJobEngine({
-      dataDir: paths.dataDir,
-      catalog,
-      history,
-      getKey: (provider) => keychain.getKey(provider),
-      settings: () => settings.get(),
-      sandboxUrl: () => sandbox.url(),
-      templates,
-      baseUrl: jobOptions.baseUrl,
-      apiKey: jobOptions.apiKey,
-      fallbackOutputDir: jobOptions.fallbackOutputDir ?? join(homedir(), 'Pictures', 'Pixdesk'),
-      runOnly: jobOptions.runOnly,
-      limits: jobOptions.limits,
-      owner: jobOptions.owner ?? 'the Pixdesk app'
-    })
-    if (notice) events.emit('app.notice', { level: 'warning', message: notice })
-    opened = engine
-    for (const listener of [...openedListeners]) listener(engine)
-    return engine
-  }
-  let opened: JobEngine | undefined
-  const openedListeners = new Set<(engine: JobEngine) => void>()
-  const jobsOnce = () => {
-    jobs ??= openJobs()
-    // A failed open (another process holds the queue) is reported, and the next call tries again.
-    jobs.catch(() => (jobs = undefined))
-    return jobs
-  }
+  const jobEngine = sharedJobEngine(() =>
+    openServicesJobEngine({ dataDir: paths.dataDir, catalog, history, keychain, settings, sandbox, templates, events, jobOptions: options.jobs ?? {} })
+  )
   const startImport = async (paths: readonly string[]) => {
     const done = library.importPaths(paths)
     done.catch((err: unknown) => events.emit('app.notice', { level: 'error', message: toAppErrorData(err).message }))
@@ -256,12 +289,8 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     library,
     templates,
     sandbox,
-    jobs: jobsOnce,
-    onJobsOpened(listener) {
-      openedListeners.add(listener)
-      if (opened) listener(opened)
-      return () => openedListeners.delete(listener)
-    },
+    jobs: jobEngine.open,
+    onJobsOpened: jobEngine.onOpened,
     startImport,
     async pickAndImport(kind) {
       const paths = kind === 'folders' ? await dialogs.openDirectories() : await dialogs.openFiles({ images: true })
@@ -278,10 +307,10 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
       const route = provider ?? settings.get().provider.active
       return checkAssets(library, assetIds, uploadLimitsFor(catalog.resolve(model, route), route))
     },
-    estimate: (request) => estimateRequest(request, settings.get(), library, jobsOnce),
+    estimate: (request) => estimateRequest(request, settings.get(), library, jobEngine.open),
     async startBatch(request) {
       const spec = toBatchSpec(request, settings.get(), library)
-      const engine = await jobsOnce()
+      const engine = await jobEngine.open()
       const summary = await engine.createBatch(spec)
       return engine.get(summary.id)
     },
@@ -313,7 +342,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
       await dialogs.reveal(output.path)
     },
     async dispose() {
-      const engine = await jobs?.catch(() => undefined)
+      const engine = await jobEngine.opening()?.catch(() => undefined)
       await engine?.close(2000)
       await sandbox.stop()
       await library.close()

@@ -11,7 +11,7 @@ import {
 } from '../../shared/settings'
 import { backupFile, readJsonFile, writeJsonAtomic } from './atomic'
 
-export const SETTINGS_FILE = 'settings.json'
+const SETTINGS_FILE = 'settings.json'
 
 export function settingsPath(dataDir: string): string {
   return join(dataDir, SETTINGS_FILE)

@@ -12,7 +12,7 @@ import { resourcesDir } from './paths'
 
 const variableName = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'variable names use lower-case letters, digits and _')
 
-export const templateVariableSchema = z.object({
+const templateVariableSchema = z.object({
   name: variableName,
   label: z.string().min(1).max(80),
   default: z.string().max(500).optional(),
@@ -20,9 +20,8 @@ export const templateVariableSchema = z.object({
   options: z.array(z.string().min(1).max(200)).optional(),
   strict: z.boolean().default(false)
 })
-export type TemplateVariable = z.infer<typeof templateVariableSchema>
 
-export const templateSchema = z
+const templateSchema = z
   .object({
     id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'template ids use lower-case letters, digits and -'),
     name: z.string().min(1).max(80),

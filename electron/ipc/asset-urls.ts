@@ -1,4 +1,5 @@
-import { assetIdFor, type Library, type LibraryAsset } from '../core/library/library'
+import { assetIdFor, type Library } from '../core/library/library'
+import type { LibraryAsset } from '../core/library/types'
 
 /**
  * Where the renderer loads an image from: URLs that name assets by id, answered by the asset handler

@@ -15,7 +15,8 @@ import type {
 } from '../../shared/views'
 import type { JobEngine } from '../core/jobs/engine'
 import type { KeyStatus } from '../core/keychain'
-import { assetIdFor, type Library, type LibraryAsset } from '../core/library/library'
+import { assetIdFor, type Library } from '../core/library/library'
+import type { LibraryAsset } from '../core/library/types'
 import { assetRelPath, assetRootId } from '../core/library/queries'
 import type { AssetUrls } from './asset-urls'
 

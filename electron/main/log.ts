@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import log from 'electron-log/node'
 import { createRedactor, redactValue } from '../core/redact'
 
-export type LogLevel = 'error' | 'warn' | 'info' | 'verbose' | 'debug'
+type LogLevel = 'error' | 'warn' | 'info' | 'verbose' | 'debug'
 
 export interface AppLogOptions {
   /** The OS logs folder for the app (app.getPath('logs')). */

@@ -1,7 +1,7 @@
 import type { MenuItemConstructorOptions } from 'electron'
 import type { MenuCommand } from '../../shared/contract'
 
-export interface MenuActions {
+interface MenuActions {
   /** Asks the window to carry out an app command (the renderer owns the views and their state). */
   command(command: MenuCommand): void
   copyDiagnostics(): void
@@ -38,7 +38,7 @@ const runCommands: CommandItem[] = [
   { label: 'Run Comparison', command: 'run-compare', accelerator: 'CmdOrCtrl+Shift+Enter' }
 ]
 
-export const viewCommands: CommandItem[] = [
+const viewCommands: CommandItem[] = [
   { label: 'Library', command: 'view-library', accelerator: 'CmdOrCtrl+1', rendererHandlesKey: true },
   { label: 'Edit', command: 'view-editor', accelerator: 'CmdOrCtrl+2', rendererHandlesKey: true },
   { label: 'Compare', command: 'view-compare', accelerator: 'CmdOrCtrl+3', rendererHandlesKey: true },

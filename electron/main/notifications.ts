@@ -14,7 +14,7 @@ export interface NotificationOptions {
   urgency: 'normal'
 }
 
-export type ProgressMode = 'normal' | 'paused' | 'error'
+type ProgressMode = 'normal' | 'paused' | 'error'
 
 /** What batch feedback needs from Electron, passed in so it can be exercised without it. */
 export interface BatchFeedbackDeps {

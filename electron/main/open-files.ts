@@ -2,7 +2,7 @@ import { statSync } from 'node:fs'
 import { extname, isAbsolute, resolve } from 'node:path'
 
 /** The image types the installers register the app for ("Open with Pixdesk"). */
-export const OPENABLE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.webp']
+const OPENABLE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.webp']
 
 /**
  * Image files named on a command line: what Windows and Linux pass when the user opens files with the

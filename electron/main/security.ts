@@ -111,7 +111,7 @@ export function handleFromRenderer(
  * Remembers when the user last pressed a key or a mouse button in a page. These events come from the
  * OS through the main process, so a script cannot forge them; one gesture permits one external link.
  */
-export function trackUserGestures(contents: WebContents, now: () => number = Date.now, windowMs = 1000): { consume(): boolean } {
+function trackUserGestures(contents: WebContents, now: () => number = Date.now, windowMs = 1000): { consume(): boolean } {
   let last = Number.NEGATIVE_INFINITY
   contents.on('before-mouse-event', (_event, mouse) => {
     if (mouse.type === 'mouseDown' || mouse.type === 'mouseUp') last = now()
@@ -131,7 +131,7 @@ export function trackUserGestures(contents: WebContents, now: () => number = Dat
 export type ExternalOpener = (url: string, fromGesture: boolean) => Promise<boolean>
 
 /** Opens a URL in the user's browser only when it is on the allowlist and the user just asked for it. */
-export function createExternalOpener(shell: Pick<Shell, 'openExternal'>, report: (message: string) => void = console.warn): ExternalOpener {
+function createExternalOpener(shell: Pick<Shell, 'openExternal'>, report: (message: string) => void = console.warn): ExternalOpener {
   return async (url, fromGesture) => {
     if (!fromGesture) {
       report(`Refused to open ${JSON.stringify(url.slice(0, 200))}: not started by the user.`)
@@ -156,7 +156,7 @@ interface ContentsRules {
  * Every page stays where it was loaded: navigations, redirects, <webview> and new windows are refused.
  * A link the user clicks to an allowed host opens in their browser instead.
  */
-export function hardenWebContents(contents: WebContents, rules: ContentsRules): void {
+function hardenWebContents(contents: WebContents, rules: ContentsRules): void {
   const gestures = trackUserGestures(contents, rules.now)
   const openOutside = (url: string) => void rules.openExternal(url, gestures.consume()).catch(() => undefined)
   contents.setWindowOpenHandler(({ url }) => {
@@ -182,7 +182,7 @@ export function hardenWebContents(contents: WebContents, rules: ContentsRules): 
  * no web permission. Sends the CSP as a header on the renderer's own responses, where frame-ancestors
  * takes effect (a <meta> policy cannot carry it).
  */
-export function hardenSession(session: Session, options: { contentSecurityPolicy: string; isRendererUrl: (url: string) => boolean }): void {
+function hardenSession(session: Session, options: { contentSecurityPolicy: string; isRendererUrl: (url: string) => boolean }): void {
   session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false))
   session.setPermissionCheckHandler(() => false)
   session.setDevicePermissionHandler(() => false)

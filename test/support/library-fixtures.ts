@@ -14,9 +14,11 @@ const REPO_ROOT = resolve(__dirname, '..', '..')
 
 /**
  * inspectFile as a user whom file modes apply to. Root reads a file whatever its mode, so under root
- * (CI containers) the inspection runs in a child process whose uid and gid are dropped to
- * UNPRIVILEGED_ID; the files and the folders above them must let that user in. Everyone else
- * inspects in this process. Returns one AssetInfo per path, in order, and `how` says which way ran.
+ * (CI containers) the inspection runs in a child process that loads the code as root, then drops its
+ * uid and gid to UNPRIVILEGED_ID before it reads: the checkout may sit where only root can enter (a
+ * 0700 folder, root's home), and only the files and the folders above them must let that user in.
+ * Everyone else inspects in this process. Returns one AssetInfo per path, in order, and `how` says
+ * which way ran.
  */
 export async function inspectWithoutPrivileges(paths: readonly string[]): Promise<{ infos: AssetInfo[]; how: 'in-process' | 'dropped-privileges' }> {
   if (process.getuid?.() !== 0) return { infos: await Promise.all(paths.map((p) => inspectFile(p))), how: 'in-process' }
@@ -24,15 +26,16 @@ export async function inspectWithoutPrivileges(paths: readonly string[]): Promis
   const script = [
     `const m = await import(${JSON.stringify(module)})`,
     'const inspect = m.inspectFile ?? m.default.inspectFile',
-    'if (process.getuid() === 0) throw new Error("privileges were not dropped")',
+    `process.setgroups([${UNPRIVILEGED_ID}])`,
+    `process.setgid(${UNPRIVILEGED_ID})`,
+    `process.setuid(${UNPRIVILEGED_ID})`,
+    'if (process.getuid() === 0 || process.getgid() === 0) throw new Error("privileges were not dropped")',
     'const infos = []',
     'for (const p of JSON.parse(process.env.PIXDESK_INSPECT_PATHS)) infos.push(await inspect(p))',
     'process.stdout.write(JSON.stringify(infos))'
   ].join('\n')
   const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
     cwd: REPO_ROOT,
-    uid: UNPRIVILEGED_ID,
-    gid: UNPRIVILEGED_ID,
     env: { ...process.env, PIXDESK_INSPECT_PATHS: JSON.stringify(paths) },
     stdio: ['ignore', 'pipe', 'pipe']
   })
@@ -47,7 +50,7 @@ export async function inspectWithoutPrivileges(paths: readonly string[]): Promis
   if (code !== 0) {
     throw new Error(
       `Inspecting as uid ${UNPRIVILEGED_ID} failed (exit ${code}): ${err.trim().slice(0, 800)}. That user needs read access to ` +
-        `${REPO_ROOT} (sources and node_modules) and to the folders holding the test files.`
+        `the folders holding the test files.`
     )
   }
   return { infos: JSON.parse(out) as AssetInfo[], how: 'dropped-privileges' }

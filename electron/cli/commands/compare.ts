@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { z } from 'zod'
 import { connect } from '../connection'
-import type { Runner } from '../index'
+import type { Runner } from '../types'
 import { usageError } from '../exit'
 import { parseFlags, splitList } from '../flags'
 import { formatCredits } from '../output'

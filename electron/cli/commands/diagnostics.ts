@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { collectDiagnostics, formatDiagnostics } from '../../core/diagnostics'
-import type { Runner } from '../index'
+import type { Runner } from '../types'
 import { ExitCode } from '../exit'
 
 export function registerDiagnostics(program: Command, run: Runner): void {

@@ -3,7 +3,7 @@ import { providerIds, type ProviderId } from '../../../shared/providers'
 import type { KeyStatus } from '../../core/keychain'
 import { providerAdapter } from '../../core/providers/registry'
 import type { CliContext } from '../context'
-import type { Runner } from '../index'
+import type { Runner } from '../types'
 import { CliError, ExitCode, usageError } from '../exit'
 import { parseProvider } from '../flags'
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { priceFor, type ModelEntry } from '../../../shared/catalog'
-import type { Runner } from '../index'
+import type { Runner } from '../types'
 import { ExitCode } from '../exit'
 import { formatCredits } from '../output'
 
@@ -35,7 +35,7 @@ export function registerModels(program: Command, run: Runner): void {
 }
 
 /** Cheapest and dearest single image over the model's sizes and qualities, for a quick comparison. */
-export function priceRange(m: ModelEntry): { min: number; max: number } | null {
+function priceRange(m: ModelEntry): { min: number; max: number } | null {
   const prices: number[] = []
   const qualities = m.capabilities.qualities.length ? m.capabilities.qualities : [undefined]
   for (const size of m.capabilities.sizes) {

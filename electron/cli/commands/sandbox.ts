@@ -3,7 +3,7 @@ import type { Command } from 'commander'
 import { z } from 'zod'
 import { faultPlanSchema } from '../../core/sandbox/faults'
 import { startSandbox } from '../../core/sandbox/server'
-import type { Runner } from '../index'
+import type { Runner } from '../types'
 import { ExitCode, usageError } from '../exit'
 import { intFlag, parseFlags } from '../flags'
 

@@ -5,14 +5,14 @@ import { inspectFile } from '../../core/library/inspect'
 import { scanFolder } from '../../core/library/scan'
 import { checkAgainstLimits } from '../../core/library/validate'
 import { DEFAULT_LIMITS, type UploadLimits } from '../../core/library/types'
-import type { Runner } from '../index'
+import type { Runner } from '../types'
 import { ExitCode, usageError } from '../exit'
 import { uploadLimitsFor } from '../../core/limits'
 import { resolveModelFlag, routeFor } from '../models'
 import { formatBytes } from '../output'
 import { mapLimited } from '../pool'
 
-export interface ScanLine {
+interface ScanLine {
   path: string
   ok: boolean
   format: string | null
@@ -83,7 +83,7 @@ export function registerScan(program: Command, run: Runner): void {
  * Files named on the command line, with folders expanded. A path that does not exist is a usage error
  * up front (a typo should not look like an empty folder); files that are not images are reported per file.
  */
-export async function expandPaths(paths: string[], signal: AbortSignal, flag = 'argument'): Promise<string[]> {
+async function expandPaths(paths: string[], signal: AbortSignal, flag = 'argument'): Promise<string[]> {
   const kinds = await Promise.all(
     paths.map(async (p) => {
       const abs = resolve(p)

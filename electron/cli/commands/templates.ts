@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import type { Runner } from '../index'
+import type { Runner } from '../types'
 import { ExitCode } from '../exit'
 
 export function registerTemplates(program: Command, run: Runner): void {

@@ -19,7 +19,8 @@ import {
 import { AppError } from '../../../shared/errors'
 import { requestRecordSchema, type RequestRecord } from '../../../shared/records'
 import { toCsv, toJson } from './export'
-import { LedgerIndex, type Entry, type LedgerIndexStats } from './in-memory-index'
+import type { Entry } from './index-entry'
+import { LedgerIndex, type LedgerIndexStats } from './in-memory-index'
 import { historyDir, listMonthFiles, LedgerWriter, monthFileName, readRecordsAt, scanBackwards } from './ledger'
 import { resolveFilter, select, sortEntries, totalsOf } from './query'
 
@@ -70,60 +71,8 @@ export function openHistory(dataDir: string, options: HistoryOptions = {}): Hist
   const writer = new LedgerWriter(dir, now)
   const index = new LedgerIndex(dir, { persist: options.persistIndex ?? true })
 
-  /**
-   * The month file to start loading from for a filter: a record is written after it starts, so no
-   * record started after `from` is in an earlier month file. A day of margin covers clock changes.
-   */
-  const firstFileFor = (filter: HistoryFilter): string | undefined => {
-    const { fromMs } = resolveFilter(filter)
-    return fromMs === undefined || Number.isNaN(fromMs) ? undefined : monthFileName(new Date(fromMs - DAY_MS))
-  }
-
-  const materialize = async (entries: Entry[]): Promise<HistoryItem[]> => {
-    const byFile = new Map<string, Entry[]>()
-    for (const e of entries) {
-      const list = byFile.get(e.file)
-      if (list) list.push(e)
-      else byFile.set(e.file, [e])
-    }
-    const records = new Map<Entry, RequestRecord>()
-    // Files are read side by side: each read mostly waits its turn in the I/O pool.
-    await Promise.all(
-      [...byFile].map(async ([file, list]) => {
-        const handle = await open(join(dir, file), 'r')
-        try {
-          const read = await readRecordsAt(handle, list)
-          for (const [i, e] of list.entries()) {
-            const record = read[i]
-            if (record && record.id === e.id) records.set(e, record)
-            else await index.distrust(file)
-          }
-        } finally {
-          await handle.close()
-        }
-      })
-    )
-    const found = entries.flatMap((e) => {
-      const record = records.get(e)
-      return record ? [record] : []
-    })
-    return Promise.all(found.map((record) => toItem(record, index.verdictFor(record.compareGroup))))
-  }
-
-  /**
-   * Answers once more when answering showed a persisted index to be wrong: it has been dropped by then,
-   * so the second answer comes from the month files.
-   */
-  const checked = async <T>(answer: () => Promise<T>): Promise<T> => {
-    let first: T
-    try {
-      first = await answer()
-    } catch (err) {
-      if (index.takeDistrusted()) return answer()
-      throw err
-    }
-    return index.takeDistrusted() ? answer() : first
-  }
+  const materialize = (entries: Entry[]) => readItems(dir, index, entries)
+  const checked = <T>(answer: () => Promise<T>) => checkedAgainst(index, answer)
 
   const history: History = {
     async append(record) {
@@ -163,32 +112,7 @@ export function openHistory(dataDir: string, options: HistoryOptions = {}): Hist
       }
     }),
 
-    async recent(limit = DEFAULT_PAGE_SIZE) {
-      const names = (await listMonthFiles(dir)).reverse()
-      const decided = new Set<string>()
-      const verdicts = new Map<string, HistoryVerdict>()
-      const found: RequestRecord[] = []
-      for (const name of names) {
-        if (found.length >= limit) break
-        // Read backwards, so deletions and verdicts (written after their records) are seen first.
-        await scanBackwards(join(dir, name), ({ decoded }) => {
-          if (!decoded.ok) return true
-          const line = decoded.line
-          if (line.type === 'delete') decided.add(line.id)
-          else if (line.type === 'verdict') {
-            if (!verdicts.has(line.compareGroup)) {
-              const { type: _type, ...verdict } = line
-              verdicts.set(line.compareGroup, verdict)
-            }
-          } else if (!decided.has(line.record.id)) {
-            decided.add(line.record.id)
-            found.push(line.record)
-          }
-          return found.length < limit
-        })
-      }
-      return Promise.all(found.map((r) => toItem(r, r.compareGroup === undefined ? undefined : verdicts.get(r.compareGroup))))
-    },
+    recent: (limit = DEFAULT_PAGE_SIZE) => recentItems(dir, limit),
 
     get: (id) => checked(async () => {
       await index.refresh()
@@ -222,19 +146,7 @@ export function openHistory(dataDir: string, options: HistoryOptions = {}): Hist
       }
       const { item } = found
       const result: DeleteEntryResult = { id, deleted: true, filesDeleted: [], filesFailed: [] }
-      if (deleteFiles && item) {
-        // Files first: if Pixdesk stops half way, the entry still lists what is left (as "file missing").
-        const paths = item.outputs.flatMap((o) => (o.sidecarPath ? [o.path, o.sidecarPath] : [o.path]))
-        for (const path of paths) {
-          try {
-            await unlink(path)
-            result.filesDeleted.push(path)
-          } catch (err) {
-            const code = (err as NodeJS.ErrnoException).code
-            if (code !== 'ENOENT') result.filesFailed.push({ path, reason: `${code ?? 'error'}: ${(err as Error).message}` })
-          }
-        }
-      }
+      if (deleteFiles && item) await deleteOutputFiles(item, result)
       await writer.append({ type: 'delete', at: now().toISOString(), id, deletedFiles: result.filesDeleted })
       return result
     },
@@ -271,6 +183,104 @@ export function openHistory(dataDir: string, options: HistoryOptions = {}): Hist
   }
 
   return history
+}
+
+/**
+ * The month file to start loading from for a filter: a record is written after it starts, so no
+ * record started after `from` is in an earlier month file. A day of margin covers clock changes.
+ */
+function firstFileFor(filter: HistoryFilter): string | undefined {
+  const { fromMs } = resolveFilter(filter)
+  return fromMs === undefined || Number.isNaN(fromMs) ? undefined : monthFileName(new Date(fromMs - DAY_MS))
+}
+
+/** The full records behind index entries, read from the month files; a mismatch distrusts that file's index. */
+async function readItems(dir: string, index: LedgerIndex, entries: Entry[]): Promise<HistoryItem[]> {
+  const byFile = new Map<string, Entry[]>()
+  for (const e of entries) {
+    const list = byFile.get(e.file)
+    if (list) list.push(e)
+    else byFile.set(e.file, [e])
+  }
+  const records = new Map<Entry, RequestRecord>()
+  // Files are read side by side: each read mostly waits its turn in the I/O pool.
+  await Promise.all(
+    [...byFile].map(async ([file, list]) => {
+      const handle = await open(join(dir, file), 'r')
+      try {
+        const read = await readRecordsAt(handle, list)
+        for (const [i, e] of list.entries()) {
+          const record = read[i]
+          if (record && record.id === e.id) records.set(e, record)
+          else await index.distrust(file)
+        }
+      } finally {
+        await handle.close()
+      }
+    })
+  )
+  const found = entries.flatMap((e) => {
+    const record = records.get(e)
+    return record ? [record] : []
+  })
+  return Promise.all(found.map((record) => toItem(record, index.verdictFor(record.compareGroup))))
+}
+
+/**
+ * Answers once more when answering showed a persisted index to be wrong: it has been dropped by then,
+ * so the second answer comes from the month files.
+ */
+async function checkedAgainst<T>(index: LedgerIndex, answer: () => Promise<T>): Promise<T> {
+  let first: T
+  try {
+    first = await answer()
+  } catch (err) {
+    if (index.takeDistrusted()) return answer()
+    throw err
+  }
+  return index.takeDistrusted() ? answer() : first
+}
+
+/** The newest records straight from the month files' tails, without the index. */
+async function recentItems(dir: string, limit: number): Promise<HistoryItem[]> {
+  const names = (await listMonthFiles(dir)).reverse()
+  const decided = new Set<string>()
+  const verdicts = new Map<string, HistoryVerdict>()
+  const found: RequestRecord[] = []
+  for (const name of names) {
+    if (found.length >= limit) break
+    // Read backwards, so deletions and verdicts (written after their records) are seen first.
+    await scanBackwards(join(dir, name), ({ decoded }) => {
+      if (!decoded.ok) return true
+      const line = decoded.line
+      if (line.type === 'delete') decided.add(line.id)
+      else if (line.type === 'verdict') {
+        if (!verdicts.has(line.compareGroup)) {
+          const { type: _type, ...verdict } = line
+          verdicts.set(line.compareGroup, verdict)
+        }
+      } else if (!decided.has(line.record.id)) {
+        decided.add(line.record.id)
+        found.push(line.record)
+      }
+      return found.length < limit
+    })
+  }
+  return Promise.all(found.map((r) => toItem(r, r.compareGroup === undefined ? undefined : verdicts.get(r.compareGroup))))
+}
+
+async function deleteOutputFiles(item: HistoryItem, result: DeleteEntryResult): Promise<void> {
+  // Files first: if Pixdesk stops half way, the entry still lists what is left (as "file missing").
+  const paths = item.outputs.flatMap((o) => (o.sidecarPath ? [o.path, o.sidecarPath] : [o.path]))
+  for (const path of paths) {
+    try {
+      await unlink(path)
+      result.filesDeleted.push(path)
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code
+      if (code !== 'ENOENT') result.filesFailed.push({ path, reason: `${code ?? 'error'}: ${(err as Error).message}` })
+    }
+  }
 }
 
 async function toItem(record: RequestRecord, verdict: HistoryVerdict | undefined): Promise<HistoryItem> {

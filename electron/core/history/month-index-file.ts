@@ -6,7 +6,7 @@ import { crc32 } from 'node:zlib'
 import { z } from 'zod'
 import type { HistoryVerdict } from '../../../shared/history'
 import { providerIds, requestStatusSchema, verdictSchema, type ProviderId, type RequestStatus } from '../../../shared/records'
-import type { Entry } from './in-memory-index'
+import type { Entry } from './index-entry'
 import { monthOrderBase } from './ledger'
 
 /**

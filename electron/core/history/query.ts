@@ -1,6 +1,7 @@
 import type { HistoryFilter, HistorySort, TotalsGrouping, TotalsRow } from '../../../shared/history'
 import type { LazyColumn } from './month-index-file'
-import type { Entry, LedgerIndex } from './in-memory-index'
+import type { Entry } from './index-entry'
+import type { LedgerIndex } from './in-memory-index'
 
 /** A filter with its dates resolved to milliseconds and its text split into lower-cased words. */
 export interface ResolvedFilter {

@@ -51,7 +51,7 @@ export function dayStart(now: number): Date {
 }
 
 /** Credits a record actually cost: failures are free unless the provider said otherwise. */
-export function chargeOf(record: RequestRecord): number {
+function chargeOf(record: RequestRecord): number {
   if (record.status === 'succeeded') return record.cost.credits
   return record.cost.estimated ? 0 : record.cost.credits
 }

@@ -56,7 +56,12 @@ export class JobEngine {
     this.newId = options.newId ?? randomUUID
     this.store = new QueueStore(options.dataDir, seq, () => this.state.batches)
     this.network = new NetworkMonitor({
-      probe: () => this.deps.probe(this.waitingProvider()),
+      probe: () => {
+        const provider = this.waitingProvider()
+        // Nothing waits for the network any more (those items were cancelled): there is nothing to wait
+        // for either, and the next request that cannot reach its server reports that by itself.
+        return provider ? this.deps.probe(provider) : Promise.resolve(true)
+      },
       baseMs: options.probe?.baseMs ?? 1000,
       maxMs: options.probe?.maxMs ?? 30_000,
       now: this.now,
@@ -299,9 +304,9 @@ export class JobEngine {
   }
 
   /** The provider a reachability probe asks: the one items are waiting for. */
-  private waitingProvider(): ProviderId {
+  private waitingProvider(): ProviderId | undefined {
     for (const batch of this.state.batches) for (const item of batch.items) if (item.hold === 'network') return item.snapshot.provider
-    return 'pixapi'
+    return undefined
   }
 
   private assertOpen(): void {

@@ -20,7 +20,7 @@ export function parseSpec(spec: BatchSpec): ParsedBatchSpec {
 }
 
 /** files × models, with the prompt resolved once (a template renders here, into the snapshot). */
-export function expandSpec(spec: ParsedBatchSpec, templates: TemplateLibrary | undefined, groupFor: (inputIndex: number) => string | undefined): ItemSnapshot[] {
+function expandSpec(spec: ParsedBatchSpec, templates: TemplateLibrary | undefined, groupFor: (inputIndex: number) => string | undefined): ItemSnapshot[] {
   let prompt = spec.prompt?.trim() ?? ''
   if (spec.templateId) {
     if (!templates) throw new AppError({ code: 'validation', field: 'templateId', message: 'Templates are not available.' })

@@ -9,7 +9,7 @@ import { providerIdSchema, recordOutputSchema, requestKindSchema, requestParamsS
  * a crash, a hand edit or an older version may have left anything in it).
  */
 
-export const itemStateSchema = z.enum([
+const itemStateSchema = z.enum([
   'queued',
   'preparing',
   'uploading',
@@ -23,12 +23,12 @@ export const itemStateSchema = z.enum([
 ])
 export type ItemState = z.infer<typeof itemStateSchema>
 
-export const TERMINAL_STATES: readonly ItemState[] = ['done', 'failed', 'cancelled', 'interrupted']
+const TERMINAL_STATES: readonly ItemState[] = ['done', 'failed', 'cancelled', 'interrupted']
 export const ACTIVE_STATES: readonly ItemState[] = ['preparing', 'uploading', 'running', 'polling', 'downloading']
 export const isTerminal = (state: ItemState): boolean => TERMINAL_STATES.includes(state)
 
 /** Why a queued item is not starting yet. */
-export const itemHoldSchema = z.enum(['budget', 'duplicate', 'network', 'rate_limit', 'retry_backoff'])
+const itemHoldSchema = z.enum(['budget', 'duplicate', 'network', 'rate_limit', 'retry_backoff'])
 export type ItemHold = z.infer<typeof itemHoldSchema>
 
 /** Plain http is only for servers on this computer (a local proxy or sandbox); anything else is https. */
@@ -48,7 +48,7 @@ export function isSendableUrl(value: string): boolean {
 const DATA_URL = /^data:([\w.+-]+\/[\w.+-]+)(;[\w-]+=[^;,]*)*;base64,/i
 
 /** A short name for a data URL: the whole text can be megabytes and says nothing to a person. */
-export function dataUrlLabel(dataUrl: string): string {
+function dataUrlLabel(dataUrl: string): string {
   const type = DATA_URL.exec(dataUrl)?.[1] ?? 'data'
   const comma = dataUrl.indexOf(',')
   const kb = Math.max(1, Math.round(((dataUrl.length - comma - 1) * 3) / 4 / 1024))
@@ -150,7 +150,7 @@ export type ItemSnapshot = z.infer<typeof itemSnapshotSchema>
  * sent; 'accepted' once an async task id is known. After a crash, 'accepted' resumes polling by task id
  * and 'pending' becomes "interrupted (may have been charged)": a request is never sent twice by itself.
  */
-export const submissionSchema = z.object({
+const submissionSchema = z.object({
   phase: z.enum(['none', 'pending', 'accepted']),
   at: z.string().optional(),
   taskId: z.string().optional(),
@@ -158,12 +158,11 @@ export const submissionSchema = z.object({
   /** The provider answered with a result: the request is charged, whatever happens to its images. */
   answered: z.boolean().optional()
 })
-export type Submission = z.infer<typeof submissionSchema>
 
-export const duplicateOfSchema = z.object({ recordId: z.string(), at: z.string() })
+const duplicateOfSchema = z.object({ recordId: z.string(), at: z.string() })
 export type DuplicateOf = z.infer<typeof duplicateOfSchema>
 
-export const itemTimingsSchema = z.object({
+const itemTimingsSchema = z.object({
   createdAt: z.string(),
   startedAt: z.string().optional(),
   finishedAt: z.string().optional(),
@@ -231,11 +230,10 @@ export function unstartedItemState(createdAt: string) {
   } satisfies Partial<JobItem>
 }
 
-export const batchKindSchema = z.enum(['batch', 'compare', 'single'])
-export const batchStateSchema = z.enum(['queued', 'running', 'paused', 'waiting_network', 'budget_reached', 'done', 'cancelled'])
-export type BatchState = z.infer<typeof batchStateSchema>
+const batchKindSchema = z.enum(['batch', 'compare', 'single'])
+export type BatchState = 'queued' | 'running' | 'paused' | 'waiting_network' | 'budget_reached' | 'done' | 'cancelled'
 
-export const failureSchema = z.object({
+const failureSchema = z.object({
   itemId: z.string(),
   source: z.string(),
   model: z.string(),
@@ -244,9 +242,8 @@ export const failureSchema = z.object({
   requestId: z.string().optional(),
   taskId: z.string().optional()
 })
-export type BatchFailure = z.infer<typeof failureSchema>
 
-export const batchReportSchema = z.object({
+const batchReportSchema = z.object({
   batchId: z.string(),
   finishedAt: z.string(),
   total: z.number().int(),
@@ -288,7 +285,6 @@ export const queueFileSchema = z.object({
   seq: z.number().int().min(0).default(0),
   batches: z.array(batchSchema)
 })
-export type QueueFile = z.infer<typeof queueFileSchema>
 
 /** What to run: files × (prompt or template + variables) × models, n images each. */
 export const batchSpecSchema = z

@@ -8,7 +8,7 @@ import type { QueueState } from './state'
 import type { BackoffOptions, JobLimits } from './types'
 
 /** 'yield': a prepared item gives its place back (its batch paused, its provider paused, offline). */
-export type StopReason = 'cancel' | 'close' | 'yield'
+type StopReason = 'cancel' | 'close' | 'yield'
 
 /**
  * Where a run is. Only 'net' (a request on the wire: submit, wait, poll, download) counts against the
@@ -16,7 +16,7 @@ export type StopReason = 'cancel' | 'close' | 'yield'
  * second wave of the same size, so the next items are ready the moment a slot frees; 'finishing'
  * (writing outputs and the history line) is not limited: the result is paid for and must be kept.
  */
-export type RunPhase = 'local' | 'waiting' | 'net' | 'finishing'
+type RunPhase = 'local' | 'waiting' | 'net' | 'finishing'
 
 /** One item being worked on, from the moment the scheduler starts it until it settles. */
 export interface Run {

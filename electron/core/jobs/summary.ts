@@ -9,7 +9,7 @@ import { isTerminal, type Batch, type BatchCounts, type BatchReport, type BatchS
 export const sourceName = (item: JobItem) => item.snapshot.inputs[0]?.path ?? '(generated)'
 
 /** Rounded so sums of fractional credits read as people expect. */
-export const sum = (values: number[]) => Math.round(values.reduce((a, b) => a + b, 0) * 1e6) / 1e6
+const sum = (values: number[]) => Math.round(values.reduce((a, b) => a + b, 0) * 1e6) / 1e6
 
 /** Events and views carry the item without the bulky crash-recovery copy of its record. */
 export function forView(item: JobItem): JobItem {

@@ -1,4 +1,3 @@
-import type { AppErrorData } from '../../../shared/errors'
 import type { DuplicateOf, ItemSnapshot, JobItem } from './model'
 import type { ProviderId, RecordOutput, RequestRecord } from '../../../shared/records'
 
@@ -96,5 +95,3 @@ export interface EngineOptions {
   /** Used for ids; tests pass a deterministic one. */
   newId?: () => string
 }
-
-export type { AppErrorData }

@@ -1,5 +1,5 @@
 import sharp from 'sharp'
-import type { Preview } from './inspect'
+import type { Preview } from './types'
 import { rasterFormatOf } from './raster'
 import { HARD_MAX_PIXELS, type AssetInfo } from './types'
 

@@ -7,7 +7,7 @@ import type { AppErrorData, FileErrorCode } from '../../../shared/errors'
 import { detectImageFormat, SNIFF_BYTES, type ImageFormat } from '../imageformat'
 import { isDecodable, readCapped } from './raster'
 import { renderThumbnail } from './thumbnails'
-import { DEFAULT_LIMITS, HARD_MAX_PIXELS, type AssetInfo, type UploadLimits } from './types'
+import { DEFAULT_LIMITS, HARD_MAX_PIXELS, type AssetInfo, type Preview, type UploadLimits } from './types'
 
 export { isDecodable } from './raster'
 
@@ -45,13 +45,6 @@ export function maxPathBytes(platform = process.platform): number {
   if (platform === 'win32') return 259
   if (platform === 'darwin') return 1023
   return 4095
-}
-
-export interface Preview {
-  data: Buffer
-  format: 'jpeg' | 'webp'
-  width: number
-  height: number
 }
 
 export interface InspectOptions {
@@ -104,7 +97,7 @@ export async function inspectWithPreview(
   options: InspectOptions = {}
 ): Promise<Inspection> {
   const info = emptyInfo(path)
-  const fail = (code: FileErrorCode, message: string) => {
+  const fail = (code: FileErrorCode, message: string): Inspection => {
     const error: AppErrorData = { code, message, path }
     return { info: { ...info, verdict: { ok: false as const, error } } }
   }
@@ -150,7 +143,7 @@ export async function inspectWithPreview(
   info.sha256 = createHash('sha256').update(bytes).digest('hex')
   const changed = refuseFormat(detectImageFormat(bytes.subarray(0, SNIFF_BYTES)))
   if (changed) return changed
-  const result = await judge(bytes)
+  const result = await judge(bytes, { info, name, limits, options, fail })
   return options.keepBytes && result.info.verdict.ok ? { ...result, bytes } : result
 
   function tooLarge() {
@@ -171,61 +164,73 @@ export async function inspectWithPreview(
     }
     return undefined
   }
+}
 
-  async function judge(bytes: Buffer): Promise<Inspection> {
-    const format = info.format as ImageFormat
-    let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>
-    try {
-      meta = await sharp(bytes, { limitInputPixels: false }).metadata()
-    } catch (err) {
-      return fail('corrupt', `"${name}" looks like ${FORMAT_NAMES[format]} but its header cannot be read (${vipsReason(err)}). The file is damaged; export it again.`)
-    }
-    const pageHeight = meta.pageHeight ?? meta.height ?? 0
-    info.width = meta.width ?? 0
-    info.height = meta.pages && meta.pages > 1 ? pageHeight : (meta.height ?? 0)
-    info.orientation = meta.orientation && meta.orientation >= 1 && meta.orientation <= 8 ? meta.orientation : 1
-    const swap = info.orientation >= 5
-    info.displayWidth = swap ? info.height : info.width
-    info.displayHeight = swap ? info.width : info.height
-    info.alpha = meta.hasAlpha ?? false
-    info.space = meta.space ?? ''
-    info.bitsPerSample = bitsOf(meta.depth)
-    info.pages = meta.pages ?? 1
+interface Judging {
+  info: AssetInfo
+  name: string
+  limits: UploadLimits
+  options: InspectOptions
+  fail: (code: FileErrorCode, message: string) => Inspection
+}
 
-    if (info.width <= 0 || info.height <= 0) return fail('corrupt', `"${name}" declares no image size; the file is damaged.`)
+/**
+ * The decode half of an inspection, for bytes whose type is known and accepted: the header's facts into
+ * `info`, the limits checked, then a full decode that also makes the preview.
+ */
+async function judge(bytes: Buffer, { info, name, limits, options, fail }: Judging): Promise<Inspection> {
+  const format = info.format as ImageFormat
+  let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>
+  try {
+    meta = await sharp(bytes, { limitInputPixels: false }).metadata()
+  } catch (err) {
+    return fail('corrupt', `"${name}" looks like ${FORMAT_NAMES[format]} but its header cannot be read (${vipsReason(err)}). The file is damaged; export it again.`)
+  }
+  const pageHeight = meta.pageHeight ?? meta.height ?? 0
+  info.width = meta.width ?? 0
+  info.height = meta.pages && meta.pages > 1 ? pageHeight : (meta.height ?? 0)
+  info.orientation = meta.orientation && meta.orientation >= 1 && meta.orientation <= 8 ? meta.orientation : 1
+  const swap = info.orientation >= 5
+  info.displayWidth = swap ? info.height : info.width
+  info.displayHeight = swap ? info.width : info.height
+  info.alpha = meta.hasAlpha ?? false
+  info.space = meta.space ?? ''
+  info.bitsPerSample = bitsOf(meta.depth)
+  info.pages = meta.pages ?? 1
 
-    const maxPixels = Math.min(limits.maxPixels ?? HARD_MAX_PIXELS, HARD_MAX_PIXELS)
-    if (info.width * info.height > maxPixels) {
-      return fail(
-        'too_many_pixels',
-        `"${name}" is ${info.width}×${info.height} (${mp(info.width * info.height)}); the limit is ${mp(maxPixels)}. Downscale it before importing.`
-      )
-    }
-    if (format === 'gif') {
-      // The decoder sizes a GIF by its frames and quietly ignores an absurd logical screen: compare them here.
-      const mismatch = gifScreenMismatch(bytes, info.width, info.height)
-      if (mismatch) return fail('dimension_mismatch', `"${name}" ${mismatch}; the file is malformed. Export it again.`)
-    }
-    if (limits.minEdge && Math.min(info.width, info.height) < limits.minEdge) {
-      return fail('too_small', `"${name}" is ${info.width}×${info.height}; the shortest edge must be at least ${limits.minEdge} px.`)
-    }
+  if (info.width <= 0 || info.height <= 0) return fail('corrupt', `"${name}" declares no image size; the file is damaged.`)
 
-    // A header can be intact while the data behind it is cut short: only a full decode proves the file.
-    try {
-      const size = options.previewSize ?? 64
-      const preview = await renderThumbnail(bytes, size, info.alpha, maxPixels, DECODE_TIMEOUT_SECONDS)
-      const expectedLong = Math.min(size, Math.max(info.displayWidth, info.displayHeight))
-      if (Math.max(preview.width, preview.height) !== expectedLong) {
-        return fail('dimension_mismatch', `"${name}" claims ${info.width}×${info.height} but its pixel data has another size; the file is malformed.`)
-      }
-      return options.previewSize === undefined ? { info } : { info, preview }
-    } catch (err) {
-      const reason = vipsReason(err)
-      if (/timeout/i.test(reason)) {
-        return fail('too_many_pixels', `"${name}" took too long to decode (over ${DECODE_TIMEOUT_SECONDS} s); it is too complex to use.`)
-      }
-      return fail('corrupt', `"${name}" is a damaged or truncated ${FORMAT_NAMES[format]} (${reason}); export it again.`)
+  const maxPixels = Math.min(limits.maxPixels ?? HARD_MAX_PIXELS, HARD_MAX_PIXELS)
+  if (info.width * info.height > maxPixels) {
+    return fail(
+      'too_many_pixels',
+      `"${name}" is ${info.width}×${info.height} (${mp(info.width * info.height)}); the limit is ${mp(maxPixels)}. Downscale it before importing.`
+    )
+  }
+  if (format === 'gif') {
+    // The decoder sizes a GIF by its frames and quietly ignores an absurd logical screen: compare them here.
+    const mismatch = gifScreenMismatch(bytes, info.width, info.height)
+    if (mismatch) return fail('dimension_mismatch', `"${name}" ${mismatch}; the file is malformed. Export it again.`)
+  }
+  if (limits.minEdge && Math.min(info.width, info.height) < limits.minEdge) {
+    return fail('too_small', `"${name}" is ${info.width}×${info.height}; the shortest edge must be at least ${limits.minEdge} px.`)
+  }
+
+  // A header can be intact while the data behind it is cut short: only a full decode proves the file.
+  try {
+    const size = options.previewSize ?? 64
+    const preview = await renderThumbnail(bytes, size, info.alpha, maxPixels, DECODE_TIMEOUT_SECONDS)
+    const expectedLong = Math.min(size, Math.max(info.displayWidth, info.displayHeight))
+    if (Math.max(preview.width, preview.height) !== expectedLong) {
+      return fail('dimension_mismatch', `"${name}" claims ${info.width}×${info.height} but its pixel data has another size; the file is malformed.`)
     }
+    return options.previewSize === undefined ? { info } : { info, preview }
+  } catch (err) {
+    const reason = vipsReason(err)
+    if (/timeout/i.test(reason)) {
+      return fail('too_many_pixels', `"${name}" took too long to decode (over ${DECODE_TIMEOUT_SECONDS} s); it is too complex to use.`)
+    }
+    return fail('corrupt', `"${name}" is a damaged or truncated ${FORMAT_NAMES[format]} (${reason}); export it again.`)
   }
 }
 

@@ -6,26 +6,19 @@ import { join, resolve } from 'node:path'
 import { AppError, toAppErrorData, type AppErrorData } from '../../../shared/errors'
 import { detectImageFormat, SNIFF_BYTES } from '../imageformat'
 import { DEFAULT_DISPLAY_SIZE, displaySizeFor, renderDisplay } from './display'
-import { emptyInfo, formatName, fsErrorReason, inspectWithPreview, svgRefusal, type Preview } from './inspect'
+import { emptyInfo, formatName, fsErrorReason, inspectWithPreview, svgRefusal } from './inspect'
 import { Limiter } from './limiter'
 import { writePastedFile } from './paste'
 import { isDecodable, readCapped } from './raster'
 import { isInside, scanFolder } from './scan'
 import { loadIndex, saveIndex } from './store'
 import { renderThumbnail, ThumbnailCache, type CacheKind, type CachedThumbnail } from './thumbnails'
-import { DEFAULT_LIMITS, type AssetInfo, type UploadLimits } from './types'
+import { DEFAULT_LIMITS, type LibraryAsset, type Preview, type UploadLimits } from './types'
 import { FolderWatcher, type FolderChange } from './watch'
 
 /** Sizes the cache keeps; a request for another size is served the next larger one. */
 const THUMBNAIL_SIZES = [128, 256, 512, 1024] as const
 const DEFAULT_THUMBNAIL_SIZE = 256
-
-export interface LibraryAsset extends AssetInfo {
-  /** Stable id derived from the path: what the renderer uses instead of paths. */
-  id: string
-  /** The imported folder this file was found in; absent for files imported on their own. */
-  root?: string
-}
 
 export type AssetChange = { type: 'added' | 'updated'; asset: LibraryAsset } | { type: 'removed'; assetId: string; path: string }
 

@@ -1,7 +1,7 @@
 import { basename, relative } from 'node:path'
 import type { AppErrorData } from '../../../shared/errors'
-import { assetIdFor, type Library, type LibraryAsset } from './library'
-import type { UploadLimits } from './types'
+import { assetIdFor, type Library } from './library'
+import type { LibraryAsset, UploadLimits } from './types'
 import { checkAgainstLimits } from './validate'
 
 /** The imported folder (or lone file) an asset belongs to, by id. */

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import writeFileAtomic from 'write-file-atomic'
 import { z } from 'zod'
 import { appErrorSchema } from '../../../shared/errors'
-import type { LibraryAsset } from './library'
+import type { LibraryAsset } from './types'
 
 const assetSchema = z.object({
   id: z.string(),

@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import sharp from 'sharp'
-import type { Preview } from './inspect'
+import type { Preview } from './types'
 import { rasterFormatOf } from './raster'
 import { HARD_MAX_PIXELS } from './types'
 

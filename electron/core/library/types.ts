@@ -62,3 +62,18 @@ export interface AssetInfo {
   sha256: string
   verdict: Verdict
 }
+
+export interface LibraryAsset extends AssetInfo {
+  /** Stable id derived from the path: what the renderer uses instead of paths. */
+  id: string
+  /** The imported folder this file was found in; absent for files imported on their own. */
+  root?: string
+}
+
+/** A small rendering of an image, made by the decode that validated it and kept by the thumbnail cache. */
+export interface Preview {
+  data: Buffer
+  format: 'jpeg' | 'webp'
+  width: number
+  height: number
+}

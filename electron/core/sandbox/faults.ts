@@ -5,7 +5,7 @@ import { z } from 'zod'
  * mixes one-shot queued faults (taken in order by the first matching request) with per-submission
  * probabilities; a seed makes the random part repeatable.
  */
-export const faultKinds = [
+const faultKinds = [
   'rate_limited',
   'server_error',
   'unavailable',
@@ -19,10 +19,10 @@ export const faultKinds = [
 ] as const
 export type FaultKind = (typeof faultKinds)[number]
 
-export const faultStages = ['submit', 'poll', 'download', 'any'] as const
+const faultStages = ['submit', 'poll', 'download', 'any'] as const
 export type FaultStage = Exclude<(typeof faultStages)[number], 'any'>
 
-export const faultSpecSchema = z.object({
+const faultSpecSchema = z.object({
   kind: z.enum(faultKinds),
   /** Which request the fault hits: a submission (default), a task poll, or an output download. */
   on: z.enum(faultStages).default('submit'),

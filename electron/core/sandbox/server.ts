@@ -33,13 +33,13 @@ export interface SandboxOptions {
   maxBodyBytes?: number
 }
 
-export interface SandboxInputStat {
+interface SandboxInputStat {
   sha256: string
   bytes: number
   format: string | null
 }
 
-export interface SandboxSubmission {
+interface SandboxSubmission {
   seq: number
   at: string
   route: 'sync' | 'async'
@@ -107,308 +107,32 @@ class HttpFailure extends Error {
 const MAX_STORED_FILES = 2000
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  const catalog = options.catalog ?? bundledCatalog()
-  const faults = new FaultInjector({ ...options.faults, ...(options.latencyMs !== undefined ? { latencyMs: options.latencyMs } : {}) })
-  const taskPolls = options.taskPolls ?? 2
-  const reportCost = options.reportCost ?? true
-  const maxBody = options.maxBodyBytes ?? 256 * 1024 * 1024
   const host = options.host ?? '127.0.0.1'
-  let baseUrl = ''
-  let seq = 0
-  let stats = emptyStats()
-  const tasks = new Map<string, Task>()
-  const files = new Map<string, { bytes: Buffer; mime: string }>()
-  const pending = new Set<AbortController>()
-
-  const newId = (prefix: string) => `${prefix}_${randomBytes(9).toString('hex')}`
-
-  function storeFile(bytes: Buffer, mime: string): string {
-    const id = newId('file')
-    files.set(id, { bytes, mime })
-    // Oldest first out, so a long demo session does not grow without bound.
-    if (files.size > MAX_STORED_FILES) files.delete(files.keys().next().value as string)
-    return `${baseUrl}/__sandbox/files/${id}`
-  }
-
-  function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-    const text = JSON.stringify(body)
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers })
-    res.end(text)
-  }
-
-  function failure(res: ServerResponse, err: HttpFailure, requestId: string, extra: Record<string, string> = {}): void {
-    json(res, err.status, { error: { code: err.code, message: err.message, type: err.type, ...(err.param ? { param: err.param } : {}) } }, { 'x-request-id': requestId, ...extra })
-  }
-
-  /** Applies a fault that ends the exchange; returns true when the response has been handled. */
-  async function applyFault(fault: FaultSpec | undefined, stage: FaultStage, req: IncomingMessage, res: ServerResponse, requestId: string): Promise<boolean> {
-    if (!fault) return false
-    stats.faults.push({ kind: fault.kind, stage, path: req.url ?? '' })
-    const err = (status: number, code: string, type: string, message: string) => failure(res, new HttpFailure(status, code, type, message), requestId)
-    switch (fault.kind) {
-      case 'rate_limited': {
-        const headers: Record<string, string> =
-          fault.retryAfterMs !== undefined ? { 'retry-after-ms': String(fault.retryAfterMs) } : { 'retry-after': String(fault.retryAfterS ?? 1) }
-        failure(res, new HttpFailure(429, 'rate_limited', 'rate_limit_error', 'Too many requests (simulated).'), requestId, headers)
-        return true
-      }
-      case 'server_error':
-        err(500, 'internal_error', 'server_error', 'Internal error (simulated).')
-        return true
-      case 'unavailable':
-        err(503, 'model_unavailable', 'server_error', 'The model is temporarily unavailable (simulated).')
-        return true
-      case 'insufficient_credits':
-        err(402, 'insufficient_credits', 'billing_error', 'Not enough credits (simulated).')
-        return true
-      case 'prompt_rejected':
-        err(422, 'prompt_rejected', 'policy_error', 'The prompt was rejected by the content policy (simulated).')
-        return true
-      case 'slow':
-        await waitOrClose(fault.delayMs, res)
-        return false
-      case 'reset':
-        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '4096', 'x-request-id': requestId })
-        res.write('{"created":1700000000,"data":[{"b64_json":"iVBORw0KGgo')
-        // Give the partial body a moment on the wire, then drop the connection mid-body.
-        setTimeout(() => res.socket?.destroy(), 20)
-        return true
-      case 'malformed_json':
-        res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': requestId })
-        res.end('{"created": 1700000000, "data": [{"url": ')
-        return true
-      case 'non_image':
-      case 'stuck_task':
-        return false
-    }
-  }
-
-  async function waitOrClose(ms: number, res: ServerResponse): Promise<void> {
-    const ac = new AbortController()
-    pending.add(ac)
-    const onClose = () => ac.abort()
-    res.on('close', onClose)
-    try {
-      await sleep(ms, undefined, { signal: ac.signal })
-    } catch {
-      // The client went away or the sandbox is closing: nothing left to answer.
-    } finally {
-      res.off('close', onClose)
-      pending.delete(ac)
-    }
-  }
-
-  async function submit(req: IncomingMessage, res: ServerResponse, route: 'sync' | 'async', kind: 'edit' | 'generate', endpoint: string): Promise<void> {
-    const requestId = newId('req')
-    const declared = req.headers['content-length']
-    const entry: SandboxSubmission = {
-      seq: ++seq,
-      at: new Date().toISOString(),
-      route,
-      endpoint,
-      model: '',
-      prompt: '',
-      n: 0,
-      inputs: [],
-      bodyBytes: 0,
-      contentLength: declared === undefined ? undefined : Number(declared),
-      requestId,
-      status: 0
-    }
-    stats.submissions.push(entry)
-    stats[route]++
-    let parsed: ParsedSubmission
-    try {
-      checkAuth(req)
-      parsed = await parseSubmission(req, kind, maxBody, (bytes) => (entry.bodyBytes = bytes))
-    } catch (e) {
-      const err = e instanceof HttpFailure ? e : new HttpFailure(400, 'invalid_request', 'invalid_request_error', 'The request body could not be read.')
-      entry.status = err.status
-      return failure(res, err, requestId)
-    }
-    Object.assign(entry, { model: parsed.model, prompt: parsed.prompt, n: parsed.n, size: parsed.size, inputs: parsed.inputs.map(inputStat) })
-
-    await sleep(faults.latency())
-    const fault = faults.next('submit')
-    entry.fault = fault?.kind
-    if (await applyFault(fault, 'submit', req, res, requestId)) {
-      entry.status = res.statusCode === 200 ? 0 : res.statusCode
-      return
-    }
-    if (res.destroyed) return
-
-    let model: ModelEntry
-    try {
-      model = validate(parsed, kind, route)
-    } catch (e) {
-      const err = e as HttpFailure
-      entry.status = err.status
-      return failure(res, err, requestId)
-    }
-    const credits = priceFor(model, parsed.size, parsed.quality, parsed.n) ?? 0
-    const nonImage = fault?.kind === 'non_image'
-
-    if (route === 'async') {
-      const task: Task = { id: newId('task'), requestId, polls: 0, stuck: fault?.kind === 'stuck_task', state: 'working', urls: [], credits, charged: false }
-      tasks.set(task.id, task)
-      stats.tasksCreated++
-      entry.taskId = task.id
-      entry.status = 200
-      json(res, 200, { id: task.id, status: 'queued', model: model.id, created: Math.floor(Date.now() / 1000), request_id: requestId }, { 'x-request-id': requestId })
-      void render(parsed, nonImage).then(
-        (outs) => {
-          task.urls = outs.map((o) => storeFile(o.bytes, o.mime))
-          task.state = 'done'
-        },
-        (e: unknown) => {
-          task.state = 'failed'
-          task.error = { code: 'invalid_request', message: `The input image could not be processed: ${e instanceof Error ? e.message : String(e)}` }
-        }
-      )
-      return
-    }
-
-    if (fault?.kind === 'stuck_task') {
-      // A sync request that never finishes: hold it until the client gives up.
-      await waitOrClose(24 * 60 * 60 * 1000, res)
-      return
-    }
-    let outs: Array<{ bytes: Buffer; mime: string }>
-    try {
-      outs = await render(parsed, nonImage)
-    } catch (e) {
-      entry.status = 400
-      return failure(res, new HttpFailure(400, 'invalid_request', 'invalid_request_error', `The input image could not be processed: ${e instanceof Error ? e.message : String(e)}`), requestId)
-    }
-    stats.creditsCharged += credits
-    entry.status = 200
-    const asUrl = (parsed.responseFormat ?? 'url') === 'url'
-    json(
-      res,
-      200,
-      {
-        created: Math.floor(Date.now() / 1000),
-        data: outs.map((o) => (asUrl ? { url: storeFile(o.bytes, o.mime) } : { b64_json: o.bytes.toString('base64') })),
-        request_id: requestId,
-        ...(reportCost ? { costCredits: credits } : {}),
-        simulated: true
-      },
-      { 'x-request-id': requestId }
-    )
-  }
-
-  function checkAuth(req: IncomingMessage): void {
-    if (options.apiKey === undefined) return
-    if (req.headers.authorization !== `Bearer ${options.apiKey}`) {
-      throw new HttpFailure(401, 'unauthorized', 'authentication_error', 'Invalid or missing API key.')
-    }
-  }
-
-  function validate(p: ParsedSubmission, kind: 'edit' | 'generate', route: 'sync' | 'async'): ModelEntry {
-    if (!p.model) throw new HttpFailure(400, 'invalid_request', 'invalid_request_error', 'Missing field "model".', 'model')
-    const model = catalog.get(p.model)
-    if (!model || !model.routes.pixapi) throw new HttpFailure(404, 'model_not_found', 'invalid_request_error', `Model "${p.model}" not found.`, 'model')
-    const issue = requestIssues(model, {
-      kind,
-      provider: 'pixapi',
-      route,
-      prompt: p.prompt,
-      params: { n: p.n, size: p.size, quality: p.quality, responseFormat: p.responseFormat },
-      inputs: p.inputs.map((i, k): InputFacts => ({ source: 'data', format: i.format ?? 'unknown', bytes: i.bytes.length, label: `image ${k + 1}` }))
-    })[0]
-    if (issue) throw new HttpFailure(400, 'invalid_request', 'invalid_request_error', issue.message, issue.field)
-    return model
-  }
-
-  async function render(p: ParsedSubmission, nonImage: boolean): Promise<Array<{ bytes: Buffer; mime: string }>> {
-    if (nonImage) return [{ bytes: Buffer.from('<html><body>Not an image (simulated fault).</body></html>'), mime: 'text/html' }]
-    const outs: Array<{ bytes: Buffer; mime: string }> = []
-    for (let i = 0; i < p.n; i++) {
-      const out = await simulateImage({ input: p.inputs[0]?.bytes, prompt: p.prompt, size: p.size, index: i })
-      outs.push({ bytes: out.bytes, mime: `image/${out.format}` })
-    }
-    return outs
-  }
-
-  async function poll(req: IncomingMessage, res: ServerResponse, taskId: string): Promise<void> {
-    stats.polls++
-    const requestId = newId('req')
-    const fault = faults.next('poll')
-    if (await applyFault(fault, 'poll', req, res, requestId)) return
-    if (res.destroyed) return
-    const task = tasks.get(taskId)
-    if (!task) return failure(res, new HttpFailure(404, 'task_not_found', 'invalid_request_error', `Task "${taskId}" not found.`), requestId)
-    task.polls++
-    const base = { id: task.id, request_id: task.requestId }
-    if (task.stuck || task.polls <= taskPolls || task.state === 'working') {
-      return json(res, 200, { ...base, status: task.polls <= 1 ? 'queued' : 'processing' }, { 'x-request-id': requestId })
-    }
-    if (task.state === 'failed') return json(res, 200, { ...base, status: 'failed', error: task.error }, { 'x-request-id': requestId })
-    // Pixapi charges after a successful output: once, when the task is first seen completed.
-    if (!task.charged) {
-      stats.creditsCharged += task.credits
-      task.charged = true
-    }
-    return json(
-      res,
-      200,
-      { ...base, status: 'completed', result: { data: task.urls.map((url) => ({ url })) }, ...(reportCost ? { costCredits: task.credits } : {}), simulated: true },
-      { 'x-request-id': requestId }
-    )
-  }
-
-  async function serveFile(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
-    stats.downloads++
-    const fault = faults.next('download')
-    if (fault?.kind === 'non_image') {
-      stats.faults.push({ kind: fault.kind, stage: 'download', path: req.url ?? '' })
-      res.writeHead(200, { 'content-type': 'text/html' })
-      res.end('<html>not an image</html>')
-      return
-    }
-    if (await applyFault(fault, 'download', req, res, newId('req'))) return
-    const file = files.get(id)
-    if (!file) return json(res, 404, { error: { code: 'file_not_found', message: 'No such file.', type: 'invalid_request_error' } })
-    res.writeHead(200, { 'content-type': file.mime, 'content-length': file.bytes.length })
-    res.end(file.bytes)
-  }
-
-  async function control(req: IncomingMessage, res: ServerResponse, action: string): Promise<void> {
-    if (req.method === 'GET' && action === 'stats') return json(res, 200, stats)
-    if (req.method === 'GET' && action === 'health') return json(res, 200, { ok: true, simulated: true })
-    if (req.method === 'GET' && action === 'faults') return json(res, 200, faults.current())
-    if (req.method === 'POST' && action === 'faults') {
-      const body = await readBody(req, 1024 * 1024)
-      let plan: unknown
-      try {
-        plan = JSON.parse(body.toString('utf8'))
-      } catch {
-        return json(res, 400, { error: { code: 'invalid_json', message: 'The fault plan is not JSON.', type: 'invalid_request_error' } })
-      }
-      const parsed = faultPlanSchema.safeParse(plan)
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0]
-        return json(res, 400, { error: { code: 'invalid_fault_plan', message: `${issue?.path.join('.') || 'plan'}: ${issue?.message}`, type: 'invalid_request_error' } })
-      }
-      return json(res, 200, faults.set(parsed.data))
-    }
-    if (req.method === 'POST' && action === 'reset') {
-      stats = emptyStats()
-      return json(res, 200, { ok: true })
-    }
-    return json(res, 404, { error: { code: 'not_found', message: `No sandbox control "${action}".`, type: 'invalid_request_error' } })
+  const st: SandboxState = {
+    catalog: options.catalog ?? bundledCatalog(),
+    faults: new FaultInjector({ ...options.faults, ...(options.latencyMs !== undefined ? { latencyMs: options.latencyMs } : {}) }),
+    taskPolls: options.taskPolls ?? 2,
+    reportCost: options.reportCost ?? true,
+    maxBody: options.maxBodyBytes ?? 256 * 1024 * 1024,
+    apiKey: options.apiKey,
+    baseUrl: '',
+    seq: 0,
+    stats: emptyStats(),
+    tasks: new Map(),
+    files: new Map(),
+    pending: new Set()
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0] ?? '/'
     const m = /^\/v1\/(async\/)?images\/(edits|generations)$/.exec(path)
-    if (m && req.method === 'POST') return submit(req, res, m[1] ? 'async' : 'sync', m[2] === 'edits' ? 'edit' : 'generate', path)
+    if (m && req.method === 'POST') return submit(st, req, res, m[1] ? 'async' : 'sync', m[2] === 'edits' ? 'edit' : 'generate', path)
     const task = /^\/v1\/tasks\/([^/]+)$/.exec(path)
-    if (task && req.method === 'GET') return poll(req, res, decodeURIComponent(task[1]!))
+    if (task && req.method === 'GET') return poll(st, req, res, decodeURIComponent(task[1]!))
     const file = /^\/__sandbox\/files\/([\w-]+)$/.exec(path)
-    if (file && req.method === 'GET') return serveFile(req, res, file[1]!)
+    if (file && req.method === 'GET') return serveFile(st, req, res, file[1]!)
     const ctl = /^\/__sandbox\/(\w+)$/.exec(path)
-    if (ctl) return control(req, res, ctl[1]!)
+    if (ctl) return control(st, req, res, ctl[1]!)
     json(res, 404, { error: { code: 'not_found', message: `No route ${req.method} ${path} in the sandbox.`, type: 'invalid_request_error' } })
   }
 
@@ -424,23 +148,327 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     server.listen(options.port ?? 0, host, () => resolve())
   })
   const port = (server.address() as AddressInfo).port
-  baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+  st.baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
 
   return {
-    url: baseUrl,
+    url: st.baseUrl,
     port,
-    stats: () => structuredClone(stats),
-    setFaults: (plan) => void faults.set(plan),
+    stats: () => structuredClone(st.stats),
+    setFaults: (plan) => void st.faults.set(plan),
     reset: () => {
-      stats = emptyStats()
+      st.stats = emptyStats()
     },
     close: () =>
       new Promise<void>((resolve) => {
-        for (const ac of pending) ac.abort()
+        for (const ac of st.pending) ac.abort()
         server.close(() => resolve())
         server.closeAllConnections()
       })
   }
+}
+
+/** What one running sandbox keeps between requests. */
+interface SandboxState {
+  catalog: Catalog
+  faults: FaultInjector
+  taskPolls: number
+  reportCost: boolean
+  maxBody: number
+  apiKey: string | undefined
+  baseUrl: string
+  seq: number
+  stats: SandboxStats
+  tasks: Map<string, Task>
+  files: Map<string, { bytes: Buffer; mime: string }>
+  pending: Set<AbortController>
+}
+
+const newId = (prefix: string) => `${prefix}_${randomBytes(9).toString('hex')}`
+
+function storeFile(st: SandboxState, bytes: Buffer, mime: string): string {
+  const id = newId('file')
+  st.files.set(id, { bytes, mime })
+  // Oldest first out, so a long demo session does not grow without bound.
+  if (st.files.size > MAX_STORED_FILES) st.files.delete(st.files.keys().next().value as string)
+  return `${st.baseUrl}/__sandbox/files/${id}`
+}
+
+async function submit(st: SandboxState, req: IncomingMessage, res: ServerResponse, route: 'sync' | 'async', kind: 'edit' | 'generate', endpoint: string): Promise<void> {
+  const requestId = newId('req')
+  const declared = req.headers['content-length']
+  const entry: SandboxSubmission = {
+    seq: ++st.seq,
+    at: new Date().toISOString(),
+    route,
+    endpoint,
+    model: '',
+    prompt: '',
+    n: 0,
+    inputs: [],
+    bodyBytes: 0,
+    contentLength: declared === undefined ? undefined : Number(declared),
+    requestId,
+    status: 0
+  }
+  st.stats.submissions.push(entry)
+  st.stats[route]++
+  let parsed: ParsedSubmission
+  try {
+    checkAuth(req, st.apiKey)
+    parsed = await parseSubmission(req, kind, st.maxBody, (bytes) => (entry.bodyBytes = bytes))
+  } catch (e) {
+    const err = e instanceof HttpFailure ? e : new HttpFailure(400, 'invalid_request', 'invalid_request_error', 'The request body could not be read.')
+    entry.status = err.status
+    return failure(res, err, requestId)
+  }
+  Object.assign(entry, { model: parsed.model, prompt: parsed.prompt, n: parsed.n, size: parsed.size, inputs: parsed.inputs.map(inputStat) })
+
+  await sleep(st.faults.latency())
+  const fault = st.faults.next('submit')
+  entry.fault = fault?.kind
+  if (await applyFault(fault, 'submit', req, res, requestId, st.stats, st.pending)) {
+    entry.status = res.statusCode === 200 ? 0 : res.statusCode
+    return
+  }
+  if (res.destroyed) return
+
+  let model: ModelEntry
+  try {
+    model = validate(st.catalog, parsed, kind, route)
+  } catch (e) {
+    const err = e as HttpFailure
+    entry.status = err.status
+    return failure(res, err, requestId)
+  }
+  const credits = priceFor(model, parsed.size, parsed.quality, parsed.n) ?? 0
+  const nonImage = fault?.kind === 'non_image'
+
+  if (route === 'async') {
+    const task: Task = { id: newId('task'), requestId, polls: 0, stuck: fault?.kind === 'stuck_task', state: 'working', urls: [], credits, charged: false }
+    st.tasks.set(task.id, task)
+    st.stats.tasksCreated++
+    entry.taskId = task.id
+    entry.status = 200
+    json(res, 200, { id: task.id, status: 'queued', model: model.id, created: Math.floor(Date.now() / 1000), request_id: requestId }, { 'x-request-id': requestId })
+    void render(parsed, nonImage).then(
+      (outs) => {
+        task.urls = outs.map((o) => storeFile(st, o.bytes, o.mime))
+        task.state = 'done'
+      },
+      (e: unknown) => {
+        task.state = 'failed'
+        task.error = { code: 'invalid_request', message: `The input image could not be processed: ${e instanceof Error ? e.message : String(e)}` }
+      }
+    )
+    return
+  }
+
+  if (fault?.kind === 'stuck_task') {
+    // A sync request that never finishes: hold it until the client gives up.
+    await waitOrClose(24 * 60 * 60 * 1000, res, st.pending)
+    return
+  }
+  let outs: Array<{ bytes: Buffer; mime: string }>
+  try {
+    outs = await render(parsed, nonImage)
+  } catch (e) {
+    entry.status = 400
+    return failure(res, new HttpFailure(400, 'invalid_request', 'invalid_request_error', `The input image could not be processed: ${e instanceof Error ? e.message : String(e)}`), requestId)
+  }
+  st.stats.creditsCharged += credits
+  entry.status = 200
+  const asUrl = (parsed.responseFormat ?? 'url') === 'url'
+  json(
+    res,
+    200,
+    {
+      created: Math.floor(Date.now() / 1000),
+      data: outs.map((o) => (asUrl ? { url: storeFile(st, o.bytes, o.mime) } : { b64_json: o.bytes.toString('base64') })),
+      request_id: requestId,
+      ...(st.reportCost ? { costCredits: credits } : {}),
+      simulated: true
+    },
+    { 'x-request-id': requestId }
+  )
+}
+
+async function poll(st: SandboxState, req: IncomingMessage, res: ServerResponse, taskId: string): Promise<void> {
+  st.stats.polls++
+  const requestId = newId('req')
+  const fault = st.faults.next('poll')
+  if (await applyFault(fault, 'poll', req, res, requestId, st.stats, st.pending)) return
+  if (res.destroyed) return
+  const task = st.tasks.get(taskId)
+  if (!task) return failure(res, new HttpFailure(404, 'task_not_found', 'invalid_request_error', `Task "${taskId}" not found.`), requestId)
+  task.polls++
+  const base = { id: task.id, request_id: task.requestId }
+  if (task.stuck || task.polls <= st.taskPolls || task.state === 'working') {
+    return json(res, 200, { ...base, status: task.polls <= 1 ? 'queued' : 'processing' }, { 'x-request-id': requestId })
+  }
+  if (task.state === 'failed') return json(res, 200, { ...base, status: 'failed', error: task.error }, { 'x-request-id': requestId })
+  // Pixapi charges after a successful output: once, when the task is first seen completed.
+  if (!task.charged) {
+    st.stats.creditsCharged += task.credits
+    task.charged = true
+  }
+  return json(
+    res,
+    200,
+    { ...base, status: 'completed', result: { data: task.urls.map((url) => ({ url })) }, ...(st.reportCost ? { costCredits: task.credits } : {}), simulated: true },
+    { 'x-request-id': requestId }
+  )
+}
+
+async function serveFile(st: SandboxState, req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
+  st.stats.downloads++
+  const fault = st.faults.next('download')
+  if (fault?.kind === 'non_image') {
+    st.stats.faults.push({ kind: fault.kind, stage: 'download', path: req.url ?? '' })
+    res.writeHead(200, { 'content-type': 'text/html' })
+    res.end('<html>not an image</html>')
+    return
+  }
+  if (await applyFault(fault, 'download', req, res, newId('req'), st.stats, st.pending)) return
+  const file = st.files.get(id)
+  if (!file) return json(res, 404, { error: { code: 'file_not_found', message: 'No such file.', type: 'invalid_request_error' } })
+  res.writeHead(200, { 'content-type': file.mime, 'content-length': file.bytes.length })
+  res.end(file.bytes)
+}
+
+async function control(st: SandboxState, req: IncomingMessage, res: ServerResponse, action: string): Promise<void> {
+  if (req.method === 'GET' && action === 'stats') return json(res, 200, st.stats)
+  if (req.method === 'GET' && action === 'health') return json(res, 200, { ok: true, simulated: true })
+  if (req.method === 'GET' && action === 'faults') return json(res, 200, st.faults.current())
+  if (req.method === 'POST' && action === 'faults') {
+    const body = await readBody(req, 1024 * 1024)
+    let plan: unknown
+    try {
+      plan = JSON.parse(body.toString('utf8'))
+    } catch {
+      return json(res, 400, { error: { code: 'invalid_json', message: 'The fault plan is not JSON.', type: 'invalid_request_error' } })
+    }
+    const parsed = faultPlanSchema.safeParse(plan)
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]
+      return json(res, 400, { error: { code: 'invalid_fault_plan', message: `${issue?.path.join('.') || 'plan'}: ${issue?.message}`, type: 'invalid_request_error' } })
+    }
+    return json(res, 200, st.faults.set(parsed.data))
+  }
+  if (req.method === 'POST' && action === 'reset') {
+    st.stats = emptyStats()
+    return json(res, 200, { ok: true })
+  }
+  return json(res, 404, { error: { code: 'not_found', message: `No sandbox control "${action}".`, type: 'invalid_request_error' } })
+}
+
+function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body)
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers })
+  res.end(text)
+}
+
+function failure(res: ServerResponse, err: HttpFailure, requestId: string, extra: Record<string, string> = {}): void {
+  json(res, err.status, { error: { code: err.code, message: err.message, type: err.type, ...(err.param ? { param: err.param } : {}) } }, { 'x-request-id': requestId, ...extra })
+}
+
+/** Applies a fault that ends the exchange; returns true when the response has been handled. */
+async function applyFault(
+  fault: FaultSpec | undefined,
+  stage: FaultStage,
+  req: IncomingMessage,
+  res: ServerResponse,
+  requestId: string,
+  stats: SandboxStats,
+  pending: Set<AbortController>
+): Promise<boolean> {
+  if (!fault) return false
+  stats.faults.push({ kind: fault.kind, stage, path: req.url ?? '' })
+  const err = (status: number, code: string, type: string, message: string) => failure(res, new HttpFailure(status, code, type, message), requestId)
+  switch (fault.kind) {
+    case 'rate_limited': {
+      const headers: Record<string, string> =
+        fault.retryAfterMs !== undefined ? { 'retry-after-ms': String(fault.retryAfterMs) } : { 'retry-after': String(fault.retryAfterS ?? 1) }
+      failure(res, new HttpFailure(429, 'rate_limited', 'rate_limit_error', 'Too many requests (simulated).'), requestId, headers)
+      return true
+    }
+    case 'server_error':
+      err(500, 'internal_error', 'server_error', 'Internal error (simulated).')
+      return true
+    case 'unavailable':
+      err(503, 'model_unavailable', 'server_error', 'The model is temporarily unavailable (simulated).')
+      return true
+    case 'insufficient_credits':
+      err(402, 'insufficient_credits', 'billing_error', 'Not enough credits (simulated).')
+      return true
+    case 'prompt_rejected':
+      err(422, 'prompt_rejected', 'policy_error', 'The prompt was rejected by the content policy (simulated).')
+      return true
+    case 'slow':
+      await waitOrClose(fault.delayMs, res, pending)
+      return false
+    case 'reset':
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '4096', 'x-request-id': requestId })
+      res.write('{"created":1700000000,"data":[{"b64_json":"iVBORw0KGgo')
+      // Give the partial body a moment on the wire, then drop the connection mid-body.
+      setTimeout(() => res.socket?.destroy(), 20)
+      return true
+    case 'malformed_json':
+      res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': requestId })
+      res.end('{"created": 1700000000, "data": [{"url": ')
+      return true
+    case 'non_image':
+    case 'stuck_task':
+      return false
+  }
+}
+
+/** Waits, cut short when the client goes away or the sandbox closes (which aborts everything in `pending`). */
+async function waitOrClose(ms: number, res: ServerResponse, pending: Set<AbortController>): Promise<void> {
+  const ac = new AbortController()
+  pending.add(ac)
+  const onClose = () => ac.abort()
+  res.on('close', onClose)
+  try {
+    await sleep(ms, undefined, { signal: ac.signal })
+  } catch {
+    // The client went away or the sandbox is closing: nothing left to answer.
+  } finally {
+    res.off('close', onClose)
+    pending.delete(ac)
+  }
+}
+
+function checkAuth(req: IncomingMessage, apiKey: string | undefined): void {
+  if (apiKey === undefined) return
+  if (req.headers.authorization !== `Bearer ${apiKey}`) {
+    throw new HttpFailure(401, 'unauthorized', 'authentication_error', 'Invalid or missing API key.')
+  }
+}
+
+function validate(catalog: Catalog, p: ParsedSubmission, kind: 'edit' | 'generate', route: 'sync' | 'async'): ModelEntry {
+  if (!p.model) throw new HttpFailure(400, 'invalid_request', 'invalid_request_error', 'Missing field "model".', 'model')
+  const model = catalog.get(p.model)
+  if (!model || !model.routes.pixapi) throw new HttpFailure(404, 'model_not_found', 'invalid_request_error', `Model "${p.model}" not found.`, 'model')
+  const issue = requestIssues(model, {
+    kind,
+    provider: 'pixapi',
+    route,
+    prompt: p.prompt,
+    params: { n: p.n, size: p.size, quality: p.quality, responseFormat: p.responseFormat },
+    inputs: p.inputs.map((i, k): InputFacts => ({ source: 'data', format: i.format ?? 'unknown', bytes: i.bytes.length, label: `image ${k + 1}` }))
+  })[0]
+  if (issue) throw new HttpFailure(400, 'invalid_request', 'invalid_request_error', issue.message, issue.field)
+  return model
+}
+
+async function render(p: ParsedSubmission, nonImage: boolean): Promise<Array<{ bytes: Buffer; mime: string }>> {
+  if (nonImage) return [{ bytes: Buffer.from('<html><body>Not an image (simulated fault).</body></html>'), mime: 'text/html' }]
+  const outs: Array<{ bytes: Buffer; mime: string }> = []
+  for (let i = 0; i < p.n; i++) {
+    const out = await simulateImage({ input: p.inputs[0]?.bytes, prompt: p.prompt, size: p.size, index: i })
+    outs.push({ bytes: out.bytes, mime: `image/${out.format}` })
+  }
+  return outs
 }
 
 function emptyStats(): SandboxStats {

@@ -30,7 +30,7 @@ const GLYPHS: Record<string, string[]> = {
   E: ['11111', '10000', '10000', '11110', '10000', '10000', '11111'],
   D: ['11110', '10001', '10001', '10001', '10001', '10001', '11110']
 }
-export const MARK = 'SIMULATED'
+const MARK = 'SIMULATED'
 
 function bannerSvg(width: number, height: number, stripeAngle: number, tint: string): string {
   const cell = Math.max(1, Math.floor(Math.min(width / (MARK.length * 6 + 2), height / 40)))
@@ -57,7 +57,7 @@ function bannerSvg(width: number, height: number, stripeAngle: number, tint: str
 }
 
 /** Output dimensions for a requested size: WxH as asked, 1K/2K/4K square, auto from the input (≤1024). */
-export async function outputDimensions(size: string | undefined, input?: Buffer): Promise<{ width: number; height: number }> {
+async function outputDimensions(size: string | undefined, input?: Buffer): Promise<{ width: number; height: number }> {
   const wh = size ? parseSize(size) : null
   if (wh) return wh
   const named = size ? /^(\d)K$/.exec(size) : null

@@ -4,6 +4,7 @@ import { openInBatch } from '../features/library/openIn'
 import { useCompare } from '../features/compare/store'
 import { useEditor } from '../features/editor/store'
 import { useLibrary } from '../features/library/store'
+import { activeProvider } from '../features/settings/selectors'
 import { useSettings } from '../features/settings/store'
 import { modKey } from '../lib/format'
 import { useUi } from './uiStore'
@@ -12,7 +13,7 @@ import { views } from './views'
 /** What the command palette offers: one "Go to" per view, then the actions that work from anywhere. */
 export function paletteCommands(settings: Settings | null): Command[] {
   const go = views.map((v) => ({ id: `go-${v.id}`, title: `Go to ${v.label}`, hint: `${modKey}+${v.shortcut}`, run: () => useUi.getState().navigate(v.id) }))
-  const provider = settings?.provider.active ?? 'pixapi'
+  const provider = activeProvider(settings)
   return [
     ...go,
     { id: 'add-folder', title: 'Add folder to library', run: () => void useLibrary.getState().pick('folders') },

@@ -4,6 +4,7 @@ import { useBatchForm } from '../features/batches/formStore'
 import { useCompare } from '../features/compare/store'
 import { useEditor } from '../features/editor/store'
 import { useLibrary } from '../features/library/store'
+import { activeProvider } from '../features/settings/selectors'
 import { useSettings } from '../features/settings/store'
 import { useUi, type ViewId } from './uiStore'
 import { viewRegistry } from './views'
@@ -17,7 +18,7 @@ function viewOf(command: MenuCommand): ViewId | undefined {
 /** Carries out what the app menu or a clicked notification asks for, with the stores the views use. */
 export function runMenuCommand({ command, batchId }: EventMap['app.command']): void {
   const ui = useUi.getState()
-  const provider = useSettings.getState().settings?.provider.active ?? 'pixapi'
+  const provider = activeProvider(useSettings.getState().settings)
   const view = viewOf(command)
   if (view) return ui.navigate(view)
   switch (command) {

@@ -52,13 +52,5 @@ export function plural(count: number, word: string, many = `${word}s`): string {
   return `${count.toLocaleString()} ${count === 1 ? word : many}`
 }
 
-/** Local calendar date as YYYY-MM-DD, the form the history filters take for whole days. */
-export function localDay(date: Date): string {
-  const y = date.getFullYear()
-  const m = String(date.getMonth() + 1).padStart(2, '0')
-  const d = String(date.getDate()).padStart(2, '0')
-  return `${y}-${m}-${d}`
-}
-
-export const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform)
+const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform)
 export const modKey = isMac ? '⌘' : 'Ctrl'

@@ -66,7 +66,7 @@ export function sharedCapabilities(all: readonly Capabilities[]): Capabilities |
 export type ModelChoice = Omit<ParamChoice, 'n'>
 
 /** The per-model settings a picker offers, with the capability list that feeds each. */
-export const modelChoiceFields = [
+const modelChoiceFields = [
   { field: 'size', options: 'sizes', label: 'Size' },
   { field: 'quality', options: 'qualities', label: 'Quality' },
   { field: 'aspectRatio', options: 'aspectRatios', label: 'Aspect' },

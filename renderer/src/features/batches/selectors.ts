@@ -7,7 +7,7 @@ export function batchesNewestFirst(batches: Record<string, BatchView>): BatchVie
 }
 
 /** The form's budget field: empty means no limit. */
-export function budgetCredits(budget: string): number | null {
+function budgetCredits(budget: string): number | null {
   return budget.trim() === '' ? null : Number(budget)
 }
 

@@ -7,7 +7,7 @@ import { useCatalog } from '../settings/catalogStore'
 import { emptyDraft, specFrom, type Draft } from '../../lib/draft'
 import { useJobs } from '../batches/jobsStore'
 
-export type CompareMode = 'side-by-side' | 'slider'
+type CompareMode = 'side-by-side' | 'slider'
 
 interface CompareState {
   draft: Draft

@@ -1,7 +1,7 @@
 import type { ModelEntry } from '@shared/catalog'
 import type { BatchView, HistoryEntryView } from '@shared/views'
 import { modelLabel } from '../../lib/models'
-import { providerFacts } from '@shared/providers'
+import { isProviderId, providerFacts } from '@shared/providers'
 import type { HistoryFilter, TotalsBy } from './store'
 
 /** Any filter set besides the sort order. */
@@ -18,7 +18,7 @@ export function filterNarrows(filter: HistoryFilter): boolean {
 export function totalsKeyLabel(by: TotalsBy, key: string, models: readonly ModelEntry[], batches: Record<string, BatchView>): string {
   if (by === 'model') return modelLabel(models, key)
   if (by === 'batch') return key ? (batches[key]?.name ?? key) : 'Single edits'
-  if (by === 'provider') return providerFacts[key as 'pixapi']?.label ?? key
+  if (by === 'provider') return isProviderId(key) ? providerFacts[key].label : key
   return key
 }
 
