@@ -16,8 +16,10 @@ import { openHistory, type History } from './history/history'
 import type { JobEngine } from './jobs/engine'
 import type { JobLimits } from './jobs/types'
 import { openJobEngine } from './jobs/pipeline'
+import { confirmMovedKeys, openKeyOrigins, type KeyOrigins } from './key-origins'
 import { createKeychain, type Keychain } from './keychain'
 import { testKey } from './providers/execute'
+import type { BoundKey } from './providers/key-origin'
 import { estimateRequest, toBatchSpec, type BatchSpecRequest, type RequestEstimate } from './jobspec'
 import { Library, type LibraryAsset } from './library/library'
 import { checkAssets, findAssets, importedPathFor, type AssetCheck, type AssetQuery } from './library/queries'
@@ -46,8 +48,8 @@ interface JobsServiceOptions {
   runOnly?: (batchId: string) => boolean
   /** Base URL per provider for this process only, before the settings and the sandbox switch. */
   baseUrl?: (provider: ProviderId) => string | undefined
-  /** Key per provider for this process only, before the keychain. */
-  apiKey?: (provider: ProviderId) => string | undefined
+  /** Key per provider for this process only (with the origin it may go to), before the keychain. */
+  apiKey?: (provider: ProviderId) => BoundKey | undefined
   /** Outputs with no source file and no chosen folder; default: the user's Pictures/Pixdesk. */
   fallbackOutputDir?: string
   /** Adjusts the limits from the settings for this process (a command's --concurrency). */
@@ -80,6 +82,8 @@ export interface Services {
   dialogs: Dialogs
   settings: LiveSettings
   keychain: Keychain
+  /** Where each stored key may be sent. */
+  keyOrigins: KeyOrigins
   catalog: Catalog
   customModels: CustomModels
   history: History
@@ -108,6 +112,14 @@ export interface Services {
   checkAssets(assetIds: readonly string[], model: string, provider?: ProviderId): AssetCheck[]
   estimate(request: BatchSpecRequest): Promise<RequestEstimate>
   startBatch(request: BatchSpecRequest): Promise<BatchSummary & { items: JobItem[] }>
+  /** Saves a key in the keychain, bound to the provider's base URL in force now. */
+  saveKey(provider: ProviderId, key: string): Promise<void>
+  /**
+   * A settings change from the window, which may be driven by untrusted page code: a provider's base URL
+   * moved to another origin keeps the stored key bound to the old one unless the user confirms the new
+   * host in a native dialog.
+   */
+  updateSettingsFromWindow(patch: SettingsPatch): Promise<Settings>
   /** Asks the provider whether the stored key works, without running a request. */
   testKey(provider: ProviderId): Promise<KeyTestResult>
   /** Asks for a folder (native dialog) and makes it the output folder; null when the user cancelled. */
@@ -182,6 +194,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
   const events = new AppEvents()
   const settings = await createLiveSettings(paths.dataDir, events)
   const keychain = options.keychain ?? createKeychain({ env })
+  const keyOrigins = await openKeyOrigins(paths.dataDir, env, keychain)
   const catalog = loadCatalog()
   const customModels = await createCustomModels(paths.dataDir, catalog)
   const history = openHistory(paths.dataDir)
@@ -212,7 +225,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
       dataDir: paths.dataDir,
       catalog,
       history,
-      getKey: (provider) => keychain.getKey(provider),
+      getKey: (provider) => keyOrigins.boundKey(provider),
       settings: () => settings.get(),
       sandboxUrl: () => sandbox.url(),
       templates,
@@ -250,6 +263,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     dialogs,
     settings,
     keychain,
+    keyOrigins,
     catalog,
     customModels,
     history,
@@ -285,10 +299,20 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
       const summary = await engine.createBatch(spec)
       return engine.get(summary.id)
     },
+    async saveKey(provider, key) {
+      await keychain.setKey(provider, key)
+      await keyOrigins.bind(provider, settings.get().provider.baseUrls[provider])
+    },
+    async updateSettingsFromWindow(patch) {
+      const before = settings.get()
+      const after = await settings.update(patch)
+      await confirmMovedKeys(before, after, { keychain, keyOrigins, dialogs })
+      return after
+    },
     async testKey(provider) {
-      const key = await keychain.getKey(provider)
+      const key = await keyOrigins.boundKey(provider)
       if (!key) return { provider, ok: false, checked: false, message: `No ${provider} key is set.` }
-      const check = await testKey(provider, key, settings.get().provider.baseUrls[provider])
+      const check = await testKey(provider, key.value, settings.get().provider.baseUrls[provider], { keyOrigin: key.origin })
       return { provider, ok: check.status === 'valid', checked: check.status === 'valid' || check.status === 'invalid', message: check.message }
     },
     async pickOutputFolder() {

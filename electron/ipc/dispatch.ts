@@ -31,12 +31,12 @@ function createHandlers(services: Services, urls: AssetUrls): Handlers {
     'app.ping': async ({ message }) => ({ echo: message, at: new Date().toISOString() }),
 
     'settings.get': async () => ({ settings: services.settings.get(), notice: services.settings.notice() }),
-    'settings.update': async ({ patch }) => services.settings.update(patch as SettingsPatch),
+    'settings.update': async ({ patch }) => services.updateSettingsFromWindow(patch as SettingsPatch),
     'settings.pickOutputFolder': () => services.pickOutputFolder(),
 
     'keys.status': async () => (await services.keychain.statusAll()).map(keyView),
     'keys.set': async ({ provider, key }) => {
-      await services.keychain.setKey(provider, key)
+      await services.saveKey(provider, key)
       return keyView(await services.keychain.status(provider))
     },
     'keys.delete': async ({ provider }) => {

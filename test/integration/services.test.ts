@@ -40,7 +40,8 @@ describe('services behind the IPC contract', () => {
         openDirectories: async () => [],
         openFiles: async () => [],
         saveFile: async () => saves.shift() ?? null,
-        reveal: async () => undefined
+        reveal: async () => undefined,
+        confirm: async () => false
       }
     })
     renderer = connectRenderer(services)
