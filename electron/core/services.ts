@@ -1,10 +1,10 @@
 import { mkdir } from 'node:fs/promises'
 import writeFileAtomic from 'write-file-atomic'
 import { homedir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { customModelSchema, type CustomModel } from '../../shared/catalog'
 import { AppError, toAppErrorData } from '../../shared/errors'
-import type { HistoryFilter } from '../../shared/history'
+import type { DeleteEntryResult, HistoryFilter } from '../../shared/history'
 import type { BatchSummary, JobItem } from './jobs/model'
 import type { ProviderId } from '../../shared/records'
 import type { Settings, SettingsNotice, SettingsPatch } from '../../shared/settings'
@@ -24,7 +24,7 @@ import { estimateRequest, toBatchSpec, type BatchSpecRequest, type RequestEstima
 import { Library, type LibraryAsset } from './library/library'
 import { checkAssets, findAssets, importedPathFor, type AssetCheck, type AssetQuery } from './library/queries'
 import { uploadLimitsFor } from './limits'
-import { chosenOutputFolder } from './outputs'
+import { chosenOutputFolder, DEFAULT_OUTPUT_FOLDER } from './outputs'
 import { resolveAppPaths, type AppPaths } from './paths'
 import { createSandboxController, type SandboxController } from './sandbox/controller'
 import { loadSettings, updateSettings } from './settings'
@@ -126,6 +126,12 @@ export interface Services {
   pickOutputFolder(): Promise<Settings | null>
   /** Asks where to save (native dialog) and writes an export of the matching history; path null when cancelled. */
   exportHistory(format: 'csv' | 'json', filter: HistoryFilter): Promise<{ path: string | null; count: number }>
+  /**
+   * Deletes a history entry; with `deleteFiles` also its outputs, but only those still inside an output
+   * folder (the chosen one, the fallback, or the `pixdesk` folder beside the record's own inputs) and
+   * with the recorded hash. What is left is listed with the reason.
+   */
+  deleteHistoryEntry(id: string, deleteFiles: boolean): Promise<DeleteEntryResult>
   /** Shows an output of a history record in the system's file manager. */
   revealOutput(recordId: string, index: number): Promise<void>
   dispose(): Promise<void>
@@ -231,7 +237,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
       templates,
       baseUrl: jobOptions.baseUrl,
       apiKey: jobOptions.apiKey,
-      fallbackOutputDir: jobOptions.fallbackOutputDir ?? join(homedir(), 'Pictures', 'Pixdesk'),
+      fallbackOutputDir,
       runOnly: jobOptions.runOnly,
       limits: jobOptions.limits,
       owner: jobOptions.owner ?? 'the Pixdesk app'
@@ -243,6 +249,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
   }
   let opened: JobEngine | undefined
   const openedListeners = new Set<(engine: JobEngine) => void>()
+  const fallbackOutputDir = options.jobs?.fallbackOutputDir ?? join(homedir(), 'Pictures', 'Pixdesk')
   const jobsOnce = () => {
     jobs ??= openJobs()
     // A failed open (another process holds the queue) is reported, and the next call tries again.
@@ -327,6 +334,12 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
       await writeFileAtomic(target, text)
       const page = await history.query({ ...filter, page: 1, pageSize: 1 })
       return { path: target, count: page.total }
+    },
+    async deleteHistoryEntry(id, deleteFiles) {
+      const record = deleteFiles ? await history.get(id) : null
+      const beside = (record?.inputs ?? []).flatMap((input) => (input.source === 'file' && input.path ? [join(dirname(input.path), DEFAULT_OUTPUT_FOLDER)] : []))
+      const outputFolders = [...library.outputFolders(), fallbackOutputDir, ...beside]
+      return history.deleteEntry(id, { deleteFiles, outputFolders })
     },
     async revealOutput(recordId, index) {
       const output = (await history.get(recordId))?.outputs[index]

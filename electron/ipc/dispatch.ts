@@ -121,7 +121,7 @@ function createHandlers(services: Services, urls: AssetUrls, grants: PathGrants)
       await services.revealOutput(recordId, index)
       return { ok: true as const }
     },
-    'history.delete': ({ id, deleteFiles }) => services.history.deleteEntry(id, { deleteFiles })
+    'history.delete': ({ id, deleteFiles }) => services.deleteHistoryEntry(id, deleteFiles)
   }
 }
 
