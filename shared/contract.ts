@@ -228,8 +228,9 @@ export interface PixdeskApi {
   invoke<C extends Channel>(channel: C, payload: Payload<C>): Promise<Result<C>>
   on<E extends EventName>(event: E, listener: (payload: EventMap[E]) => void): () => void
   /**
-   * Where a dropped or picked file lives on disk. Only the desktop app can tell (a web page never
-   * learns paths); elsewhere this is absent and the UI offers the file dialogs instead.
+   * Where a dropped or picked file lives on disk, granted to the window so `library.import` accepts
+   * it. Only the desktop app can tell (a web page never learns paths); elsewhere this is absent and the
+   * UI sends the bytes instead. An empty string: the file has no path (made in the page).
    */
-  pathForFile?(file: Blob): string
+  grantFile?(file: Blob): Promise<string>
 }

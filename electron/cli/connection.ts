@@ -1,6 +1,7 @@
 import { request } from 'undici'
 import { providerNamesWhere, type ProviderId } from '../../shared/providers'
 import { normaliseBaseUrl } from '../core/providers/execute'
+import { originOf, type BoundKey } from '../core/providers/key-origin'
 import { providerAdapter } from '../core/providers/registry'
 import { readCapped } from '../core/providers/http'
 import { isLoopback } from '../core/providers/inputs'
@@ -12,13 +13,13 @@ export interface Connection {
   /** Requests go to a sandbox server (simulated results, no real credits). */
   sandbox: boolean
   baseUrl(provider: ProviderId): string
-  apiKey(provider: ProviderId): string | undefined
+  apiKey(provider: ProviderId): BoundKey | undefined
   describe(): string
 }
 
 /** What a command was started with that decides the connection: its global flags and environment. */
 export interface ConnectionOrigin {
-  flags: { sandbox?: boolean }
+  flags: { sandbox?: boolean; trustBaseUrl?: boolean }
   env: NodeJS.ProcessEnv
 }
 
@@ -66,12 +67,19 @@ export async function connect(ctx: ConnectionOrigin, services: Services, provide
   const simulable = providers.length > 0 && providers.every((p) => providerAdapter(p).sandboxed)
   const isSandbox = simulable && (await Promise.all([...bases.values()].map(looksLikeSandbox))).every(Boolean)
 
-  const keys = new Map<ProviderId, string>()
+  const keys = new Map<ProviderId, BoundKey>()
   for (const provider of providers) {
-    // A sandbox takes any key or none: an unreachable keychain must not stop a try-out.
-    const key = isSandbox ? await services.keychain.getKey(provider).catch(() => null) : await services.keychain.getKey(provider)
-    if (key) keys.set(provider, key)
-    else if (!isSandbox) {
+    const base = bases.get(provider)!
+    if (isSandbox) {
+      // A sandbox takes any key or none: an unreachable keychain must not stop a try-out, and a key
+      // bound elsewhere is simply not sent (one given beside PIXAPI_BASE_URL is, for --require-key).
+      const key = await services.keyOrigins.boundKey(provider).catch(() => null)
+      if (key && key.origin === originOf(base)) keys.set(provider, key)
+      continue
+    }
+    const key = await services.keyOrigins.boundKey(provider)
+    if (key) keys.set(provider, keyForBase(ctx, provider, key, base))
+    else {
       throw new CliError(ExitCode.auth, {
         code: 'auth',
         message: `No ${provider} API key. Store one with "pixdesk key set --provider ${provider}" (it reads standard input), set ${providerAdapter(provider).keyEnvVar}, or try the sandbox with --sandbox. Nothing was sent.`
@@ -84,6 +92,23 @@ export async function connect(ctx: ConnectionOrigin, services: Services, provide
     apiKey: (p) => keys.get(p),
     describe: () => [...bases.entries()].map(([p, url]) => `${p} at ${url}${isSandbox ? ' (sandbox)' : ''}`).join(', ')
   }
+}
+
+/**
+ * The person typing --base-url or PIXAPI_BASE_URL is the user, but a key saved for one address still
+ * goes to another only when the command says so: the flag makes sending it there a decision, not an
+ * accident of a leftover variable.
+ */
+function keyForBase(ctx: ConnectionOrigin, provider: ProviderId, key: BoundKey, base: string): BoundKey {
+  const target = originOf(base)
+  if (key.origin === target) return key
+  if (ctx.flags.trustBaseUrl) return { value: key.value, origin: target }
+  const { name } = providerAdapter(provider)
+  throw new CliError(ExitCode.auth, {
+    code: 'auth',
+    field: 'keyOrigin',
+    message: `The stored ${name} key was saved for ${new URL(key.origin).host}; the base URL now points at ${new URL(target).host}. Add --trust-base-url to send the key there, or store a key for that address. Nothing was sent.`
+  })
 }
 
 const SANDBOX_HEALTH_MAX_BYTES = 16 * 1024

@@ -13,6 +13,8 @@ import { Output } from './output'
 export interface GlobalFlags {
   json?: boolean
   sandbox?: boolean
+  /** Lets a stored key go to the base URL given for this command (--base-url, PIXAPI_BASE_URL). */
+  trustBaseUrl?: boolean
 }
 
 /**

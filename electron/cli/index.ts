@@ -85,6 +85,7 @@ export function buildProgram(run: Runner): Command {
     )
     .version(cliVersion(), '-V, --version')
     .option('--sandbox', 'send requests to a local sandbox server started for this command (no key, no credits)')
+    .option('--trust-base-url', 'send the stored key to the base URL given for this command even though it was saved for another address')
     .showSuggestionAfterError(true)
     // Options after a subcommand belong to it: `batch resume --budget` must not be taken by `batch --budget`.
     .enablePositionalOptions()

@@ -8,6 +8,8 @@ export interface Dialogs {
   saveFile(options: { defaultName: string; extensions?: string[] }): Promise<string | null>
   /** Shows a file in the system's file manager (Finder, Explorer, Files). */
   reveal(path: string): Promise<void>
+  /** A native yes/no question the page cannot answer for the user; true only for `confirmLabel`. */
+  confirm(question: { message: string; detail: string; confirmLabel: string; cancelLabel: string }): Promise<boolean>
 }
 
 /** Where there is no window (the CLI), asking is a programming error, not a user error. */
@@ -15,5 +17,6 @@ export const noDialogs: Dialogs = {
   openDirectories: () => Promise.reject(new Error('No dialogs without a window')),
   openFiles: () => Promise.reject(new Error('No dialogs without a window')),
   saveFile: () => Promise.reject(new Error('No dialogs without a window')),
-  reveal: () => Promise.reject(new Error('No file manager without a window'))
+  reveal: () => Promise.reject(new Error('No file manager without a window')),
+  confirm: () => Promise.reject(new Error('No dialogs without a window'))
 }

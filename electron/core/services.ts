@@ -1,10 +1,10 @@
 import { mkdir } from 'node:fs/promises'
 import writeFileAtomic from 'write-file-atomic'
 import { homedir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { customModelSchema, type CustomModel } from '../../shared/catalog'
 import { AppError, toAppErrorData } from '../../shared/errors'
-import type { HistoryFilter } from '../../shared/history'
+import type { DeleteEntryResult, HistoryFilter } from '../../shared/history'
 import type { BatchSummary, JobItem } from './jobs/model'
 import type { ProviderId } from '../../shared/records'
 import type { Settings, SettingsNotice, SettingsPatch } from '../../shared/settings'
@@ -16,14 +16,16 @@ import { openHistory, type History } from './history/history'
 import type { JobEngine } from './jobs/engine'
 import type { JobLimits } from './jobs/types'
 import { openJobEngine } from './jobs/pipeline'
+import { confirmMovedKeys, openKeyOrigins, type KeyOrigins } from './key-origins'
 import { createKeychain, type Keychain } from './keychain'
 import { testKey } from './providers/execute'
+import type { BoundKey } from './providers/key-origin'
 import { estimateRequest, toBatchSpec, type BatchSpecRequest, type RequestEstimate } from './jobspec'
 import { Library } from './library/library'
 import type { LibraryAsset } from './library/types'
 import { checkAssets, findAssets, importedPathFor, type AssetCheck, type AssetQuery } from './library/queries'
 import { uploadLimitsFor } from './limits'
-import { chosenOutputFolder } from './outputs'
+import { chosenOutputFolder, DEFAULT_OUTPUT_FOLDER } from './outputs'
 import { resolveAppPaths, type AppPaths } from './paths'
 import { createSandboxController, type SandboxController } from './sandbox/controller'
 import { loadSettings, updateSettings } from './settings'
@@ -47,8 +49,8 @@ interface JobsServiceOptions {
   runOnly?: (batchId: string) => boolean
   /** Base URL per provider for this process only, before the settings and the sandbox switch. */
   baseUrl?: (provider: ProviderId) => string | undefined
-  /** Key per provider for this process only, before the keychain. */
-  apiKey?: (provider: ProviderId) => string | undefined
+  /** Key per provider for this process only (with the origin it may go to), before the keychain. */
+  apiKey?: (provider: ProviderId) => BoundKey | undefined
   /** Outputs with no source file and no chosen folder; default: the user's Pictures/Pixdesk. */
   fallbackOutputDir?: string
   /** Adjusts the limits from the settings for this process (a command's --concurrency). */
@@ -81,6 +83,8 @@ export interface Services {
   dialogs: Dialogs
   settings: LiveSettings
   keychain: Keychain
+  /** Where each stored key may be sent. */
+  keyOrigins: KeyOrigins
   catalog: Catalog
   customModels: CustomModels
   history: History
@@ -109,12 +113,26 @@ export interface Services {
   checkAssets(assetIds: readonly string[], model: string, provider?: ProviderId): AssetCheck[]
   estimate(request: BatchSpecRequest): Promise<RequestEstimate>
   startBatch(request: BatchSpecRequest): Promise<BatchSummary & { items: JobItem[] }>
+  /** Saves a key in the keychain, bound to the provider's base URL in force now. */
+  saveKey(provider: ProviderId, key: string): Promise<void>
+  /**
+   * A settings change from the window, which may be driven by untrusted page code: a provider's base URL
+   * moved to another origin keeps the stored key bound to the old one unless the user confirms the new
+   * host in a native dialog.
+   */
+  updateSettingsFromWindow(patch: SettingsPatch): Promise<Settings>
   /** Asks the provider whether the stored key works, without running a request. */
   testKey(provider: ProviderId): Promise<KeyTestResult>
   /** Asks for a folder (native dialog) and makes it the output folder; null when the user cancelled. */
   pickOutputFolder(): Promise<Settings | null>
   /** Asks where to save (native dialog) and writes an export of the matching history; path null when cancelled. */
   exportHistory(format: 'csv' | 'json', filter: HistoryFilter): Promise<{ path: string | null; count: number }>
+  /**
+   * Deletes a history entry; with `deleteFiles` also its outputs, but only those still inside an output
+   * folder (the chosen one, the fallback, or the `pixdesk` folder beside the record's own inputs) and
+   * with the recorded hash. What is left is listed with the reason.
+   */
+  deleteHistoryEntry(id: string, deleteFiles: boolean): Promise<DeleteEntryResult>
   /** Shows an output of a history record in the system's file manager. */
   revealOutput(recordId: string, index: number): Promise<void>
   dispose(): Promise<void>
@@ -175,11 +193,16 @@ async function createCustomModels(dataDir: string, catalog: Catalog): Promise<Cu
   }
 }
 
+/** Outputs with no source file and no chosen folder go here. */
+function fallbackOutputDirOf(jobOptions: JobsServiceOptions): string {
+  return jobOptions.fallbackOutputDir ?? join(homedir(), 'Pictures', 'Pixdesk')
+}
+
 interface JobEngineParts {
   dataDir: string
   catalog: Catalog
   history: History
-  keychain: Keychain
+  keyOrigins: KeyOrigins
   settings: LiveSettings
   sandbox: SandboxController
   templates: TemplateLibrary
@@ -187,19 +210,19 @@ interface JobEngineParts {
   jobOptions: JobsServiceOptions
 }
 
-async function openServicesJobEngine({ dataDir, catalog, history, keychain, settings, sandbox, templates, events, jobOptions }: JobEngineParts): Promise<JobEngine> {
+async function openServicesJobEngine({ dataDir, catalog, history, keyOrigins, settings, sandbox, templates, events, jobOptions }: JobEngineParts): Promise<JobEngine> {
   if (settings.get().provider.sandbox) await sandbox.ensure()
   const { engine, notice } = await openJobEngine({
     dataDir,
     catalog,
     history,
-    getKey: (provider) => keychain.getKey(provider),
+    getKey: (provider) => keyOrigins.boundKey(provider),
     settings: () => settings.get(),
     sandboxUrl: () => sandbox.url(),
     templates,
     baseUrl: jobOptions.baseUrl,
     apiKey: jobOptions.apiKey,
-    fallbackOutputDir: jobOptions.fallbackOutputDir ?? join(homedir(), 'Pictures', 'Pixdesk'),
+    fallbackOutputDir: fallbackOutputDirOf(jobOptions),
     runOnly: jobOptions.runOnly,
     limits: jobOptions.limits,
     owner: jobOptions.owner ?? 'the Pixdesk app'
@@ -244,6 +267,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
   const events = new AppEvents()
   const settings = await createLiveSettings(paths.dataDir, events)
   const keychain = options.keychain ?? createKeychain({ env })
+  const keyOrigins = await openKeyOrigins(paths.dataDir, env, keychain)
   const catalog = loadCatalog()
   const customModels = await createCustomModels(paths.dataDir, catalog)
   const history = openHistory(paths.dataDir)
@@ -267,7 +291,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     watch: options.watchFolders ?? true
   })
   const jobEngine = sharedJobEngine(() =>
-    openServicesJobEngine({ dataDir: paths.dataDir, catalog, history, keychain, settings, sandbox, templates, events, jobOptions: options.jobs ?? {} })
+    openServicesJobEngine({ dataDir: paths.dataDir, catalog, history, keyOrigins, settings, sandbox, templates, events, jobOptions: options.jobs ?? {} })
   )
   const startImport = async (paths: readonly string[]) => {
     const done = library.importPaths(paths)
@@ -283,6 +307,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     dialogs,
     settings,
     keychain,
+    keyOrigins,
     catalog,
     customModels,
     history,
@@ -314,10 +339,20 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
       const summary = await engine.createBatch(spec)
       return engine.get(summary.id)
     },
+    async saveKey(provider, key) {
+      await keychain.setKey(provider, key)
+      await keyOrigins.bind(provider, settings.get().provider.baseUrls[provider])
+    },
+    async updateSettingsFromWindow(patch) {
+      const before = settings.get()
+      const after = await settings.update(patch)
+      await confirmMovedKeys(before, after, { keychain, keyOrigins, dialogs })
+      return after
+    },
     async testKey(provider) {
-      const key = await keychain.getKey(provider)
+      const key = await keyOrigins.boundKey(provider)
       if (!key) return { provider, ok: false, checked: false, message: `No ${provider} key is set.` }
-      const check = await testKey(provider, key, settings.get().provider.baseUrls[provider])
+      const check = await testKey(provider, key.value, settings.get().provider.baseUrls[provider], { keyOrigin: key.origin })
       return { provider, ok: check.status === 'valid', checked: check.status === 'valid' || check.status === 'invalid', message: check.message }
     },
     async pickOutputFolder() {
@@ -332,6 +367,12 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
       await writeFileAtomic(target, text)
       const page = await history.query({ ...filter, page: 1, pageSize: 1 })
       return { path: target, count: page.total }
+    },
+    async deleteHistoryEntry(id, deleteFiles) {
+      const record = deleteFiles ? await history.get(id) : null
+      const beside = (record?.inputs ?? []).flatMap((input) => (input.source === 'file' && input.path ? [join(dirname(input.path), DEFAULT_OUTPUT_FOLDER)] : []))
+      const outputFolders = [...library.outputFolders(), fallbackOutputDirOf(options.jobs ?? {}), ...beside]
+      return history.deleteEntry(id, { deleteFiles, outputFolders })
     },
     async revealOutput(recordId, index) {
       const output = (await history.get(recordId))?.outputs[index]

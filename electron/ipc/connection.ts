@@ -4,6 +4,7 @@ import { createAssetHandler } from './asset-handler'
 import { createAssetUrls } from './asset-urls'
 import { createDispatcher, type Dispatch } from './dispatch'
 import { forwardServiceEvents, RendererEvents } from './events'
+import { createPathGrants } from './grants'
 import { APP_ASSET_SCHEME } from './asset-scheme'
 
 const APP_ASSET_BASE_URL = `${APP_ASSET_SCHEME}://local/`
@@ -17,6 +18,11 @@ export interface RendererConnectionOptions {
 export interface RendererConnection {
   /** Every renderer → main call. */
   dispatch: Dispatch
+  /**
+   * Paths the user handed over by dropping files on the window, reported by the preload (never by page
+   * code): afterwards the window may name them in its calls.
+   */
+  grantDropped(paths: readonly string[]): Promise<void>
   /** Thumbnails, originals and outputs, by the URLs the view models hold. */
   handleAsset(request: Request): Promise<Response>
   assetBaseUrl: string
@@ -32,8 +38,10 @@ export function connectRenderer(services: Services, options: RendererConnectionO
   const urls = createAssetUrls(assetBaseUrl, services.library)
   const events = new RendererEvents()
   const stopForwarding = forwardServiceEvents(services, events, urls)
+  const grants = createPathGrants()
   return {
-    dispatch: createDispatcher(services, urls),
+    dispatch: createDispatcher(services, urls, grants),
+    grantDropped: (paths) => grants.grant(paths),
     handleAsset: createAssetHandler({
       library: services.library,
       baseUrl: assetBaseUrl,

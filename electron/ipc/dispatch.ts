@@ -6,13 +6,14 @@ import type { SettingsPatch } from '../../shared/settings'
 import type { JobEngine } from '../core/jobs/engine'
 import type { Services } from '../core/services'
 import type { AssetUrls } from './asset-urls'
+import type { PathGrants } from './grants'
 import { assetView, batchDetailView, batchView, compareGroupOf, historyEntryView, historyPageView, keyView, rootViews } from './viewmodels'
 
 type Handler<C extends Channel> = (payload: z.output<(typeof channels)[C]['payload']>) => Promise<Result<C>>
 type Handlers = { [C in Channel]: Handler<C> }
 
 /** Each channel: its payload handed to the services, their answer turned into what the renderer is shown. */
-function createHandlers(services: Services, urls: AssetUrls): Handlers {
+function createHandlers(services: Services, urls: AssetUrls, grants: PathGrants): Handlers {
   const { library } = services
   const roots = () => rootViews(library)
   /** Runs a batch change and answers with the batch as the renderer sees it (compare group included). */
@@ -31,12 +32,18 @@ function createHandlers(services: Services, urls: AssetUrls): Handlers {
     'app.ping': async ({ message }) => ({ echo: message, at: new Date().toISOString() }),
 
     'settings.get': async () => ({ settings: services.settings.get(), notice: services.settings.notice() }),
-    'settings.update': async ({ patch }) => services.settings.update(patch as SettingsPatch),
+    'settings.update': async ({ patch }) => {
+      const folder = (patch.output as { customFolder?: unknown } | undefined)?.customFolder
+      if (typeof folder === 'string' && folder !== services.settings.get().output.customFolder) {
+        await grants.assertAllowed(folder, 'the output folder', writableFolders(services))
+      }
+      return services.updateSettingsFromWindow(patch as SettingsPatch)
+    },
     'settings.pickOutputFolder': () => services.pickOutputFolder(),
 
     'keys.status': async () => (await services.keychain.statusAll()).map(keyView),
     'keys.set': async ({ provider, key }) => {
-      await services.keychain.setKey(provider, key)
+      await services.saveKey(provider, key)
       return keyView(await services.keychain.status(provider))
     },
     'keys.delete': async ({ provider }) => {
@@ -66,6 +73,7 @@ function createHandlers(services: Services, urls: AssetUrls): Handlers {
       return roots()
     },
     'library.import': async ({ paths }) => {
+      for (const path of paths) await grants.assertAllowed(path, 'to import', library.importedRoots())
       await services.startImport(paths)
       return roots()
     },
@@ -78,8 +86,14 @@ function createHandlers(services: Services, urls: AssetUrls): Handlers {
     'library.assets': async (query) => services.findAssets(query).map((asset) => assetView(asset, urls)),
     'library.check': async ({ assetIds, model, provider }) => services.checkAssets(assetIds, model, provider),
 
-    'jobs.estimate': (request) => services.estimate(request),
-    'jobs.start': async (request) => batchDetailView(await services.startBatch(request), urls, library),
+    'jobs.estimate': async (request) => {
+      if (request.outputDir) await grants.assertAllowed(request.outputDir, 'the output folder', writableFolders(services))
+      return services.estimate(request)
+    },
+    'jobs.start': async (request) => {
+      if (request.outputDir) await grants.assertAllowed(request.outputDir, 'the output folder', writableFolders(services))
+      return batchDetailView(await services.startBatch(request), urls, library)
+    },
     'jobs.list': async () => {
       const engine = await services.jobs()
       return engine.list().map((b) => batchView(b, compareGroupOf(engine, b)))
@@ -107,8 +121,13 @@ function createHandlers(services: Services, urls: AssetUrls): Handlers {
       await services.revealOutput(recordId, index)
       return { ok: true as const }
     },
-    'history.delete': ({ id, deleteFiles }) => services.history.deleteEntry(id, { deleteFiles })
+    'history.delete': ({ id, deleteFiles }) => services.deleteHistoryEntry(id, deleteFiles)
   }
+}
+
+/** Folders the window may send outputs into: the chosen output folder and the library's folders. */
+function writableFolders(services: Services): string[] {
+  return [...services.library.outputFolders(), ...services.library.importedRoots()]
 }
 
 export type Dispatch = (channel: string, payload: unknown) => Promise<Envelope>
@@ -118,8 +137,8 @@ export type Dispatch = (channel: string, payload: unknown) => Promise<Envelope>
  * with its schema, run the service, and return an envelope. Electron's ipcMain and the browser test
  * harness both call this, so the UI is always tested against the real handlers.
  */
-export function createDispatcher(services: Services, urls: AssetUrls): Dispatch {
-  const handlers = createHandlers(services, urls)
+export function createDispatcher(services: Services, urls: AssetUrls, grants: PathGrants): Dispatch {
+  const handlers = createHandlers(services, urls, grants)
   return async (channel, payload) => {
     try {
       if (!Object.hasOwn(channels, channel)) {

@@ -32,6 +32,13 @@ export function electronDialogs(getWindow: () => BrowserWindow | null): Dialogs 
     },
     async reveal(path) {
       shell.showItemInFolder(path)
+    },
+    async confirm({ message, detail, confirmLabel, cancelLabel }) {
+      const win = parent()
+      // Cancel is the default and the Escape answer: a stray Enter must not send a key somewhere new.
+      const options: Electron.MessageBoxOptions = { type: 'warning', message, detail, buttons: [cancelLabel, confirmLabel], defaultId: 0, cancelId: 0, noLink: true }
+      const result = win ? await dialog.showMessageBox(win, options) : await dialog.showMessageBox(options)
+      return result.response === 1
     }
   }
 }

@@ -22,6 +22,12 @@ export function registerIpc(
   const removeHandler = handleFromRenderer(ipcMain, 'pixdesk:invoke', { getWindow, isRendererUrl }, (channel, payload) =>
     connection.dispatch(String(channel), payload)
   )
+  // The preload reports the paths of files the user dropped; page code only learns they were accepted.
+  const removeGrants = handleFromRenderer(ipcMain, 'pixdesk:grant', { getWindow, isRendererUrl }, async (paths) => {
+    const list = Array.isArray(paths) ? paths.filter((p): p is string => typeof p === 'string') : []
+    await connection.grantDropped(list)
+    return list.length
+  })
   protocol.handle(APP_ASSET_SCHEME, (request) => connection.handleAsset(request))
   const stop = connection.onEvent((name, payload) => {
     getWindow()?.webContents.send('pixdesk:event', name, payload)
@@ -34,6 +40,7 @@ export function registerIpc(
       connection.close()
       protocol.unhandle(APP_ASSET_SCHEME)
       removeHandler()
+      removeGrants()
     }
   }
 }

@@ -11,7 +11,11 @@ const api = createPixdeskApi({
 
 contextBridge.exposeInMainWorld('pixdesk', {
   ...api,
-  // The path of a file the user dropped on the window or picked in a file input: they chose it, so the
-  // renderer may hand it to the library import.
-  pathForFile: (file: Blob) => webUtils.getPathForFile(file as File)
+  // The path of a file the user dropped on the window or picked in a file input: they chose it, so it
+  // is granted to the window here, in the preload, where page code cannot make up a path.
+  grantFile: async (file: Blob) => {
+    const path = webUtils.getPathForFile(file as File)
+    if (path) await ipcRenderer.invoke('pixdesk:grant', [path])
+    return path
+  }
 })

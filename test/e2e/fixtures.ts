@@ -78,6 +78,9 @@ export interface DialogAnswers {
   saves: (string | null)[]
   /** Files the app asked the file manager to show. */
   revealed: string[]
+  /** Answers to native yes/no questions, in order; none queued answers no. Asked messages are kept. */
+  confirms: boolean[]
+  asked: string[]
 }
 
 export interface PixdeskFixture {
@@ -92,7 +95,7 @@ export const test = base.extend<{ app: PixdeskFixture }>({
   // eslint-disable-next-line no-empty-pattern -- Playwright requires the fixtures argument to be destructured
   app: async ({}, use) => {
     const home = await mkdtemp(join(tmpdir(), 'pixdesk-e2e-'))
-    const dialogs: DialogAnswers = { directories: [], files: [], saves: [], revealed: [] }
+    const dialogs: DialogAnswers = { directories: [], files: [], saves: [], revealed: [], confirms: [], asked: [] }
     const holder: { connection?: RendererConnection } = {}
     const server = await serveRenderer(() => holder.connection)
     const services = await createServices({
@@ -105,6 +108,10 @@ export const test = base.extend<{ app: PixdeskFixture }>({
         saveFile: async () => dialogs.saves.shift() ?? null,
         reveal: async (path) => {
           dialogs.revealed.push(path)
+        },
+        confirm: async ({ message }) => {
+          dialogs.asked.push(message)
+          return dialogs.confirms.shift() ?? false
         }
       }
     })

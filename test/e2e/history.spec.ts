@@ -29,6 +29,8 @@ function record(over: Partial<RequestRecord> & Pick<RequestRecord, 'id' | 'model
 test('history filters, totals, details with missing files, export and delete', async ({ page, app }) => {
   const out = join(app.home, 'outputs')
   await mkdir(out, { recursive: true })
+  // The folder the outputs were written to, as chosen in Settings: only there may deleting remove them.
+  await app.services.settings.update({ output: { folderMode: 'custom', customFolder: out } })
   const day = (d: number, h = 10) => new Date(Date.UTC(2026, 2, d, h, 0, 0)).toISOString()
   const gone = await png(join(out, 'gone.png'), '#884422')
   const records = [

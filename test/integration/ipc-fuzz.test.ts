@@ -134,7 +134,8 @@ describe('IPC fuzz over every channel', () => {
         openDirectories: async () => [],
         openFiles: async () => [],
         saveFile: async () => null,
-        reveal: async () => undefined
+        reveal: async () => undefined,
+        confirm: async () => false
       }
     })
     dispatch = connectRenderer(services).dispatch

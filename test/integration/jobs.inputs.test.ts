@@ -154,7 +154,7 @@ describe('per-run routing', () => {
       const [file] = await makeImages(join(dir, 'in'), 1)
       const { engine } = await open(settings, {
         baseUrl: (provider) => (provider === 'pixapi' ? keyed.url : undefined),
-        apiKey: (provider) => (provider === 'pixapi' ? 'sk_run_only_key_000000' : undefined)
+        apiKey: (provider) => (provider === 'pixapi' ? { value: 'sk_run_only_key_000000', origin: new URL(keyed.url).origin } : undefined)
       })
       const done = await run(engine, { files: [{ path: file! }], prompt: 'Soft shadow', models: [NANO], duplicates: 'run' })
       expect(done.counts, JSON.stringify(done.items[0]?.error)).toMatchObject({ done: 1 })

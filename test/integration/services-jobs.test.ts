@@ -46,6 +46,7 @@ describe('jobs behind the IPC contract (sandbox)', () => {
       await sharp({ create: { width: 800, height: 600, channels: 3, background: colour } }).jpeg().toFile(file)
       originals.set(file, await readFile(file))
     }
+    await renderer.grantDropped([folder])
     await call('library.import', { paths: [folder] })
     await vi.waitFor(() => expect(assets.size).toBe(3), { timeout: 20_000, interval: 50 })
   })

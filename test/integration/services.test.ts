@@ -40,7 +40,8 @@ describe('services behind the IPC contract', () => {
         openDirectories: async () => [],
         openFiles: async () => [],
         saveFile: async () => saves.shift() ?? null,
-        reveal: async () => undefined
+        reveal: async () => undefined,
+        confirm: async () => false
       }
     })
     renderer = connectRenderer(services)
@@ -123,6 +124,8 @@ describe('services behind the IPC contract', () => {
     const stop = renderer.onEvent((event, payload) => {
       if (event === 'library.changed') for (const a of (payload as LibraryChange).upserted) seen.set(a.name, a)
     })
+    // As the preload reports a drop: only then may the window name the folder.
+    await renderer.grantDropped([folder])
     const roots = await call('library.import', { paths: [folder] })
     expect(roots.find((r) => r.path === folder)).toMatchObject({ kind: 'folder', name: 'shoot' })
     await expect.poll(() => seen.size, { timeout: 20_000 }).toBe(3)
@@ -144,6 +147,7 @@ describe('services behind the IPC contract', () => {
   it('forgets a file imported on its own when the user removes it', async () => {
     const file = join(home, 'single.png')
     await sharp({ create: { width: 40, height: 40, channels: 3, background: '#101010' } }).png().toFile(file)
+    await renderer.grantDropped([file])
     const roots = await call('library.import', { paths: [file] })
     const root = roots.find((r) => r.path === file)
     expect(root).toMatchObject({ kind: 'file' })

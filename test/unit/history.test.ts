@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { appendFile, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -145,7 +146,8 @@ describe('history ledger', () => {
   it('flags missing output files and deletes entries with or without their files', async () => {
     const out = (name: string) => join(dataDir, name)
     for (const name of ['a.png', 'a.json', 'b.png', 'c.png']) await writeFile(out(name), 'x')
-    const output = (path: string, sidecarPath?: string) => ({ path, sha256: 'f'.repeat(64), bytes: 1, width: 1, height: 1, format: 'png', sidecarPath })
+    const sha256OfX = createHash('sha256').update('x').digest('hex')
+    const output = (path: string, sidecarPath?: string) => ({ path, sha256: sha256OfX, bytes: 1, width: 1, height: 1, format: 'png', sidecarPath })
     const h = open()
     await h.append(makeRecord({ id: 'A', outputs: [output(out('a.png'), out('a.json'))] }))
     await h.append(makeRecord({ id: 'B', outputs: [output(out('b.png'))] }))
@@ -154,7 +156,7 @@ describe('history ledger', () => {
     await rm(out('b.png'))
     expect((await h.get('B'))?.outputs[0]?.fileMissing).toBe(true)
 
-    const withFiles = await h.deleteEntry('A', { deleteFiles: true })
+    const withFiles = await h.deleteEntry('A', { deleteFiles: true, outputFolders: [dataDir] })
     expect(withFiles).toEqual({ id: 'A', deleted: true, filesDeleted: [out('a.png'), out('a.json')], filesFailed: [] })
     await expect(readFile(out('a.png'))).rejects.toThrow(/ENOENT/)
     await h.deleteEntry('C', { deleteFiles: false })

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
@@ -67,6 +67,17 @@ describe('main process IPC registration', () => {
     const changed = sent.find(([, event]) => event === 'settings.changed')
     expect(changed?.[0]).toBe('pixdesk:event')
     expect(changed?.[2]).toMatchObject({ jobs: { concurrency: 3 } })
+  })
+
+  it('grants a dropped path reported by the preload from the app window, and nothing from another frame', async () => {
+    const dropped = join(home, 'dropped')
+    await mkdir(dropped)
+    const grant = (frame: unknown, paths: unknown) => electron.handlers.get('pixdesk:grant')!({ sender: webContents, senderFrame: frame }, paths, undefined)
+    expect(await invoke(webContents, mainFrame, 'library.import', { paths: [dropped] })).toMatchObject({ ok: false, error: { field: 'path' } })
+    expect(await grant({ name: 'iframe', parent: mainFrame, url: RENDERER }, [dropped])).toMatchObject({ ok: false })
+    expect(await invoke(webContents, mainFrame, 'library.import', { paths: [dropped] })).toMatchObject({ ok: false, error: { field: 'path' } })
+    expect(await grant(mainFrame, [dropped])).toBe(1)
+    expect(await invoke(webContents, mainFrame, 'library.import', { paths: [dropped] })).toMatchObject({ ok: true })
   })
 
   it('answers the asset scheme with the asset handler, which names assets by id only', async () => {

@@ -23,7 +23,7 @@ export function registerKey(program: Command, run: Runner): void {
       run(async (ctx, opts: { provider?: string }) => {
         const { services, provider } = await keyTarget(ctx, opts.provider)
         const secret = await readSecret(provider, ctx.signal)
-        await services.keychain.setKey(provider, secret)
+        await services.saveKey(provider, secret)
         const status = await services.keychain.status(provider)
         ctx.out.event('key', { action: 'set', ...status })
         ctx.out.line(`Saved the ${provider} key in the keychain${status.last4 ? ` (…${status.last4})` : ''}.`)

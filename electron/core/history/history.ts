@@ -1,4 +1,4 @@
-import { open, stat, unlink } from 'node:fs/promises'
+import { open, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
   historyQuerySchema,
@@ -18,6 +18,7 @@ import {
 } from '../../../shared/history'
 import { AppError } from '../../../shared/errors'
 import { requestRecordSchema, type RequestRecord } from '../../../shared/records'
+import { deleteRecordedOutputs } from './careful-delete'
 import { toCsv, toJson } from './export'
 import type { Entry } from './index-entry'
 import { LedgerIndex, type LedgerIndexStats } from './in-memory-index'
@@ -39,7 +40,8 @@ export interface History {
   exportCsv(filter?: HistoryFilter): Promise<string>
   exportJson(filter?: HistoryFilter): Promise<string>
   /** Hides the entry (a deletion line is appended) and, when asked, deletes its output files first. */
-  deleteEntry(id: string, options: { deleteFiles: boolean }): Promise<DeleteEntryResult>
+  /** With `deleteFiles`, removes only outputs still inside `outputFolders` with their recorded hash. */
+  deleteEntry(id: string, options: { deleteFiles: boolean; outputFolders?: readonly string[] }): Promise<DeleteEntryResult>
   /** Every request made for one job item (its retries), newest first. */
   findByJobItem(jobItemId: string): Promise<HistoryItem[]>
   /**
@@ -135,7 +137,7 @@ export function openHistory(dataDir: string, options: HistoryOptions = {}): Hist
       return toJson(await exportItems(filter), filter, now())
     },
 
-    async deleteEntry(id, { deleteFiles }) {
+    async deleteEntry(id, { deleteFiles, outputFolders = [] }) {
       const found = await checked(async () => {
         await index.refresh()
         const entry = index.get(id)
@@ -146,7 +148,10 @@ export function openHistory(dataDir: string, options: HistoryOptions = {}): Hist
       }
       const { item } = found
       const result: DeleteEntryResult = { id, deleted: true, filesDeleted: [], filesFailed: [] }
-      if (deleteFiles && item) await deleteOutputFiles(item, result)
+      if (deleteFiles && item) {
+        // Files first: if Pixdesk stops half way, the entry still lists what is left (as "file missing").
+        Object.assign(result, await deleteRecordedOutputs(item.outputs, outputFolders))
+      }
       await writer.append({ type: 'delete', at: now().toISOString(), id, deletedFiles: result.filesDeleted })
       return result
     },
@@ -267,20 +272,6 @@ async function recentItems(dir: string, limit: number): Promise<HistoryItem[]> {
     })
   }
   return Promise.all(found.map((r) => toItem(r, r.compareGroup === undefined ? undefined : verdicts.get(r.compareGroup))))
-}
-
-async function deleteOutputFiles(item: HistoryItem, result: DeleteEntryResult): Promise<void> {
-  // Files first: if Pixdesk stops half way, the entry still lists what is left (as "file missing").
-  const paths = item.outputs.flatMap((o) => (o.sidecarPath ? [o.path, o.sidecarPath] : [o.path]))
-  for (const path of paths) {
-    try {
-      await unlink(path)
-      result.filesDeleted.push(path)
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code
-      if (code !== 'ENOENT') result.filesFailed.push({ path, reason: `${code ?? 'error'}: ${(err as Error).message}` })
-    }
-  }
 }
 
 async function toItem(record: RequestRecord, verdict: HistoryVerdict | undefined): Promise<HistoryItem> {

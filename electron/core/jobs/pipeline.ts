@@ -13,6 +13,7 @@ import { uploadLimitsFor } from '../limits'
 import { normaliseForUpload, type NormalisedUpload } from '../library/normalise'
 import { chosenOutputFolder, writeOutputs } from '../outputs'
 import { executeImageRequest, normaliseBaseUrl, resumeAsyncTask } from '../providers/execute'
+import type { BoundKey } from '../providers/key-origin'
 import type { TimeoutOptions } from '../providers/http'
 import { providerAdapter } from '../providers/registry'
 import type { ExecuteOptions, ImageRequest, ProgressEvent } from '../providers/types'
@@ -30,7 +31,8 @@ export interface PipelineOptions {
   dataDir: string
   catalog: Catalog
   history: History
-  getKey(provider: ProviderId): Promise<string | null>
+  /** The stored key with the origin it is bound to; requests elsewhere are refused before sending. */
+  getKey(provider: ProviderId): Promise<BoundKey | null>
   settings(): Settings
   /** Where sandbox requests go (the built-in sandbox server's address). */
   sandboxUrl?: () => string | undefined
@@ -44,7 +46,7 @@ export interface PipelineOptions {
    */
   baseUrl?(provider: ProviderId): string | undefined
   /** The key this run uses for a provider; undefined: the keychain (none for sandbox items). */
-  apiKey?(provider: ProviderId): string | undefined
+  apiKey?(provider: ProviderId): BoundKey | undefined
   /**
    * Outputs with no source file (generations, web and data inputs) when no output folder is set: the
    * app uses the pictures folder, a command the folder it runs in. `<data>/outputs` by default.
@@ -114,9 +116,10 @@ export function createJobDeps(options: PipelineOptions): JobDeps {
   const executeOptions = async (item: JobItem, ctx: RunContext): Promise<ExecuteOptions> => {
     const { snapshot } = item
     const settings = options.settings()
-    const apiKey = options.apiKey?.(snapshot.provider) ?? (snapshot.sandbox ? undefined : ((await options.getKey(snapshot.provider)) ?? undefined))
+    const key = options.apiKey?.(snapshot.provider) ?? (snapshot.sandbox ? undefined : ((await options.getKey(snapshot.provider)) ?? undefined))
     return {
-      apiKey,
+      apiKey: key?.value,
+      keyOrigin: key?.origin,
       baseUrl: baseUrl(snapshot),
       signal: ctx.signal,
       catalog,

@@ -8,6 +8,7 @@ import { scrubSecret } from './errors'
 import { defaultRetry, defaultTimeouts, requestIdFrom, type SendContext } from './http'
 import { collectOutputs, DEFAULT_MAX_OUTPUT_BYTES } from './images'
 import { isLoopback, prepareInputs, type PreparedInput } from './inputs'
+import { assertKeyMayGo } from './key-origin'
 import { providerAdapter } from './registry'
 import type { RouteContext } from './shape'
 import type { ExecuteOptions, ImageOutcome, ImageRequest, KeyCheck, OutputImage, RawResult } from './types'
@@ -47,6 +48,7 @@ async function prepare(request: ImageRequest, options: ExecuteOptions): Promise<
   const catalog = options.catalog ?? bundledCatalog()
   const model = catalog.resolve(request.model, request.provider)
   const baseUrl = normaliseBaseUrl(options.baseUrl, request.provider)
+  if (options.apiKey && options.keyOrigin) assertKeyMayGo(request.provider, options.keyOrigin, baseUrl)
   const inputs = await prepareInputs(request.inputs)
   assertRequestValid(model, {
     kind: request.kind,
@@ -194,9 +196,10 @@ export async function resumeAsyncTask(taskId: string, request: ImageRequest, opt
 }
 
 /** A cheap authenticated call where the provider has one (no credits spent). */
-export async function testKey(provider: ProviderId, apiKey: string, baseUrl?: string, options: Pick<ExecuteOptions, 'signal' | 'timeouts'> = {}): Promise<KeyCheck> {
+export async function testKey(provider: ProviderId, apiKey: string, baseUrl?: string, options: Pick<ExecuteOptions, 'signal' | 'timeouts' | 'keyOrigin'> = {}): Promise<KeyCheck> {
   const adapter = providerAdapter(provider)
   if (!apiKey.trim()) return { provider, status: 'invalid', message: `No ${adapter.name} key entered.` }
   const base = normaliseBaseUrl(baseUrl, provider)
+  if (options.keyOrigin) assertKeyMayGo(provider, options.keyOrigin, base)
   return adapter.testKey({ baseUrl: base, apiKey, signal: options.signal, timeouts: options.timeouts })
 }

@@ -71,6 +71,8 @@ export interface ProviderConfig {
 
 export interface ExecuteOptions {
   apiKey?: string
+  /** The origin `apiKey` is bound to (see key-origin.ts); a request elsewhere is refused before sending. */
+  keyOrigin?: string
   /** Origin (optionally with a path prefix) that `/v1/...` is appended to. */
   baseUrl?: string
   signal?: AbortSignal

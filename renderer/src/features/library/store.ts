@@ -96,7 +96,7 @@ export const useLibrary = create<LibraryState>()((set, get) => ({
     const paths: string[] = []
     const loose: File[] = []
     for (const file of files) {
-      const path = api.pathForFile?.(file) ?? ''
+      const path = (await api.grantFile?.(file)) ?? ''
       if (path) paths.push(path)
       else loose.push(file)
     }

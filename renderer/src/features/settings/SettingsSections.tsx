@@ -91,7 +91,7 @@ export function OutputSection({ s, form: { save, done, fail, errors, saved } }: 
             id="custom-folder"
             label="Output folder"
             value={s.output.customFolder ?? ''}
-            placeholder="Type or paste a folder path, or choose one"
+            placeholder="Choose a folder (a typed path must lie inside a library folder)"
             error={errors.customFolder}
             saved={saved === 'customFolder'}
             onSave={(v) => void save('customFolder', { output: { customFolder: v.trim() || null } })}
