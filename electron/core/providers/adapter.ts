@@ -21,6 +21,8 @@ export interface ProviderAdapter extends ProviderFacts {
   id: ProviderId
   /** Environment variable that overrides the keychain entry, for scripts and CI. */
   keyEnvVar: string
+  /** The version segment endpoints live under (`v1`), unless the base URL already ends in one. */
+  apiVersion: string
   /** Environment variable the command line takes the base URL from, where the provider has one. */
   baseUrlEnvVar?: string
   /** The route the user chose in the settings, for providers that offer a choice; otherwise requests go "sync". */

@@ -10,15 +10,17 @@ import { collectOutputs, DEFAULT_MAX_OUTPUT_BYTES } from './images'
 import { isLoopback, prepareInputs, type PreparedInput } from './inputs'
 import { providerAdapter } from './registry'
 import type { RouteContext } from './shape'
+import { apiRoot } from './urls'
 import type { ExecuteOptions, ImageOutcome, ImageRequest, KeyCheck, OutputImage, RawResult } from './types'
 
 /**
- * The base URL `/v1/...` is appended to. A trailing `/v1` (as OpenAI-compatible proxies are often
- * written) is dropped so it is not doubled. Plain http is allowed only on this computer: the key would
- * otherwise cross the network in clear text.
+ * The base URL endpoints are joined to (see apiUrl). A trailing copy of the provider's own version
+ * (`/v1`, Gemini's `/v1beta`, as such bases are often written) is dropped so it is not doubled; any
+ * other path is kept as given. Plain http is allowed only on this computer: the key would otherwise
+ * cross the network in clear text.
  */
 export function normaliseBaseUrl(raw: string | undefined, provider: ProviderId): string {
-  const { name, defaultBaseUrl } = providerAdapter(provider)
+  const { name, defaultBaseUrl, apiVersion } = providerAdapter(provider)
   const value = (raw?.trim() || defaultBaseUrl).replace(/\/+$/, '')
   let url: URL
   try {
@@ -32,7 +34,8 @@ export function normaliseBaseUrl(raw: string | undefined, provider: ProviderId):
   if (url.username || url.password || url.search) {
     throw new AppError({ code: 'validation', field: 'baseUrl', message: `The ${name} base URL must not contain credentials or a query string; the key is kept in the keychain.` })
   }
-  return `${url.origin}${url.pathname.replace(/\/+$/, '').replace(/\/v1$/, '')}`
+  const path = url.pathname.replace(/\/+$/, '')
+  return `${url.origin}${path.endsWith(`/${apiVersion}`) ? path.slice(0, -apiVersion.length - 1) : path}`
 }
 
 interface Prepared {
@@ -99,7 +102,7 @@ async function runAndRecord(p: Prepared, options: ExecuteOptions, runner: Runner
     maxResponseBytes: Math.ceil((options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES) * 1.4) * Math.max(1, request.params.n),
     progress,
     onTaskSubmitted: options.onTaskSubmitted,
-    trace: { endpoint: `${p.baseUrl}/v1`, requestIds: [], taskId: initialTaskId }
+    trace: { endpoint: apiRoot(p.baseUrl, providerAdapter(request.provider).apiVersion), requestIds: [], taskId: initialTaskId }
   }
 
   // Inputs the caller gave no hash for are hashed while the request is in flight: only the record needs it.

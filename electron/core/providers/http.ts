@@ -3,6 +3,7 @@ import { Agent, request, type Dispatcher } from 'undici'
 import { AppError, untrustedText, type AppErrorData } from '../../../shared/errors'
 import type { Attempt, ProviderId } from '../../../shared/records'
 import { httpError, RETRYABLE_STATUSES, TransportError, transportError } from './errors'
+import { USER_AGENT } from './urls'
 
 export interface RetryOptions {
   /** Total tries including the first. */
@@ -146,7 +147,7 @@ export async function sendOnce(spec: SendSpec, ctx: Pick<SendContext, 'signal' |
   try {
     res = await request(spec.url, {
       method: spec.method,
-      headers: spec.headers,
+      headers: { 'user-agent': USER_AGENT, ...spec.headers },
       body: spec.body ? ((await spec.body(attempt)) as Dispatcher.RequestOptions['body']) : undefined,
       signal: ctx.signal,
       dispatcher: agentFor(ctx.timeouts.connectMs),
