@@ -31,6 +31,8 @@ export interface ProviderAdapter extends ProviderFacts {
   run(ctx: RouteContext, route: 'sync' | 'async'): Promise<RawResult>
   /** Polls a task submitted before a restart, by id, without submitting again; present when `asyncTasks`. */
   resume?(ctx: RouteContext, taskId: string): Promise<RawResult>
+  /** The headers that carry a key: sent with requests, and with output downloads from the API's own origin. */
+  authHeaders(apiKey: string): Record<string, string>
   /** The cheapest authenticated check the provider allows (never one that spends credits). */
   testKey(test: KeyTest): Promise<KeyCheck>
 }

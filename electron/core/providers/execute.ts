@@ -6,7 +6,7 @@ import type { Attempt, Cost, RequestRecord } from '../../../shared/records'
 import { bundledCatalog } from '../catalog'
 import { scrubSecret } from './errors'
 import { defaultRetry, defaultTimeouts, type SendContext } from './http'
-import { collectOutputs, DEFAULT_MAX_OUTPUT_BYTES } from './images'
+import { collectOutputs, DEFAULT_MAX_OUTPUT_BYTES, type DownloadOptions } from './images'
 import { isLoopback, prepareInputs, type PreparedInput } from './inputs'
 import { providerAdapter } from './registry'
 import type { RouteContext } from './shape'
@@ -62,13 +62,38 @@ async function prepare(request: ImageRequest, options: ExecuteOptions): Promise<
   return { request, model, inputs, baseUrl }
 }
 
+/** Reported credits above this multiple of the catalog estimate are flagged for a look. */
+export const CREDITS_FLAG_FACTOR = 3
+
 function costOf(p: Prepared, raw: RawResult | undefined, images: number): Cost {
   // Catalog prices are credits; providers billing by tokens charge their own account in money.
   if (providerAdapter(p.request.provider).billing !== 'credits') return { credits: 0, estimated: false, estimate: 0 }
   const { params } = p.request
   const estimate = priceFor(p.model, params.size, params.quality, Math.max(images, 0)) ?? 0
-  if (raw?.credits !== undefined) return { credits: raw.credits, estimated: false, estimate }
+  if (raw?.credits !== undefined) {
+    // The figure is recorded as reported (it is what the account was charged), but not silently.
+    const aboveEstimate = estimate > 0 && raw.credits > estimate * CREDITS_FLAG_FACTOR
+    return { credits: raw.credits, estimated: false, estimate, ...(aboveEstimate ? { aboveEstimate } : {}) }
+  }
   return { credits: estimate, estimated: images > 0, estimate }
+}
+
+/**
+ * At most n outputs are kept: a server that sends more does not decide how many files are written or
+ * how many credits are estimated. The excess is counted for the record.
+ */
+function keepRequested(raw: RawResult, n: number): { raw: RawResult; discarded: number } {
+  const limit = Math.max(1, n)
+  if (raw.outputs.length <= limit) return { raw, discarded: 0 }
+  return { raw: { ...raw, outputs: raw.outputs.slice(0, limit) }, discarded: raw.outputs.length - limit }
+}
+
+/** Downloads may carry the key only to the API's own origin; a loopback API (the sandbox) may point anywhere local. */
+function downloadOptions(p: Prepared, apiKey: string | undefined): DownloadOptions {
+  const base = new URL(p.baseUrl)
+  const allowPrivate = isLoopback(base.hostname.replace(/^\[|\]$/g, ''))
+  const headers = apiKey ? providerAdapter(p.request.provider).authHeaders(apiKey) : undefined
+  return { policy: { allowPrivate }, auth: headers ? { origin: base.origin, headers } : undefined }
 }
 
 type Runner = (ctx: RouteContext) => Promise<RawResult>
@@ -115,12 +140,13 @@ async function runAndRecord(p: Prepared, options: ExecuteOptions, runner: Runner
     )
   )
   let raw: RawResult | undefined
+  let discarded = 0
   let images: OutputImage[] = []
   let error: AppErrorData | undefined
   try {
-    raw = await runner(ctx)
+    ;({ raw, discarded } = keepRequested(await runner(ctx), request.params.n))
     progress({ stage: 'downloading', done: 0, total: raw.outputs.length })
-    images = await collectOutputs(raw, request.provider, http, options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES, (done, total) =>
+    images = await collectOutputs(raw, request.provider, http, options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES, downloadOptions(p, options.apiKey), (done, total) =>
       progress({ stage: 'verifying', done, total })
     )
   } catch (err) {
@@ -155,6 +181,7 @@ async function runAndRecord(p: Prepared, options: ExecuteOptions, runner: Runner
     cost: costOf(p, error ? undefined : raw, error ? 0 : images.length),
     usage: raw?.usage ?? ctx.trace.usage,
     outputs: [],
+    ...(discarded ? { outputsDiscarded: discarded } : {}),
     batchId: request.batchId,
     compareGroup: request.compareGroup,
     templateId: request.templateId,

@@ -132,5 +132,6 @@ export const geminiAdapter: ProviderAdapter = {
   keyEnvVar: 'GEMINI_API_KEY',
   // generateContent answers in one request: there is no task to submit or resume.
   run: (ctx) => runGemini(ctx),
+  authHeaders: (apiKey) => ({ 'x-goog-api-key': apiKey }),
   testKey: (test) => probeKeyWithGet('gemini', apiUrl(test.baseUrl, 'v1beta', 'models'), { 'x-goog-api-key': test.apiKey }, test)
 }

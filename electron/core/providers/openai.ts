@@ -74,5 +74,6 @@ export const openaiAdapter: ProviderAdapter = {
   keyEnvVar: 'OPENAI_API_KEY',
   // One request answers every call: there is no task to submit or resume.
   run: (ctx) => runOpenAI(ctx),
+  authHeaders: (apiKey) => ({ authorization: `Bearer ${apiKey}` }),
   testKey: (test) => probeKeyWithGet('openai', apiUrl(test.baseUrl, 'v1', 'models'), { authorization: `Bearer ${test.apiKey}` }, test)
 }

@@ -140,6 +140,7 @@ export const pixapiAdapter: ProviderAdapter = {
   routeFromSettings: (settings) => settings.provider.pixapi.route,
   run: (ctx, route) => (route === 'async' ? runPixapiAsync(ctx) : runPixapiSync(ctx)),
   resume: pollPixapiTask,
+  authHeaders: (apiKey) => ({ authorization: `Bearer ${apiKey}` }),
   testKey: async () => ({
     provider: 'pixapi',
     status: 'unknown',
