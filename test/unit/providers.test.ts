@@ -75,8 +75,8 @@ describe('base URLs and output URLs', () => {
     expect(() => normaliseBaseUrl('https://x.example?key=1', 'gemini')).toThrow(/query/)
   })
   it('accepts https to public hosts, and loopback http only when the API itself is local', () => {
-    const pub = { allowPrivate: false }
-    const local = { allowPrivate: true }
+    const pub = { allowLoopback: false }
+    const local = { allowLoopback: true }
     expect(checkOutputUrl('https://cdn.example/a.png', 'pixapi', pub).host).toBe('cdn.example')
     expect(checkOutputUrl('http://127.0.0.1:9/a.png', 'pixapi', local).port).toBe('9')
     expect(() => checkOutputUrl('http://127.0.0.1:9/a.png', 'pixapi', pub)).toThrow(/only https/)
@@ -95,7 +95,7 @@ describe('base URLs and output URLs', () => {
     await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok))
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
     const ctx = { retry: { ...defaultRetry, maxAttempts: 1 }, timeouts: defaultTimeouts, attempts: [] }
-    const downloads = { policy: { allowPrivate: true } }
+    const downloads = { policy: { allowLoopback: true } }
     try {
       const [img] = await collectOutputs({ outputs: [{ url: `${base}/moved` }], requestIds: [] }, 'pixapi', ctx, 1 << 20, downloads)
       expect(img).toMatchObject({ format: 'png', width: 8, height: 8 })

@@ -88,12 +88,12 @@ function keepRequested(raw: RawResult, n: number): { raw: RawResult; discarded: 
   return { raw: { ...raw, outputs: raw.outputs.slice(0, limit) }, discarded: raw.outputs.length - limit }
 }
 
-/** Downloads may carry the key only to the API's own origin; a loopback API (the sandbox) may point anywhere local. */
+/** Downloads may carry the key only to the API's own origin; a loopback API (the sandbox) may point at loopback addresses. */
 function downloadOptions(p: Prepared, apiKey: string | undefined): DownloadOptions {
   const base = new URL(p.baseUrl)
-  const allowPrivate = isLoopback(base.hostname.replace(/^\[|\]$/g, ''))
+  const allowLoopback = isLoopback(base.hostname.replace(/^\[|\]$/g, ''))
   const headers = apiKey ? providerAdapter(p.request.provider).authHeaders(apiKey) : undefined
-  return { policy: { allowPrivate }, auth: headers ? { origin: base.origin, headers } : undefined }
+  return { policy: { allowLoopback }, auth: headers ? { origin: base.origin, headers } : undefined }
 }
 
 type Runner = (ctx: RouteContext) => Promise<RawResult>

@@ -45,7 +45,7 @@ async function download(url: string, provider: ProviderId, ctx: SendContext, max
       resend: 'retryable',
       returnRedirects: true,
       stage: 'download',
-      dispatcher: options.policy.allowPrivate ? undefined : guardedAgent(ctx.timeouts.connectMs)
+      dispatcher: guardedAgent(ctx.timeouts.connectMs, options.policy)
     }
     let res
     try {
@@ -65,7 +65,9 @@ function downloadFailed(provider: ProviderId, url: URL, err: unknown): AppError 
   const reason = toAppErrorData(err)
   if (reason.code === 'cancelled' || reason.code === 'download_failed') return new AppError(reason, { cause: err })
   const refusedAddress = findCause(err, RefusedAddressError)
-  const why = refusedAddress ? `${refusedAddress.message}; such URLs are not fetched` : reason.message
+  // A status from a file host is about that download, not the key the request was accepted with.
+  const answered = reason.status !== undefined ? `it answered HTTP ${reason.status}${reason.providerCode ? ` (${reason.providerCode})` : ''}` : undefined
+  const why = refusedAddress ? `${refusedAddress.message}; such URLs are not fetched` : (answered ?? reason.message)
   return new AppError(
     { code: 'download_failed', status: reason.status, providerCode: reason.providerCode, retryable: !refusedAddress, message: `${describe('download_failed', provider)} From ${url.host}: ${why}` },
     { cause: err }

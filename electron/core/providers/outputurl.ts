@@ -11,9 +11,16 @@ import { isLoopback } from './inputs'
  * only public addresses over https are fetched, unless the API itself is on this computer (the sandbox).
  */
 export interface OutputUrlPolicy {
-  /** The API base is on loopback: its own outputs (and test servers) live on private addresses too. */
-  allowPrivate: boolean
+  /**
+   * The API base is on loopback (the sandbox, a local server): its outputs live there too, so loopback
+   * addresses and plain http to them are allowed. Private, link-local and metadata addresses never are.
+   */
+  allowLoopback: boolean
 }
+
+const loopback = new BlockList()
+loopback.addSubnet('127.0.0.0', 8, 'ipv4')
+loopback.addAddress('::1', 'ipv6')
 
 const refused = new BlockList()
 for (const [net, prefix] of [
@@ -41,14 +48,15 @@ for (const [net, prefix] of [
   refused.addSubnet(net, prefix, 'ipv6')
 }
 
-/** Why an address may not be fetched from, or undefined when it is public. */
-export function refusedAddressReason(address: string): string | undefined {
+/** Why an address may not be fetched from, or undefined when it is public (or loopback, when allowed). */
+export function refusedAddressReason(address: string, allowLoopback = false): string | undefined {
   const family = isIP(address)
   if (family === 0) return `"${address}" is not an IP address`
   // An IPv4-mapped IPv6 address (::ffff:10.0.0.1) reaches the IPv4 host it names.
   const mapped = family === 6 ? /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1] : undefined
-  const blocked = mapped ? refused.check(mapped, 'ipv4') : refused.check(address, family === 4 ? 'ipv4' : 'ipv6')
-  return blocked ? `${address} is a loopback, link-local, private or reserved address` : undefined
+  const [plain, type] = mapped ? [mapped, 'ipv4' as const] : [address, family === 4 ? ('ipv4' as const) : ('ipv6' as const)]
+  if (allowLoopback && loopback.check(plain, type)) return undefined
+  return refused.check(plain, type) ? `${address} is a loopback, link-local, private or reserved address` : undefined
 }
 
 export class RefusedAddressError extends Error {
@@ -59,11 +67,11 @@ export class RefusedAddressError extends Error {
  * A DNS lookup that drops every address the policy refuses, so the address that is checked is the one
  * the connection uses (no second lookup in between for a rebinding server to answer differently).
  */
-export function guardedLookup(): LookupFunction {
+export function guardedLookup(allowLoopback: boolean): LookupFunction {
   return (hostname, options, callback) => {
     dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
       if (err) return callback(err, '', 4)
-      const allowed = addresses.filter((a) => refusedAddressReason(a.address) === undefined)
+      const allowed = addresses.filter((a) => refusedAddressReason(a.address, allowLoopback) === undefined)
       if (!allowed.length) {
         const listed = addresses.map((a) => a.address).join(', ')
         return callback(new RefusedAddressError(`${hostname} resolves only to addresses outputs may not come from (${listed})`), '', 4)
@@ -75,13 +83,14 @@ export function guardedLookup(): LookupFunction {
   }
 }
 
-const guardedAgents = new Map<number, Agent>()
-/** Connections for output downloads from public hosts: every connect goes through the guarded lookup. */
-export function guardedAgent(connectMs: number): Agent {
-  let agent = guardedAgents.get(connectMs)
+const guardedAgents = new Map<string, Agent>()
+/** Connections for output downloads: every connect to a host name goes through the guarded lookup. */
+export function guardedAgent(connectMs: number, policy: OutputUrlPolicy): Agent {
+  const key = `${connectMs}:${policy.allowLoopback}`
+  let agent = guardedAgents.get(key)
   if (!agent) {
-    agent = new Agent({ keepAliveTimeout: 30_000, connect: { timeout: connectMs, lookup: guardedLookup() } })
-    guardedAgents.set(connectMs, agent)
+    agent = new Agent({ keepAliveTimeout: 30_000, connect: { timeout: connectMs, lookup: guardedLookup(policy.allowLoopback) } })
+    guardedAgents.set(key, agent)
   }
   return agent
 }
@@ -105,13 +114,13 @@ export function checkOutputUrl(raw: string, provider: ProviderId, policy: Output
     throw downloadRefused(provider, 'it is not a valid URL')
   }
   const host = url.hostname.replace(/^\[|\]$/g, '')
-  const local = policy.allowPrivate && url.protocol === 'http:' && isLoopback(host)
+  const local = policy.allowLoopback && url.protocol === 'http:' && isLoopback(host)
   if (url.protocol !== 'https:' && !local) throw downloadRefused(provider, `${url.protocol.replace(':', '')}:// is not accepted, only https://`)
   if (previous && previous.protocol === 'https:' && url.protocol !== 'https:') throw downloadRefused(provider, `a redirect from https to ${url.protocol} was refused`)
-  if (policy.allowPrivate) return url
-  if (host.toLowerCase() === 'localhost' || host.toLowerCase().endsWith('.localhost')) throw downloadRefused(provider, `${host} is this computer`)
+  const name = host.toLowerCase()
+  if (!policy.allowLoopback && (name === 'localhost' || name.endsWith('.localhost'))) throw downloadRefused(provider, `${host} is this computer`)
   if (isIP(host)) {
-    const why = refusedAddressReason(host)
+    const why = refusedAddressReason(host, policy.allowLoopback)
     if (why) throw downloadRefused(provider, why)
   }
   return url
