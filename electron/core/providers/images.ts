@@ -66,7 +66,7 @@ function downloadFailed(provider: ProviderId, url: URL, err: unknown): AppError 
   if (reason.code === 'cancelled' || reason.code === 'download_failed') return new AppError(reason, { cause: err })
   const refusedAddress = findCause(err, RefusedAddressError)
   // A status from a file host is about that download, not the key the request was accepted with.
-  const answered = reason.status !== undefined ? `it answered HTTP ${reason.status}${reason.providerCode ? ` (${reason.providerCode})` : ''}` : undefined
+  const answered = reason.status !== undefined && reason.status >= 300 ? `it answered HTTP ${reason.status}${reason.providerCode ? ` (${reason.providerCode})` : ''}` : undefined
   const why = refusedAddress ? `${refusedAddress.message}; such URLs are not fetched` : (answered ?? reason.message)
   return new AppError(
     { code: 'download_failed', status: reason.status, providerCode: reason.providerCode, retryable: !refusedAddress, message: `${describe('download_failed', provider)} From ${url.host}: ${why}` },
