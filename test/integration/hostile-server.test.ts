@@ -1,4 +1,6 @@
 import { mkdtempSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import sharp from 'sharp'
@@ -81,6 +83,54 @@ describe('bounds the server cannot move', () => {
     expect(value.record.error).toMatchObject({ code: 'download_failed' })
     expect(value.record.error?.message).toMatch(/did not finish within 1 s/)
     expect(ms).toBeLessThan(4000)
+  })
+})
+
+describe('reported credits', () => {
+  it('flags credits far above the catalog estimate in the record, keeping the figure reported', async () => {
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } }).png().toBuffer()
+    const greedy = createServer((_, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ created: 1, data: [{ b64_json: png.toString('base64') }], costCredits: 400 }))
+    )
+    await new Promise<void>((ok) => greedy.listen(0, '127.0.0.1', ok))
+    try {
+      const { record } = await executeImageRequest(edit(), { baseUrl: `http://127.0.0.1:${(greedy.address() as AddressInfo).port}`, apiKey: KEY, ...fast })
+      expect(record.status).toBe('succeeded')
+      expect(record.cost).toEqual({ credits: 400, estimated: false, estimate: 4, aboveEstimate: true })
+      const fair = await run({})
+      expect(fair.record.cost.aboveEstimate).toBeUndefined()
+    } finally {
+      greedy.close()
+    }
+  })
+})
+
+describe('error answers', () => {
+  it('reads only the start of an endless error answer and reports its status', async () => {
+    const flood = createServer((_, res) => {
+      res.writeHead(500, { 'content-type': 'application/json' })
+      res.write('{"error":{"message":"overloaded","type":"server_error"}}')
+      const chunk = Buffer.alloc(64 * 1024, 0x20)
+      const pump = () => {
+        while (!res.destroyed && res.write(chunk)) {
+          /* until the socket pushes back */
+        }
+      }
+      res.on('drain', pump)
+      pump()
+    })
+    await new Promise<void>((ok) => flood.listen(0, '127.0.0.1', ok))
+    try {
+      const { value, ms } = await timed(
+        executeImageRequest(edit(), { baseUrl: `http://127.0.0.1:${(flood.address() as AddressInfo).port}`, apiKey: KEY, ...fast, maxOutputBytes: 64 * 1024 * 1024 })
+      )
+      expect(value.record.error).toMatchObject({ code: 'server', status: 500 })
+      expect(value.record.error?.message).toMatch(/overloaded/)
+      expect(ms).toBeLessThan(3000)
+    } finally {
+      flood.closeAllConnections()
+      flood.close()
+    }
   })
 })
 
