@@ -17,6 +17,8 @@ const apiErrorCodes = [
   'network',
   'timeout',
   'bad_response',
+  /** The provider answered (and may have charged) but an output could not be fetched: retry the download, never the request. */
+  'download_failed',
   'cancelled'
 ] as const
 

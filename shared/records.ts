@@ -79,7 +79,9 @@ const costSchema = z.object({
   /** True when `credits` is our catalog estimate rather than the provider's figure. */
   estimated: z.boolean(),
   /** The catalog estimate, always kept so charged vs estimated can be compared. */
-  estimate: z.number()
+  estimate: z.number(),
+  /** The provider reported far more credits than the catalog estimate: worth a look before trusting the figure. */
+  aboveEstimate: z.boolean().optional()
 })
 export type Cost = z.infer<typeof costSchema>
 
@@ -108,6 +110,8 @@ export const requestRecordSchema = z.object({
   /** Provider usage as returned (OpenAI `usage` tokens, Gemini `usageMetadata`). */
   usage: z.record(z.string(), z.unknown()).optional(),
   outputs: z.array(recordOutputSchema),
+  /** Outputs the provider sent beyond the n asked for: neither saved nor counted in the cost. */
+  outputsDiscarded: z.number().int().nonnegative().optional(),
   /** Context from the jobs engine. */
   batchId: z.string().optional(),
   compareGroup: z.string().optional(),

@@ -9,7 +9,8 @@ import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
 import { httpError, scrubSecret } from '../../electron/core/providers/errors'
 import { retryAfterMs, requestIdFrom } from '../../electron/core/providers/http'
-import { assertFetchableUrl, collectOutputs, verifyImage } from '../../electron/core/providers/images'
+import { collectOutputs, verifyImage } from '../../electron/core/providers/images'
+import { checkOutputUrl } from '../../electron/core/providers/outputurl'
 import { normaliseBaseUrl } from '../../electron/core/providers/execute'
 import type { ProgressEvent } from '../../electron/core/providers/types'
 import { checkPng, PNG_INLINE_MAX_BYTES, pngHeader } from '../../electron/core/providers/png'
@@ -67,16 +68,22 @@ describe('base URLs and output URLs', () => {
     expect(normaliseBaseUrl(undefined, 'pixapi')).toBe('https://api.pixapi.ai')
     expect(normaliseBaseUrl('http://localhost:4000/v1/', 'openai')).toBe('http://localhost:4000')
     expect(normaliseBaseUrl('https://proxy.example/litellm/v1', 'openai')).toBe('https://proxy.example/litellm')
+    expect(normaliseBaseUrl('https://generativelanguage.googleapis.com/v1beta/', 'gemini')).toBe('https://generativelanguage.googleapis.com')
+    expect(normaliseBaseUrl('https://gw.example/api/v3', 'openai')).toBe('https://gw.example/api/v3')
     expect(() => normaliseBaseUrl('http://10.0.0.5', 'openai')).toThrow(/https/)
     expect(() => normaliseBaseUrl('https://u:p@x.example', 'openai')).toThrow(/credentials/)
     expect(() => normaliseBaseUrl('https://x.example?key=1', 'gemini')).toThrow(/query/)
   })
-  it('accepts https and loopback http output URLs only, and no scheme change on redirect', () => {
-    expect(assertFetchableUrl('https://cdn.example/a.png', 'pixapi').host).toBe('cdn.example')
-    expect(assertFetchableUrl('http://127.0.0.1:9/a.png', 'pixapi').port).toBe('9')
-    expect(() => assertFetchableUrl('http://cdn.example/a.png', 'pixapi')).toThrow(/only https/)
-    expect(() => assertFetchableUrl('file:///etc/passwd', 'pixapi')).toThrow(/file scheme/)
-    expect(() => assertFetchableUrl('http://127.0.0.1/a', 'pixapi', new URL('https://cdn.example/'))).toThrow(/redirected from https/)
+  it('accepts https to public hosts, and loopback http only when the API itself is local', () => {
+    const pub = { allowLoopback: false }
+    const local = { allowLoopback: true }
+    expect(checkOutputUrl('https://cdn.example/a.png', 'pixapi', pub).host).toBe('cdn.example')
+    expect(checkOutputUrl('http://127.0.0.1:9/a.png', 'pixapi', local).port).toBe('9')
+    expect(() => checkOutputUrl('http://127.0.0.1:9/a.png', 'pixapi', pub)).toThrow(/only https/)
+    expect(() => checkOutputUrl('https://127.0.0.1/a.png', 'pixapi', pub)).toThrow(/loopback, link-local, private/)
+    expect(() => checkOutputUrl('http://cdn.example/a.png', 'pixapi', pub)).toThrow(/only https/)
+    expect(() => checkOutputUrl('file:///etc/passwd', 'pixapi', pub)).toThrow(/file:\/\/ is not accepted/)
+    expect(() => checkOutputUrl('http://127.0.0.1/a', 'pixapi', local, new URL('https://cdn.example/'))).toThrow(/redirect from https/)
   })
   it('follows a same-scheme redirect and refuses one that leaves for another host scheme', async () => {
     const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } }).png().toBuffer()
@@ -88,11 +95,12 @@ describe('base URLs and output URLs', () => {
     await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok))
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
     const ctx = { retry: { ...defaultRetry, maxAttempts: 1 }, timeouts: defaultTimeouts, attempts: [] }
+    const downloads = { policy: { allowLoopback: true } }
     try {
-      const [img] = await collectOutputs({ outputs: [{ url: `${base}/moved` }], requestIds: [] }, 'pixapi', ctx, 1 << 20)
+      const [img] = await collectOutputs({ outputs: [{ url: `${base}/moved` }], requestIds: [] }, 'pixapi', ctx, 1 << 20, downloads)
       expect(img).toMatchObject({ format: 'png', width: 8, height: 8 })
-      await expect(collectOutputs({ outputs: [{ url: `${base}/away` }], requestIds: [] }, 'pixapi', ctx, 1 << 20)).rejects.toThrow(/ftp scheme/)
-      await expect(collectOutputs({ outputs: [{ url: `${base}/img.png` }], requestIds: [] }, 'pixapi', ctx, 10)).rejects.toThrow(/limit/)
+      await expect(collectOutputs({ outputs: [{ url: `${base}/away` }], requestIds: [] }, 'pixapi', ctx, 1 << 20, downloads)).rejects.toThrow(/ftp:\/\/ is not accepted/)
+      await expect(collectOutputs({ outputs: [{ url: `${base}/img.png` }], requestIds: [] }, 'pixapi', ctx, 10, downloads)).rejects.toThrow(/limit/)
     } finally {
       server.close()
     }

@@ -17,6 +17,7 @@ import type { BoundKey } from '../providers/key-origin'
 import type { TimeoutOptions } from '../providers/http'
 import { providerAdapter } from '../providers/registry'
 import type { ExecuteOptions, ImageRequest, ProgressEvent } from '../providers/types'
+import { apiRoot } from '../providers/urls'
 import { decodeDataUrl, sha256Stream } from '../providers/inputs'
 import type { TemplateLibrary } from '../templates'
 import { JobEngine } from './engine'
@@ -193,7 +194,7 @@ export function createJobDeps(options: PipelineOptions): JobDeps {
 
     endpoint(snapshot) {
       try {
-        return `${baseUrl(snapshot)}/v1`
+        return apiRoot(baseUrl(snapshot), providerAdapter(snapshot.provider).apiVersion)
       } catch {
         return snapshot.provider
       }

@@ -116,16 +116,21 @@ export class QueueState {
     this.changed(batch, item)
   }
 
-  /** Failed, cancelled or interrupted: queued again as it was created, every counter at zero. */
+  /**
+   * Failed, cancelled or interrupted: queued again as it was created, every counter at zero. A task
+   * that completed but whose images could not be downloaded keeps its id, so the retry polls and
+   * downloads it again instead of paying for a new one.
+   */
   reset(batch: Batch, item: JobItem): void {
+    const keepTask = item.error?.code === 'download_failed' && item.taskId !== undefined ? item.taskId : undefined
     this.setItemState(item, 'queued')
     item.attempts = 0
     item.rateLimitHits = 0
     item.error = undefined
     item.hold = undefined
     item.notBefore = undefined
-    item.submission = { phase: 'none' }
-    item.taskId = undefined
+    item.submission = keepTask ? { phase: 'accepted', at: new Date(this.options.now()).toISOString(), taskId: keepTask } : { phase: 'none' }
+    item.taskId = keepTask
     item.timings.finishedAt = undefined
     this.changed(batch, item)
   }

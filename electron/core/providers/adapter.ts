@@ -21,6 +21,8 @@ export interface ProviderAdapter extends ProviderFacts {
   id: ProviderId
   /** Environment variable that overrides the keychain entry, for scripts and CI. */
   keyEnvVar: string
+  /** The version segment endpoints live under (`v1`), unless the base URL already ends in one. */
+  apiVersion: string
   /** Environment variable the command line takes the base URL from, where the provider has one. */
   baseUrlEnvVar?: string
   /** The route the user chose in the settings, for providers that offer a choice; otherwise requests go "sync". */
@@ -29,6 +31,8 @@ export interface ProviderAdapter extends ProviderFacts {
   run(ctx: RouteContext, route: 'sync' | 'async'): Promise<RawResult>
   /** Polls a task submitted before a restart, by id, without submitting again; present when `asyncTasks`. */
   resume?(ctx: RouteContext, taskId: string): Promise<RawResult>
+  /** The headers that carry a key: sent with requests, and with output downloads from the API's own origin. */
+  authHeaders(apiKey: string): Record<string, string>
   /** The cheapest authenticated check the provider allows (never one that spends credits). */
   testKey(test: KeyTest): Promise<KeyCheck>
 }

@@ -158,6 +158,7 @@ const advice: Record<ApiErrorCode, (who: string) => string> = {
   network: (who) => `The connection to ${who} failed`,
   timeout: (who) => `${who} took too long to answer`,
   bad_response: (who) => `${who} sent a response the app cannot use`,
+  download_failed: (who) => `${who} answered, but an output image could not be downloaded. Retry downloads it again without a new request`,
   cancelled: () => 'Cancelled'
 }
 

@@ -6,20 +6,22 @@ import type { Attempt, Cost, RequestRecord } from '../../../shared/records'
 import { bundledCatalog } from '../catalog'
 import { scrubSecret } from './errors'
 import { defaultRetry, defaultTimeouts, requestIdFrom, type SendContext } from './http'
-import { collectOutputs, DEFAULT_MAX_OUTPUT_BYTES } from './images'
+import { collectOutputs, DEFAULT_MAX_OUTPUT_BYTES, type DownloadOptions } from './images'
 import { isLoopback, prepareInputs, type PreparedInput } from './inputs'
 import { assertKeyMayGo } from './key-origin'
 import { providerAdapter } from './registry'
 import type { RouteContext } from './shape'
+import { apiRoot } from './urls'
 import type { ExecuteOptions, ImageOutcome, ImageRequest, KeyCheck, OutputImage, RawResult } from './types'
 
 /**
- * The base URL `/v1/...` is appended to. A trailing `/v1` (as OpenAI-compatible proxies are often
- * written) is dropped so it is not doubled. Plain http is allowed only on this computer: the key would
- * otherwise cross the network in clear text.
+ * The base URL endpoints are joined to (see apiUrl). A trailing copy of the provider's own version
+ * (`/v1`, Gemini's `/v1beta`, as such bases are often written) is dropped so it is not doubled; any
+ * other path is kept as given. Plain http is allowed only on this computer: the key would otherwise
+ * cross the network in clear text.
  */
 export function normaliseBaseUrl(raw: string | undefined, provider: ProviderId): string {
-  const { name, defaultBaseUrl } = providerAdapter(provider)
+  const { name, defaultBaseUrl, apiVersion } = providerAdapter(provider)
   const value = (raw?.trim() || defaultBaseUrl).replace(/\/+$/, '')
   let url: URL
   try {
@@ -33,7 +35,8 @@ export function normaliseBaseUrl(raw: string | undefined, provider: ProviderId):
   if (url.username || url.password || url.search) {
     throw new AppError({ code: 'validation', field: 'baseUrl', message: `The ${name} base URL must not contain credentials or a query string; the key is kept in the keychain.` })
   }
-  return `${url.origin}${url.pathname.replace(/\/+$/, '').replace(/\/v1$/, '')}`
+  const path = url.pathname.replace(/\/+$/, '')
+  return `${url.origin}${path.endsWith(`/${apiVersion}`) ? path.slice(0, -apiVersion.length - 1) : path}`
 }
 
 interface Prepared {
@@ -61,13 +64,38 @@ async function prepare(request: ImageRequest, options: ExecuteOptions): Promise<
   return { request, model, inputs, baseUrl }
 }
 
+/** Reported credits above this multiple of the catalog estimate are flagged for a look. */
+export const CREDITS_FLAG_FACTOR = 3
+
 function costOf(p: Prepared, raw: RawResult | undefined, images: number): Cost {
   // Catalog prices are credits; providers billing by tokens charge their own account in money.
   if (providerAdapter(p.request.provider).billing !== 'credits') return { credits: 0, estimated: false, estimate: 0 }
   const { params } = p.request
   const estimate = priceFor(p.model, params.size, params.quality, Math.max(images, 0)) ?? 0
-  if (raw?.credits !== undefined) return { credits: raw.credits, estimated: false, estimate }
+  if (raw?.credits !== undefined) {
+    // The figure is recorded as reported (it is what the account was charged), but not silently.
+    const aboveEstimate = estimate > 0 && raw.credits > estimate * CREDITS_FLAG_FACTOR
+    return { credits: raw.credits, estimated: false, estimate, ...(aboveEstimate ? { aboveEstimate } : {}) }
+  }
   return { credits: estimate, estimated: images > 0, estimate }
+}
+
+/**
+ * At most n outputs are kept: a server that sends more does not decide how many files are written or
+ * how many credits are estimated. The excess is counted for the record.
+ */
+function keepRequested(raw: RawResult, n: number): { raw: RawResult; discarded: number } {
+  const limit = Math.max(1, n)
+  if (raw.outputs.length <= limit) return { raw, discarded: 0 }
+  return { raw: { ...raw, outputs: raw.outputs.slice(0, limit) }, discarded: raw.outputs.length - limit }
+}
+
+/** Downloads may carry the key only to the API's own origin; a loopback API (the sandbox) may point at loopback addresses. */
+function downloadOptions(p: Prepared, apiKey: string | undefined): DownloadOptions {
+  const base = new URL(p.baseUrl)
+  const allowLoopback = isLoopback(base.hostname.replace(/^\[|\]$/g, ''))
+  const headers = apiKey ? providerAdapter(p.request.provider).authHeaders(apiKey) : undefined
+  return { policy: { allowLoopback }, auth: headers ? { origin: base.origin, headers } : undefined }
 }
 
 type Runner = (ctx: RouteContext) => Promise<RawResult>
@@ -109,7 +137,7 @@ async function runAndRecord(p: Prepared, options: ExecuteOptions, runner: Runner
     maxResponseBytes: Math.ceil((options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES) * 1.4) * Math.max(1, request.params.n),
     progress,
     onTaskSubmitted: options.onTaskSubmitted,
-    trace: { endpoint: `${p.baseUrl}/v1`, requestIds: [], taskId: initialTaskId }
+    trace: { endpoint: apiRoot(p.baseUrl, providerAdapter(request.provider).apiVersion), requestIds: [], taskId: initialTaskId }
   }
 
   // Inputs the caller gave no hash for are hashed while the request is in flight: only the record needs it.
@@ -122,12 +150,13 @@ async function runAndRecord(p: Prepared, options: ExecuteOptions, runner: Runner
     )
   )
   let raw: RawResult | undefined
+  let discarded = 0
   let images: OutputImage[] = []
   let error: AppErrorData | undefined
   try {
-    raw = await runner(ctx)
+    ;({ raw, discarded } = keepRequested(await runner(ctx), request.params.n))
     progress({ stage: 'downloading', done: 0, total: raw.outputs.length, requestId: ctx.trace.requestIds.at(-1) })
-    images = await collectOutputs(raw, request.provider, http, options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES, (done, total) =>
+    images = await collectOutputs(raw, request.provider, http, options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES, downloadOptions(p, options.apiKey), (done, total) =>
       progress({ stage: 'verifying', done, total })
     )
   } catch (err) {
@@ -162,6 +191,7 @@ async function runAndRecord(p: Prepared, options: ExecuteOptions, runner: Runner
     cost: costOf(p, error ? undefined : raw, error ? 0 : images.length),
     usage: raw?.usage ?? ctx.trace.usage,
     outputs: [],
+    ...(discarded ? { outputsDiscarded: discarded } : {}),
     batchId: request.batchId,
     compareGroup: request.compareGroup,
     templateId: request.templateId,

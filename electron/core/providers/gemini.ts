@@ -9,6 +9,7 @@ import { inputBytes, mimeOf } from './inputs'
 import { probeKeyWithGet } from './keyprobe'
 import { jsonBody, noteRequestId, parseBody, uploadSpec, type RouteContext } from './shape'
 import type { RawResult } from './types'
+import { apiUrl } from './urls'
 
 const ASPECT_RATIOS = ['1:1', '2:3', '3:2', '3:4', '4:3', '4:5', '5:4', '9:16', '16:9', '21:9']
 /** Finish reasons that mean the model refused on policy grounds, not that something broke. */
@@ -59,7 +60,7 @@ export function imageConfigFor(size: string | undefined, aspectRatio: string | u
 
 /** generateContent with inline images; the key travels in x-goog-api-key, never in the URL. */
 async function runGemini(ctx: RouteContext): Promise<RawResult> {
-  const url = `${ctx.baseUrl}/v1beta/models/${encodeURIComponent(ctx.model.id)}:generateContent`
+  const url = apiUrl(ctx.baseUrl, 'v1beta', `models/${encodeURIComponent(ctx.model.id)}:generateContent`)
   ctx.trace.endpoint = url
   const parts: unknown[] = [{ text: ctx.prompt }]
   for (const input of ctx.inputs) {
@@ -127,8 +128,10 @@ async function runGemini(ctx: RouteContext): Promise<RawResult> {
 export const geminiAdapter: ProviderAdapter = {
   id: 'gemini',
   ...providerFacts.gemini,
+  apiVersion: 'v1beta',
   keyEnvVar: 'GEMINI_API_KEY',
   // generateContent answers in one request: there is no task to submit or resume.
   run: (ctx) => runGemini(ctx),
-  testKey: (test) => probeKeyWithGet('gemini', `${test.baseUrl}/v1beta/models`, { 'x-goog-api-key': test.apiKey }, test)
+  authHeaders: (apiKey) => ({ 'x-goog-api-key': apiKey }),
+  testKey: (test) => probeKeyWithGet('gemini', apiUrl(test.baseUrl, 'v1beta', 'models'), { 'x-goog-api-key': test.apiKey }, test)
 }

@@ -2,7 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Agent, request, type Dispatcher } from 'undici'
 import { AppError, untrustedText, type AppErrorData } from '../../../shared/errors'
 import type { Attempt, ProviderId } from '../../../shared/records'
-import { httpError, RETRYABLE_STATUSES, TransportError, transportError } from './errors'
+import { providerFacts } from '../../../shared/providers'
+import { httpError, RETRYABLE_STATUSES, safeHost, TransportError, transportError } from './errors'
+import { USER_AGENT } from './urls'
 
 export interface RetryOptions {
   /** Total tries including the first. */
@@ -24,6 +26,14 @@ export interface TimeoutOptions {
   pollMaxIntervalMs: number
   /** Overall limit for an async task, from submission to completion. */
   taskMs: number
+  /**
+   * Overall limits per stage of one try, whatever the server does: sending the body, then receiving
+   * the whole answer, and fetching one output. A body that trickles a byte now and then never trips
+   * bodyMs, so these are what bound it.
+   */
+  uploadMs: number
+  answerMs: number
+  downloadMs: number
 }
 
 export const defaultRetry: RetryOptions = { maxAttempts: 3, baseDelayMs: 500, maxDelayMs: 8000, jitterMs: 250, maxRetryAfterMs: 60_000 }
@@ -33,8 +43,14 @@ export const defaultTimeouts: TimeoutOptions = {
   bodyMs: 120_000,
   pollIntervalMs: 1000,
   pollMaxIntervalMs: 8000,
-  taskMs: 15 * 60_000
+  taskMs: 15 * 60_000,
+  uploadMs: 10 * 60_000,
+  answerMs: 10 * 60_000,
+  downloadMs: 5 * 60_000
 }
+
+/** An error answer is read this far at most: enough for any provider's message, never a flood. */
+export const MAX_ERROR_BODY_BYTES = 64 * 1024
 
 /** What undici sends: async iterables are streamed as they yield (undici takes them; its types omit them). */
 export type Body = NonNullable<Dispatcher.RequestOptions['body']> | AsyncIterable<Uint8Array>
@@ -54,6 +70,10 @@ export interface SendSpec {
   resend: 'retryable' | 'when-not-sent'
   /** Hand 3xx responses back (downloads follow them after checking the target); otherwise they fail. */
   returnRedirects?: boolean
+  /** "download": one overall deadline (downloadMs); otherwise upload, then answer deadlines. */
+  stage?: 'request' | 'download'
+  /** Connections for this request (output downloads use one that checks resolved addresses). */
+  dispatcher?: Dispatcher
 }
 
 export interface SendContext {
@@ -142,30 +162,84 @@ export async function readCapped(res: Dispatcher.ResponseData, max: number, what
   return Buffer.concat(chunks, size)
 }
 
+/** Reads at most `max` bytes of a body and drops the rest: for error answers, whose start is what matters. */
+async function readPrefix(res: Dispatcher.ResponseData, max: number): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of res.body) {
+    const piece = (chunk as Buffer).subarray(0, max - size)
+    chunks.push(piece)
+    size += piece.length
+    if (size >= max) break
+  }
+  res.body.destroy()
+  return Buffer.concat(chunks, size)
+}
+
+/** Yields the body as given and says when its last byte has been taken. */
+async function* watchedBody(body: AsyncIterable<Uint8Array>, onSent: () => void): AsyncIterable<Uint8Array> {
+  yield* body
+  onSent()
+}
+
+const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`
+
+/**
+ * The stage deadlines of one try as an AbortSignal whose reason is the timeout error: the upload has
+ * uploadMs, then the whole answer answerMs; a download has downloadMs for everything.
+ */
+function stageDeadlines(spec: SendSpec, timeouts: TimeoutOptions) {
+  const controller = new AbortController()
+  const host = safeHost(spec.url)
+  const who = providerFacts[spec.provider].name
+  let timer: NodeJS.Timeout | undefined
+  const arm = (ms: number, message: string) => {
+    clearTimeout(timer)
+    timer = setTimeout(() => controller.abort(new AppError({ code: 'timeout', retryable: true, providerCode: 'STAGE_DEADLINE', message })), ms)
+  }
+  const answering = () =>
+    arm(timeouts.answerMs, `${who} (${host}) did not finish answering within ${seconds(timeouts.answerMs)}; the answer was cut off. Raise the timeout in Settings for very large images.`)
+  if (spec.stage === 'download') arm(timeouts.downloadMs, `Downloading an output from ${host} did not finish within ${seconds(timeouts.downloadMs)}.`)
+  else if (spec.body) arm(timeouts.uploadMs, `The upload to ${who} (${host}) did not finish within ${seconds(timeouts.uploadMs)}.`)
+  else answering()
+  return { signal: controller.signal, uploaded: () => spec.stage !== 'download' && answering(), clear: () => clearTimeout(timer) }
+}
+
 /** One try. Throws TransportError on network trouble; any HTTP status is returned as is. */
 export async function sendOnce(spec: SendSpec, ctx: Pick<SendContext, 'signal' | 'timeouts' | 'onResponseHead'>, attempt = 1): Promise<HttpResponse> {
-  let res: Dispatcher.ResponseData
+  const deadlines = stageDeadlines(spec, ctx.timeouts)
+  const signal = ctx.signal ? AbortSignal.any([ctx.signal, deadlines.signal]) : deadlines.signal
   try {
-    res = await request(spec.url, {
-      method: spec.method,
-      headers: spec.headers,
-      body: spec.body ? ((await spec.body(attempt)) as Dispatcher.RequestOptions['body']) : undefined,
-      signal: ctx.signal,
-      dispatcher: agentFor(ctx.timeouts.connectMs),
-      headersTimeout: ctx.timeouts.headersMs,
-      bodyTimeout: ctx.timeouts.bodyMs
-    })
-  } catch (err) {
-    if (err instanceof AppError) throw err
-    throw transportError(err, spec.provider, spec.url, ctx.signal)
-  }
-  try {
-    ctx.onResponseHead?.(res.statusCode, flatHeaders(res.headers))
-    const body = await readCapped(res, spec.maxResponseBytes, 'The response')
-    return { status: res.statusCode, headers: flatHeaders(res.headers), body }
-  } catch (err) {
-    if (err instanceof AppError) throw err
-    throw transportError(err, spec.provider, spec.url, ctx.signal)
+    let res: Dispatcher.ResponseData
+    try {
+      let body = spec.body ? await spec.body(attempt) : undefined
+      if (body && typeof body === 'object' && Symbol.asyncIterator in body && !(body instanceof Uint8Array)) {
+        body = watchedBody(body as AsyncIterable<Uint8Array>, deadlines.uploaded)
+      } else if (body !== undefined) deadlines.uploaded()
+      res = await request(spec.url, {
+        method: spec.method,
+        headers: { 'user-agent': USER_AGENT, ...spec.headers },
+        body: body as Dispatcher.RequestOptions['body'],
+        signal,
+        dispatcher: spec.dispatcher ?? agentFor(ctx.timeouts.connectMs),
+        headersTimeout: ctx.timeouts.headersMs,
+        bodyTimeout: ctx.timeouts.bodyMs
+      })
+    } catch (err) {
+      if (err instanceof AppError) throw err
+      throw transportError(err, spec.provider, spec.url, signal)
+    }
+    try {
+      ctx.onResponseHead?.(res.statusCode, flatHeaders(res.headers))
+      const failed = res.statusCode >= 300
+      const body = failed ? await readPrefix(res, Math.min(MAX_ERROR_BODY_BYTES, spec.maxResponseBytes)) : await readCapped(res, spec.maxResponseBytes, 'The response')
+      return { status: res.statusCode, headers: flatHeaders(res.headers), body }
+    } catch (err) {
+      if (err instanceof AppError) throw err
+      throw transportError(err, spec.provider, spec.url, signal)
+    }
+  } finally {
+    deadlines.clear()
   }
 }
 

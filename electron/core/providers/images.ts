@@ -1,10 +1,10 @@
 import sharp from 'sharp'
-import { AppError } from '../../../shared/errors'
+import { AppError, toAppErrorData } from '../../../shared/errors'
 import { providerFacts, type ProviderId } from '../../../shared/providers'
 import { detectImageFormat, FORMAT_MIME, SNIFF_BYTES, type ImageFormat } from '../imageformat'
-import { badResponse, safeHost } from './errors'
-import { send, type SendContext } from './http'
-import { isLoopback } from './inputs'
+import { badResponse, describe } from './errors'
+import { send, type SendContext, type SendSpec } from './http'
+import { checkOutputUrl, guardedAgent, RefusedAddressError, type OutputUrlPolicy } from './outputurl'
 import { checkPng, PNG_INLINE_MAX_BYTES, PngError, pngHeader } from './png'
 import type { OutputImage, RawResult } from './types'
 
@@ -15,37 +15,68 @@ const MAX_REDIRECTS = 3
 
 export const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024 * 1024
 
-/** Output URLs must be https (http only on this computer, e.g. the sandbox). */
-export function assertFetchableUrl(raw: string, provider: ProviderId, previous?: URL): URL {
-  let url: URL
-  try {
-    url = new URL(raw)
-  } catch {
-    throw badResponse(provider, 'It gave an output URL that is not a valid URL.')
-  }
-  const local = url.protocol === 'http:' && isLoopback(url.hostname)
-  if (url.protocol !== 'https:' && !local) {
-    throw badResponse(provider, `It gave an output URL with the ${url.protocol.replace(':', '')} scheme; only https is accepted.`)
-  }
-  if (previous && previous.protocol !== url.protocol) {
-    throw badResponse(provider, `An output download redirected from ${previous.protocol} to ${url.protocol}; refused.`)
-  }
-  return url
+/** Who may be sent the provider's credentials along with a download: the API's own origin only. */
+export interface DownloadAuth {
+  origin: string
+  headers: Record<string, string>
 }
 
-async function download(url: string, provider: ProviderId, ctx: SendContext, maxBytes: number): Promise<Buffer> {
-  let current = assertFetchableUrl(url, provider)
+export interface DownloadOptions {
+  policy: OutputUrlPolicy
+  auth?: DownloadAuth
+}
+
+/**
+ * Fetches one output, following redirects by hand so each hop is checked like the first: https to a
+ * public address (after DNS resolution, on the connection itself), and the key only to the API's own
+ * origin. Every failure is "download_failed": the request was answered and may be charged, so what is
+ * worth repeating is the download, never the request.
+ */
+async function download(url: string, provider: ProviderId, ctx: SendContext, maxBytes: number, options: DownloadOptions): Promise<Buffer> {
+  let current = checkOutputUrl(url, provider, options.policy)
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-    const res = await send(
-      { provider, method: 'GET', url: current.toString(), headers: { accept: 'image/*' }, maxResponseBytes: maxBytes, resend: 'retryable', returnRedirects: true },
-      { ...ctx, attempts: [] }
-    )
+    const withKey = options.auth !== undefined && current.origin === options.auth.origin
+    const spec: SendSpec = {
+      provider,
+      method: 'GET',
+      url: current.toString(),
+      headers: { accept: 'image/*', ...(withKey ? options.auth?.headers : {}) },
+      maxResponseBytes: maxBytes,
+      resend: 'retryable',
+      returnRedirects: true,
+      stage: 'download',
+      dispatcher: guardedAgent(ctx.timeouts.connectMs, options.policy)
+    }
+    let res
+    try {
+      res = await send(spec, { ...ctx, attempts: [] })
+    } catch (err) {
+      throw downloadFailed(provider, current, err)
+    }
     if (res.status < 300) return res.body
     const location = res.headers.location
-    if (!location) throw badResponse(provider, `An output download from ${safeHost(current.toString())} redirected nowhere.`)
-    current = assertFetchableUrl(new URL(location, current).toString(), provider, current)
+    if (!location) throw downloadFailed(provider, current, badResponse(provider, `HTTP ${res.status} redirected nowhere.`))
+    current = checkOutputUrl(location, provider, options.policy, current)
   }
-  throw badResponse(provider, `An output download redirected more than ${MAX_REDIRECTS} times.`)
+  throw new AppError({ code: 'download_failed', message: `${describe('download_failed', provider)} (it redirected more than ${MAX_REDIRECTS} times).` })
+}
+
+function downloadFailed(provider: ProviderId, url: URL, err: unknown): AppError {
+  const reason = toAppErrorData(err)
+  if (reason.code === 'cancelled' || reason.code === 'download_failed') return new AppError(reason, { cause: err })
+  const refusedAddress = findCause(err, RefusedAddressError)
+  // A status from a file host is about that download, not the key the request was accepted with.
+  const answered = reason.status !== undefined && reason.status >= 300 ? `it answered HTTP ${reason.status}${reason.providerCode ? ` (${reason.providerCode})` : ''}` : undefined
+  const why = refusedAddress ? `${refusedAddress.message}; such URLs are not fetched` : (answered ?? reason.message)
+  return new AppError(
+    { code: 'download_failed', status: reason.status, providerCode: reason.providerCode, retryable: !refusedAddress, message: `${describe('download_failed', provider)} From ${url.host}: ${why}` },
+    { cause: err }
+  )
+}
+
+function findCause<T extends Error>(err: unknown, type: new (...args: never[]) => T): T | undefined {
+  for (let e: unknown = err, depth = 0; e && depth < 6; e = (e as { cause?: unknown }).cause, depth++) if (e instanceof type) return e
+  return undefined
 }
 
 /**
@@ -86,9 +117,10 @@ export async function collectOutputs(
   provider: ProviderId,
   ctx: SendContext,
   maxBytes: number,
+  downloads: DownloadOptions,
   onEach?: (done: number, total: number) => void
 ): Promise<OutputImage[]> {
-  if (!raw.outputs.length) throw badResponse(provider, 'It returned no images.')
+  if (!raw.outputs.length) throw badResponse(provider, 'It answered without any images.')
   const total = raw.outputs.length
   const images: OutputImage[] = new Array<OutputImage>(total)
   let next = 0
@@ -105,7 +137,13 @@ export async function collectOutputs(
         if (out.b64.length > Math.ceil((maxBytes * 4) / 3) + 4) throw badResponse(provider, `Output ${i + 1} is over the ${maxBytes}-byte limit.`)
         bytes = Buffer.from(out.b64, 'base64')
       } else {
-        bytes = await download(out.url, provider, ctx, maxBytes)
+        bytes = await download(out.url, provider, ctx, maxBytes, downloads)
+        // A damaged download may be whole next time: still the download's failure, not the request's.
+        images[i] = await verifyImage(bytes, provider, i, maxBytes).catch((err: unknown) => {
+          throw downloadFailed(provider, new URL(out.url), err)
+        })
+        onEach?.(++done, total)
+        continue
       }
       images[i] = await verifyImage(bytes, provider, i, maxBytes)
       onEach?.(++done, total)

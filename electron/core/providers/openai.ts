@@ -17,9 +17,15 @@ import {
 } from './shape'
 import type { RawResult } from './types'
 import type { UploadBody } from './upload'
+import { apiUrl } from './urls'
 
-/** CreateImageEditRequest: several images go as repeated `image[]` parts. */
-const OPENAI_IMAGE_FIELD = 'image[]'
+/**
+ * CreateImageEditRequest: one image is the `image` part (what the SDK sends and what gateways that read
+ * only `image` expect); several go as repeated `image[]` parts.
+ */
+export function openaiImageField(inputCount: number): string {
+  return inputCount > 1 ? 'image[]' : 'image'
+}
 
 /** The GPT image fields, sent only when set (validation already refused those the model lacks). */
 function fieldsFor(ctx: RouteContext): Record<string, string | number | undefined> {
@@ -40,12 +46,12 @@ function fieldsFor(ctx: RouteContext): Record<string, string | number | undefine
 
 /** Images edits (multipart, or the JSON form with `images[].image_url` for URL inputs) and generations. */
 async function runOpenAI(ctx: RouteContext): Promise<RawResult> {
-  const url = `${ctx.baseUrl}/v1/images/${ctx.kind === 'edit' ? 'edits' : 'generations'}`
+  const url = apiUrl(ctx.baseUrl, 'v1', `images/${ctx.kind === 'edit' ? 'edits' : 'generations'}`)
   ctx.trace.endpoint = url
   const fields = fieldsFor(ctx)
   let upload: UploadBody
   if (ctx.kind === 'edit' && !hasUrlInput(ctx)) {
-    upload = multipartBody(ctx, fields, ctx.config.openaiImageField ?? OPENAI_IMAGE_FIELD)
+    upload = multipartBody(ctx, fields, ctx.config.openaiImageField ?? openaiImageField(ctx.inputs.length))
   } else {
     const json: Record<string, unknown> = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined))
     if (ctx.kind === 'edit') json.images = (await inputsAsUrls(ctx)).map((image_url) => ({ image_url }))
@@ -64,8 +70,10 @@ async function runOpenAI(ctx: RouteContext): Promise<RawResult> {
 export const openaiAdapter: ProviderAdapter = {
   id: 'openai',
   ...providerFacts.openai,
+  apiVersion: 'v1',
   keyEnvVar: 'OPENAI_API_KEY',
   // One request answers every call: there is no task to submit or resume.
   run: (ctx) => runOpenAI(ctx),
-  testKey: (test) => probeKeyWithGet('openai', `${test.baseUrl}/v1/models`, { authorization: `Bearer ${test.apiKey}` }, test)
+  authHeaders: (apiKey) => ({ authorization: `Bearer ${apiKey}` }),
+  testKey: (test) => probeKeyWithGet('openai', apiUrl(test.baseUrl, 'v1', 'models'), { authorization: `Bearer ${test.apiKey}` }, test)
 }

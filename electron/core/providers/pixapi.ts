@@ -20,6 +20,7 @@ import {
 } from './shape'
 import type { RawResult } from './types'
 import type { UploadBody } from './upload'
+import { apiUrl } from './urls'
 
 /** The docs say "file or file[]" without naming the multi-image field; repeated `image` parts by default. */
 const PIXAPI_IMAGE_FIELD = 'image'
@@ -41,7 +42,7 @@ const taskStatusSchema = z.looseObject({
 
 function path(ctx: RouteContext, route: 'sync' | 'async'): string {
   const op = ctx.kind === 'edit' ? 'edits' : 'generations'
-  return `${ctx.baseUrl}/v1/${route === 'async' ? 'async/' : ''}images/${op}`
+  return apiUrl(ctx.baseUrl, 'v1', `${route === 'async' ? 'async/' : ''}images/${op}`)
 }
 
 /** The request body, as documented: multipart for file edits, JSON for generations and URL inputs. */
@@ -105,7 +106,7 @@ async function pollPixapiTask(ctx: RouteContext, taskId: string): Promise<RawRes
   const { timeouts } = ctx.http
   const minutes = Math.round(timeouts.taskMs / 6000) / 10
   const signal = withDeadline(ctx.http.signal, timeouts.taskMs, `Pixapi task ${taskId} did not finish within ${minutes} min. It may still complete: resume it later from the queue.`)
-  const url = `${ctx.baseUrl}/v1/tasks/${encodeURIComponent(taskId)}`
+  const url = apiUrl(ctx.baseUrl, 'v1', `tasks/${encodeURIComponent(taskId)}`)
   if (!ctx.trace.endpoint) ctx.trace.endpoint = url
   let wait = timeouts.pollIntervalMs
   for (;;) {
@@ -133,11 +134,13 @@ async function pollPixapiTask(ctx: RouteContext, taskId: string): Promise<RawRes
 export const pixapiAdapter: ProviderAdapter = {
   id: 'pixapi',
   ...providerFacts.pixapi,
+  apiVersion: 'v1',
   keyEnvVar: 'PIXAPI_KEY',
   baseUrlEnvVar: 'PIXAPI_BASE_URL',
   routeFromSettings: (settings) => settings.provider.pixapi.route,
   run: (ctx, route) => (route === 'async' ? runPixapiAsync(ctx) : runPixapiSync(ctx)),
   resume: pollPixapiTask,
+  authHeaders: (apiKey) => ({ authorization: `Bearer ${apiKey}` }),
   testKey: async () => ({
     provider: 'pixapi',
     status: 'unknown',

@@ -34,10 +34,14 @@ const imageDataSchema = z
   .looseObject({ url: z.string().min(1).optional(), b64_json: z.string().min(1).optional() })
   .refine((d) => d.url !== undefined || d.b64_json !== undefined, 'each data item needs url or b64_json')
 
-/** OpenAI's ImagesResponse, which Pixapi's sync responses follow; extra fields are kept, not required. */
+/**
+ * OpenAI's ImagesResponse, which Pixapi's sync responses follow. Only `created` is required by the
+ * spec; `data` may be missing (then there are no images, which collectOutputs reports as such) and
+ * extra fields are kept, not required.
+ */
 export const imagesResponseSchema = z.looseObject({
   created: z.number().optional(),
-  data: z.array(imageDataSchema),
+  data: z.array(imageDataSchema).default([]),
   id: z.string().optional(),
   request_id: z.string().optional(),
   costCredits: z.number().nonnegative().optional(),
@@ -46,8 +50,8 @@ export const imagesResponseSchema = z.looseObject({
 })
 export type ImagesResponse = z.infer<typeof imagesResponseSchema>
 
-export function outputsOf(data: ImagesResponse['data']): RawResult['outputs'] {
-  return data.map((d) => (d.b64_json !== undefined ? { b64: d.b64_json } : { url: d.url as string }))
+export function outputsOf(data: ImagesResponse['data'] | undefined): RawResult['outputs'] {
+  return (data ?? []).map((d) => (d.b64_json !== undefined ? { b64: d.b64_json } : { url: d.url as string }))
 }
 
 /** Parses a JSON body with a schema; a mismatch is a bad_response naming the first bad field. */

@@ -15,7 +15,14 @@ const faultKinds = [
   'reset',
   'malformed_json',
   'non_image',
-  'stuck_task'
+  'stuck_task',
+  /** Hostile answers (hostile.ts): more outputs than asked, bodies that never end or crawl, foreign URLs, redirects. */
+  'excess_outputs',
+  'trickle',
+  'endless',
+  'huge',
+  'foreign_url',
+  'redirect'
 ] as const
 export type FaultKind = (typeof faultKinds)[number]
 
@@ -31,7 +38,13 @@ const faultSpecSchema = z.object({
   /** ... or as retry-after-ms. */
   retryAfterMs: z.number().min(0).optional(),
   /** For slow: how long to hold the response. */
-  delayMs: z.number().min(0).default(2000)
+  delayMs: z.number().min(0).default(2000),
+  /** For excess_outputs: how many outputs the answer carries, whatever n was. */
+  count: z.number().int().min(1).max(10_000).default(200),
+  /** For trickle: the pause between single bytes. */
+  intervalMs: z.number().min(1).default(2000),
+  /** For foreign_url: the output URLs point here instead of at the sandbox; for redirect: where downloads are sent. */
+  target: z.string().optional()
 })
 export type FaultSpec = z.output<typeof faultSpecSchema>
 

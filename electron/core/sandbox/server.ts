@@ -6,6 +6,7 @@ import { priceFor, requestIssues, type InputFacts, type ModelEntry } from '../..
 import { bundledCatalog, type Catalog } from '../catalog'
 import { detectImageFormat, SNIFF_BYTES } from '../imageformat'
 import { decodeDataUrl, isLoopback } from '../providers/inputs'
+import { answerUrls, hostileBody } from './hostile'
 import { FaultInjector, faultPlanSchema, type FaultKind, type FaultPlan, type FaultSpec, type FaultStage } from './faults'
 import { simulateImage } from './simulate'
 
@@ -31,6 +32,8 @@ export interface SandboxOptions {
   reportCost?: boolean
   /** Largest request body accepted. */
   maxBodyBytes?: number
+  /** Output downloads need `Authorization: Bearer <apiKey>` too, like a provider that serves results behind its key. */
+  downloadsNeedKey?: boolean
 }
 
 interface SandboxInputStat {
@@ -69,6 +72,8 @@ export interface SandboxStats {
   downloads: number
   creditsCharged: number
   faults: Array<{ kind: FaultKind; stage: FaultStage; path: string }>
+  /** Output downloads refused for a missing or wrong key (downloadsNeedKey). */
+  downloadsRefused: number
 }
 
 export interface Sandbox {
@@ -115,6 +120,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     reportCost: options.reportCost ?? true,
     maxBody: options.maxBodyBytes ?? 256 * 1024 * 1024,
     apiKey: options.apiKey,
+    downloadsNeedKey: options.downloadsNeedKey ?? false,
     baseUrl: '',
     seq: 0,
     stats: emptyStats(),
@@ -175,6 +181,7 @@ interface SandboxState {
   reportCost: boolean
   maxBody: number
   apiKey: string | undefined
+  downloadsNeedKey: boolean
   baseUrl: string
   seq: number
   stats: SandboxStats
@@ -252,7 +259,7 @@ async function submit(st: SandboxState, req: IncomingMessage, res: ServerRespons
     json(res, 200, { id: task.id, status: 'queued', model: model.id, created: Math.floor(Date.now() / 1000), request_id: requestId }, { 'x-request-id': requestId })
     void render(parsed, nonImage).then(
       (outs) => {
-        task.urls = outs.map((o) => storeFile(st, o.bytes, o.mime))
+        task.urls = answerUrls(fault, outs.map((o) => storeFile(st, o.bytes, o.mime)))
         task.state = 'done'
       },
       (e: unknown) => {
@@ -278,12 +285,15 @@ async function submit(st: SandboxState, req: IncomingMessage, res: ServerRespons
   st.stats.creditsCharged += credits
   entry.status = 200
   const asUrl = (parsed.responseFormat ?? 'url') === 'url'
+  const data = asUrl
+    ? answerUrls(fault, outs.map((o) => storeFile(st, o.bytes, o.mime))).map((url) => ({ url }))
+    : answerUrls(fault, outs.map((o) => o.bytes.toString('base64'))).map((b64_json) => ({ b64_json }))
   json(
     res,
     200,
     {
       created: Math.floor(Date.now() / 1000),
-      data: outs.map((o) => (asUrl ? { url: storeFile(st, o.bytes, o.mime) } : { b64_json: o.bytes.toString('base64') })),
+      data,
       request_id: requestId,
       ...(st.reportCost ? { costCredits: credits } : {}),
       simulated: true
@@ -329,6 +339,14 @@ async function serveFile(st: SandboxState, req: IncomingMessage, res: ServerResp
     return
   }
   if (await applyFault(fault, 'download', req, res, newId('req'), st.stats, st.pending)) return
+  if (fault?.kind === 'redirect' && fault.target) {
+    res.writeHead(302, { location: fault.target }).end()
+    return
+  }
+  if (st.downloadsNeedKey && req.headers.authorization !== `Bearer ${st.apiKey ?? ''}`) {
+    st.stats.downloadsRefused++
+    return json(res, 401, { error: { code: 'unauthorized', message: 'This file needs the API key (simulated).', type: 'authentication_error' } })
+  }
   const file = st.files.get(id)
   if (!file) return json(res, 404, { error: { code: 'file_not_found', message: 'No such file.', type: 'invalid_request_error' } })
   res.writeHead(200, { 'content-type': file.mime, 'content-length': file.bytes.length })
@@ -416,8 +434,20 @@ async function applyFault(
       res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': requestId })
       res.end('{"created": 1700000000, "data": [{"url": ')
       return true
+    case 'trickle':
+    case 'endless':
+    case 'huge': {
+      // Ended by the client's own bounds, or when the sandbox closes (which aborts everything in `pending`).
+      const closing = new AbortController()
+      pending.add(closing)
+      res.on('close', () => pending.delete(closing))
+      return hostileBody(fault, res, requestId, stage === 'download' ? 'image/png' : 'application/json', closing.signal)
+    }
     case 'non_image':
     case 'stuck_task':
+    case 'excess_outputs':
+    case 'foreign_url':
+    case 'redirect':
       return false
   }
 }
@@ -472,7 +502,7 @@ async function render(p: ParsedSubmission, nonImage: boolean): Promise<Array<{ b
 }
 
 function emptyStats(): SandboxStats {
-  return { submissions: [], sync: 0, async: 0, tasksCreated: 0, polls: 0, downloads: 0, creditsCharged: 0, faults: [] }
+  return { submissions: [], sync: 0, async: 0, tasksCreated: 0, polls: 0, downloads: 0, creditsCharged: 0, faults: [], downloadsRefused: 0 }
 }
 
 interface ParsedInput {
