@@ -189,7 +189,7 @@ function updateBar(bar: ProgressBar, s: BatchSummary, bytes: number): void {
   bar.update({ done: s.counts.done, failed: s.counts.failed + s.counts.cancelled + s.counts.interrupted, credits: s.charged, bytes })
 }
 
-export function failureLine(item: JobItem): string {
+function failureLine(item: JobItem): string {
   const first = item.snapshot.inputs[0]
   const source = first ? jobInputSource(first) : undefined
   const name = !first ? '(generated)' : source?.kind === 'file' ? basename(source.path) : first.path.slice(0, 60)

@@ -65,7 +65,7 @@ async function prepare(request: ImageRequest, options: ExecuteOptions): Promise<
 }
 
 /** Reported credits above this multiple of the catalog estimate are flagged for a look. */
-export const CREDITS_FLAG_FACTOR = 3
+const CREDITS_FLAG_FACTOR = 3
 
 function costOf(p: Prepared, raw: RawResult | undefined, images: number): Cost {
   // Catalog prices are credits; providers billing by tokens charge their own account in money.

@@ -50,10 +50,10 @@ export const defaultTimeouts: TimeoutOptions = {
 }
 
 /** An error answer is read this far at most: enough for any provider's message, never a flood. */
-export const MAX_ERROR_BODY_BYTES = 64 * 1024
+const MAX_ERROR_BODY_BYTES = 64 * 1024
 
 /** What undici sends: async iterables are streamed as they yield (undici takes them; its types omit them). */
-export type Body = NonNullable<Dispatcher.RequestOptions['body']> | AsyncIterable<Uint8Array>
+type Body = NonNullable<Dispatcher.RequestOptions['body']> | AsyncIterable<Uint8Array>
 
 export interface SendSpec {
   provider: ProviderId
@@ -206,7 +206,7 @@ function stageDeadlines(spec: SendSpec, timeouts: TimeoutOptions) {
 }
 
 /** One try. Throws TransportError on network trouble; any HTTP status is returned as is. */
-export async function sendOnce(spec: SendSpec, ctx: Pick<SendContext, 'signal' | 'timeouts' | 'onResponseHead'>, attempt = 1): Promise<HttpResponse> {
+async function sendOnce(spec: SendSpec, ctx: Pick<SendContext, 'signal' | 'timeouts' | 'onResponseHead'>, attempt = 1): Promise<HttpResponse> {
   const deadlines = stageDeadlines(spec, ctx.timeouts)
   const signal = ctx.signal ? AbortSignal.any([ctx.signal, deadlines.signal]) : deadlines.signal
   try {

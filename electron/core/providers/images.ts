@@ -16,7 +16,7 @@ const MAX_REDIRECTS = 3
 export const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024 * 1024
 
 /** Who may be sent the provider's credentials along with a download: the API's own origin only. */
-export interface DownloadAuth {
+interface DownloadAuth {
   origin: string
   headers: Record<string, string>
 }

@@ -23,7 +23,7 @@ import { apiUrl } from './urls'
  * CreateImageEditRequest: one image is the `image` part (what the SDK sends and what gateways that read
  * only `image` expect); several go as repeated `image[]` parts.
  */
-export function openaiImageField(inputCount: number): string {
+function openaiImageField(inputCount: number): string {
   return inputCount > 1 ? 'image[]' : 'image'
 }
 

@@ -35,7 +35,7 @@ export interface ImageRequest {
 }
 
 /** "answered": a sync request's success answer has begun to arrive, so it is charged (see requestId). */
-export type ProgressStage = 'uploading' | 'waiting' | 'answered' | 'submitted' | 'polling' | 'downloading' | 'verifying' | 'retrying'
+type ProgressStage = 'uploading' | 'waiting' | 'answered' | 'submitted' | 'polling' | 'downloading' | 'verifying' | 'retrying'
 
 export interface ProgressEvent {
   stage: ProgressStage

@@ -23,7 +23,7 @@ export const UPLOAD_CHUNK = 64 * 1024
 
 const partLength = (p: BodyPart) => (p instanceof Uint8Array ? p.byteLength : p.blob.size)
 
-export function partsBody(parts: BodyPart[], contentType: string): UploadBody {
+function partsBody(parts: BodyPart[], contentType: string): UploadBody {
   const length = parts.reduce((sum, p) => sum + partLength(p), 0)
   return {
     contentType,
@@ -97,8 +97,8 @@ export function multipartUpload(fields: Record<string, string | number | undefin
 }
 
 /** How often byte progress is reported at most: a renderer redrawing per socket write would be the bottleneck. */
-export const PROGRESS_MIN_BYTES = 64 * 1024
-export const PROGRESS_MIN_MS = 100
+const PROGRESS_MIN_BYTES = 64 * 1024
+const PROGRESS_MIN_MS = 100
 
 /**
  * Byte progress for one attempt: an event at 0 when the attempt starts, then at most one per
