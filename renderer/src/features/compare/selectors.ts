@@ -47,3 +47,12 @@ export function pairAfterPick(ordered: readonly ItemView[], side: 0 | 1, picked:
 export function swappedPair(ordered: readonly ItemView[]): Pair {
   return [ordered[1]?.id ?? null, ordered[0]?.id ?? null]
 }
+
+export const compareModes = ['side-by-side', 'slider', 'hold'] as const
+
+/** The pair the slider shows, before side first: the one chosen, else A against B. */
+export function stagePairOf(chosen: [string, string] | null, ordered: readonly ItemView[], keys: readonly string[]): [string, string] | null {
+  if (chosen && chosen[0] !== chosen[1] && chosen.every((k) => keys.includes(k))) return chosen
+  const [a, b] = ordered
+  return a && b ? [a.id, b.id] : a ? ['original', a.id] : null
+}
