@@ -201,7 +201,7 @@ export function ImageViewer({ panes, mode, pair, sync = true, toolbar, keyboard 
         <button type="button" className={`btn small${isFit ? ' on' : ''}`} aria-label="Fit to view" aria-pressed={isFit} title="Fit the picture in the view (0)" onClick={fit}>
           <Icon name="fit" /> Fit
         </button>
-        <button type="button" className={`btn small${!isFit && percent === 100 ? ' on' : ''}`} aria-label="Actual pixels (100%)" aria-pressed={!isFit && percent === 100} title="One image pixel per screen pixel (1)" onClick={actualPixels}>
+        <button type="button" className={`btn small${!isFit && percent === 100 ? ' on' : ''}`} aria-label="100% actual pixels" aria-pressed={!isFit && percent === 100} title="One image pixel per screen pixel (1)" onClick={actualPixels}>
           100%
         </button>
         <button type="button" className={`btn small${lensOn ? ' on' : ''}`} aria-label="Magnifier lens" aria-pressed={lensOn} title={`Magnifier (L): ${LENS_FACTOR}× the view under the pointer`} onClick={toggleLens}>
