@@ -1,7 +1,8 @@
 import { useEffect, useState, type ReactNode } from 'react'
 import { Icon } from '../Icon'
-import { actualPixelsScale, aspectLabel, LENS_FACTOR, resolveView, shapesDiffer, zoomPercent, zoomTo, panBy, type Point, type Size, type ViewState } from './geometry'
+import { aspectLabel, LENS_FACTOR, shapesDiffer, zoomPercent, type Point, type Size } from './geometry'
 import { Surface, type Layer } from './Surface'
+import { useFrameViews, type ViewUpdate } from './useFrameViews'
 import { useViewerKeys } from './useViewerKeys'
 import './viewer.css'
 
@@ -33,10 +34,7 @@ export interface ImageViewerProps {
   keyboard?: boolean
 }
 
-const FIT: ViewState = { fit: true }
-const SHARED = '*'
 const SINGLE = 'single'
-const NO_SIZE: Size = { width: 0, height: 0 }
 
 function useDevicePixelRatio(): number {
   const [dpr, setDpr] = useState(() => window.devicePixelRatio || 1)
@@ -80,6 +78,68 @@ function PairLabels({ left, right, holdState }: { left: ViewerPane; right: Viewe
   )
 }
 
+/** While pressed (pointer, Space or Enter) the before shows in place of the after. */
+function HoldButton({ holding, onHold, label }: { holding: boolean; onHold(on: boolean): void; label: string }) {
+  return (
+    <button
+      type="button"
+      className={`btn small${holding ? ' on' : ''}`}
+      aria-pressed={holding}
+      title="Shows the before while held (Space)"
+      onPointerDown={() => onHold(true)}
+      onPointerUp={() => onHold(false)}
+      onPointerLeave={() => onHold(false)}
+      onKeyDown={(e) => {
+        if (e.key === ' ' || e.key === 'Enter') {
+          e.preventDefault()
+          onHold(true)
+        }
+      }}
+      onKeyUp={() => onHold(false)}
+    >
+      Hold for {label} <kbd>Space</kbd>
+    </button>
+  )
+}
+
+interface ZoomControlsProps {
+  percent: number
+  isFit: boolean
+  lensOn: boolean
+  /** What 100% refers to: the reference picture and its size. */
+  reference: string | null
+  onZoom(factor: number): void
+  onFit(): void
+  onActualPixels(): void
+  onLens(): void
+}
+
+function ZoomControls({ percent, isFit, lensOn, reference, onZoom, onFit, onActualPixels, onLens }: ZoomControlsProps) {
+  const actual = !isFit && percent === 100
+  return (
+    <>
+      <button type="button" className="icon-btn" aria-label="Zoom out" title="Zoom out (−)" onClick={() => onZoom(1 / 1.5)}>
+        <Icon name="zoomOut" />
+      </button>
+      <span className="viewer-zoom" title={reference ? `Percent of ${reference}: 100% puts one of its pixels on one screen pixel` : undefined} data-testid="viewer-zoom">
+        {isFit ? `Fit ${percent}%` : `${percent}%`}
+      </span>
+      <button type="button" className="icon-btn" aria-label="Zoom in" title="Zoom in (+)" onClick={() => onZoom(1.5)}>
+        <Icon name="zoomIn" />
+      </button>
+      <button type="button" className={`btn small${isFit ? ' on' : ''}`} aria-label="Fit to view" aria-pressed={isFit} title="Fit the picture in the view (0)" onClick={onFit}>
+        <Icon name="fit" /> Fit
+      </button>
+      <button type="button" className={`btn small${actual ? ' on' : ''}`} aria-label="100% actual pixels" aria-pressed={actual} title="One image pixel per screen pixel (1)" onClick={onActualPixels}>
+        100%
+      </button>
+      <button type="button" className={`btn small${lensOn ? ' on' : ''}`} aria-label="Magnifier lens" aria-pressed={lensOn} title={`Magnifier (L): ${LENS_FACTOR}× the view under the pointer`} onClick={onLens}>
+        <Icon name="search" /> Lens
+      </button>
+    </>
+  )
+}
+
 /**
  * Pictures judged together, drawn in one coordinate frame: under a slider, side by side, or one over
  * the other with the before held in place (Space). Fit, 100% (one image pixel per screen pixel),
@@ -87,8 +147,6 @@ function PairLabels({ left, right, holdState }: { left: ViewerPane; right: Viewe
  */
 export function ImageViewer({ panes, mode, pair, sync = true, toolbar, keyboard = true }: ImageViewerProps) {
   const dpr = useDevicePixelRatio()
-  const [views, setViews] = useState<Record<string, ViewState>>({})
-  const [viewports, setViewports] = useState<Record<string, Size>>({})
   const [natural, setNatural] = useState<Record<string, Size>>({})
   const [holding, setHolding] = useState(false)
   const [lensOn, setLensOn] = useState(false)
@@ -103,42 +161,25 @@ export function ImageViewer({ panes, mode, pair, sync = true, toolbar, keyboard 
   const surfaceKeys = single ? [SINGLE] : panes.map((p) => p.key)
   const sizeOf = (p: ViewerPane): Size | undefined => (p.url ? natural[p.url] : undefined) ?? p.size ?? undefined
   const reference = referenceOf(shown, sizeOf)
-  const firstViewport = viewports[surfaceKeys[0] ?? SINGLE] ?? NO_SIZE
-  const frame = (reference && sizeOf(reference)) || (firstViewport.width ? firstViewport : { width: 4, height: 3 })
-  const stateKey = (surface: string) => (sync || single ? SHARED : surface)
-  const viewOf = (surface: string) => views[stateKey(surface)] ?? FIT
-  const before = (single ? left : panes.find((p) => p.kind === 'before')) ?? undefined
+  const frame = (reference && sizeOf(reference)) || { width: 4, height: 3 }
+  const views = useFrameViews(surfaceKeys, sync || single, frame, dpr)
+  const before = single ? left : panes.find((p) => p.kind === 'before')
 
-  const update = (surface: string, fn: (view: ViewState, viewport: Size) => ViewState) =>
-    setViews((prev) => ({ ...prev, [stateKey(surface)]: fn(prev[stateKey(surface)] ?? FIT, viewports[surface] ?? firstViewport) }))
-  const updateAll = (fn: (view: ViewState, viewport: Size) => ViewState) => {
-    const keys = new Set(surfaceKeys.map(stateKey))
-    setViews((prev) => {
-      const next = { ...prev }
-      for (const key of keys) next[key] = fn(prev[key] ?? FIT, viewports[key === SHARED ? (surfaceKeys[0] ?? SINGLE) : key] ?? firstViewport)
-      return next
-    })
-  }
-  const zoomBy = (factor: number) => updateAll((v, vp) => zoomTo(v, resolveView(v, frame, vp).scale * factor, frame, vp, dpr))
-  const fit = () => updateAll(() => FIT)
-  const actualPixels = () => updateAll((v, vp) => zoomTo(v, actualPixelsScale(dpr), frame, vp, dpr))
-  const currentScale = resolveView(viewOf(surfaceKeys[0] ?? SINGLE), frame, firstViewport).scale
   const toggleLens = () => {
     setLensOn((on) => !on)
     setLensAt((at) => at ?? { x: frame.width / 2, y: frame.height / 2 })
   }
-
+  const moveLens = (dx: number, dy: number) => {
+    const clamp = (v: number, max: number) => Math.min(Math.max(v, 0), max)
+    setLensAt((at) => ({ x: clamp((at?.x ?? frame.width / 2) + dx / views.scale, frame.width), y: clamp((at?.y ?? frame.height / 2) + dy / views.scale, frame.height) }))
+  }
   useViewerKeys(keyboard, {
     hold: setHolding,
     toggleLens,
-    zoomBy,
-    fit,
-    actualPixels,
-    nudge: (dx, dy) => {
-      const clamp = (v: number, max: number) => Math.min(Math.max(v, 0), max)
-      if (lensOn) setLensAt((at) => ({ x: clamp((at?.x ?? frame.width / 2) + dx / currentScale, frame.width), y: clamp((at?.y ?? frame.height / 2) + dy / currentScale, frame.height) }))
-      else updateAll((v, vp) => panBy(v, -dx, -dy, frame, vp))
-    }
+    zoomBy: views.zoomBy,
+    fit: views.fit,
+    actualPixels: views.actualPixels,
+    nudge: (dx, dy) => (lensOn ? moveLens(dx, dy) : views.pan(-dx, -dy))
   })
 
   const layerOf = (pane: ViewerPane, hidden = false): Layer => ({
@@ -152,64 +193,33 @@ export function ImageViewer({ panes, mode, pair, sync = true, toolbar, keyboard 
   })
   const surfaceProps = (surface: string) => ({
     frame,
-    view: viewOf(surface),
+    view: views.viewOf(surface),
     devicePixelRatio: dpr,
     lens: lensOn ? lensAt : null,
     onLens: setLensAt,
-    onView: (fn: (view: ViewState, viewport: Size) => ViewState) => update(surface, fn),
-    onSize: (size: Size) => setViewports((prev) => (prev[surface]?.width === size.width && prev[surface]?.height === size.height ? prev : { ...prev, [surface]: size }))
+    onView: (fn: ViewUpdate) => views.update(surface, fn),
+    onSize: (size: Size) => views.onSize(surface, size)
   })
-  const percent = Math.round(zoomPercent(currentScale, dpr))
-  const isFit = viewOf(surfaceKeys[0] ?? SINGLE).fit
-
-  const holdButton = single && mode === 'hold' && right?.url ? (
-    <button
-      type="button"
-      className={`btn small${holding ? ' primary' : ''}`}
-      aria-pressed={holding}
-      title="Shows the before while held (Space)"
-      onPointerDown={() => setHolding(true)}
-      onPointerUp={() => setHolding(false)}
-      onPointerLeave={() => setHolding(false)}
-      onKeyDown={(e) => {
-        if (e.key === ' ' || e.key === 'Enter') {
-          e.preventDefault()
-          setHolding(true)
-        }
-      }}
-      onKeyUp={() => setHolding(false)}
-    >
-      Hold for {left?.title ?? 'before'} <kbd>Space</kbd>
-    </button>
-  ) : null
 
   return (
     <div className="stage viewer">
       <div className="stage-toolbar" role="toolbar" aria-label="View">
         {toolbar}
-        {holdButton}
+        {single && mode === 'hold' && right?.url ? <HoldButton holding={holding} onHold={setHolding} label={left.title} /> : null}
         <span className="spacer" />
-        <button type="button" className="icon-btn" aria-label="Zoom out" title="Zoom out (−)" onClick={() => zoomBy(1 / 1.5)}>
-          <Icon name="zoomOut" />
-        </button>
-        <span className="viewer-zoom" title={reference ? `Percent of ${reference.title} (${frame.width}×${frame.height}): 100% puts one of its pixels on one screen pixel` : undefined} data-testid="viewer-zoom">
-          {isFit ? `Fit ${percent}%` : `${percent}%`}
-        </span>
-        <button type="button" className="icon-btn" aria-label="Zoom in" title="Zoom in (+)" onClick={() => zoomBy(1.5)}>
-          <Icon name="zoomIn" />
-        </button>
-        <button type="button" className={`btn small${isFit ? ' on' : ''}`} aria-label="Fit to view" aria-pressed={isFit} title="Fit the picture in the view (0)" onClick={fit}>
-          <Icon name="fit" /> Fit
-        </button>
-        <button type="button" className={`btn small${!isFit && percent === 100 ? ' on' : ''}`} aria-label="100% actual pixels" aria-pressed={!isFit && percent === 100} title="One image pixel per screen pixel (1)" onClick={actualPixels}>
-          100%
-        </button>
-        <button type="button" className={`btn small${lensOn ? ' on' : ''}`} aria-label="Magnifier lens" aria-pressed={lensOn} title={`Magnifier (L): ${LENS_FACTOR}× the view under the pointer`} onClick={toggleLens}>
-          <Icon name="search" /> Lens
-        </button>
+        <ZoomControls
+          percent={Math.round(zoomPercent(views.scale, dpr))}
+          isFit={views.isFit}
+          lensOn={lensOn}
+          reference={reference ? `${reference.title} (${frame.width}×${frame.height})` : null}
+          onZoom={views.zoomBy}
+          onFit={views.fit}
+          onActualPixels={views.actualPixels}
+          onLens={toggleLens}
+        />
       </div>
       <ShapeNote shown={shown.filter((p) => p.url)} frame={frame} sizeOf={sizeOf} />
-      {single && left && right ? (
+      {single ? (
         <div className="stage-slider">
           <PairLabels
             left={left}
