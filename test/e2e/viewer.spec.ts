@@ -114,12 +114,20 @@ test.describe('on a high-density screen', () => {
     expect(panned.x).not.toBeCloseTo(zoomed.x, 0)
     expectSameBox(await rects(pictures), 'panned')
 
-    // The divider moves by keyboard; it changes what is shown, never where.
+    // The divider moves by pointer and by keyboard; it changes what is shown, never where.
     const divider = slider.getByRole('slider')
+    const knob = (await divider.locator('.viewer-divider-knob').boundingBox())!
+    await page.mouse.move(knob.x + knob.width / 2, knob.y + knob.height / 2)
+    await page.mouse.down()
+    await page.mouse.move(view.x + view.width * 0.7, knob.y + knob.height / 2, { steps: 5 })
+    await page.mouse.up()
+    await expect(divider).toHaveAttribute('aria-valuenow', '70')
+    expectSameBox(await rects(pictures), 'divider dragged')
+    await page.screenshot({ path: 'test-results/screens/viewer-slider-dragged.png' })
     await divider.focus()
     await page.keyboard.press('Shift+ArrowLeft')
-    await expect(divider).toHaveAttribute('aria-valuenow', '40')
-    expectSameBox(await rects(pictures), 'divider moved')
+    await expect(divider).toHaveAttribute('aria-valuenow', '60')
+    expectSameBox(await rects(pictures), 'divider moved by keyboard')
 
     // Hold to compare: Space shows the before in place of the after, for as long as it is held.
     await editor.getByRole('radio', { name: 'Hold to compare' }).click()

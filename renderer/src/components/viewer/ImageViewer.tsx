@@ -133,8 +133,8 @@ function ZoomControls({ percent, isFit, lensOn, reference, onZoom, onFit, onActu
       <button type="button" className={`btn small${actual ? ' on' : ''}`} aria-label="100% actual pixels" aria-pressed={actual} title="One image pixel per screen pixel (1)" onClick={onActualPixels}>
         100%
       </button>
-      <button type="button" className={`btn small${lensOn ? ' on' : ''}`} aria-label="Magnifier lens" aria-pressed={lensOn} title={`Magnifier (L): ${LENS_FACTOR}× the view under the pointer`} onClick={onLens}>
-        <Icon name="search" /> Lens
+      <button type="button" className={`icon-btn${lensOn ? ' on' : ''}`} aria-label="Magnifier lens" aria-pressed={lensOn} title={`Magnifier lens (L): ${LENS_FACTOR}× the view under the pointer`} onClick={onLens}>
+        <Icon name="search" />
       </button>
     </>
   )
