@@ -203,7 +203,16 @@ export function ImageViewer({ panes, mode, pair, sync = true, toolbar, keyboard 
 
   return (
     <div className="stage viewer">
-      <div className="stage-toolbar" role="toolbar" aria-label="View">
+      <div
+        className="stage-toolbar"
+        role="toolbar"
+        aria-label="View"
+        // A clicked button keeps the focus where it was, so Space goes on holding the before rather than
+        // pressing the button again; keyboard users still reach and press every button.
+        onMouseDown={(e) => {
+          if (e.target instanceof Element && e.target.closest('button')) e.preventDefault()
+        }}
+      >
         {toolbar}
         {single && mode === 'hold' && right?.url ? <HoldButton holding={holding} onHold={setHolding} label={left.title} /> : null}
         <span className="spacer" />

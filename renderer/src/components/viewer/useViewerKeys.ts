@@ -7,7 +7,7 @@ export interface ViewerKeyActions {
   zoomBy(factor: number): void
   fit(): void
   actualPixels(): void
-  /** Arrow keys on a focused picture: pan it, or move the lens when it is on. */
+  /** Arrow keys on the picture: pan it, or move the lens when it is on. */
   nudge(dx: number, dy: number): void
 }
 
@@ -16,7 +16,8 @@ const SPACE_CONTROLS = 'button, a[href], summary, [role="button"], [role="radio"
 
 /**
  * The viewer's keys, from anywhere in the view but never while typing: hold Space for the before,
- * L the magnifier, + − zoom, 0 fit, 1 100%; arrows pan a focused picture.
+ * L the magnifier, + − zoom, 0 fit, 1 100%; arrows pan the picture (or move the lens) when it has
+ * the focus or nothing else has.
  */
 export function useViewerKeys(enabled: boolean, actions: ViewerKeyActions) {
   const latest = useRef(actions)
@@ -39,7 +40,8 @@ export function useViewerKeys(enabled: boolean, actions: ViewerKeyActions) {
       const arrows: Record<string, [number, number]> = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] }
       const arrow = arrows[e.key]
       if (arrow) {
-        if (!onPicture) return
+        // Arrows belong to whatever control has the focus; with none (the page itself), to the picture.
+        if (!onPicture && target !== document.body && target !== null) return
         const step = e.shiftKey ? 120 : 30
         a.nudge(arrow[0] * step, arrow[1] * step)
       } else if (e.key === 'l' || e.key === 'L') a.toggleLens()
