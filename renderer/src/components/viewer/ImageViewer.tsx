@@ -117,7 +117,7 @@ interface ZoomControlsProps {
 function ZoomControls({ percent, isFit, lensOn, reference, onZoom, onFit, onActualPixels, onLens }: ZoomControlsProps) {
   const actual = !isFit && percent === 100
   return (
-    <>
+    <span className="viewer-zoom-controls">
       <button type="button" className="icon-btn" aria-label="Zoom out" title="Zoom out (−)" onClick={() => onZoom(1 / 1.5)}>
         <Icon name="zoomOut" />
       </button>
@@ -136,7 +136,7 @@ function ZoomControls({ percent, isFit, lensOn, reference, onZoom, onFit, onActu
       <button type="button" className={`icon-btn${lensOn ? ' on' : ''}`} aria-label="Magnifier lens" aria-pressed={lensOn} title={`Magnifier lens (L): ${LENS_FACTOR}× the view under the pointer`} onClick={onLens}>
         <Icon name="search" />
       </button>
-    </>
+    </span>
   )
 }
 
