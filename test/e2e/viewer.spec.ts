@@ -85,6 +85,9 @@ test.describe('on a high-density screen', () => {
       [1024, 576]
     ])
     await expect(editor.getByTestId('viewer-shape-note')).toHaveCount(0)
+    // The labels say what is drawn: a display copy of the 6028×3391 file against the 1024×576 result.
+    await expect(editor.locator('.stage-label').first()).toContainText('1024×576 copy of 6028×3391')
+    await expect(editor.locator('.stage-label.right')).toContainText('1024×576')
 
     // Fit: one box for both, inside the view.
     expectSameBox(await rects(pictures), 'fit')

@@ -64,15 +64,29 @@ function ShapeNote({ shown, frame, sizeOf }: { shown: readonly ViewerPane[]; fra
   )
 }
 
-function PairLabels({ left, right, holdState }: { left: ViewerPane; right: ViewerPane; holdState?: ReactNode }) {
+const dims = (size: Size) => `${size.width}×${size.height}`
+
+/** The pixels on screen, and the file's own when they are a display copy of it. */
+function PictureSize({ pane, natural }: { pane: ViewerPane; natural: Record<string, Size> }) {
+  const drawn = pane.url ? natural[pane.url] : undefined
+  if (!drawn) return null
+  const copy = pane.size && (pane.size.width !== drawn.width || pane.size.height !== drawn.height)
+  return (
+    <span className="viewer-dims" title={copy ? `Shown from a ${dims(drawn)} display copy of the ${dims(pane.size!)} file, which stays untouched` : `${dims(drawn)} pixels`}>
+      {copy ? `${dims(drawn)} copy of ${dims(pane.size!)}` : dims(drawn)}
+    </span>
+  )
+}
+
+function PairLabels({ left, right, natural, holdState }: { left: ViewerPane; right: ViewerPane; natural: Record<string, Size>; holdState?: ReactNode }) {
   return (
     <div className="stage-labels">
       <span className="stage-label">
-        <strong>{left.title}</strong> {left.meta}
+        <strong>{left.title}</strong> <PictureSize pane={left} natural={natural} /> {left.meta}
       </span>
       {holdState}
       <span className="stage-label right">
-        <strong>{right.title}</strong> {right.meta}
+        <strong>{right.title}</strong> <PictureSize pane={right} natural={natural} /> {right.meta}
       </span>
     </div>
   )
@@ -233,6 +247,7 @@ export function ImageViewer({ panes, mode, pair, sync = true, toolbar, keyboard 
           <PairLabels
             left={left}
             right={right}
+            natural={natural}
             holdState={
               mode === 'hold' && right.url ? (
                 <span className="viewer-showing" role="status" data-testid="viewer-showing">
@@ -258,7 +273,9 @@ export function ImageViewer({ panes, mode, pair, sync = true, toolbar, keyboard 
             return (
               <figure className="stage-pane" key={pane.key}>
                 <figcaption className="stage-caption">
-                  <strong>{held ? `${held.title} (held)` : pane.title}</strong>
+                  <span className="stage-title">
+                    <strong title={held ? `${held.title} (held)` : pane.title}>{held ? `${held.title} (held)` : pane.title}</strong> <PictureSize pane={held ?? pane} natural={natural} />
+                  </span>
                   <span className="stage-meta">{pane.meta}</span>
                 </figcaption>
                 <div className="stage-view">
