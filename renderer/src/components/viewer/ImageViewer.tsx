@@ -22,7 +22,7 @@ export interface ViewerPane {
 
 export type ViewerMode = 'slider' | 'side-by-side' | 'hold'
 
-export interface ImageViewerProps {
+interface ImageViewerProps {
   panes: ViewerPane[]
   mode: ViewerMode
   /** The two panes the slider and hold-to-compare show, the before side first. */

@@ -13,7 +13,7 @@ export interface Layer {
   onNaturalSize?(url: string, size: Size): void
 }
 
-export interface SurfaceProps {
+interface SurfaceProps {
   label: string
   className?: string
   frame: Size

@@ -25,12 +25,12 @@ export interface Box {
   height: number
 }
 
-export const MIN_SCALE_FACTOR = 0.5
-export const MAX_DEVICE_PIXELS_PER_IMAGE_PIXEL = 32
+const MIN_SCALE_FACTOR = 0.5
+const MAX_DEVICE_PIXELS_PER_IMAGE_PIXEL = 32
 /** The lens shows this many times the view's zoom. */
 export const LENS_FACTOR = 4
 
-export const fitScale = (frame: Size, viewport: Size): number => (frame.width > 0 && frame.height > 0 && viewport.width > 0 && viewport.height > 0 ? Math.min(viewport.width / frame.width, viewport.height / frame.height) : 1)
+const fitScale = (frame: Size, viewport: Size): number => (frame.width > 0 && frame.height > 0 && viewport.width > 0 && viewport.height > 0 ? Math.min(viewport.width / frame.width, viewport.height / frame.height) : 1)
 
 /** One image pixel on one device pixel: what a retoucher calls 100%. */
 export const actualPixelsScale = (devicePixelRatio: number): number => 1 / (devicePixelRatio > 0 ? devicePixelRatio : 1)
@@ -41,7 +41,7 @@ export function resolveView(view: ViewState, frame: Size, viewport: Size): { sca
 }
 
 /** Keeps the picture covering the viewport where it is larger than it, and centred where it is smaller. */
-export function clampCentre(view: { scale: number; cx: number; cy: number }, frame: Size, viewport: Size): { scale: number; cx: number; cy: number } {
+function clampCentre(view: { scale: number; cx: number; cy: number }, frame: Size, viewport: Size): { scale: number; cx: number; cy: number } {
   const axis = (c: number, frameLength: number, viewportLength: number) => {
     const half = viewportLength / 2 / view.scale
     if (frameLength <= half * 2) return frameLength / 2

@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'react'
 import { typingIn } from '../../lib/keyboard'
 
-export interface ViewerKeyActions {
+interface ViewerKeyActions {
   hold(on: boolean): void
   toggleLens(): void
   zoomBy(factor: number): void

@@ -38,12 +38,6 @@ export function defaultComparisonModels(models: readonly ModelEntry[], provider:
   return [gemini?.id, gpt?.id].filter((id): id is string => Boolean(id))
 }
 
-/** Picking the model already on the other side swaps the two rather than showing it twice. */
-export function pairAfterPick(ordered: readonly ItemView[], side: 0 | 1, picked: string): Pair {
-  const other = ordered[side === 0 ? 1 : 0]?.id ?? null
-  return side === 0 ? [picked, other === picked ? (ordered[0]?.id ?? null) : other] : [other === picked ? (ordered[1]?.id ?? null) : other, picked]
-}
-
 export function swappedPair(ordered: readonly ItemView[]): Pair {
   return [ordered[1]?.id ?? null, ordered[0]?.id ?? null]
 }
