@@ -1,7 +1,4 @@
-import { createHash } from 'node:crypto'
-import { readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { dirname, join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { defineConfig } from 'electron-vite'
 import type { Plugin } from 'vite'
 import react from '@vitejs/plugin-react'
@@ -9,26 +6,8 @@ import { rendererContentSecurityPolicy } from './electron/main/content-security-
 
 const shared = resolve(__dirname, 'shared')
 
-/**
- * The sha256 of the stylesheet react-zoom-pan-pinch injects as an inline <style>, read from the installed
- * package so the policy follows the library. A new version that no longer ships it this way fails the
- * build here rather than leaving the image stage unstyled at run time.
- */
-function zoomStylesheetHash(): string {
-  const entry = createRequire(__filename).resolve('react-zoom-pan-pinch')
-  const bundle = readFileSync(join(dirname(entry), 'index.esm.js'), 'utf8')
-  const literal = /\bvar css_248z = ("(?:[^"\\]|\\.)*");\s*\n/.exec(bundle)?.[1]
-  if (!literal || !/\bstyleInject\(css_248z\)/.test(bundle)) {
-    throw new Error('react-zoom-pan-pinch no longer injects its stylesheet as expected: update the CSP style hashes.')
-  }
-  return sha256Source(JSON.parse(literal) as string)
-}
-
-const sha256Source = (text: string) => `sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}`
-
-// The library appends its <style> element to the document before filling it, and the browser checks the
-// element then too, while it is still empty: the empty stylesheet's hash allows that first, empty state.
-const rendererPolicy = rendererContentSecurityPolicy({ styleHashes: [sha256Source(''), zoomStylesheetHash()] })
+// No library injects a <style> element: the UI's styles are bundled files, so no inline stylesheet is allowed.
+const rendererPolicy = rendererContentSecurityPolicy({ styleHashes: [] })
 
 /** Writes the production policy into the built index.html; the dev server keeps its own looser one. */
 function contentSecurityPolicy(): Plugin {

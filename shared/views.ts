@@ -50,6 +50,11 @@ export interface AssetView {
   error?: AppErrorData
   thumbUrl: string | null
   originalUrl: string | null
+  /**
+   * The original as a viewer compares it with a result: upright, 8-bit sRGB, at most 2048 px on the long
+   * edge unless `size=<px>` asks for up to 4096 (see the asset handler). Absent from older view models.
+   */
+  displayUrl?: string | null
   modifiedAt: string
 }
 
@@ -112,6 +117,8 @@ export interface ItemView {
   assetId: string | null
   sourceName: string
   sourceUrl: string | null
+  /** The source's display copy (AssetView.displayUrl): what a result is compared against. */
+  sourceDisplayUrl?: string | null
   model: string
   provider: ProviderId
   prompt: string

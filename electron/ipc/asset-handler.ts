@@ -3,7 +3,7 @@ import { open, realpath, type FileHandle } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { Readable } from 'node:stream'
 import { detectImageFormat, FORMAT_MIME, SNIFF_BYTES, type ImageFormat } from '../core/imageformat'
-import { browserDisplayable } from '../core/library/display'
+import { browserDisplayable, DEFAULT_DISPLAY_SIZE, displaySizeFor } from '../core/library/display'
 import type { Library } from '../core/library/library'
 import { isInside } from '../core/library/scan'
 import { DEFAULT_OUTPUT_FOLDER } from '../core/outputs'
@@ -25,6 +25,7 @@ const SERVABLE: ReadonlySet<ImageFormat> = new Set(['png', 'jpeg', 'webp', 'gif'
 const ROUTES = {
   thumb: /^thumb\/([0-9a-f]{24})$/,
   original: /^original\/([0-9a-f]{24})$/,
+  display: /^display\/([0-9a-f]{24})$/,
   output: /^output\/([A-Za-z0-9_-]{1,128})\/(\d{1,4})$/
 }
 
@@ -34,10 +35,13 @@ const text = (status: number, message: string) =>
 /**
  * The renderer's only way to files: fetch-style, so Electron registers it for its custom scheme and
  * the browser harness mounts it on http. URLs name assets by id (`thumb/<id>?size=256`,
- * `original/<id>[?size=2048]`, `output/<recordId>/<index>`), never by path. An original a browser
- * can show is served byte for byte; any other (TIFF, CMYK, 16-bit...) as an upright 8-bit sRGB
- * display rendition of at most `size` px, marked `X-Pixdesk-Rendition: display`. Whatever a URL resolves to must also
- * really lie (symlinks resolved) inside an imported folder, an output folder or the thumbnail cache.
+ * `original/<id>[?size=2048]`, `display/<id>[?size=2048]`, `output/<recordId>/<index>`), never by
+ * path. An original a browser can show is served byte for byte; any other (TIFF, CMYK, 16-bit...) as
+ * an upright 8-bit sRGB display rendition of at most `size` px, marked `X-Pixdesk-Rendition: display`.
+ * `display/` is what the viewer compares against a result: the original itself only when a browser
+ * shows it upright and it already fits within `size`, else that rendition, so a 24 MP photo never
+ * reaches the renderer whole. Whatever a URL resolves to must also really lie (symlinks resolved)
+ * inside an imported folder, an output folder or the thumbnail cache.
  */
 export function createAssetHandler(options: AssetHandlerOptions): (request: Request) => Promise<Response> {
   const base = new URL(options.baseUrl)
@@ -67,18 +71,23 @@ export function createAssetHandler(options: AssetHandlerOptions): (request: Requ
       if (!thumb) return text(404, 'No thumbnail for this asset.')
       return serveFile(thumb.path, [library.thumbnailCacheDir], head, thumb.mime)
     }
-    m = ROUTES.original.exec(rest)
+    m = ROUTES.original.exec(rest) ?? ROUTES.display.exec(rest)
     if (m) {
       const asset = library.get(m[1]!)
       if (!asset) return text(404, 'Unknown asset.')
       const allowed = [...library.importedRoots(), ...library.importedFiles().filter((f) => f === asset.path)]
-      if (!asset.verdict.ok || browserDisplayable(asset)) return serveFile(asset.path, allowed, head)
       const sizeParam = url.searchParams.get('size')
       if (sizeParam !== null && !/^\d{1,4}$/.test(sizeParam)) return text(400, 'size must be a whole number of pixels.')
+      const bound = sizeParam === null ? DEFAULT_DISPLAY_SIZE : Number(sizeParam)
+      const wantsDisplay = rest.startsWith('display/')
+      if (!asset.verdict.ok) return wantsDisplay ? text(404, 'This file cannot be shown: it is not a usable image.') : serveFile(asset.path, allowed, head)
+      // An EXIF-turned JPEG stays as stored for `original/`, where the browser turns it; the viewer gets it upright.
+      const asStored = wantsDisplay ? browserDisplayable(asset) && asset.orientation === 1 && Math.max(asset.width, asset.height) <= displaySizeFor(bound) : browserDisplayable(asset)
+      if (asStored) return serveFile(asset.path, allowed, head)
       // The original must still be servable itself: a rendition is no way around the folder check.
       const refused = await refuseOutside(asset.path, allowed)
       if (refused) return refused
-      const rendition = await library.displayRendition(asset.id, sizeParam === null ? undefined : Number(sizeParam))
+      const rendition = await library.displayRendition(asset.id, bound)
       if (!rendition) return text(404, 'No display version of this file could be made: it changed since it was imported. Import it again.')
       return serveFile(rendition.path, [library.thumbnailCacheDir], head, rendition.mime, { 'X-Pixdesk-Rendition': 'display' })
     }

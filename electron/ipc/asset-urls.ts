@@ -12,6 +12,8 @@ export interface AssetUrls {
   input(path: string): string | null
   thumbnail(asset: LibraryAsset, size?: number): string
   original(asset: LibraryAsset): string
+  /** The original as the viewer compares it: upright, at most `size` px on the long edge (default 2048). */
+  display(asset: LibraryAsset): string
 }
 
 export function createAssetUrls(baseUrl: string, library: Library): AssetUrls {
@@ -23,7 +25,8 @@ export function createAssetUrls(baseUrl: string, library: Library): AssetUrls {
     },
     // The content hash in the URL makes a changed file load fresh instead of from the page's cache.
     thumbnail: (asset, size = 256) => `${baseUrl}thumb/${asset.id}?size=${size}&v=${asset.sha256.slice(0, 12)}`,
-    original: (asset) => `${baseUrl}original/${asset.id}?v=${asset.sha256.slice(0, 12)}`
+    original: (asset) => `${baseUrl}original/${asset.id}?v=${asset.sha256.slice(0, 12)}`,
+    display: (asset) => `${baseUrl}display/${asset.id}?v=${asset.sha256.slice(0, 12)}`
   }
   return urls
 }

@@ -40,6 +40,7 @@ export function assetView(asset: LibraryAsset, urls: AssetUrls): AssetView {
     error: asset.verdict.ok ? undefined : asset.verdict.error,
     thumbUrl: ok ? urls.thumbnail(asset) : null,
     originalUrl: ok ? urls.original(asset) : null,
+    displayUrl: ok ? urls.display(asset) : null,
     modifiedAt: new Date(asset.mtimeMs || 0).toISOString()
   }
 }
@@ -170,6 +171,7 @@ export function itemView(item: JobItem, urls: AssetUrls, library: Library): Item
     assetId: asset?.id ?? null,
     sourceName: first ? basename(first.path) : 'Text prompt',
     sourceUrl: asset?.verdict.ok ? urls.thumbnail(asset, 512) : null,
+    sourceDisplayUrl: asset?.verdict.ok ? urls.display(asset) : null,
     model: item.snapshot.model,
     provider: item.snapshot.provider,
     prompt: item.snapshot.prompt,

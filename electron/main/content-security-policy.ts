@@ -10,12 +10,11 @@ import { APP_ASSET_SCHEME as ASSET_SCHEME } from '../ipc/asset-scheme'
 
 export interface PolicyOptions {
   /**
-   * 'sha256-…' sources of the inline <style> elements the UI needs. react-zoom-pan-pinch (the image
-   * stage's zoom and pan) injects its own stylesheet at load; without it the zoomed image is neither
-   * clipped nor transformed around its corner. Allowing that one stylesheet by hash keeps every other
-   * inline style out, where 'unsafe-inline' would let injected markup restyle the UI (clickjacking,
-   * data exfiltration through attribute selectors). React style props are applied through the CSSOM,
-   * which style-src does not govern, so they need nothing here.
+   * 'sha256-…' sources of inline <style> elements the UI needs; none today (the image viewer is plain
+   * React and bundled CSS). Allowing one stylesheet by hash keeps every other inline style out, where
+   * 'unsafe-inline' would let injected markup restyle the UI (clickjacking, data exfiltration through
+   * attribute selectors). React style props are applied through the CSSOM, which style-src does not
+   * govern, so they need nothing here.
    */
   styleHashes: readonly string[]
 }

@@ -68,12 +68,18 @@ test('comparing two models side by side and under a slider, with swap, full view
 
   // Zoom is shared: zooming in moves every picture to the same scale and place.
   await view.getByRole('button', { name: 'Zoom in' }).click()
-  const transforms = () => view.locator('.zoom-content').evaluateAll((els) => els.map((el) => (el as HTMLElement).style.transform))
-  const scaleOf = (t: string) => Number(/scale\(([\d.]+)\)/.exec(t)?.[1] ?? 1)
+  const boxes = () =>
+    view.locator('.stage-view .viewer-surface').evaluateAll((els) =>
+      els.map((surface) => {
+        const s = surface.getBoundingClientRect()
+        const r = surface.querySelector('img')?.getBoundingClientRect()
+        return r ? [Math.round(r.x - s.x), Math.round(r.y - s.y), Math.round(r.width), Math.round(r.height), Math.round(s.width)] : []
+      })
+    )
   await expect
     .poll(async () => {
-      const all = await transforms()
-      return new Set(all).size === 1 && scaleOf(all[0]!) > 1.2
+      const all = await boxes()
+      return all.length === 3 && new Set(all.map((b) => b.join())).size === 1 && all[0]![2]! > all[0]![4]! * 1.2
     })
     .toBe(true)
   await view.getByRole('button', { name: 'Fit to view' }).click()

@@ -1,36 +1,62 @@
 import { useShallow } from 'zustand/react/shallow'
 import type { AssetView, ItemView } from '@shared/views'
 import { Icon } from '../../components/Icon'
-import { ImageStage, type StagePane } from '../../components/ImageStage'
 import { ItemMeta, ItemPlaceholder } from '../../components/ItemStatus'
+import { displayCopyAt } from '../../components/viewer/displayCopy'
+import { ImageViewer, type ViewerPane } from '../../components/viewer/ImageViewer'
 import { modelLabel } from '../../lib/models'
 import { useCatalog } from '../settings/catalogStore'
 import { useSettings } from '../settings/store'
-import { letters, pairAfterPick, swappedPair } from './selectors'
-import { useCompare } from './store'
+import { compareModes, letters, stagePairOf, swappedPair } from './selectors'
+import { useCompare, type CompareMode } from './store'
 
-function resultPanes(ordered: readonly ItemView[], asset: AssetView | undefined, models: Parameters<typeof modelLabel>[0]): StagePane[] {
-  const panes: StagePane[] = ordered.map((item, i) => ({
-    key: item.id,
-    url: item.outputs.find((o) => o.url && !o.missing)?.url ?? null,
-    title: `${letters[i]} · ${modelLabel(models, item.model)}`,
-    meta: <ItemMeta item={item} />,
-    placeholder: <ItemPlaceholder item={item} />
-  }))
-  if (asset && panes.length) panes.unshift({ key: 'original', url: asset.originalUrl ?? asset.thumbUrl, title: 'Original', meta: <span className="muted">{asset.name}</span> })
+const modeLabels: Record<CompareMode, string> = { 'side-by-side': 'Side by side', slider: 'Slider', hold: 'Hold to compare' }
+
+/** The original as it is compared: its display copy, at the largest result's long edge. */
+export function originalPane(asset: AssetView, resultLongEdge?: number): ViewerPane {
+  return {
+    key: 'original',
+    kind: 'before',
+    url: displayCopyAt(asset.displayUrl ?? asset.originalUrl ?? null, resultLongEdge),
+    size: asset.width && asset.height ? { width: asset.width, height: asset.height } : null,
+    title: 'Original',
+    meta: <span className="muted">{asset.name}</span>
+  }
+}
+
+function resultPanes(ordered: readonly ItemView[], asset: AssetView | undefined, models: Parameters<typeof modelLabel>[0]): ViewerPane[] {
+  const panes: ViewerPane[] = ordered.map((item, i) => {
+    const output = item.outputs.find((o) => o.url && !o.missing)
+    return {
+      key: item.id,
+      kind: 'after',
+      url: output?.url ?? null,
+      size: output ? { width: output.width, height: output.height } : null,
+      title: `${letters[i]} · ${modelLabel(models, item.model)}`,
+      meta: <ItemMeta item={item} />,
+      placeholder: <ItemPlaceholder item={item} />
+    }
+  })
+  const longEdge = Math.max(0, ...ordered.flatMap((item) => item.outputs.map((o) => Math.max(o.width, o.height))))
+  if (asset && panes.length) panes.unshift(originalPane(asset, longEdge || undefined))
   return panes
 }
 
-/** With more than two results, the slider's two sides are chosen here. */
-function PairPicker({ ordered, items }: { ordered: ItemView[]; items: ItemView[] }) {
-  const models = useCatalog((st) => st.models)
+/** The slider's two sides: the original or any result on either. */
+function PairPicker({ panes, pair }: { panes: ViewerPane[]; pair: [string, string] }) {
+  const pick = (side: 0 | 1, key: string) => {
+    const other = pair[side === 0 ? 1 : 0]
+    // Picking what the other side shows swaps the two rather than showing it twice.
+    const next: [string, string] = side === 0 ? [key, other === key ? pair[0] : other] : [other === key ? pair[1] : other, key]
+    useCompare.getState().setStagePair(next)
+  }
   return (
     <span className="pair-pick">
       {([0, 1] as const).map((side) => (
-        <select key={side} aria-label={side === 0 ? 'Left of the slider' : 'Right of the slider'} value={ordered[side]?.id ?? ''} onChange={(e) => useCompare.getState().setPair(pairAfterPick(ordered, side, e.target.value))}>
-          {items.map((item) => (
-            <option key={item.id} value={item.id}>
-              {modelLabel(models, item.model)}
+        <select key={side} aria-label={side === 0 ? 'Left of the slider' : 'Right of the slider'} value={pair[side]} onChange={(e) => pick(side, e.target.value)}>
+          {panes.map((pane) => (
+            <option key={pane.key} value={pane.key}>
+              {pane.title}
             </option>
           ))}
         </select>
@@ -39,30 +65,41 @@ function PairPicker({ ordered, items }: { ordered: ItemView[]; items: ItemView[]
   )
 }
 
-/** The results side by side or under a slider, with the original beside them and zoom kept in step. */
-export function CompareStage({ ordered, items, asset }: { ordered: ItemView[]; items: ItemView[]; asset: AssetView | undefined }) {
-  const { mode, focused } = useCompare(useShallow((st) => ({ mode: st.mode, focused: st.focused })))
+/** C swaps A and B, and the slider's sides with them. */
+export function swapCompared(ordered: readonly ItemView[]) {
+  const st = useCompare.getState()
+  st.setPair(swappedPair(ordered))
+  if (st.stagePair) st.setStagePair([st.stagePair[1], st.stagePair[0]])
+}
+
+/** The results and the original side by side, under a slider or held over each other, zoom kept in step. */
+export function CompareStage({ ordered, asset, keyboard = true }: { ordered: ItemView[]; asset: AssetView | undefined; keyboard?: boolean }) {
+  const { mode, focused, stagePair } = useCompare(useShallow((st) => ({ mode: st.mode, focused: st.focused, stagePair: st.stagePair })))
   const cmp = useCompare.getState()
   const models = useCatalog((st) => st.models)
   const syncZoom = useSettings((st) => st.settings?.compare.syncZoom ?? true)
   const panes = resultPanes(ordered, asset, models)
+  const keys = panes.map((p) => p.key)
+  const pair = stagePairOf(stagePair, ordered, keys)
+  const pairIndex: [number, number] | undefined = pair ? [keys.indexOf(pair[0]), keys.indexOf(pair[1])] : undefined
   return (
-    <ImageStage
-      panes={mode === 'slider' ? panes.filter((p) => p.key !== 'original') : panes}
+    <ImageViewer
+      panes={panes}
       mode={mode}
-      pair={[0, 1]}
+      pair={pairIndex}
       sync={syncZoom}
+      keyboard={keyboard}
       toolbar={
         <>
           <div className="segmented small" role="radiogroup" aria-label="Compare mode">
-            {(['side-by-side', 'slider'] as const).map((m) => (
+            {compareModes.map((m) => (
               <button key={m} type="button" role="radio" aria-checked={mode === m} className={mode === m ? 'on' : ''} onClick={() => cmp.setMode(m)} title="Cycle with M">
-                {m === 'slider' ? 'Slider' : 'Side by side'}
+                {modeLabels[m]}
               </button>
             ))}
           </div>
-          {mode === 'slider' && ordered.length > 2 ? <PairPicker ordered={ordered} items={items} /> : null}
-          <button type="button" className="btn small" onClick={() => cmp.setPair(swappedPair(ordered))} title="Swap A and B (C)" disabled={ordered.length < 2}>
+          {mode !== 'side-by-side' && pair ? <PairPicker panes={panes} pair={pair} /> : null}
+          <button type="button" className="btn small" onClick={() => swapCompared(ordered)} title="Swap A and B (C)" disabled={ordered.length < 2}>
             <Icon name="swap" /> Swap <kbd>C</kbd>
           </button>
           <button type="button" className="btn small" onClick={() => cmp.setFocused(!focused)} title="Full window (F); Esc exits">

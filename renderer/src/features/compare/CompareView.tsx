@@ -2,7 +2,7 @@ import { useEffect, useMemo } from 'react'
 import { useShallow } from 'zustand/react/shallow'
 import type { ItemView } from '@shared/views'
 import { Icon } from '../../components/Icon'
-import { ImageStage } from '../../components/ImageStage'
+import { ImageViewer } from '../../components/viewer/ImageViewer'
 import { draftProblem } from '../../lib/draft'
 import { typingIn, useRunShortcut } from '../../lib/keyboard'
 import { useJobs } from '../batches/jobsStore'
@@ -11,9 +11,9 @@ import { useCatalog } from '../settings/catalogStore'
 import { useProvider } from '../settings/selectors'
 import { useSettings } from '../settings/store'
 import { CompareForm } from './CompareForm'
-import { CompareStage } from './CompareStage'
+import { CompareStage, originalPane, swapCompared } from './CompareStage'
 import { ResultsTable } from './ResultsTable'
-import { comparisonFinished, defaultComparisonModels, orderedResults, swappedPair } from './selectors'
+import { compareModes, comparisonFinished, defaultComparisonModels, orderedResults } from './selectors'
 import { useCompare } from './store'
 import { VerdictBar } from './VerdictBar'
 
@@ -29,8 +29,8 @@ function useCompareKeys(ordered: ItemView[]) {
         e.preventDefault()
         st.setFocused(false)
       } else if (!ordered.length) return
-      else if (e.key === 'c' || e.key === 'C') st.setPair(swappedPair(ordered))
-      else if (e.key === 'm' || e.key === 'M') st.setMode(st.mode === 'slider' ? 'side-by-side' : 'slider')
+      else if (e.key === 'c' || e.key === 'C') swapCompared(ordered)
+      else if (e.key === 'm' || e.key === 'M') st.setMode(compareModes[(compareModes.indexOf(st.mode) + 1) % compareModes.length]!)
       else if (e.key === 'f' || e.key === 'F') st.setFocused(!st.focused)
     }
     window.addEventListener('keydown', onKey)
@@ -65,7 +65,6 @@ export function CompareView() {
   useCompareKeys(ordered)
   const group = batch?.compareGroup
   const verdictBar = group && comparisonFinished(items) && ordered.length >= 2 ? <VerdictBar group={group} ordered={ordered} /> : null
-  const stage = <CompareStage ordered={ordered} items={items} asset={asset} />
 
   return (
     <div className="view editor compare" data-testid="compare-view">
@@ -73,13 +72,13 @@ export function CompareView() {
       <section className="stage-area" aria-label="Comparison">
         {items.length ? (
           <>
-            {stage}
+            <CompareStage ordered={ordered} asset={asset} keyboard={!s.focused} />
             {verdictBar}
             <ResultsTable ordered={ordered} />
           </>
         ) : asset?.ok ? (
           <>
-            <ImageStage panes={[{ key: 'original', url: asset.originalUrl ?? asset.thumbUrl, title: 'Original', meta: <span className="muted">{asset.name}</span> }]} mode="side-by-side" />
+            <ImageViewer panes={[originalPane(asset)]} mode="side-by-side" />
             <p className="hint pad">Results appear next to the original with their latency and cost; zoom and pan move every picture together.</p>
           </>
         ) : (
@@ -92,7 +91,7 @@ export function CompareView() {
       </section>
       {s.focused && items.length ? (
         <div className="focus-overlay" role="dialog" aria-modal="true" aria-label="Comparison, full view">
-          {stage}
+          <CompareStage ordered={ordered} asset={asset} />
           {verdictBar}
         </div>
       ) : null}

@@ -38,12 +38,15 @@ export function defaultComparisonModels(models: readonly ModelEntry[], provider:
   return [gemini?.id, gpt?.id].filter((id): id is string => Boolean(id))
 }
 
-/** Picking the model already on the other side swaps the two rather than showing it twice. */
-export function pairAfterPick(ordered: readonly ItemView[], side: 0 | 1, picked: string): Pair {
-  const other = ordered[side === 0 ? 1 : 0]?.id ?? null
-  return side === 0 ? [picked, other === picked ? (ordered[0]?.id ?? null) : other] : [other === picked ? (ordered[1]?.id ?? null) : other, picked]
-}
-
 export function swappedPair(ordered: readonly ItemView[]): Pair {
   return [ordered[1]?.id ?? null, ordered[0]?.id ?? null]
+}
+
+export const compareModes = ['side-by-side', 'slider', 'hold'] as const
+
+/** The pair the slider shows, before side first: the one chosen, else A against B. */
+export function stagePairOf(chosen: [string, string] | null, ordered: readonly ItemView[], keys: readonly string[]): [string, string] | null {
+  if (chosen && chosen[0] !== chosen[1] && chosen.every((k) => keys.includes(k))) return chosen
+  const [a, b] = ordered
+  return a && b ? [a.id, b.id] : a ? ['original', a.id] : null
 }

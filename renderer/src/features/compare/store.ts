@@ -7,7 +7,7 @@ import { useCatalog } from '../settings/catalogStore'
 import { emptyDraft, specFrom, type Draft } from '../../lib/draft'
 import { useJobs } from '../batches/jobsStore'
 
-type CompareMode = 'side-by-side' | 'slider'
+export type CompareMode = 'side-by-side' | 'slider' | 'hold'
 
 interface CompareState {
   draft: Draft
@@ -18,6 +18,8 @@ interface CompareState {
   mode: CompareMode
   /** Which two results the slider shows, by item id; swap (C) exchanges them. */
   pair: [string | null, string | null]
+  /** Which two pictures the slider and hold-to-compare show ('original' or item ids); null follows A and B. */
+  stagePair: [string, string] | null
   focused: boolean
   verdict: { value: Verdict; pickedRecordId?: string } | null
   verdictSaving: boolean
@@ -27,6 +29,7 @@ interface CompareState {
   setMode(mode: CompareMode): void
   setPair(pair: [string | null, string | null]): void
   swap(): void
+  setStagePair(pair: [string, string] | null): void
   setFocused(focused: boolean): void
   run(provider: ProviderId): Promise<void>
   saveVerdict(compareGroup: string, verdict: Verdict, pickedRecordId?: string): Promise<void>
@@ -41,6 +44,7 @@ export const useCompare = create<CompareState>()((set, get) => ({
   error: null,
   mode: 'side-by-side',
   pair: [null, null],
+  stagePair: null,
   focused: false,
   verdict: null,
   verdictSaving: false,
@@ -50,11 +54,12 @@ export const useCompare = create<CompareState>()((set, get) => ({
   setMode: (mode) => set({ mode }),
   setPair: (pair) => set({ pair }),
   swap: () => set({ pair: [get().pair[1], get().pair[0]] }),
+  setStagePair: (stagePair) => set({ stagePair }),
   setFocused: (focused) => set({ focused }),
   async run(provider) {
     const { draft, assetId } = get()
     if (!assetId) return
-    set({ starting: true, error: null, verdict: null, verdictError: null, pair: [null, null] })
+    set({ starting: true, error: null, verdict: null, verdictError: null, pair: [null, null], stagePair: null })
     try {
       const spec = specFrom(draft, useCatalog.getState().models, provider, {
         kind: 'edit',
@@ -78,5 +83,5 @@ export const useCompare = create<CompareState>()((set, get) => ({
       set({ verdictError: asError(err), verdictSaving: false })
     }
   },
-  reset: () => set({ batchId: null, verdict: null, verdictError: null, pair: [null, null], focused: false })
+  reset: () => set({ batchId: null, verdict: null, verdictError: null, pair: [null, null], stagePair: null, focused: false })
 }))

@@ -1,13 +1,13 @@
-import { useEffect, useMemo, useState } from 'react'
+import { useEffect, useState } from 'react'
 import { useShallow } from 'zustand/react/shallow'
 import type { ItemView } from '@shared/views'
 import { useUi } from '../../app/uiStore'
 import { ErrorNotice } from '../../components/ErrorNotice'
 import { Icon } from '../../components/Icon'
-import { ImageStage, type StageMode } from '../../components/ImageStage'
 import { ItemMeta, ItemPlaceholder } from '../../components/ItemStatus'
 import { RevealButton } from '../../components/RevealButton'
 import { Thumbnail } from '../../components/Thumbnail'
+import { ImageViewer, type ViewerMode, type ViewerPane } from '../../components/viewer/ImageViewer'
 import { draftProblem } from '../../lib/draft'
 import { useRunShortcut } from '../../lib/keyboard'
 import { modelLabel } from '../../lib/models'
@@ -17,7 +17,7 @@ import { useCatalog } from '../settings/catalogStore'
 import { useProvider } from '../settings/selectors'
 import { useSettings } from '../settings/store'
 import { EditorForm } from './EditorForm'
-import { beforeUrl, editRunning, shownResult } from './selectors'
+import { beforePicture, editRunning, shownResult } from './selectors'
 import { useEditor } from './store'
 
 const noItems: ItemView[] = []
@@ -38,15 +38,17 @@ function ResultStrip({ items, shownId, onPick }: { items: ItemView[]; shownId: s
   )
 }
 
-function StageToolbar({ mode, onMode, shown, outputIndex, onOutput }: { mode: StageMode; onMode(mode: StageMode): void; shown: ItemView | undefined; outputIndex: number; onOutput(index: number): void }) {
+const modeLabels: Record<ViewerMode, string> = { slider: 'Slider', 'side-by-side': 'Side by side', hold: 'Hold to compare' }
+
+function StageToolbar({ mode, onMode, shown, outputIndex, onOutput }: { mode: ViewerMode; onMode(mode: ViewerMode): void; shown: ItemView | undefined; outputIndex: number; onOutput(index: number): void }) {
   const outputs = shown?.outputs ?? []
   const output = outputs[outputIndex]
   return (
     <>
-      <div className="segmented small" role="radiogroup" aria-label="View">
-        {(['slider', 'side-by-side'] as const).map((m) => (
+      <div className="segmented small" role="radiogroup" aria-label="Comparison mode">
+        {(['slider', 'side-by-side', 'hold'] as const).map((m) => (
           <button key={m} type="button" role="radio" aria-checked={mode === m} className={mode === m ? 'on' : ''} onClick={() => onMode(m)}>
-            {m === 'slider' ? 'Slider' : 'Side by side'}
+            {modeLabels[m]}
           </button>
         ))}
       </div>
@@ -73,7 +75,7 @@ export function EditorView() {
   const settings = useSettings((s) => s.settings)
   const items = useJobs((s) => (batchId ? (s.items[batchId] ?? noItems) : noItems))
   const batch = useJobs((s) => (batchId ? s.batches[batchId] : undefined))
-  const [mode, setMode] = useState<StageMode>('slider')
+  const [mode, setMode] = useState<ViewerMode>('slider')
   const [current, setCurrent] = useState<string | null>(null)
   const [outputIndex, setOutputIndex] = useState(0)
 
@@ -90,24 +92,23 @@ export function EditorView() {
   useRunShortcut(run)
 
   const shown = shownResult(items, current)
-  const before = beforeUrl(shown, assets, sources)
   const outputs = shown?.outputs ?? []
   const shownIndex = Math.min(outputIndex, Math.max(0, outputs.length - 1))
   const output = outputs[shownIndex]
   const after = output && output.url && !output.missing ? output.url : null
-  const panes = useMemo(
-    () => [
-      { key: 'before', url: before, title: 'Before', meta: shown ? shown.sourceName : sources[0]?.name },
-      {
-        key: 'after',
-        url: after,
-        title: shown ? `After · ${modelLabel(models, shown.model)}` : 'After',
-        meta: shown ? <ItemMeta item={shown} /> : null,
-        placeholder: shown ? <ItemPlaceholder item={shown} brief={Boolean(shown.error)} /> : <span className="muted">Run the edit to see the result here.</span>
-      }
-    ],
-    [before, after, shown, sources, models]
-  )
+  const before = beforePicture(shown, assets, sources, output ? Math.max(output.width, output.height) : undefined)
+  const panes: ViewerPane[] = [
+    { key: 'before', kind: 'before', url: before.url, size: before.size, title: 'Before', meta: shown ? shown.sourceName : sources[0]?.name },
+    {
+      key: 'after',
+      kind: 'after',
+      url: after,
+      size: output ? { width: output.width, height: output.height } : null,
+      title: shown ? `After · ${modelLabel(models, shown.model)}` : 'After',
+      meta: shown ? <ItemMeta item={shown} /> : null,
+      placeholder: shown ? <ItemPlaceholder item={shown} brief={Boolean(shown.error)} /> : <span className="muted">Run the edit to see the result here.</span>
+    }
+  ]
 
   return (
     <div className="view editor" data-testid="editor-view">
@@ -115,7 +116,7 @@ export function EditorView() {
       <section className="stage-area" aria-label="Result">
         {sources.length || items.length ? (
           <>
-            <ImageStage panes={panes} mode={mode} toolbar={<StageToolbar mode={mode} onMode={setMode} shown={shown} outputIndex={shownIndex} onOutput={setOutputIndex} />} />
+            <ImageViewer panes={panes} mode={mode} toolbar={<StageToolbar mode={mode} onMode={setMode} shown={shown} outputIndex={shownIndex} onOutput={setOutputIndex} />} />
             {batch && items.length > 1 ? (
               <ResultStrip
                 items={items}
