@@ -170,6 +170,31 @@ const itemTimingsSchema = z.object({
   phaseMs: z.record(z.string(), z.number()).default({})
 })
 
+/** An image of a paid result kept in the data folder's recovery area, with the hash it was written with. */
+const keptImageSchema = z.object({ path: z.string(), sha256: z.string(), bytes: z.number().int().nonnegative() })
+export type KeptImage = z.infer<typeof keptImageSchema>
+
+/**
+ * A result the provider answered (and charged) whose images are not where they belong yet: the download
+ * failed, or they could not be written. Retry fetches or saves them from here and never sends the
+ * request again: from the recovery area, the output URLs of a sync answer, or the async task by id.
+ */
+const paidResultSchema = z.object({
+  /** The charged request's record; the record that replaces it in the history keeps its id and cost. */
+  record: requestRecordSchema,
+  kept: z.array(keptImageSchema).optional(),
+  urls: z.array(z.string()).optional(),
+  taskId: z.string().optional(),
+  /** A folder the user chose for saving again (the original one may be gone or full). */
+  saveTo: z.string().optional()
+})
+export type PaidResult = z.infer<typeof paidResultSchema>
+
+/** True when a retry can get a paid result's images without paying again. */
+export function canFetchAgain(paid: PaidResult): boolean {
+  return Boolean(paid.kept?.length || paid.urls?.length || paid.taskId)
+}
+
 export const jobItemSchema = z.object({
   id: z.string().min(1),
   batchId: z.string().min(1),
@@ -199,6 +224,11 @@ export const jobItemSchema = z.object({
    * written as soon as the history takes it ("done, not yet in history").
    */
   historyPending: z.boolean().default(false),
+  paidResult: paidResultSchema.optional(),
+  /** The provider reported far more credits than the catalog estimate for the last answer. */
+  aboveEstimate: z.boolean().optional(),
+  /** Outputs the provider sent beyond the n asked for, neither saved nor counted. */
+  outputsDiscarded: z.number().int().nonnegative().optional(),
   latencyMs: z.number().nullable(),
   uploadedBytes: z.number().int().min(0),
   uploadTotalBytes: z.number().int().min(0),

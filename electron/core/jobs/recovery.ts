@@ -52,7 +52,8 @@ async function recoverPendingRecord(ctx: RecoveryContext, item: JobItem, record:
   if (item.historyPending) {
     // Finished last time, its history line still waiting: written now (unless it made it after all), or
     // kept waiting.
-    const already = (await deps.itemRecords(item.id).catch(() => [])).some((r) => r.id === record.id)
+    // A result saved again replaces its earlier line under the same id: the status tells them apart.
+    const already = (await deps.itemRecords(item.id).catch(() => [])).some((r) => r.id === record.id && r.status === record.status)
     const written =
       already ||
       (await deps.appendRecord(record).then(
