@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
-import { mkdir, open, readFile, rename, rm, unlink } from 'node:fs/promises'
+import { mkdir, open, readdir, readFile, rename, rm, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { AppError } from '../../shared/errors'
 import { detectImageFormat } from './imageformat'
@@ -66,6 +66,23 @@ export async function readKeptImages(kept: readonly KeptImage[]): Promise<{ byte
         throw new AppError({ code: 'not_saved', path: image.path, message: `The kept copy ${image.path} of this paid result has changed since it was kept; it is not saved as the result.` })
       }
       return { bytes }
+    })
+  )
+}
+
+/**
+ * The images kept for a record, found on disk: after a crash between keeping them and saving the queue,
+ * this is how they are found again. Only whole files exist under their final names (each was renamed
+ * into place once flushed), so each is described by what it holds now.
+ */
+export async function findKeptImages(dataDir: string, recordId: string): Promise<KeptImage[]> {
+  const dir = resultDir(dataDir, recordId)
+  const names = await readdir(dir).catch(() => [] as string[])
+  const images = names.filter((n) => /^\d+\.(png|jpg|webp|gif|avif|bin)$/.test(n)).sort((a, b) => parseInt(a, 10) - parseInt(b, 10))
+  return Promise.all(
+    images.map(async (name) => {
+      const bytes = await readFile(join(dir, name))
+      return { path: join(dir, name), sha256: sha256(bytes), bytes: bytes.length }
     })
   )
 }

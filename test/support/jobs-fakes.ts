@@ -66,6 +66,7 @@ export function fakeDeps() {
     keepImages: () => Promise.reject(new Error('no recovery area in these tests')),
     readKeptImages: () => Promise.reject(new Error('no recovery area in these tests')),
     discardKeptImages: async () => undefined,
+    findKeptImages: async () => [],
     downloadAgain: () => Promise.reject(new Error('no output URLs in these tests')),
     appendRecord: async (r) => {
       records.push(r)

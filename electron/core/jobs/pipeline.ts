@@ -12,7 +12,7 @@ import type { UploadLimits } from '../library/types'
 import { uploadLimitsFor } from '../limits'
 import { normaliseForUpload, type NormalisedUpload } from '../library/normalise'
 import { chosenOutputFolder, writeOutputs } from '../outputs'
-import { discardKeptImages, keepPaidImages, readKeptImages } from '../paid-results'
+import { discardKeptImages, findKeptImages, keepPaidImages, readKeptImages } from '../paid-results'
 import { downloadResultAgain, executeImageRequest, normaliseBaseUrl, resumeAsyncTask } from '../providers/execute'
 import type { BoundKey } from '../providers/key-origin'
 import type { TimeoutOptions } from '../providers/http'
@@ -184,6 +184,7 @@ export function createJobDeps(options: PipelineOptions): JobDeps {
     writeOutputs: (item, outcome, { batchName, outputDir }) => writeItemOutputs(item, outcome, batchName, options, outputDir),
     keepImages: (recordId, images) => keepPaidImages(options.dataDir, recordId, images as Array<{ bytes: Buffer }>),
     readKeptImages: (kept) => readKeptImages(kept),
+    findKeptImages: (recordId) => findKeptImages(options.dataDir, recordId),
     discardKeptImages: (recordId) => discardKeptImages(options.dataDir, recordId),
 
     appendRecord: (record) => history.append(record),

@@ -75,6 +75,22 @@ async function recoverPendingRecord(ctx: RecoveryContext, item: JobItem, record:
     else state.finish(item, 'failed', inLedger.error)
     return
   }
+  // Stopped right after its images went to the recovery folder: they are found there, and saved again on Retry.
+  const keptImages = await deps.findKeptImages(record.id).catch(() => [])
+  if (keptImages.length) {
+    const error: AppErrorData = {
+      code: 'not_saved',
+      requestId: record.requestIds.at(-1),
+      message: `Paid, not saved: Pixdesk stopped while saving this result. ${keptImages.length === 1 ? 'The image is' : `All ${keptImages.length} images are`} kept in Pixdesk's recovery folder: Save again to write ${keptImages.length === 1 ? 'it' : 'them'} (no new charge).`
+    }
+    const failed: RequestRecord = { ...record, status: 'failed', outputs: [], error }
+    await deps.appendRecord(failed)
+    budgets.book(item, failed, record.cost.credits)
+    item.paidResult = { record: failed, kept: keptImages, ...(item.taskId ? { taskId: item.taskId } : {}) }
+    item.submission = { phase: 'none' }
+    state.finish(item, 'failed', error)
+    return
+  }
   const error: AppErrorData = {
     code: 'interrupted',
     requestId: record.requestIds.at(-1),

@@ -53,6 +53,8 @@ export interface JobDeps {
   keepImages(recordId: string, images: unknown[]): Promise<KeptImage[]>
   /** The kept images, each checked against its hash. */
   readKeptImages(kept: KeptImage[]): Promise<unknown[]>
+  /** Images kept for a record that the queue may not know about (a crash right after keeping them). */
+  findKeptImages(recordId: string): Promise<KeptImage[]>
   /** Removes a result's kept images once they are saved. */
   discardKeptImages(recordId: string): Promise<void>
   /** Fetches a paid sync result's images again from its output URLs: never sends the request again. */
