@@ -255,7 +255,7 @@ function pngWithText(bytes: Buffer, params: Record<string, unknown>): Buffer {
   if (bytes.toString('latin1', 12, 16) !== 'IHDR' || bytes.length < afterHeader) return bytes
   const itxt = (key: string, value: string) => pngChunk('iTXt', Buffer.concat([Buffer.from(`${key}\0\0\0\0\0`, 'latin1'), Buffer.from(value, 'utf8')]))
   const chunks = [pngChunk('tEXt', Buffer.from('Software\0Pixdesk', 'latin1'))]
-  for (const key of ['model', 'prompt', 'requestId', 'sourceSha256'] as const) {
+  for (const key of ['model', 'prompt', 'requestId', 'sourceSha256', 'parentRequestId'] as const) {
     const value = params[key]
     if (typeof value === 'string') chunks.push(itxt(`pixdesk:${key}`, value))
   }
@@ -280,6 +280,7 @@ function xmpPacket(params: Record<string, unknown>): string {
     `<pixdesk:prompt>${xmlEscape(prompt)}</pixdesk:prompt>` +
     field('requestId') +
     field('sourceSha256') +
+    field('parentRequestId') +
     field('createdAt') +
     '</rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>'
   )

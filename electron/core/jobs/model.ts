@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { appErrorSchema } from '../../../shared/errors'
-import { providerIdSchema, recordOutputSchema, requestKindSchema, requestParamsSchema, requestRecordSchema, type RecordInput } from '../../../shared/records'
+import { parentRefSchema, providerIdSchema, recordOutputSchema, requestKindSchema, requestParamsSchema, requestRecordSchema, type RecordInput } from '../../../shared/records'
 
 /**
  * The jobs engine's data: what a batch and its items are, how they are persisted in the queue file, and
@@ -141,7 +141,9 @@ export const itemSnapshotSchema = z.object({
   params: requestParamsSchema,
   compareGroup: z.string().optional(),
   outputDir: z.string().optional(),
-  sandbox: z.boolean().default(false)
+  sandbox: z.boolean().default(false),
+  /** The version the edit continues from; its output file is the first input. */
+  parent: parentRefSchema.optional()
 })
 export type ItemSnapshot = z.infer<typeof itemSnapshotSchema>
 
@@ -348,10 +350,13 @@ export const batchSpecSchema = z
     /** Items identical to an earlier success: skip them, run them again, or hold them until the user decides. */
     duplicates: z.enum(['skip', 'run', 'ask']).default('ask'),
     outputDir: z.string().max(4096).optional(),
-    sandbox: z.boolean().default(false)
+    sandbox: z.boolean().default(false),
+    /** Continue from this earlier output (its file is the one input): one file, one model. */
+    parent: parentRefSchema.optional()
   })
   .refine((s) => Boolean(s.prompt?.trim()) || Boolean(s.templateId), { message: 'Write a prompt or pick a template', path: ['prompt'] })
   .refine((s) => s.kind === 'generate' || s.files.length > 0, { message: 'An edit batch needs at least one file', path: ['files'] })
+  .refine((s) => !s.parent || (s.files.length === 1 && s.kind === 'edit'), { message: 'Continuing from a version edits exactly that one image', path: ['parent'] })
   .refine((s) => !s.compare || (s.models.length >= 2 && s.models.length <= 4), {
     message: 'A comparison needs 2 to 4 models',
     path: ['models']

@@ -312,7 +312,8 @@ async function writeItemOutputs(item: JobItem, outcome: RunOutcome, batchName: s
       compareGroup: snapshot.compareGroup,
       templateId: snapshot.templateId,
       recordId: outcome.record.id,
-      sandbox: snapshot.sandbox
+      sandbox: snapshot.sandbox,
+      ...(snapshot.parent ? { parentRequestId: snapshot.parent.requestId ?? snapshot.parent.recordId, parentOutputIndex: snapshot.parent.outputIndex, rootSha256: snapshot.parent.rootSha256 } : {})
     }
   })
 }

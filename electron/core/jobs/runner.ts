@@ -182,7 +182,7 @@ export class Runner {
   private async settle(run: Run, outcome: RunOutcome): Promise<void> {
     const { batch, item } = run
     const { deps, budgets } = this.options
-    const record: RequestRecord = { ...outcome.record, batchId: batch.id, jobItemId: item.id, compareGroup: item.snapshot.compareGroup, templateId: item.snapshot.templateId }
+    const record: RequestRecord = { ...outcome.record, ...lineageOf(item, outcome.record), batchId: batch.id, jobItemId: item.id, compareGroup: item.snapshot.compareGroup, templateId: item.snapshot.templateId }
     for (const id of record.requestIds) if (!item.requestIds.includes(id)) item.requestIds.push(id)
     if (record.taskId) item.taskId = record.taskId
     item.latencyMs = record.latencyMs
@@ -446,6 +446,13 @@ export class Runner {
     // pendingRecord (if any) stays in the queue file: recovery writes it to the ledger next time.
     this.options.state.finish(run.item, 'failed', { ...error, message: `Pixdesk could not finish this item: ${error.message}` })
   }
+}
+
+/** Where a record sits in its chain of edits: the version it continued from and the chain's original. */
+function lineageOf(item: JobItem, record: RequestRecord): Pick<RequestRecord, 'parent' | 'rootSha256'> {
+  const parent = item.snapshot.parent
+  const root = parent?.rootSha256 ?? (parent ? undefined : record.inputs[0]?.sha256)
+  return { ...(parent ? { parent } : {}), ...(root ? { rootSha256: root } : {}) }
 }
 
 /** "Paid, not saved": where the images are now, and what the user can do about it. */
