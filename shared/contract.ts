@@ -170,6 +170,11 @@ export const channels = {
   'jobs.setBudget': channel(z.object({ batchId: id, credits: z.number().positive().max(1_000_000).nullable() }).strict(), returns<BatchView>()),
   'jobs.retry': channel(z.object({ batchId: id, itemIds: z.array(id).optional() }).strict(), returns<BatchView>()),
   'jobs.reorder': channel(z.object({ batchId: id, itemIds: z.array(id).min(1) }).strict(), returns<BatchView>()),
+  /**
+   * Saves paid results that could not be written (kept in the recovery area, or fetched again without a
+   * new charge); with `chooseFolder` into a folder the user picks in a native dialog. null: cancelled.
+   */
+  'jobs.saveAgain': channel(z.object({ batchId: id, itemIds: z.array(id).min(1).max(10_000), chooseFolder: z.boolean() }).strict(), returns<BatchView | null>()),
   'jobs.network': channel(empty, returns<NetworkView>()),
 
   'compare.verdict': channel(verdictInputSchema.strict(), returns<HistoryVerdict>()),

@@ -44,6 +44,8 @@ const appErrorCodes = [
   'settings_invalid',
   'budget_reached',
   'interrupted',
+  /** Paid for and received, but the images could not be written where they belong (kept for saving again when possible). */
+  'not_saved',
   'internal'
 ] as const
 

@@ -85,6 +85,17 @@ const costSchema = z.object({
 })
 export type Cost = z.infer<typeof costSchema>
 
+/** The version an edit continued from: one output of an earlier request. */
+export const parentRefSchema = z.object({
+  recordId: z.string().min(1).max(200),
+  requestId: z.string().max(200).optional(),
+  /** 0-based index into the parent's outputs. */
+  outputIndex: z.number().int().min(0).max(63),
+  /** sha256 of the first source of the chain (the original the user started from). */
+  rootSha256: z.string().max(64).optional()
+})
+export type ParentRef = z.infer<typeof parentRefSchema>
+
 export const requestRecordSchema = z.object({
   id: z.string(),
   kind: requestKindSchema,
@@ -116,7 +127,11 @@ export const requestRecordSchema = z.object({
   batchId: z.string().optional(),
   compareGroup: z.string().optional(),
   templateId: z.string().optional(),
-  jobItemId: z.string().optional()
+  jobItemId: z.string().optional(),
+  /** The version this edit continued from (an output of an earlier request). */
+  parent: parentRefSchema.optional(),
+  /** sha256 of the original at the start of this chain of edits (the first input itself when there is no parent). */
+  rootSha256: z.string().optional()
 })
 export type RequestRecord = z.infer<typeof requestRecordSchema>
 

@@ -99,6 +99,10 @@ export const settingsSchema = z
       /** Tries per request, the first included (retries only on network errors, 429 and 5xx). */
       maxAttempts: z.number().int().min(1).max(10),
       asyncPollTimeoutMs: z.number().int().min(10_000).max(24 * 60 * 60 * 1000),
+      /** Overall deadlines per request stage: sending the images, waiting for the answer, fetching each output. */
+      uploadTimeoutMs: z.number().int().min(10_000).max(6 * 60 * 60 * 1000),
+      answerTimeoutMs: z.number().int().min(10_000).max(6 * 60 * 60 * 1000),
+      downloadTimeoutMs: z.number().int().min(10_000).max(6 * 60 * 60 * 1000),
       /** Credits per local calendar day; null means no cap. */
       dailyBudgetCredits: z.number().positive().nullable()
     }),
@@ -149,6 +153,9 @@ export const defaultSettings: Settings = {
     perProviderConcurrency: perProvider((p) => providerFacts[p].defaultConcurrency),
     maxAttempts: 3,
     asyncPollTimeoutMs: 10 * 60 * 1000,
+    uploadTimeoutMs: 10 * 60 * 1000,
+    answerTimeoutMs: 10 * 60 * 1000,
+    downloadTimeoutMs: 5 * 60 * 1000,
     dailyBudgetCredits: null
   },
   cache: { thumbnailCacheBytes: 1024 * 1024 * 1024 },

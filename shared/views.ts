@@ -133,6 +133,12 @@ export interface ItemView {
   mayHaveCharged: boolean
   /** Finished, its record not yet in the history (it is kept and written as soon as the history takes it). */
   historyPending: boolean
+  /** Paid for, not saved: images kept in the recovery folder (`kept`), or fetched again without a new charge. */
+  paidNotSaved?: { kept: number; fetchAgain: boolean }
+  /** The provider reported far more credits than the catalog estimate. */
+  aboveEstimate?: boolean
+  /** Outputs sent beyond the number asked for: neither saved nor counted. */
+  outputsDiscarded?: number
   chargedEstimated: boolean
   latencyMs: number | null
   uploadedBytes: number
@@ -234,6 +240,10 @@ export interface HistoryEntryView {
   credits: number
   estimated: boolean
   estimate: number
+  /** The provider reported far more credits than the catalog estimate. */
+  aboveEstimate?: boolean
+  /** Outputs sent beyond the number asked for: neither saved nor counted. */
+  outputsDiscarded?: number
   batchId?: string
   compareGroup?: string
   verdict?: Verdict

@@ -181,7 +181,10 @@ export function itemForScripts(item: JobItem): Record<string, unknown> {
     outputs: item.outputs,
     ...(item.error ? { error: item.error } : {}),
     ...(item.mayHaveCharged ? { mayHaveCharged: true } : {}),
-    ...(item.historyPending ? { historyPending: true } : {})
+    ...(item.historyPending ? { historyPending: true } : {}),
+    ...(item.paidResult && item.state === 'failed'
+      ? { paidNotSaved: { kept: item.paidResult.kept?.map((k) => k.path) ?? [], fetchAgain: Boolean(item.paidResult.urls?.length || item.paidResult.taskId) } }
+      : {})
   }
 }
 

@@ -53,13 +53,26 @@ const NAME_MAX_BYTES = 255
  * Save a request's images. Each is written to a temporary file, flushed to disk, then linked to its
  * final name, which fails rather than replace an existing file (a suffix is added instead): no existing
  * file, original or earlier output, is ever overwritten, and no half-written file is ever visible.
+ * A result is saved whole or not at all: when one image cannot be written, those of this call already
+ * written are removed again, so the caller can keep the whole result elsewhere and save it again later.
  */
 export async function writeOutputs(images: readonly OutputImage[], ctx: OutputContext): Promise<RecordOutput[]> {
+  const results: RecordOutput[] = []
+  try {
+    await writeEach(images, ctx, results)
+    return results
+  } catch (err) {
+    const written = results.flatMap((o) => (o.sidecarPath ? [o.path, o.sidecarPath] : [o.path]))
+    await Promise.all(written.map((path) => unlink(path).catch(() => undefined)))
+    throw err
+  }
+}
+
+async function writeEach(images: readonly OutputImage[], ctx: OutputContext, results: RecordOutput[]): Promise<void> {
   const template = outputTemplateSchema.parse(ctx.template ?? DEFAULT_OUTPUT_TEMPLATE)
   const dir = outputDirFor(ctx)
   await mkdir(dir, { recursive: true })
   const date = ctx.date ?? new Date()
-  const results: RecordOutput[] = []
   for (const [i, image] of images.entries()) {
     const format = detectImageFormat(image.bytes.subarray(0, 512))
     const ext = format ? EXT[format] : undefined
@@ -82,13 +95,12 @@ export async function writeOutputs(images: readonly OutputImage[], ctx: OutputCo
       height: meta.height ?? 0,
       format
     }
+    results.push(output)
     if (ctx.sidecar) {
       const sidecar = { ...params, output: { ...output, path: basename(path) }, source: ctx.sourcePath }
       output.sidecarPath = await writeExclusive(dir, basename(path, ext), '.json', Buffer.from(JSON.stringify(sidecar, null, 2) + '\n'))
     }
-    results.push(output)
   }
-  return results
 }
 
 /**
@@ -243,7 +255,7 @@ function pngWithText(bytes: Buffer, params: Record<string, unknown>): Buffer {
   if (bytes.toString('latin1', 12, 16) !== 'IHDR' || bytes.length < afterHeader) return bytes
   const itxt = (key: string, value: string) => pngChunk('iTXt', Buffer.concat([Buffer.from(`${key}\0\0\0\0\0`, 'latin1'), Buffer.from(value, 'utf8')]))
   const chunks = [pngChunk('tEXt', Buffer.from('Software\0Pixdesk', 'latin1'))]
-  for (const key of ['model', 'prompt', 'requestId', 'sourceSha256'] as const) {
+  for (const key of ['model', 'prompt', 'requestId', 'sourceSha256', 'parentRequestId'] as const) {
     const value = params[key]
     if (typeof value === 'string') chunks.push(itxt(`pixdesk:${key}`, value))
   }
@@ -268,6 +280,7 @@ function xmpPacket(params: Record<string, unknown>): string {
     `<pixdesk:prompt>${xmlEscape(prompt)}</pixdesk:prompt>` +
     field('requestId') +
     field('sourceSha256') +
+    field('parentRequestId') +
     field('createdAt') +
     '</rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>'
   )

@@ -125,6 +125,8 @@ export interface Services {
   testKey(provider: ProviderId): Promise<KeyTestResult>
   /** Asks for a folder (native dialog) and makes it the output folder; null when the user cancelled. */
   pickOutputFolder(): Promise<Settings | null>
+  /** Asks for a folder (native dialog) to save paid results again into; null when the user cancelled. */
+  pickSaveAgainFolder(): Promise<string | null>
   /** Asks where to save (native dialog) and writes an export of the matching history; path null when cancelled. */
   exportHistory(format: 'csv' | 'json', filter: HistoryFilter): Promise<{ path: string | null; count: number }>
   /**
@@ -358,6 +360,10 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     async pickOutputFolder() {
       const [folder] = await dialogs.openDirectories()
       return folder ? settings.update({ output: { folderMode: 'custom', customFolder: folder } }) : null
+    },
+    async pickSaveAgainFolder() {
+      const [folder] = await dialogs.openDirectories()
+      return folder ?? null
     },
     async exportHistory(format, filter) {
       const stamp = new Date().toISOString().slice(0, 10)

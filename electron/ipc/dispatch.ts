@@ -104,6 +104,12 @@ function createHandlers(services: Services, urls: AssetUrls, grants: PathGrants)
     'jobs.cancel': async ({ batchId, itemIds }) => withEngine((engine) => engine.cancel(batchId, itemIds)),
     'jobs.retry': async ({ batchId, itemIds }) => withEngine((engine) => engine.retry(batchId, itemIds)),
     'jobs.reorder': async ({ batchId, itemIds }) => withEngine((engine) => engine.reorder(batchId, itemIds)),
+    'jobs.saveAgain': async ({ batchId, itemIds, chooseFolder }) => {
+      // The folder comes from main's own dialog: the window never names a path to write to.
+      const folder = chooseFolder ? await services.pickSaveAgainFolder() : undefined
+      if (folder === null) return null
+      return withEngine((engine) => engine.saveAgain(batchId, itemIds, folder))
+    },
     'jobs.resolveDuplicates': async ({ batchId, decision, itemIds }) => withEngine((engine) => engine.resolveDuplicates(batchId, decision, itemIds)),
     'jobs.setBudget': async ({ batchId, credits }) => withEngine((engine) => engine.setBudget(batchId, credits)),
     'jobs.network': async () => (await services.jobs()).networkState(),

@@ -105,6 +105,8 @@ export function historyEntryView(item: HistoryItem, urls: AssetUrls): HistoryEnt
     credits: item.cost.credits,
     estimated: item.cost.estimated,
     estimate: item.cost.estimate,
+    ...(item.cost.aboveEstimate ? { aboveEstimate: true } : {}),
+    ...(item.outputsDiscarded ? { outputsDiscarded: item.outputsDiscarded } : {}),
     batchId: item.batchId,
     compareGroup: item.compareGroup,
     templateId: item.templateId,
@@ -184,6 +186,11 @@ export function itemView(item: JobItem, urls: AssetUrls, library: Library): Item
     chargedEstimated: item.chargedEstimated,
     mayHaveCharged: item.mayHaveCharged,
     historyPending: item.historyPending,
+    ...(item.paidResult && item.state === 'failed'
+      ? { paidNotSaved: { kept: item.paidResult.kept?.length ?? 0, fetchAgain: Boolean(item.paidResult.urls?.length || item.paidResult.taskId) } }
+      : {}),
+    ...(item.aboveEstimate ? { aboveEstimate: true } : {}),
+    ...(item.outputsDiscarded ? { outputsDiscarded: item.outputsDiscarded } : {}),
     latencyMs: item.latencyMs,
     uploadedBytes: item.uploadedBytes,
     uploadTotalBytes: item.uploadTotalBytes,

@@ -48,6 +48,7 @@ const validPayloads: Record<Channel, Record<string, unknown>> = {
   'jobs.cancel': { batchId: 'batch-1' },
   'jobs.retry': { batchId: 'batch-1' },
   'jobs.reorder': { batchId: 'batch-1', itemIds: ['item-1'] },
+  'jobs.saveAgain': { batchId: 'batch-1', itemIds: ['item-1'], chooseFolder: false },
   'jobs.resolveDuplicates': { batchId: 'batch-1', decision: 'run' },
   'jobs.setBudget': { batchId: 'batch-1', credits: null },
   'jobs.network': {},

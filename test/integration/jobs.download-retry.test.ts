@@ -40,5 +40,11 @@ describe('a completed task whose download fails', () => {
     expect(sandbox.stats().submissions).toHaveLength(1)
     expect(sandbox.stats().tasksCreated).toBe(1)
     expect(sandbox.stats().downloads).toBe(2)
+    // The charge was booked when the download failed; the saved result replaces that line, counted once.
+    expect(failed.charged).toBeGreaterThan(0)
+    expect(done.charged).toBe(failed.charged)
+    const entries = (await t.history.query({ batchId: batch.id })).items
+    expect(entries.map((e) => e.status)).toEqual(['succeeded'])
+    expect((await t.history.totals({ by: 'model', sandbox: true })).overall.credits).toBe(failed.charged)
   })
 })

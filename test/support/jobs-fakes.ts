@@ -63,6 +63,11 @@ export function fakeDeps() {
       }),
     resume: () => Promise.reject(new Error('no async tasks in these tests')),
     writeOutputs: async () => [],
+    keepImages: () => Promise.reject(new Error('no recovery area in these tests')),
+    readKeptImages: () => Promise.reject(new Error('no recovery area in these tests')),
+    discardKeptImages: async () => undefined,
+    findKeptImages: async () => [],
+    downloadAgain: () => Promise.reject(new Error('no output URLs in these tests')),
     appendRecord: async (r) => {
       records.push(r)
     },

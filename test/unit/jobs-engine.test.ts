@@ -207,3 +207,50 @@ describe('a history that cannot be written', () => {
     expect(first.fake.sent).toHaveLength(1)
   })
 })
+
+describe('a crash right after a paid result went to the recovery folder', () => {
+  it('finds the kept images on restart: the item is "paid, not saved", and Retry saves them without sending again', async () => {
+    const first = await open(1)
+    const kept = [{ path: join(dir, 'recovery', 'r', '1.png'), sha256: 'a'.repeat(64), bytes: 3 }]
+    first.fake.deps.writeOutputs = async () => {
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })
+    }
+    let keptCalled = false
+    // The images are kept, then the process dies before the queue says so.
+    first.fake.deps.keepImages = () => {
+      keptCalled = true
+      return new Promise(() => undefined)
+    }
+    const batch = await first.engine.createBatch(spec(1))
+    await first.fake.heldCount(1)
+    first.fake.held[0]?.succeed()
+    await new Promise<void>((resolve) => {
+      const check = () => (keptCalled ? resolve() : setTimeout(check, 5))
+      check()
+    })
+
+    const fake = fakeDeps()
+    fake.deps.findKeptImages = async () => kept
+    const { engine: reopened } = await JobEngine.open({ dataDir: dir, deps: fake.deps, limits: limits(1) })
+    engine = reopened
+    const item = reopened.get(batch.id).items[0]!
+    expect(item.state).toBe('failed')
+    expect(item.error?.code).toBe('not_saved')
+    expect(item.paidResult?.kept).toEqual(kept)
+    expect(item.charged).toBe(1)
+    expect(fake.records.map((r) => [r.status, r.error?.code])).toEqual([['failed', 'not_saved']])
+
+    fake.deps.readKeptImages = async () => [{ bytes: Buffer.from('png') }]
+    const output = { path: join(dir, 'out', 'a.png'), sha256: 'b'.repeat(64), bytes: 3, width: 1, height: 1, format: 'png' }
+    fake.deps.writeOutputs = async () => [output]
+    reopened.retry(batch.id)
+    await when(reopened, () => reopened.get(batch.id).items[0]?.state === 'done')
+    const done = reopened.get(batch.id).items[0]!
+    expect(done.outputs).toEqual([output])
+    expect(done.charged).toBe(1)
+    expect(fake.sent).toHaveLength(0)
+    // The saved line replaces the failed one under the same id.
+    expect(fake.records.map((r) => r.id)).toEqual([fake.records[0]!.id, fake.records[0]!.id])
+    expect(fake.records.at(-1)?.status).toBe('succeeded')
+  })
+})

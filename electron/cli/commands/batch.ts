@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { z } from 'zod'
 import { AppError } from '../../../shared/errors'
-import { ACTIVE_STATES, isTerminal, type Batch, type JobItem } from '../../core/jobs/model'
+import { ACTIVE_STATES, canFetchAgain, isTerminal, type Batch, type JobItem } from '../../core/jobs/model'
 import type { ProviderId } from '../../../shared/records'
 import { queueHolder } from '../../core/jobs/queue-lock'
 import { loadQueue } from '../../core/jobs/store'
@@ -35,6 +35,7 @@ const resumeSchema = z.object({
   sandbox: z.boolean().optional(),
   json: z.boolean().optional(),
   resendCharged: z.boolean().optional(),
+  saveTo: z.string().trim().min(1).optional(),
   maxWait: durationFlag.optional()
 })
 
@@ -62,6 +63,7 @@ export function registerBatch(program: Command, run: Runner): void {
     .option('--concurrency <n>', 'requests at once (1-8)')
     .option('--sandbox', 'resume in a local sandbox (for batches started with --sandbox)')
     .option('--resend-charged', 'also send again items that may already have been charged (you may pay twice)')
+    .option('--save-to <dir>', 'save paid results that could not be written into this folder instead')
     .option('--max-wait <duration>', 'stop waiting for an unreachable server after this long, e.g. 90s, 10m (exit 69; the work stays queued)')
     .option('--json', 'one JSON line per event, then a summary')
     .action(run(async (ctx, id: string, raw: Record<string, unknown>) => resumeBatch(ctx, id, raw)))
@@ -105,6 +107,8 @@ export function registerBatch(program: Command, run: Runner): void {
         const orphaned = (await queueHolder(services.paths.dataDir)) === undefined
         const stateOf = (i: JobItem) => {
           if (orphaned && ACTIVE_STATES.includes(i.state)) return cutOffState(i)
+          const paid = paidState(i)
+          if (paid) return paid
           return i.hold ? `${i.state} (${i.hold})` : i.state
         }
         for (const item of found.items) ctx.out.event('item', { ...itemForScripts(item), ...(orphaned && ACTIVE_STATES.includes(item.state) ? { cutOff: true } : {}) })
@@ -215,6 +219,10 @@ async function resumeBatch(ctx: CliContext, id: string, raw: Record<string, unkn
   // not idempotent, and sending it again may charge it again. Failures keep their reason (retry them in
   // the app), and duplicates skipped on purpose stay skipped.
   const items = engine.get(saved.id).items
+  // Paid results that could not be downloaded or written are fetched or saved again: that costs nothing.
+  const unsaved = items.filter((i) => i.state === 'failed' && i.paidResult && canFetchAgain(i.paidResult)).map((i) => i.id)
+  const saveTo = await outDirOf(flags.saveTo)
+  if (unsaved.length) engine.saveAgain(saved.id, unsaved, saveTo)
   const paid = (i: JobItem) => i.mayHaveCharged || (i.charged ?? 0) > 0
   const cutOff = items.filter((i) => i.state === 'interrupted' || (i.state === 'cancelled' && !i.duplicateOf))
   const again = cutOff.filter((i) => flags.resendCharged || !paid(i)).map((i) => i.id)
@@ -230,6 +238,15 @@ async function resumeBatch(ctx: CliContext, id: string, raw: Record<string, unkn
 }
 
 /** What resuming will make of an item whose process stopped mid-way (mirrors the engine's recovery). */
+/** Where a paid result that is not saved stands, in words for the status table. */
+function paidState(item: JobItem): string | undefined {
+  const paid = item.paidResult
+  if (!paid || item.state !== 'failed') return undefined
+  if (paid.kept?.length) return `paid, not saved (kept in the recovery folder; "batch resume" saves it)`
+  if (canFetchAgain(paid)) return `paid, not saved (downloaded again by "batch resume", no new charge)`
+  return 'paid, not saved'
+}
+
 function cutOffState(item: JobItem): string {
   if (item.submission.phase === 'accepted' && item.taskId) return `stopped (task ${item.taskId} is picked up again on resume)`
   if (item.submission.phase === 'pending' || item.pendingRecord) return 'interrupted (may have been charged; not sent again on resume)'

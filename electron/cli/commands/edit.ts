@@ -1,16 +1,21 @@
 import type { Command } from 'commander'
 import { z } from 'zod'
+import { AppError } from '../../../shared/errors'
 import type { RequestKind } from '../../../shared/records'
+import { resolveParent } from '../../core/history/lineage'
+import type { Services } from '../../core/services'
 import { connect } from '../connection'
 import type { CliContext } from '../context'
 import type { Runner } from '../types'
+import { usageError } from '../exit'
 import { parseFlags } from '../flags'
 import { addRequestOptions, jobInputOf, outDirOf, paramsOf, preflight, requestFlagsSchema, resolveInputs, resolveModels } from '../request'
 import { printReport, runBatch } from '../run'
 
 const singleSchema = requestFlagsSchema.extend({
   prompt: z.string({ error: 'is required: describe the edit or image you want' }).trim().min(1, 'is empty: describe the edit or image you want'),
-  model: z.string({ error: 'is required (see pixdesk models)' }).trim().min(1, 'is empty (see pixdesk models)')
+  model: z.string({ error: 'is required (see pixdesk models)' }).trim().min(1, 'is empty (see pixdesk models)'),
+  parent: z.string().trim().min(1, 'is empty: give a request id, optionally with :<output number>').max(300).optional()
 })
 
 export function registerEdit(program: Command, run: Runner): void {
@@ -18,9 +23,10 @@ export function registerEdit(program: Command, run: Runner): void {
     program
       .command('edit')
       .description('edit one image (several images are sent together in one request, the first being the one edited)')
-      .argument('<images...>', 'image files, https URLs or data URLs')
+      .argument('[images...]', 'image files, https URLs or data URLs (with --parent: reference images only)')
       .requiredOption('--prompt <text>', 'what to change')
       .requiredOption('--model <id>', 'model id or alias (see pixdesk models)')
+      .option('--parent <request id[:n]>', "continue from an earlier result: that request's output n (default 1) is the image edited")
   ).action(run(async (ctx, images: string[], raw: Record<string, unknown>) => single(ctx, 'edit', images, raw)))
 
   addRequestOptions(
@@ -37,7 +43,9 @@ async function single(ctx: CliContext, kind: RequestKind, images: string[], raw:
   const services = await ctx.services()
   const [route] = resolveModels(services, [flags.model], flags.provider, '--model')
   const params = paramsOf(flags)
-  const inputs = await resolveInputs(images, { folders: false })
+  const chained = flags.parent ? await parentOf(ctx, services, flags.parent) : undefined
+  if (kind === 'edit' && !chained && images.length === 0) throw usageError('Give the image to edit, or --parent <request id> to continue from an earlier result.', 'images')
+  const inputs = await resolveInputs(chained ? [chained.path, ...images] : images, { folders: false })
   const requestRoute = flags.async ? 'async' : 'sync'
   await preflight([route!], { kind, prompt: flags.prompt, params, route: requestRoute, itemInputs: [inputs] })
   const outputDir = await outDirOf(flags.out)
@@ -59,7 +67,8 @@ async function single(ctx: CliContext, kind: RequestKind, images: string[], raw:
         // Asked for explicitly, so it runs even if the same edit succeeded before.
         duplicates: 'run',
         ...(outputDir ? { outputDir } : {}),
-        sandbox: connection.sandbox
+        sandbox: connection.sandbox,
+        ...(chained ? { parent: chained.parent } : {})
       }
     },
     kind === 'edit' ? 'editing' : 'generating',
@@ -67,4 +76,14 @@ async function single(ctx: CliContext, kind: RequestKind, images: string[], raw:
   )
   printReport(ctx, result)
   return result.exitCode
+}
+
+/** The earlier result to continue from, or a usage error (exit 2) before anything is sent. */
+async function parentOf(ctx: CliContext, services: Services, spec: string) {
+  try {
+    return await resolveParent(ctx.history(services), spec)
+  } catch (err) {
+    if (err instanceof AppError) throw usageError(`--parent: ${err.message}`, 'parent', spec)
+    throw err
+  }
 }

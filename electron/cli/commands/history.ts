@@ -11,6 +11,7 @@ import type { Runner } from '../types'
 import { ExitCode, usageError } from '../exit'
 import { dateFlag, intFlag, parseFlags, providerFlag } from '../flags'
 import { formatCredits } from '../output'
+import { registerLineage } from './lineage'
 
 const filterFlags = z.object({
   model: z.string().trim().min(1).max(200).optional(),
@@ -151,6 +152,8 @@ export function registerHistory(program: Command, run: Runner): void {
         return ExitCode.ok
       })
     )
+
+  registerLineage(history, run)
 }
 
 function toFilter(opts: FilterFlags, services: Services): HistoryFilter {

@@ -445,7 +445,9 @@ function push(map: Map<string, Entry[]>, key: string | undefined, entry: Entry):
 }
 
 function toEntry(record: RequestRecord, file: string, offset: number, length: number, order: number): Entry {
-  const search = [record.prompt, record.id, ...record.requestIds, record.taskId ?? '', record.error?.message ?? '']
+  // The chain's original hash and the parent's ids make a whole chain of edits one text search away.
+  const lineage = [record.rootSha256 ?? '', record.parent?.recordId ?? '', record.parent?.requestId ?? '']
+  const search = [record.prompt, record.id, ...record.requestIds, record.taskId ?? '', record.error?.message ?? '', ...lineage]
     .join('\n')
     .toLowerCase()
   return {

@@ -151,7 +151,8 @@ export class Budgets {
     let reserved = 0
     for (const item of batch.items) {
       charged += item.charged ?? 0
-      if (this.options.isRunning(item) || item.mayHaveCharged) reserved += item.estimate ?? 0
+      // A paid result being fetched again is already in `charged`.
+      if ((this.options.isRunning(item) && !item.paidResult) || item.mayHaveCharged) reserved += item.estimate ?? 0
     }
     return { charged, reserved }
   }
@@ -162,7 +163,7 @@ export class Budgets {
     for (const batch of this.options.batches()) {
       for (const item of batch.items) {
         const finishedToday = item.timings.finishedAt !== undefined && Date.parse(item.timings.finishedAt) >= today
-        if (this.options.isRunning(item) || (item.mayHaveCharged && finishedToday)) reserved += item.estimate ?? 0
+        if ((this.options.isRunning(item) && !item.paidResult) || (item.mayHaveCharged && finishedToday)) reserved += item.estimate ?? 0
       }
     }
     return { charged: (this.daily.base ?? 0) + this.daily.extra, reserved }

@@ -233,6 +233,26 @@ export class JobEngine {
     return this.changed(batch)
   }
 
+  /**
+   * Saves paid results that could not be written (kept in the recovery area, or fetched again), into
+   * `folder` when given, else where they were meant to go. Items without a paid result are refused by
+   * name rather than sent again.
+   */
+  saveAgain(batchId: string, itemIds: string[], folder?: string): BatchSummary {
+    const batch = this.state.batch(batchId)
+    for (const item of this.state.targets(batch, itemIds)) {
+      if (!item.paidResult || !isTerminal(item.state)) {
+        throw new AppError({ code: 'validation', field: 'itemIds', message: `${sourceName(item)} has no paid result waiting to be saved (it is ${item.state}).` })
+      }
+    }
+    for (const item of this.state.targets(batch, itemIds)) {
+      if (item.paidResult) item.paidResult.saveTo = folder
+      this.state.reset(batch, item)
+      this.scheduler.rescan(batch.id)
+    }
+    return this.changed(batch)
+  }
+
   /** Decides about items held as duplicates of an earlier success. */
   resolveDuplicates(batchId: string, decision: 'run' | 'skip', itemIds?: string[]): BatchSummary {
     const batch = this.state.batch(batchId)

@@ -44,7 +44,8 @@ function expandSpec(spec: ParsedBatchSpec, templates: TemplateLibrary | undefine
         params: withOverrides(spec.params, params),
         compareGroup,
         outputDir: spec.outputDir,
-        sandbox: spec.sandbox
+        sandbox: spec.sandbox,
+        ...(spec.parent ? { parent: spec.parent } : {})
       })
     }
   })

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { appErrorSchema } from '../../../shared/errors'
-import { providerIdSchema, recordOutputSchema, requestKindSchema, requestParamsSchema, requestRecordSchema, type RecordInput } from '../../../shared/records'
+import { parentRefSchema, providerIdSchema, recordOutputSchema, requestKindSchema, requestParamsSchema, requestRecordSchema, type RecordInput } from '../../../shared/records'
 
 /**
  * The jobs engine's data: what a batch and its items are, how they are persisted in the queue file, and
@@ -141,7 +141,9 @@ export const itemSnapshotSchema = z.object({
   params: requestParamsSchema,
   compareGroup: z.string().optional(),
   outputDir: z.string().optional(),
-  sandbox: z.boolean().default(false)
+  sandbox: z.boolean().default(false),
+  /** The version the edit continues from; its output file is the first input. */
+  parent: parentRefSchema.optional()
 })
 export type ItemSnapshot = z.infer<typeof itemSnapshotSchema>
 
@@ -169,6 +171,31 @@ const itemTimingsSchema = z.object({
   /** Milliseconds spent in each active state over all runs (preparing, uploading, running, ...). */
   phaseMs: z.record(z.string(), z.number()).default({})
 })
+
+/** An image of a paid result kept in the data folder's recovery area, with the hash it was written with. */
+const keptImageSchema = z.object({ path: z.string(), sha256: z.string(), bytes: z.number().int().nonnegative() })
+export type KeptImage = z.infer<typeof keptImageSchema>
+
+/**
+ * A result the provider answered (and charged) whose images are not where they belong yet: the download
+ * failed, or they could not be written. Retry fetches or saves them from here and never sends the
+ * request again: from the recovery area, the output URLs of a sync answer, or the async task by id.
+ */
+const paidResultSchema = z.object({
+  /** The charged request's record; the record that replaces it in the history keeps its id and cost. */
+  record: requestRecordSchema,
+  kept: z.array(keptImageSchema).optional(),
+  urls: z.array(z.string()).optional(),
+  taskId: z.string().optional(),
+  /** A folder the user chose for saving again (the original one may be gone or full). */
+  saveTo: z.string().optional()
+})
+export type PaidResult = z.infer<typeof paidResultSchema>
+
+/** True when a retry can get a paid result's images without paying again. */
+export function canFetchAgain(paid: PaidResult): boolean {
+  return Boolean(paid.kept?.length || paid.urls?.length || paid.taskId)
+}
 
 export const jobItemSchema = z.object({
   id: z.string().min(1),
@@ -199,6 +226,11 @@ export const jobItemSchema = z.object({
    * written as soon as the history takes it ("done, not yet in history").
    */
   historyPending: z.boolean().default(false),
+  paidResult: paidResultSchema.optional(),
+  /** The provider reported far more credits than the catalog estimate for the last answer. */
+  aboveEstimate: z.boolean().optional(),
+  /** Outputs the provider sent beyond the n asked for, neither saved nor counted. */
+  outputsDiscarded: z.number().int().nonnegative().optional(),
   latencyMs: z.number().nullable(),
   uploadedBytes: z.number().int().min(0),
   uploadTotalBytes: z.number().int().min(0),
@@ -318,10 +350,13 @@ export const batchSpecSchema = z
     /** Items identical to an earlier success: skip them, run them again, or hold them until the user decides. */
     duplicates: z.enum(['skip', 'run', 'ask']).default('ask'),
     outputDir: z.string().max(4096).optional(),
-    sandbox: z.boolean().default(false)
+    sandbox: z.boolean().default(false),
+    /** Continue from this earlier output (its file is the one input): one file, one model. */
+    parent: parentRefSchema.optional()
   })
   .refine((s) => Boolean(s.prompt?.trim()) || Boolean(s.templateId), { message: 'Write a prompt or pick a template', path: ['prompt'] })
   .refine((s) => s.kind === 'generate' || s.files.length > 0, { message: 'An edit batch needs at least one file', path: ['files'] })
+  .refine((s) => !s.parent || (s.files.length === 1 && s.kind === 'edit'), { message: 'Continuing from a version edits exactly that one image', path: ['parent'] })
   .refine((s) => !s.compare || (s.models.length >= 2 && s.models.length <= 4), {
     message: 'A comparison needs 2 to 4 models',
     path: ['models']

@@ -12,7 +12,8 @@ import type { UploadLimits } from '../library/types'
 import { uploadLimitsFor } from '../limits'
 import { normaliseForUpload, type NormalisedUpload } from '../library/normalise'
 import { chosenOutputFolder, writeOutputs } from '../outputs'
-import { executeImageRequest, normaliseBaseUrl, resumeAsyncTask } from '../providers/execute'
+import { discardKeptImages, findKeptImages, keepPaidImages, readKeptImages } from '../paid-results'
+import { downloadResultAgain, executeImageRequest, normaliseBaseUrl, resumeAsyncTask } from '../providers/execute'
 import type { BoundKey } from '../providers/key-origin'
 import type { TimeoutOptions } from '../providers/http'
 import { providerAdapter } from '../providers/registry'
@@ -126,7 +127,13 @@ export function createJobDeps(options: PipelineOptions): JobDeps {
       catalog,
       // One try per run: the engine owns retries, so a 429 pauses the whole provider, not one request.
       retry: { maxAttempts: 1 },
-      timeouts: { taskMs: settings.jobs.asyncPollTimeoutMs, ...options.timeouts },
+      timeouts: {
+        taskMs: settings.jobs.asyncPollTimeoutMs,
+        uploadMs: settings.jobs.uploadTimeoutMs,
+        answerMs: settings.jobs.answerTimeoutMs,
+        downloadMs: settings.jobs.downloadTimeoutMs,
+        ...options.timeouts
+      },
       config: { pixapiImageField: settings.provider.pixapi.multiImageField },
       onProgress: (e: ProgressEvent) => {
         if (e.stage === 'uploading' && e.sentBytes !== undefined && e.totalBytes !== undefined) {
@@ -151,7 +158,7 @@ export function createJobDeps(options: PipelineOptions): JobDeps {
       if (!(prepared instanceof PreparedImages)) throw new AppError({ code: 'internal', message: 'The request was not prepared by this pipeline.' })
       ctx.onStage('uploading')
       const outcome = await executeImageRequest(prepared.request, await executeOptions(item, ctx))
-      return { record: withOriginals(outcome.record, prepared.originals), images: outcome.images }
+      return { record: withOriginals(outcome.record, prepared.originals), images: outcome.images, outputUrls: outcome.outputUrls }
     },
 
     async resume(item, taskId, ctx) {
@@ -165,10 +172,20 @@ export function createJobDeps(options: PipelineOptions): JobDeps {
         })
       )
       const outcome = await resumeAsyncTask(taskId, requestFor(item, inputs), await executeOptions(item, ctx))
-      return { record: outcome.record, images: outcome.images }
+      return { record: outcome.record, images: outcome.images, outputUrls: outcome.outputUrls }
     },
 
-    writeOutputs: (item, outcome, { batchName }) => writeItemOutputs(item, outcome, batchName, options),
+    async downloadAgain(item, urls, ctx) {
+      ctx.onStage('downloading')
+      // The record already describes the inputs: none is read or sent for a download.
+      return downloadResultAgain(requestFor(item, []), urls, await executeOptions(item, ctx))
+    },
+
+    writeOutputs: (item, outcome, { batchName, outputDir }) => writeItemOutputs(item, outcome, batchName, options, outputDir),
+    keepImages: (recordId, images) => keepPaidImages(options.dataDir, recordId, images as Array<{ bytes: Buffer }>),
+    readKeptImages: (kept) => readKeptImages(kept),
+    findKeptImages: (recordId) => findKeptImages(options.dataDir, recordId),
+    discardKeptImages: (recordId) => discardKeptImages(options.dataDir, recordId),
 
     appendRecord: (record) => history.append(record),
 
@@ -270,7 +287,7 @@ async function prepareImages(item: JobItem, signal: AbortSignal, { hashes, limit
 }
 
 /** The item's images beside its source (or in the output folder), named and described per the settings. */
-async function writeItemOutputs(item: JobItem, outcome: RunOutcome, batchName: string, options: PipelineOptions): Promise<RecordOutput[]> {
+async function writeItemOutputs(item: JobItem, outcome: RunOutcome, batchName: string, options: PipelineOptions, chosenDir?: string): Promise<RecordOutput[]> {
   const settings = options.settings()
   const { snapshot } = item
   const images = outcome.images as Array<{ bytes: Buffer; format?: string }>
@@ -278,7 +295,7 @@ async function writeItemOutputs(item: JobItem, outcome: RunOutcome, batchName: s
   return writeOutputs(images, {
     // Outputs go beside the source only when the source is a file on this computer.
     sourcePath: first?.kind === 'file' ? first.path : undefined,
-    outputDir: snapshot.outputDir ?? chosenOutputFolder(settings.output),
+    outputDir: chosenDir ?? snapshot.outputDir ?? chosenOutputFolder(settings.output),
     fallbackDir: options.fallbackOutputDir ?? join(options.dataDir, 'outputs'),
     template: settings.output.namingTemplate,
     model: snapshot.model,
@@ -295,7 +312,8 @@ async function writeItemOutputs(item: JobItem, outcome: RunOutcome, batchName: s
       compareGroup: snapshot.compareGroup,
       templateId: snapshot.templateId,
       recordId: outcome.record.id,
-      sandbox: snapshot.sandbox
+      sandbox: snapshot.sandbox,
+      ...(snapshot.parent ? { parentRequestId: snapshot.parent.requestId ?? snapshot.parent.recordId, parentOutputIndex: snapshot.parent.outputIndex, rootSha256: snapshot.parent.rootSha256 } : {})
     }
   })
 }

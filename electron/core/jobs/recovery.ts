@@ -52,7 +52,8 @@ async function recoverPendingRecord(ctx: RecoveryContext, item: JobItem, record:
   if (item.historyPending) {
     // Finished last time, its history line still waiting: written now (unless it made it after all), or
     // kept waiting.
-    const already = (await deps.itemRecords(item.id).catch(() => [])).some((r) => r.id === record.id)
+    // A result saved again replaces its earlier line under the same id: the status tells them apart.
+    const already = (await deps.itemRecords(item.id).catch(() => [])).some((r) => r.id === record.id && r.status === record.status)
     const written =
       already ||
       (await deps.appendRecord(record).then(
@@ -72,6 +73,22 @@ async function recoverPendingRecord(ctx: RecoveryContext, item: JobItem, record:
     item.submission = { phase: 'none' }
     if (inLedger.status === 'succeeded') state.finish(item, 'done')
     else state.finish(item, 'failed', inLedger.error)
+    return
+  }
+  // Stopped right after its images went to the recovery folder: they are found there, and saved again on Retry.
+  const keptImages = await deps.findKeptImages(record.id).catch(() => [])
+  if (keptImages.length) {
+    const error: AppErrorData = {
+      code: 'not_saved',
+      requestId: record.requestIds.at(-1),
+      message: `Paid, not saved: Pixdesk stopped while saving this result. ${keptImages.length === 1 ? 'The image is' : `All ${keptImages.length} images are`} kept in Pixdesk's recovery folder: Save again to write ${keptImages.length === 1 ? 'it' : 'them'} (no new charge).`
+    }
+    const failed: RequestRecord = { ...record, status: 'failed', outputs: [], error }
+    await deps.appendRecord(failed)
+    budgets.book(item, failed, record.cost.credits)
+    item.paidResult = { record: failed, kept: keptImages, ...(item.taskId ? { taskId: item.taskId } : {}) }
+    item.submission = { phase: 'none' }
+    state.finish(item, 'failed', error)
     return
   }
   const error: AppErrorData = {

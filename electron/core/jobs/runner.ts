@@ -1,7 +1,7 @@
 import { AppError, toAppErrorData, type AppErrorData } from '../../../shared/errors'
-import type { RequestRecord } from '../../../shared/records'
+import type { RecordOutput, RequestRecord } from '../../../shared/records'
 import type { Budgets } from './budget'
-import { ACTIVE_STATES, type Batch, type ItemState, type JobItem } from './model'
+import { ACTIVE_STATES, canFetchAgain, type Batch, type ItemState, type JobItem, type PaidResult } from './model'
 import { isNetworkError, wasNeverSent, type NetworkMonitor } from './network'
 import type { Progress } from './progress'
 import { interruptedError } from './recovery'
@@ -42,7 +42,7 @@ export class Runner {
     if (item.error?.code === 'budget_reached') item.error = undefined
     item.timings.startedAt ??= new Date(this.options.now()).toISOString()
     state.enter(batch, item, resuming ? 'polling' : 'preparing')
-    const work = resuming ? this.runResume(run) : this.runFresh(run)
+    const work = item.paidResult ? this.runPaidResult(run, item.paidResult) : resuming ? this.runResume(run) : this.runFresh(run)
     void work
       .catch((err: unknown) => this.crashed(run, err))
       .finally(() => {
@@ -182,11 +182,14 @@ export class Runner {
   private async settle(run: Run, outcome: RunOutcome): Promise<void> {
     const { batch, item } = run
     const { deps, budgets } = this.options
-    const record: RequestRecord = { ...outcome.record, batchId: batch.id, jobItemId: item.id, compareGroup: item.snapshot.compareGroup, templateId: item.snapshot.templateId }
+    const record: RequestRecord = { ...outcome.record, ...lineageOf(item, outcome.record), batchId: batch.id, jobItemId: item.id, compareGroup: item.snapshot.compareGroup, templateId: item.snapshot.templateId }
     for (const id of record.requestIds) if (!item.requestIds.includes(id)) item.requestIds.push(id)
     if (record.taskId) item.taskId = record.taskId
     item.latencyMs = record.latencyMs
+    item.aboveEstimate = record.cost.aboveEstimate || undefined
+    item.outputsDiscarded = record.outputsDiscarded || undefined
     if (record.status === 'succeeded') return this.keepResult(run, outcome, record)
+    if (record.error?.code === 'download_failed' && (outcome.outputUrls?.length || record.taskId)) return this.keepUndelivered(run, outcome, record)
     await deps.appendRecord(record)
     budgets.book(item, record)
     const error: AppErrorData = record.error ?? { code: 'internal', message: 'The request failed without giving a reason.' }
@@ -210,11 +213,13 @@ export class Runner {
       finalRecord = { ...record, outputs }
     } catch (err) {
       const reason = toAppErrorData(err)
-      finalRecord = {
-        ...record,
-        status: 'failed',
-        outputs: [],
-        error: { ...reason, message: `The images arrived (and were charged) but could not be saved: ${reason.message}` }
+      if (reason.code === 'bad_response') {
+        finalRecord = { ...record, status: 'failed', outputs: [], error: { ...reason, message: `The answer was charged but is not usable: ${reason.message}` } }
+      } else {
+        const paid = await this.keepPaidImages(record, outcome, item.taskId)
+        item.paidResult = paid
+        finalRecord = { ...record, status: 'failed', outputs: [], error: notSavedError(reason, paid, record) }
+        paid.record = finalRecord
       }
     }
     // The item's result is decided now; only its history line may still have to wait.
@@ -235,6 +240,102 @@ export class Runner {
   }
 
   /**
+   * Images that could not be written where they belong go to the recovery area; when even that fails,
+   * what is left is a way to fetch them again (the output URLs, or the async task).
+   */
+  private async keepPaidImages(record: RequestRecord, outcome: RunOutcome, taskId: string | undefined): Promise<PaidResult> {
+    const again = { ...(outcome.outputUrls?.length ? { urls: outcome.outputUrls } : {}), ...(taskId ? { taskId } : {}) }
+    try {
+      return { record, kept: await this.options.deps.keepImages(record.id, outcome.images), ...again }
+    } catch (err) {
+      this.options.progress.problem(`The recovery folder could not be written either (${toAppErrorData(err).message}); request ${record.requestIds.at(-1) ?? record.id} is paid but not saved.`)
+      return { record, ...again }
+    }
+  }
+
+  /** A charged answer whose images could not be downloaded: booked now, fetched again later, never sent again. */
+  private async keepUndelivered(run: Run, outcome: RunOutcome, record: RequestRecord): Promise<void> {
+    const { batch, item } = run
+    const { budgets, network, scheduler } = this.options
+    item.paidResult = { record, ...(outcome.outputUrls?.length ? { urls: outcome.outputUrls } : {}), ...(record.taskId ? { taskId: record.taskId } : {}) }
+    item.submission = { phase: 'none' }
+    item.pendingRecord = record
+    const inHistory = await this.ledger(item, record)
+    budgets.book(item, record)
+    if (!inHistory) item.pendingRecord = record
+    network.reportSuccess()
+    this.fetchFailed(batch, item, record.error ?? { code: 'download_failed', message: 'The result could not be downloaded.' })
+    scheduler.providerAnswered(item.snapshot.provider)
+  }
+
+  /** A paid result could not be fetched (again): try later on its own while that may help, else the user decides. */
+  private fetchFailed(batch: Batch, item: JobItem, error: AppErrorData): void {
+    const { state, network, scheduler } = this.options
+    if (isNetworkError(error)) {
+      network.reportFailure(error.message)
+      return state.requeue(batch, item, 'network')
+    }
+    item.attempts++
+    if (error.retryable && item.attempts < this.options.limits().maxAttempts) {
+      return state.requeue(batch, item, 'retry_backoff', this.options.now() + scheduler.backoffMs(item.attempts))
+    }
+    const again = 'It is paid for: Retry fetches it again without a new request or charge.'
+    state.finish(item, 'failed', { ...error, requestId: error.requestId ?? item.paidResult?.record.requestIds.at(-1), message: `${error.message} ${again}` })
+  }
+
+  /** Fetches or reads a paid result's images again and saves them: the request itself is never sent again. */
+  private async runPaidResult(run: Run, paid: PaidResult): Promise<void> {
+    const { item } = run
+    const { deps, scheduler } = this.options
+    let images: unknown[]
+    try {
+      if (paid.kept?.length) {
+        this.options.state.enter(run.batch, item, 'downloading')
+        images = await deps.readKeptImages(paid.kept)
+      } else if (paid.urls?.length) {
+        images = await deps.downloadAgain(item, paid.urls, this.context(run))
+      } else if (paid.taskId) {
+        const outcome = await deps.resume(item, paid.taskId, this.context(run))
+        if (outcome.record.status !== 'succeeded') throw new AppError(outcome.record.error ?? { code: 'download_failed', message: 'The task could not be fetched again.' })
+        images = outcome.images
+      } else {
+        throw new AppError({ code: 'not_saved', message: 'Nothing of this paid result is left to fetch again.' })
+      }
+    } catch (err) {
+      if (run.controller.signal.aborted) return this.stopped(run, false)
+      return this.fetchFailed(run.batch, item, toAppErrorData(err))
+    } finally {
+      scheduler.releaseSlot(run)
+    }
+    await this.savePaid(run, paid, images)
+  }
+
+  private async savePaid(run: Run, paid: PaidResult, images: unknown[]): Promise<void> {
+    const { batch, item } = run
+    const { deps, state } = this.options
+    state.enter(batch, item, 'downloading')
+    let outputs: RecordOutput[]
+    try {
+      outputs = await deps.writeOutputs(item, { record: paid.record, images }, { batchName: batch.name, outputDir: paid.saveTo })
+    } catch (err) {
+      const reason = toAppErrorData(err)
+      const kept = paid.kept?.length ? paid : await this.keepPaidImages(paid.record, { record: paid.record, images, outputUrls: paid.urls }, paid.taskId)
+      item.paidResult = { ...kept, saveTo: undefined }
+      item.attempts++
+      return state.finish(item, 'failed', notSavedError(reason, kept, paid.record))
+    }
+    // The same record, now with its files: the history keeps the newest line per id, so the charge counts once.
+    const saved: RequestRecord = { ...paid.record, status: 'succeeded', error: undefined, outputs }
+    item.paidResult = undefined
+    await this.ledger(item, saved)
+    if (paid.kept?.length) await deps.discardKeptImages(paid.record.id).catch(() => undefined)
+    item.attempts++
+    item.outputs = outputs
+    item.error = undefined
+    state.finish(item, 'done')
+  }
+
+  /**
    * Appends a paid result's record; when the history cannot take it (disk full, permissions), the record
    * stays in the queue file as the item's pendingRecord, durable, and is appended later (see
    * appendPendingRecords): the charge is never dropped, and the item says it is not yet in history.
@@ -246,6 +347,7 @@ export class Runner {
       return true
     } catch (err) {
       item.historyPending = true
+      item.pendingRecord = record
       await this.options.progress.saveNow(item).catch(() => undefined)
       this.options.progress.problem(
         `The history could not be written (${toAppErrorData(err).message}); request ${record.requestIds.at(-1) ?? record.id} is kept and written there as soon as it can be.`
@@ -344,6 +446,25 @@ export class Runner {
     // pendingRecord (if any) stays in the queue file: recovery writes it to the ledger next time.
     this.options.state.finish(run.item, 'failed', { ...error, message: `Pixdesk could not finish this item: ${error.message}` })
   }
+}
+
+/** Where a record sits in its chain of edits: the version it continued from and the chain's original. */
+function lineageOf(item: JobItem, record: RequestRecord): Pick<RequestRecord, 'parent' | 'rootSha256'> {
+  const parent = item.snapshot.parent
+  const root = parent?.rootSha256 ?? (parent ? undefined : record.inputs[0]?.sha256)
+  return { ...(parent ? { parent } : {}), ...(root ? { rootSha256: root } : {}) }
+}
+
+/** "Paid, not saved": where the images are now, and what the user can do about it. */
+function notSavedError(reason: AppErrorData, paid: PaidResult, record: RequestRecord): AppErrorData {
+  const where = reason.path ? ` to ${reason.path}` : ''
+  const requestId = record.requestIds.at(-1)
+  const next = paid.kept?.length
+    ? `${paid.kept.length === 1 ? 'The image is' : `All ${paid.kept.length} images are`} kept in Pixdesk's recovery folder: Save again once the folder can be written, or choose another folder.`
+    : canFetchAgain(paid)
+      ? 'It could not be kept in the recovery folder either: Retry downloads it again (no new charge) once there is space.'
+      : 'It could not be kept in the recovery folder either, and the provider gives no way to download it again.'
+  return { code: 'not_saved', requestId, path: reason.path, message: `Paid, not saved: the images arrived (and were charged) but could not be written${where}: ${reason.message}. ${next}` }
 }
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))

@@ -229,20 +229,22 @@ export class Scheduler {
     }
     const notBefore = item.notBefore ? Date.parse(item.notBefore) : 0
     if (notBefore > now) return notBefore
-    if (!this.options.network.isOnline()) {
+    // Saving a kept result again needs only the disk.
+    if (!this.options.network.isOnline() && !item.paidResult?.kept?.length) {
       this.options.state.hold(batch, item, 'network')
       return Infinity
     }
-    const resuming = item.submission.phase === 'accepted' && item.taskId !== undefined
+    const paid = item.paidResult !== undefined
+    const resuming = paid || (item.submission.phase === 'accepted' && item.taskId !== undefined)
     // A task that already exists needs no upload: it goes straight to the wire.
     const wave = resuming ? net : ahead
     if (!wave.fits(item, batch, limits)) return Infinity
-    // A task that already exists is paid for or will be: resuming it never waits on a budget.
+    // A task that already exists is paid for or will be, as is a result fetched again: neither waits on a budget.
     if (!resuming && !this.withinBudget(batch, item, limits, budgets)) return Infinity
     item.hold = undefined
     item.notBefore = undefined
     wave.add(item)
-    this.options.budgets.reserve(batch, item, budgets)
+    if (!paid) this.options.budgets.reserve(batch, item, budgets)
     this.options.start(batch, item, resuming)
     return Infinity
   }

@@ -1,5 +1,5 @@
 import { AppError, type AppErrorData } from '../../../shared/errors'
-import { ACTIVE_STATES, isTerminal, type Batch, type ItemHold, type ItemState, type JobItem } from './model'
+import { ACTIVE_STATES, canFetchAgain, isTerminal, type Batch, type ItemHold, type ItemState, type JobItem } from './model'
 import type { Progress } from './progress'
 import { report } from './summary'
 
@@ -122,7 +122,9 @@ export class QueueState {
    * downloads it again instead of paying for a new one.
    */
   reset(batch: Batch, item: JobItem): void {
-    const keepTask = item.error?.code === 'download_failed' && item.taskId !== undefined ? item.taskId : undefined
+    // A paid result is fetched or saved again, never bought again; one with nothing left to fetch is sent anew.
+    if (item.paidResult && !canFetchAgain(item.paidResult)) item.paidResult = undefined
+    const keepTask = !item.paidResult && item.error?.code === 'download_failed' && item.taskId !== undefined ? item.taskId : undefined
     this.setItemState(item, 'queued')
     item.attempts = 0
     item.rateLimitHits = 0
@@ -130,7 +132,7 @@ export class QueueState {
     item.hold = undefined
     item.notBefore = undefined
     item.submission = keepTask ? { phase: 'accepted', at: new Date(this.options.now()).toISOString(), taskId: keepTask } : { phase: 'none' }
-    item.taskId = keepTask
+    item.taskId = keepTask ?? item.paidResult?.taskId
     item.timings.finishedAt = undefined
     this.changed(batch, item)
   }

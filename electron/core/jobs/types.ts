@@ -1,4 +1,4 @@
-import type { DuplicateOf, ItemSnapshot, JobItem } from './model'
+import type { DuplicateOf, ItemSnapshot, JobItem, KeptImage } from './model'
 import type { ProviderId, RecordOutput, RequestRecord } from '../../../shared/records'
 
 /** Inputs made ready for upload (normalised temporary copies); opaque to the engine. */
@@ -29,6 +29,8 @@ export interface RunOutcome {
   /** The request record (outputs still empty: the engine writes them). */
   record: RequestRecord
   images: unknown[]
+  /** The answer's output URLs, when every output was one: a paid result can be fetched again from them. */
+  outputUrls?: string[]
 }
 
 /**
@@ -42,8 +44,21 @@ export interface JobDeps {
   execute(item: JobItem, prepared: PreparedRequest, ctx: RunContext): Promise<RunOutcome>
   /** Poll an async task that already exists, by id; never submits. */
   resume(item: JobItem, taskId: string, ctx: RunContext): Promise<RunOutcome>
-  /** Write the images beside the source (atomically, never overwriting) and describe them. */
-  writeOutputs(item: JobItem, outcome: RunOutcome, batch: { batchName: string }): Promise<RecordOutput[]>
+  /**
+   * Write the images beside the source (atomically, never overwriting) and describe them; `outputDir`
+   * is a folder the user chose instead when saving a kept result again.
+   */
+  writeOutputs(item: JobItem, outcome: RunOutcome, batch: { batchName: string; outputDir?: string }): Promise<RecordOutput[]>
+  /** Keeps a paid result's images in the data folder's recovery area when they cannot be written where they belong. */
+  keepImages(recordId: string, images: unknown[]): Promise<KeptImage[]>
+  /** The kept images, each checked against its hash. */
+  readKeptImages(kept: KeptImage[]): Promise<unknown[]>
+  /** Images kept for a record that the queue may not know about (a crash right after keeping them). */
+  findKeptImages(recordId: string): Promise<KeptImage[]>
+  /** Removes a result's kept images once they are saved. */
+  discardKeptImages(recordId: string): Promise<void>
+  /** Fetches a paid sync result's images again from its output URLs: never sends the request again. */
+  downloadAgain(item: JobItem, urls: string[], ctx: RunContext): Promise<unknown[]>
   appendRecord(record: RequestRecord): Promise<void>
   /** Records already in the ledger for an item (crash recovery reconciles against them). */
   itemRecords(itemId: string): Promise<RequestRecord[]>

@@ -168,6 +168,9 @@ async function runAndRecord(p: Prepared, options: ExecuteOptions, runner: Runner
 
   // A cancel should come back at once; the record then goes without hashes still being computed.
   if (error?.code !== 'cancelled') await hashing
+  // The provider answered with a result, so it charged: a download that failed afterwards does not undo that.
+  const charged = !error || (error.code === 'download_failed' && raw !== undefined)
+  const urls = raw?.outputs.every((o) => 'url' in o) ? raw.outputs.map((o) => (o as { url: string }).url) : undefined
   const endpoint = ctx.trace.endpoint.split('?')[0] ?? ctx.trace.endpoint
   const record: RequestRecord = {
     id: randomUUID(),
@@ -188,7 +191,7 @@ async function runAndRecord(p: Prepared, options: ExecuteOptions, runner: Runner
     latencyMs: Math.round(performance.now() - t0),
     status: error ? (error.code === 'cancelled' ? 'cancelled' : 'failed') : 'succeeded',
     error,
-    cost: costOf(p, error ? undefined : raw, error ? 0 : images.length),
+    cost: costOf(p, charged ? raw : undefined, charged ? (raw?.outputs.length ?? 0) : 0),
     usage: raw?.usage ?? ctx.trace.usage,
     outputs: [],
     ...(discarded ? { outputsDiscarded: discarded } : {}),
@@ -197,7 +200,7 @@ async function runAndRecord(p: Prepared, options: ExecuteOptions, runner: Runner
     templateId: request.templateId,
     jobItemId: request.jobItemId
   }
-  return { record, images: error ? [] : images }
+  return { record, images: error ? [] : images, ...(charged && urls?.length ? { outputUrls: urls } : {}) }
 }
 
 /**
@@ -223,6 +226,25 @@ export async function resumeAsyncTask(taskId: string, request: ImageRequest, opt
   if (!taskId.trim()) throw new AppError({ code: 'validation', field: 'taskId', message: 'A task id is needed to resume.' })
   const prepared = await prepare({ ...request, route: 'async' }, options)
   return runAndRecord(prepared, options, (ctx) => resume(ctx, taskId), taskId)
+}
+
+/**
+ * Fetches a paid result's images again from the output URLs its answer gave, under the same rules as the
+ * first time (the key only to the API's own origin, the output URL policy, size caps): never a new request.
+ */
+export async function downloadResultAgain(request: ImageRequest, urls: readonly string[], options: ExecuteOptions = {}): Promise<OutputImage[]> {
+  const catalog = options.catalog ?? bundledCatalog()
+  const model = catalog.resolve(request.model, request.provider)
+  const baseUrl = normaliseBaseUrl(options.baseUrl, request.provider)
+  if (options.apiKey && options.keyOrigin) assertKeyMayGo(request.provider, options.keyOrigin, baseUrl)
+  const p: Prepared = { request, model, inputs: [], baseUrl }
+  const http: SendContext = { signal: options.signal, retry: { ...defaultRetry, ...options.retry }, timeouts: { ...defaultTimeouts, ...options.timeouts }, attempts: [] }
+  const raw: RawResult = { outputs: urls.map((url) => ({ url })), requestIds: [] }
+  const progress = options.onProgress ?? (() => {})
+  progress({ stage: 'downloading', done: 0, total: urls.length })
+  return collectOutputs(raw, request.provider, http, options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES, downloadOptions(p, options.apiKey), (done, total) =>
+    progress({ stage: 'verifying', done, total })
+  )
 }
 
 /** A cheap authenticated call where the provider has one (no credits spent). */

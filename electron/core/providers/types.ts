@@ -99,6 +99,11 @@ export interface OutputImage {
 export interface ImageOutcome {
   record: RequestRecord
   images: OutputImage[]
+  /**
+   * Where a paid result's images can be fetched again without a new request: the answer's output URLs,
+   * when every output was one (they passed the output URL policy; they may expire).
+   */
+  outputUrls?: string[]
 }
 
 /** What a route hands back before outputs are fetched and verified. */

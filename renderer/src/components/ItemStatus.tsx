@@ -20,6 +20,17 @@ export function ItemMeta({ item }: { item: ItemView }) {
       <ItemCost item={item} />
       {item.mayHaveCharged ? <span className="field-error">may have been charged</span> : null}
       {item.historyPending ? <span className="hold" title="The history file could not be written; the record is kept and written there as soon as it can be.">not yet in history</span> : null}
+      {item.paidNotSaved ? (
+        <span className="field-error" title={item.paidNotSaved.kept ? 'Charged and received; the images are kept in the recovery folder until they can be saved.' : 'Charged and received, but not saved; they can be downloaded again without a new charge.'}>
+          paid, not saved
+        </span>
+      ) : null}
+      {item.aboveEstimate ? <span className="field-error" title="The provider reported far more credits than the catalog estimate for this request.">charged above estimate</span> : null}
+      {item.outputsDiscarded ? (
+        <span className="hold" title="The provider sent more images than were asked for; the extra ones were neither saved nor counted.">
+          {item.outputsDiscarded} extra {item.outputsDiscarded === 1 ? 'output' : 'outputs'} not kept
+        </span>
+      ) : null}
     </span>
   )
 }

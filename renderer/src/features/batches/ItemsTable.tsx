@@ -56,7 +56,16 @@ function ItemActions({ batchId, item, onMove, onRevealError }: { batchId: string
           <Icon name="close" />
         </button>
       ) : null}
-      {item.state === 'failed' || item.state === 'cancelled' || item.state === 'interrupted' ? (
+      {item.paidNotSaved ? (
+        <>
+          <button type="button" className="icon-btn" aria-label={`Save ${item.sourceName} again`} title={item.paidNotSaved.kept ? 'Save again (from the recovery folder)' : 'Download again and save (no new charge)'} onClick={() => void jobs.saveAgain(batchId, [item.id], false)}>
+            <Icon name="retry" />
+          </button>
+          <button type="button" className="icon-btn" aria-label={`Save ${item.sourceName} to another folder`} title="Save to another folder…" onClick={() => void jobs.saveAgain(batchId, [item.id], true)}>
+            <Icon name="folder" />
+          </button>
+        </>
+      ) : item.state === 'failed' || item.state === 'cancelled' || item.state === 'interrupted' ? (
         <button type="button" className="icon-btn" aria-label={`Retry ${item.sourceName}`} title="Retry" onClick={() => void jobs.retry(batchId, [item.id])}>
           <Icon name="retry" />
         </button>

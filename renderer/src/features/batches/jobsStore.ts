@@ -21,6 +21,8 @@ interface JobsState {
   resume(batchId: string): Promise<void>
   cancel(batchId: string, itemIds?: string[]): Promise<void>
   retry(batchId: string, itemIds?: string[]): Promise<void>
+  /** Saves paid results that could not be written; `chooseFolder` asks main for another folder first. */
+  saveAgain(batchId: string, itemIds: string[], chooseFolder: boolean): Promise<void>
   resolveDuplicates(batchId: string, decision: 'run' | 'skip', itemIds?: string[]): Promise<void>
   setBudget(batchId: string, credits: number | null): Promise<void>
   reorder(batchId: string, itemIds: string[]): Promise<void>
@@ -108,6 +110,16 @@ export const useJobs = create<JobsState>()((set, get) => {
     resume: (batchId) => act('jobs.resume', batchId),
     cancel: (batchId, itemIds) => withItems('jobs.cancel', batchId, itemIds),
     retry: (batchId, itemIds) => withItems('jobs.retry', batchId, itemIds),
+    async saveAgain(batchId, itemIds, chooseFolder) {
+      try {
+        const batch = await api.invoke('jobs.saveAgain', { batchId, itemIds, chooseFolder })
+        if (!batch) return
+        set({ batches: withActionAnswer(get().batches, batch), actionErrors: { ...get().actionErrors, [batchId]: undefined } })
+        await get().fetch(batchId)
+      } catch (err) {
+        set({ actionErrors: { ...get().actionErrors, [batchId]: asError(err) } })
+      }
+    },
     async resolveDuplicates(batchId, decision, itemIds) {
       try {
         const batch = await api.invoke('jobs.resolveDuplicates', itemIds ? { batchId, decision, itemIds } : { batchId, decision })

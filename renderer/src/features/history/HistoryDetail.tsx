@@ -69,6 +69,13 @@ function DetailMeta({ entry }: { entry: HistoryEntryView }) {
       <dt>Credits</dt>
       <dd>
         <CostBadge credits={entry.credits} kind={entry.estimated ? 'estimate' : 'charged'} /> <span className="muted">estimate {formatCredits(entry.estimate)}</span>
+        {entry.aboveEstimate ? <span className="field-error"> · far above the estimate: worth checking with the provider</span> : null}
+        {entry.outputsDiscarded ? (
+          <span className="muted">
+            {' '}
+            · {plural(entry.outputsDiscarded, 'extra output')} sent and not kept (not counted)
+          </span>
+        ) : null}
       </dd>
       <dt>Latency</dt>
       <dd>

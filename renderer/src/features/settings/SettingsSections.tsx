@@ -118,6 +118,14 @@ export function OutputSection({ s, form: { save, done, fail, errors, saved } }: 
   )
 }
 
+/** Overall deadlines per request stage, in minutes: a server that stalls or trickles cannot hold a request forever. */
+const deadlines = [
+  { id: 'uploadDeadline', field: 'uploadTimeoutMs', label: 'Upload deadline (minutes)', hint: 'Longest time to send one request with its images. Between 0.2 and 360.' },
+  { id: 'answerDeadline', field: 'answerTimeoutMs', label: 'Answer deadline (minutes)', hint: 'Longest wait for the answer once the images are sent. Raise it for very large images.' },
+  { id: 'downloadDeadline', field: 'downloadTimeoutMs', label: 'Download deadline per image (minutes)', hint: 'Longest time to fetch one result image from its URL. A result that misses it is paid for and can be downloaded again.' },
+  { id: 'taskDeadline', field: 'asyncPollTimeoutMs', label: 'Task wait (minutes)', hint: 'How long an async task is polled before Pixdesk stops waiting for it.' }
+] as const
+
 export function RequestsSection({ s, form: { save, errors, saved } }: SectionProps) {
   const num = (v: string) => (v.trim() === '' ? null : Number(v))
   return (
@@ -134,6 +142,19 @@ export function RequestsSection({ s, form: { save, errors, saved } }: SectionPro
           hint="Work stops before a request would go over it. Leave empty for no limit."
           onSave={(v) => void save('budget', { jobs: { dailyBudgetCredits: num(v) } })}
         />
+        {deadlines.map((d) => (
+          <TextSetting
+            key={d.id}
+            id={d.id}
+            type="number"
+            label={d.label}
+            value={String(Math.round((s.jobs[d.field] / 60_000) * 10) / 10)}
+            error={errors[d.id]}
+            saved={saved === d.id}
+            hint={d.hint}
+            onSave={(v) => void save(d.id, { jobs: { [d.field]: Math.round(Number(v) * 60_000) } })}
+          />
+        ))}
         <Toggle
           label="Notify when a batch or comparison ends"
           checked={s.notifications.batchFinished}
