@@ -209,6 +209,8 @@ export type MenuCommand =
   | 'view-settings'
   | 'command-palette'
   | 'open-batch'
+  | 'copy-request-id'
+  | 'copy-support-bundle'
 
 export interface EventMap {
   'app.notice': { level: 'info' | 'warning' | 'error'; message: string }
