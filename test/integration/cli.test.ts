@@ -335,7 +335,9 @@ describe('pixdesk: requests against the sandbox', () => {
     const human = await run(['history', 'totals', '--by', 'model'])
     expect(human.code).toBe(0)
     expect(human.stdout).toMatch(/gemini-2\.5-flash-image/)
+  })
 
+  it('history spend totals the same credits period by period, and bundle names the ids of a record', async () => {
     // Spend over time answers with the same credits as the totals, period by period.
     const totals = await run(['history', 'totals', '--json'])
     const spend = await run(['history', 'spend', '--by', 'day', '--json'])
@@ -348,6 +350,7 @@ describe('pixdesk: requests against the sandbox', () => {
     expect((await run(['history', 'spend', '--by', 'year'])).code).toBe(2)
 
     // A support bundle names the request ids of the record it is about.
+    const failed = await run(['history', '--status', 'failed', '--json'])
     const failedRecord = failed.json.find((l) => l.type === 'record') as unknown as { id: string; requestIds: string[] }
     const bundle = await run(['history', 'bundle', failedRecord.id])
     expect(bundle.code, bundle.stderr).toBe(0)
