@@ -103,7 +103,7 @@ export function HistoryView() {
                       </button>
                       {/* Above the row's overlay, so hovering shows the whole id; a click beside its copy button still selects. */}
                       <span className="history-row-id" onClick={(ev) => (ev.target as Element).closest('button') || h.select(e.id)}>
-                        <RequestId id={entryRequestId(e)} />
+                        <RequestId id={entryRequestId(e)} max={16} />
                       </span>
                       <StatusPill state={e.status} />
                       <span className="num">{formatMs(e.latencyMs)}</span>

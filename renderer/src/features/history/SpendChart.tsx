@@ -12,7 +12,7 @@ import { useHistory, type SpendBy } from './store'
  * Theme colours by name, so the chart follows the light and dark themes with the rest of the app.
  * "Other models" takes a neutral; credits at risk take the warning colour.
  */
-const SERIES_COLOURS = ['var(--accent)', 'var(--gemini)', 'var(--gpt)', 'var(--text-2)', 'var(--accent-strong)']
+const SERIES_COLOURS = ['var(--accent)', 'var(--gpt)', 'var(--gemini)', 'var(--text-2)', 'var(--accent-strong)']
 const OTHER_COLOUR = 'var(--text-3)'
 const AT_RISK_COLOUR = 'var(--warn)'
 
@@ -105,7 +105,7 @@ export function SpendChart() {
         <figure className="spend-figure">
           <div className="spend-plot" aria-hidden="true">
             <ResponsiveContainer width="100%" height={170} minWidth={0} initialDimension={{ width: 320, height: 170 }}>
-              <BarChart data={data.rows} margin={{ top: 6, right: 4, bottom: 0, left: -12 }} accessibilityLayer={false} barCategoryGap="18%">
+              <BarChart data={data.rows} margin={{ top: 6, right: 14, bottom: 0, left: -12 }} accessibilityLayer={false} barCategoryGap="18%">
                 <CartesianGrid vertical={false} stroke="var(--line)" />
                 <XAxis
                   dataKey="start"

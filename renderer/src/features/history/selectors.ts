@@ -92,7 +92,7 @@ export function spendSummary(spend: SpendResult, models: readonly ModelEntry[]):
   const top = spend.models[0]
   const parts = [
     `Credits by ${spend.by} from ${range}: ${formatCredits(spend.overall.credits)} in ${plural(spend.overall.count, 'request')}.`,
-    busiest.credits > 0 ? `Most in ${periodLabel(busiest.start, busiest.end, spend.by, 'long')} (${formatCredits(busiest.credits)}).` : '',
+    busiest.credits > 0 ? `Most ${spend.by === 'day' ? 'on' : 'in'} ${periodLabel(busiest.start, busiest.end, spend.by, 'long')} (${formatCredits(busiest.credits)}).` : '',
     top && top.credits > 0 && spend.models.length > 1 ? `${modelLabel(models, top.model)} spent most (${formatCredits(top.credits)}).` : '',
     spend.overall.atRisk > 0 ? `${formatCredits(spend.overall.atRisk)} more at risk: interrupted requests that may have been charged.` : ''
   ]
