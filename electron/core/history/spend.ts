@@ -87,10 +87,11 @@ export function intervalFor(firstDay: string, lastDay: string): SpendInterval {
  */
 export function spendOf(entries: Iterable<Entry>, range: SpendRange, by?: SpendInterval): Omit<SpendResult, 'readWarnings'> {
   const days = new Map<string, Map<string, Tally>>()
+  const dayOf = localDayCache()
   let earliest = Number.POSITIVE_INFINITY
   let latest = Number.NEGATIVE_INFINITY
   for (const entry of entries) {
-    const day = localDay(entry.startedMs)
+    const day = dayOf(entry.startedMs)
     let models = days.get(day)
     if (!models) days.set(day, (models = new Map()))
     let tally = models.get(entry.model)
@@ -144,6 +145,24 @@ export function spendOf(entries: Iterable<Entry>, range: SpendRange, by?: SpendI
     return { start, end, credits, atRisk, count, models: cells(models) }
   })
   return { by: interval, buckets: result, models: cells(perModel), overall: finished(overall) }
+}
+
+/**
+ * localDay for many moments in time order: the history hands entries over day by day, so remembering
+ * the last day's bounds saves building a date for almost every one of them.
+ */
+function localDayCache(): (ms: number) => string {
+  let from = Number.POSITIVE_INFINITY
+  let to = Number.NEGATIVE_INFINITY
+  let key = ''
+  return (ms) => {
+    if (ms >= from && ms < to) return key
+    const d = new Date(ms)
+    from = new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime()
+    to = new Date(d.getFullYear(), d.getMonth(), d.getDate() + 1).getTime()
+    key = localDay(ms)
+    return key
+  }
 }
 
 function merge(into: Tally, from: Tally): Tally {
