@@ -34,7 +34,7 @@ export const useClipboard = create<ClipboardState>()((set) => ({
 }))
 
 /** Rows and panels that stand for one request carry its id here, for the copy shortcut. */
-export const REQUEST_ID_ATTRIBUTE = 'data-copy-request-id'
+const REQUEST_ID_ATTRIBUTE = 'data-copy-request-id'
 
 /**
  * The request id the copy shortcut means: the one of the row or panel holding the keyboard focus, else
