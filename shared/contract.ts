@@ -5,10 +5,12 @@ import {
   deleteEntryOptionsSchema,
   historyFilterSchema,
   historyQuerySchema,
+  spendQuerySchema,
   totalsQuerySchema,
   verdictInputSchema,
   type DeleteEntryResult,
   type HistoryVerdict,
+  type SpendResult,
   type TotalsResult
 } from './history'
 import { providerIds } from './records'
@@ -187,6 +189,12 @@ export const channels = {
   /** Shows an output file in the system's file manager. */
   'outputs.reveal': channel(z.object({ recordId: id, index: z.number().int().min(0) }).strict(), returns<{ ok: true }>()),
   'history.delete': channel(z.object({ id }).extend(deleteEntryOptionsSchema.shape).strict(), returns<DeleteEntryResult>()),
+  /** Credits over time by model, for the same filter as the list and the totals. */
+  'history.spend': channel(spendQuerySchema.strict(), returns<SpendResult>()),
+  /** One request as text for a message to support: its ids, record, error and output hashes, never a key. */
+  'history.supportBundle': channel(z.object({ id }).strict(), returns<{ text: string }>()),
+  /** Text onto the system clipboard, through the main process: the sandboxed window is denied the permission. */
+  'clipboard.write': channel(z.object({ text: z.string().min(1).max(200_000) }).strict(), returns<{ ok: true }>()),
 
   'sandbox.status': channel(empty, returns<SandboxView>())
 } satisfies Record<string, ChannelDef>
@@ -206,6 +214,8 @@ export type MenuCommand =
   | 'view-settings'
   | 'command-palette'
   | 'open-batch'
+  | 'copy-request-id'
+  | 'copy-support-bundle'
 
 export interface EventMap {
   'app.notice': { level: 'info' | 'warning' | 'error'; message: string }

@@ -123,3 +123,49 @@ export interface DeleteEntryResult {
   /** Files that could not be deleted, with the reason; the entry is deleted anyway. */
   filesFailed: { path: string; reason: string }[]
 }
+
+export const spendIntervals = ['day', 'week', 'month'] as const
+export type SpendInterval = (typeof spendIntervals)[number]
+
+export const spendQuerySchema = historyFilterSchema.extend({
+  /** Bucket size; absent: days for ranges up to 60 days, weeks up to a year, months beyond. */
+  by: z.enum(spendIntervals).optional()
+})
+export type SpendQuery = z.infer<typeof spendQuerySchema>
+
+/** One model's requests in one bucket (or in the whole range). */
+export interface SpendCell {
+  model: string
+  /** Credits booked, as in the totals: the provider's figure where it reported one, else the estimate. */
+  credits: number
+  /**
+   * Interrupted requests that may have been charged without a result: their estimate, kept apart from
+   * `credits` because nobody knows yet whether they were paid for.
+   */
+  atRisk: number
+  count: number
+  failed: number
+  interrupted: number
+}
+
+export interface SpendBucket {
+  /** First local day of the bucket, YYYY-MM-DD (a Monday for weeks, the 1st for months). */
+  start: string
+  /** Last local day of the bucket, YYYY-MM-DD. */
+  end: string
+  credits: number
+  atRisk: number
+  count: number
+  /** Models with at least one request in the bucket, most credits first. */
+  models: SpendCell[]
+}
+
+export interface SpendResult {
+  by: SpendInterval
+  /** Every bucket from the first day of the range to its last, empty ones included, oldest first. */
+  buckets: SpendBucket[]
+  /** The whole range per model, most credits first. */
+  models: SpendCell[]
+  overall: Omit<SpendCell, 'model'>
+  readWarnings: ReadWarning[]
+}

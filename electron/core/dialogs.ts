@@ -1,5 +1,5 @@
 /**
- * Native file dialogs and the file manager, the only pieces of UI the main process owns. Electron implements it in the app;
+ * Native file dialogs, the file manager and the clipboard, the only pieces of UI the main process owns. Electron implements it in the app;
  * tests substitute answers. A dialog the user cancels returns an empty list or null.
  */
 export interface Dialogs {
@@ -10,6 +10,8 @@ export interface Dialogs {
   reveal(path: string): Promise<void>
   /** A native yes/no question the page cannot answer for the user; true only for `confirmLabel`. */
   confirm(question: { message: string; detail: string; confirmLabel: string; cancelLabel: string }): Promise<boolean>
+  /** Puts text on the system clipboard: the sandboxed window is denied the clipboard permission. */
+  copyText(text: string): Promise<void>
 }
 
 /** Where there is no window (the CLI), asking is a programming error, not a user error. */
@@ -18,5 +20,6 @@ export const noDialogs: Dialogs = {
   openFiles: () => Promise.reject(new Error('No dialogs without a window')),
   saveFile: () => Promise.reject(new Error('No dialogs without a window')),
   reveal: () => Promise.reject(new Error('No file manager without a window')),
-  confirm: () => Promise.reject(new Error('No dialogs without a window'))
+  confirm: () => Promise.reject(new Error('No dialogs without a window')),
+  copyText: () => Promise.reject(new Error('No clipboard without a window'))
 }

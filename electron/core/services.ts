@@ -13,6 +13,7 @@ import { loadCatalog, type Catalog } from './catalog'
 import { noDialogs, type Dialogs } from './dialogs'
 import { AppEvents } from './events'
 import { openHistory, type History } from './history/history'
+import { configuredKeys, formatSupportBundle } from './history/support-bundle'
 import type { JobEngine } from './jobs/engine'
 import type { JobLimits } from './jobs/types'
 import { openJobEngine } from './jobs/pipeline'
@@ -137,6 +138,8 @@ export interface Services {
   deleteHistoryEntry(id: string, deleteFiles: boolean): Promise<DeleteEntryResult>
   /** Shows an output of a history record in the system's file manager. */
   revealOutput(recordId: string, index: number): Promise<void>
+  /** One request as text for support (ids, record, error, output hashes), without a key or the prompt. */
+  supportBundle(recordId: string): Promise<string>
   dispose(): Promise<void>
 }
 
@@ -387,6 +390,16 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
         throw new AppError({ code: 'not_found_file', path: output.path, message: `${output.path} is no longer on disk (moved or deleted outside Pixdesk).` })
       }
       await dialogs.reveal(output.path)
+    },
+    async supportBundle(recordId) {
+      const item = await history.get(recordId)
+      if (!item) throw new AppError({ code: 'not_found', message: `There is no history entry "${recordId}" (it may have been deleted).` })
+      return formatSupportBundle(item, {
+        appVersion: options.version ?? '0.0.0',
+        modelLabel: (id) => catalog.get(id)?.label,
+        secrets: await configuredKeys(keychain),
+        now: new Date()
+      })
     },
     async dispose() {
       const engine = await jobEngine.opening()?.catch(() => undefined)

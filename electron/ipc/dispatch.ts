@@ -127,7 +127,13 @@ function createHandlers(services: Services, urls: AssetUrls, grants: PathGrants)
       await services.revealOutput(recordId, index)
       return { ok: true as const }
     },
-    'history.delete': ({ id, deleteFiles }) => services.deleteHistoryEntry(id, deleteFiles)
+    'history.delete': ({ id, deleteFiles }) => services.deleteHistoryEntry(id, deleteFiles),
+    'history.spend': (query) => services.history.spend(query),
+    'history.supportBundle': async ({ id }) => ({ text: await services.supportBundle(id) }),
+    'clipboard.write': async ({ text }) => {
+      await services.dialogs.copyText(text)
+      return { ok: true as const }
+    }
   }
 }
 

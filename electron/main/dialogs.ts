@@ -1,4 +1,4 @@
-import { BrowserWindow, dialog, shell } from 'electron'
+import { BrowserWindow, clipboard, dialog, shell } from 'electron'
 import type { Dialogs } from '../core/dialogs'
 
 const IMAGE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'webp', 'gif', 'avif', 'tif', 'tiff', 'heic', 'heif', 'svg']
@@ -39,6 +39,9 @@ export function electronDialogs(getWindow: () => BrowserWindow | null): Dialogs 
       const options: Electron.MessageBoxOptions = { type: 'warning', message, detail, buttons: [cancelLabel, confirmLabel], defaultId: 0, cancelId: 0, noLink: true }
       const result = win ? await dialog.showMessageBox(win, options) : await dialog.showMessageBox(options)
       return result.response === 1
+    },
+    async copyText(text) {
+      clipboard.writeText(text)
     }
   }
 }

@@ -49,6 +49,7 @@ const viewCommands: CommandItem[] = [
 
 const paletteCommand: CommandItem = { label: 'Command Palette…', command: 'command-palette', accelerator: 'CmdOrCtrl+K', rendererHandlesKey: true }
 const settingsCommand: CommandItem = { label: 'Settings…', command: 'view-settings', accelerator: 'CmdOrCtrl+,' }
+const copyRequestIdCommand: CommandItem = { label: 'Copy Request Id', command: 'copy-request-id', accelerator: 'CmdOrCtrl+Shift+C', rendererHandlesKey: true }
 
 /** The application menu: the platform's standard roles plus Pixdesk's own commands and their shortcuts. */
 export function buildMenuTemplate(options: MenuOptions): MenuItemConstructorOptions[] {
@@ -107,7 +108,10 @@ export function buildMenuTemplate(options: MenuOptions): MenuItemConstructorOpti
     role: 'help',
     submenu: [
       { label: 'Copy Diagnostics', click: () => actions.copyDiagnostics() },
-      { label: 'Open Logs Folder', click: () => actions.openLogsFolder() }
+      { label: 'Open Logs Folder', click: () => actions.openLogsFolder() },
+      { type: 'separator' },
+      item(copyRequestIdCommand),
+      { label: 'Copy Support Bundle', click: () => actions.command('copy-support-bundle') }
     ]
   }
   return [...(mac ? [appMenu] : []), fileMenu, { role: 'editMenu' }, viewMenu, runMenu, { role: 'windowMenu' }, helpMenu]

@@ -50,6 +50,11 @@ test('comparing two models side by side and under a slider, with swap, full view
     await expect(row.locator('td').nth(3)).not.toHaveText('—')
     await expect(row.locator('.cost-badge')).toBeVisible()
   }
+  // Each result's request id copies whole from the table.
+  const firstId = await rows.nth(0).getByTestId('request-id').getAttribute('title')
+  expect(firstId).toBeTruthy()
+  await rows.nth(0).getByRole('button', { name: `Copy request id ${firstId}` }).click()
+  await expect.poll(() => app.dialogs.clipboard.at(-1)).toBe(firstId)
 
   // Swap (C) exchanges A and B.
   const firstModel = await rows.nth(0).locator('td').nth(1).innerText()

@@ -81,6 +81,8 @@ export interface DialogAnswers {
   /** Answers to native yes/no questions, in order; none queued answers no. Asked messages are kept. */
   confirms: boolean[]
   asked: string[]
+  /** Text the app put on the system clipboard, oldest first. */
+  clipboard: string[]
 }
 
 export interface PixdeskFixture {
@@ -95,7 +97,7 @@ export const test = base.extend<{ app: PixdeskFixture }>({
   // eslint-disable-next-line no-empty-pattern -- Playwright requires the fixtures argument to be destructured
   app: async ({}, use) => {
     const home = await mkdtemp(join(tmpdir(), 'pixdesk-e2e-'))
-    const dialogs: DialogAnswers = { directories: [], files: [], saves: [], revealed: [], confirms: [], asked: [] }
+    const dialogs: DialogAnswers = { directories: [], files: [], saves: [], revealed: [], confirms: [], asked: [], clipboard: [] }
     const holder: { connection?: RendererConnection } = {}
     const server = await serveRenderer(() => holder.connection)
     const services = await createServices({
@@ -112,6 +114,9 @@ export const test = base.extend<{ app: PixdeskFixture }>({
         confirm: async ({ message }) => {
           dialogs.asked.push(message)
           return dialogs.confirms.shift() ?? false
+        },
+        copyText: async (text) => {
+          dialogs.clipboard.push(text)
         }
       }
     })

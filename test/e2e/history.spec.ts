@@ -64,7 +64,7 @@ test('history filters, totals, details with missing files, export and delete', a
   // Totals by model: booked credits per model.
   const totals = view.getByRole('complementary', { name: 'Totals' })
   await expect(totals).toContainText('18 cr booked')
-  await expect(totals.getByRole('row', { name: /GPT Image 1.5/ })).toContainText('14 cr')
+  await expect(totals.locator('.totals-table').getByRole('row', { name: /GPT Image 1.5/ })).toContainText('14 cr')
 
   // Full-text search over prompts.
   await view.getByLabel('Search history').fill('reflection')

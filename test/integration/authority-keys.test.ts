@@ -69,7 +69,8 @@ describe('a stored key goes only to the origin it was saved for', () => {
         confirm: async ({ message }) => {
           asked.push(message)
           return answers.shift() ?? false
-        }
+        },
+        copyText: async () => undefined
       }
     })
     renderer = connectRenderer(services)

@@ -336,4 +336,25 @@ describe('pixdesk: requests against the sandbox', () => {
     expect(human.code).toBe(0)
     expect(human.stdout).toMatch(/gemini-2\.5-flash-image/)
   })
+
+  it('history spend totals the same credits period by period, and bundle names the ids of a record', async () => {
+    // Spend over time answers with the same credits as the totals, period by period.
+    const totals = await run(['history', 'totals', '--json'])
+    const spend = await run(['history', 'spend', '--by', 'day', '--json'])
+    expect(spend.code, spend.stderr).toBe(0)
+    const overall = (summaryOf(totals) as unknown as { overall: { credits: number; count: number } }).overall
+    expect(summaryOf(spend)).toMatchObject({ by: 'day', overall: { credits: overall.credits, count: overall.count } })
+    const periods = spend.json.filter((l) => l.type === 'spend') as unknown as Array<{ credits: number }>
+    expect(periods.length).toBeGreaterThan(0)
+    expect(periods.reduce((sum, p) => sum + p.credits, 0)).toBeCloseTo(overall.credits, 6)
+    expect((await run(['history', 'spend', '--by', 'year'])).code).toBe(2)
+
+    // A support bundle names the request ids of the record it is about.
+    const failed = await run(['history', '--status', 'failed', '--json'])
+    const failedRecord = failed.json.find((l) => l.type === 'record') as unknown as { id: string; requestIds: string[] }
+    const bundle = await run(['history', 'bundle', failedRecord.id])
+    expect(bundle.code, bundle.stderr).toBe(0)
+    expect(bundle.stdout).toContain(`Record id: ${failedRecord.id}`)
+    for (const requestId of failedRecord.requestIds) expect(bundle.stdout).toContain(requestId)
+  })
 })

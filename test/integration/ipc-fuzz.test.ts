@@ -59,6 +59,9 @@ const validPayloads: Record<Channel, Record<string, unknown>> = {
   'history.export': { format: 'csv' },
   'outputs.reveal': { recordId: 'record-1', index: 0 },
   'history.delete': { id: 'record-1', deleteFiles: false },
+  'history.spend': { by: 'week' },
+  'history.supportBundle': { id: 'record-1' },
+  'clipboard.write': { text: 'req-1' },
   'sandbox.status': {}
 }
 
@@ -136,7 +139,8 @@ describe('IPC fuzz over every channel', () => {
         openFiles: async () => [],
         saveFile: async () => null,
         reveal: async () => undefined,
-        confirm: async () => false
+        confirm: async () => false,
+        copyText: async () => undefined
       }
     })
     dispatch = connectRenderer(services).dispatch

@@ -41,7 +41,8 @@ describe('services behind the IPC contract', () => {
         openFiles: async () => [],
         saveFile: async () => saves.shift() ?? null,
         reveal: async () => undefined,
-        confirm: async () => false
+        confirm: async () => false,
+        copyText: async () => undefined
       }
     })
     renderer = connectRenderer(services)

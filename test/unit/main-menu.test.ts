@@ -54,18 +54,22 @@ describe('application menu', () => {
 
   it('leaves the shortcuts the window already answers to the window, so one key press acts once', () => {
     const { menu } = template()
-    for (const label of ['Run', 'Library', 'History', 'Command Palette…']) expect(byLabel(menu, label).registerAccelerator).toBe(false)
+    for (const label of ['Run', 'Library', 'History', 'Command Palette…', 'Copy Request Id']) expect(byLabel(menu, label).registerAccelerator).toBe(false)
     for (const label of ['Import Folder…', 'Run Comparison', 'Settings…']) expect(byLabel(menu, label).registerAccelerator).toBeUndefined()
   })
 
   it('offers Copy Diagnostics and Open Logs Folder under Help', () => {
     const { menu, actions } = template()
     const help = menu.find((m) => m.role === 'help')!
-    expect((help.submenu as MenuItemConstructorOptions[]).map((i) => i.label)).toEqual(['Copy Diagnostics', 'Open Logs Folder'])
+    expect((help.submenu as MenuItemConstructorOptions[]).map((i) => i.label)).toEqual(['Copy Diagnostics', 'Open Logs Folder', undefined, 'Copy Request Id', 'Copy Support Bundle'])
     click(byLabel(menu, 'Copy Diagnostics'))
     click(byLabel(menu, 'Open Logs Folder'))
     expect(actions.copyDiagnostics).toHaveBeenCalledOnce()
     expect(actions.openLogsFolder).toHaveBeenCalledOnce()
+    // The window copies: it knows which request is in focus.
+    click(byLabel(menu, 'Copy Request Id'))
+    click(byLabel(menu, 'Copy Support Bundle'))
+    expect(actions.command.mock.calls).toEqual([['copy-request-id'], ['copy-support-bundle']])
   })
 
   it('shows developer items only in development', () => {

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import { z } from 'zod'
-import { totalsGroupings, type HistoryFilter, type ReadWarning } from '../../../shared/history'
+import { spendIntervals, totalsGroupings, type HistoryFilter, type ReadWarning, type SpendBucket, type SpendInterval } from '../../../shared/history'
 import { providerIds } from '../../../shared/providers'
 import { requestStatusSchema } from '../../../shared/records'
 import type { Services } from '../../core/services'
@@ -37,6 +37,12 @@ const exportFlags = filterFlags.extend({
 const totalsFlags = filterFlags.extend({
   by: z.enum(totalsGroupings, { error: `use one of ${totalsGroupings.join(', ')}` }).default('model')
 })
+
+const spendFlags = filterFlags.extend({
+  by: z.enum(spendIntervals, { error: `use one of ${spendIntervals.join(', ')}` }).optional()
+})
+
+const bundleFlags = z.object({ id: z.string().trim().min(1).max(200) })
 
 function addFilterOptions(command: Command): Command {
   return command
@@ -153,7 +159,65 @@ export function registerHistory(program: Command, run: Runner): void {
       })
     )
 
+  registerSpend(history, run)
   registerLineage(history, run)
+}
+
+function registerSpend(history: Command, run: Runner): void {
+  addFilterOptions(history.command('spend').description('credits over time by model: what the History chart shows'))
+    .option('--by <interval>', `${spendIntervals.join(' | ')} (default: days up to 60 days, weeks up to a year, months beyond)`)
+    .option('--json', 'one JSON line per period (quiet ones included), then a summary with the totals per model')
+    .action(
+      run(async (ctx, raw: Record<string, unknown>) => {
+        const opts = parseFlags(spendFlags, raw)
+        const services = await ctx.services()
+        const spend = await ctx.history(services).spend({ ...toFilter(opts, services), ...(opts.by ? { by: opts.by } : {}) })
+        for (const bucket of spend.buckets) ctx.out.event('spend', { by: spend.by, ...bucket })
+        const busy = spend.buckets.filter((b) => b.count > 0)
+        if (busy.length) {
+          ctx.out.table(
+            [spend.by, 'requests', 'credits', 'at risk', 'by model'],
+            [
+              ...busy.map((b) => [periodLabel(b, spend.by), b.count, formatCredits(b.credits), b.atRisk ? formatCredits(b.atRisk) : '', byModel(b.models)]),
+              ['total', spend.overall.count, formatCredits(spend.overall.credits), spend.overall.atRisk ? formatCredits(spend.overall.atRisk) : '', byModel(spend.models)]
+            ],
+            ['left', 'right', 'right', 'right', 'left']
+          )
+          if (spend.overall.atRisk) ctx.out.line('\nAt risk: interrupted requests that may have been charged without a result, at their estimate.')
+        } else ctx.out.line('No requests match.')
+        warn(ctx, spend.readWarnings)
+        ctx.out.event('summary', { by: spend.by, periods: spend.buckets.length, overall: spend.overall, models: spend.models, readWarnings: spend.readWarnings.length })
+        return ExitCode.ok
+      })
+    )
+
+  history
+    .command('bundle <record-id>')
+    .description('one request as text for a message to support: its ids, record, error and output hashes, never a key or the prompt')
+    .option('--json', 'one line {"type":"bundle","id":...,"text":...}')
+    .action(
+      run(async (ctx, id: string, raw: Record<string, unknown>) => {
+        const opts = parseFlags(bundleFlags, { ...raw, id })
+        const services = await ctx.services()
+        const text = await services.supportBundle(opts.id)
+        if (ctx.out.json) ctx.out.event('bundle', { id: opts.id, text })
+        else process.stdout.write(text)
+        return ExitCode.ok
+      })
+    )
+}
+
+function periodLabel(bucket: SpendBucket, by: SpendInterval): string {
+  if (by === 'day') return bucket.start
+  if (by === 'month') return bucket.start.slice(0, 7)
+  return `${bucket.start} – ${bucket.end.slice(5)}`
+}
+
+function byModel(models: SpendBucket['models']): string {
+  return models
+    .filter((m) => m.credits || m.atRisk)
+    .map((m) => `${m.model} ${formatCredits(m.credits)}${m.atRisk ? ` (+${formatCredits(m.atRisk)} at risk)` : ''}`)
+    .join(', ')
 }
 
 function toFilter(opts: FilterFlags, services: Services): HistoryFilter {

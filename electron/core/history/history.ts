@@ -2,6 +2,7 @@ import { open, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
   historyQuerySchema,
+  spendQuerySchema,
   totalsQuerySchema,
   verdictInputSchema,
   type DeleteEntryResult,
@@ -12,6 +13,8 @@ import {
   type HistoryQuery,
   type HistoryVerdict,
   type ReadWarning,
+  type SpendQuery,
+  type SpendResult,
   type TotalsQuery,
   type TotalsResult,
   type VerdictInput
@@ -24,6 +27,7 @@ import type { Entry } from './index-entry'
 import { LedgerIndex, type LedgerIndexStats } from './in-memory-index'
 import { historyDir, listMonthFiles, LedgerWriter, monthFileName, readRecordsAt, scanBackwards } from './ledger'
 import { resolveFilter, select, sortEntries, totalsOf } from './query'
+import { spendOf } from './spend'
 
 export interface History {
   /** Writes one request record as one flushed line. Resolves once it is on disk. */
@@ -37,6 +41,8 @@ export interface History {
   recent(limit?: number): Promise<HistoryItem[]>
   get(id: string): Promise<HistoryItem | null>
   totals(query: TotalsQuery): Promise<TotalsResult>
+  /** Credits over time by model, in local day, week or month buckets (the History chart, `pixdesk history spend`). */
+  spend(query: SpendQuery): Promise<SpendResult>
   exportCsv(filter?: HistoryFilter): Promise<string>
   exportJson(filter?: HistoryFilter): Promise<string>
   /** Hides the entry (a deletion line is appended) and, when asked, deletes its output files first. */
@@ -127,6 +133,14 @@ export function openHistory(dataDir: string, options: HistoryOptions = {}): Hist
       await index.refresh(firstFileFor(q))
       const { rows, overall } = totalsOf(index, select(index, q), q.by)
       return { by: q.by, rows, overall, readWarnings: index.readWarnings() }
+    }),
+
+    spend: (query) => checked(async () => {
+      const q = spendQuerySchema.parse(query)
+      await index.refresh(firstFileFor(q))
+      const { fromMs, toMs } = resolveFilter(q)
+      const { by: _by, ...filter } = q
+      return { ...spendOf(select(index, filter), { fromMs, toMs, nowMs: now().getTime() }, q.by), readWarnings: index.readWarnings() }
     }),
 
     async exportCsv(filter = {}) {

@@ -83,7 +83,8 @@ export function sortEntries(entries: Entry[], sort: HistorySort): Entry[] {
   }
 }
 
-function localDay(ms: number): string {
+/** The local calendar day of a moment, YYYY-MM-DD. */
+export function localDay(ms: number): string {
   const d = new Date(ms)
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`
 }

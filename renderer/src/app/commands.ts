@@ -7,6 +7,7 @@ import { useLibrary } from '../features/library/store'
 import { activeProvider } from '../features/settings/selectors'
 import { useSettings } from '../features/settings/store'
 import { modKey } from '../lib/format'
+import { copyRequestIdInFocus, copySelectedSupportBundle } from './clipboard'
 import { useUi } from './uiStore'
 import { views } from './views'
 
@@ -21,6 +22,8 @@ export function paletteCommands(settings: Settings | null): Command[] {
     { id: 'run-edit', title: 'Run edit', hint: `${modKey}+Enter`, run: () => void useEditor.getState().run(provider) },
     { id: 'run-compare', title: 'Run comparison', run: () => void useCompare.getState().run(provider) },
     { id: 'new-batch', title: 'New batch from selection', run: () => openInBatch(useLibrary.getState().selected) },
+    { id: 'copy-request-id', title: 'Copy request id of the focused or selected request', hint: `${modKey}+Shift+C`, run: copyRequestIdInFocus },
+    { id: 'copy-support-bundle', title: 'Copy support bundle of the selected History entry', run: copySelectedSupportBundle },
     {
       id: 'sandbox',
       title: settings?.provider.sandbox ? 'Turn Sandbox mode off' : 'Turn Sandbox mode on',

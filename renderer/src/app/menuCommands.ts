@@ -6,6 +6,7 @@ import { useEditor } from '../features/editor/store'
 import { useLibrary } from '../features/library/store'
 import { activeProvider } from '../features/settings/selectors'
 import { useSettings } from '../features/settings/store'
+import { copyRequestIdInFocus, copySelectedSupportBundle } from './clipboard'
 import { useUi, type ViewId } from './uiStore'
 import { viewRegistry } from './views'
 
@@ -50,6 +51,12 @@ export function runMenuCommand({ command, batchId }: EventMap['app.command']): v
     case 'open-batch':
       if (batchId) useBatchForm.getState().selectBatch(batchId)
       ui.navigate('batches')
+      return
+    case 'copy-request-id':
+      copyRequestIdInFocus()
+      return
+    case 'copy-support-bundle':
+      copySelectedSupportBundle()
       return
   }
 }

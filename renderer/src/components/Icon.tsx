@@ -25,6 +25,7 @@ const paths = {
   key: 'M15 4a5 5 0 1 0 0 10 5 5 0 0 0 0-10zM11 12l-8 8M6 17l2 2',
   trash: 'M4 7h16M9 7V4h6v3M6 7l1 13h10l1-13',
   download: 'M12 4v11M7 10l5 5 5-5M4 20h16',
+  copy: 'M9 9h11v11H9zM5 15H4V4h11v1',
   sandbox: 'M4 20h16M6 20l2-9h8l2 9M9 11V6h6v5',
   plus: 'M12 5v14M5 12h14',
   sparkle: 'M12 3l2 6 6 2-6 2-2 6-2-6-6-2 6-2z'

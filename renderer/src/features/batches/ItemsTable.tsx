@@ -4,6 +4,7 @@ import type { AppErrorData } from '@shared/errors'
 import type { BatchView, ItemView } from '@shared/views'
 import { Icon } from '../../components/Icon'
 import { ItemCost } from '../../components/ItemStatus'
+import { RequestId } from '../../components/RequestId'
 import { RevealButton, revealProblem } from '../../components/RevealButton'
 import { StatusPill } from '../../components/StatusPill'
 import { Thumbnail } from '../../components/Thumbnail'
@@ -79,7 +80,7 @@ function ItemRow({ batchId, item, top, revealError, onMove, onRevealError }: { b
   const message = revealError ? revealProblem(revealError) : item.error?.message
   const requestId = item.requestId ?? item.error?.requestId
   return (
-    <div role="row" className={`items-row ${item.state}`} style={{ transform: `translateY(${top}px)` }} data-testid="batch-item">
+    <div role="row" className={`items-row ${item.state}`} style={{ transform: `translateY(${top}px)` }} data-testid="batch-item" data-copy-request-id={requestId}>
       <span role="cell" className="cell-source">
         <Thumbnail url={item.outputs[0]?.url ?? item.sourceUrl} alt={item.sourceName} problem={item.state === 'failed'} />
         <span className="ellipsis" title={item.sourceName}>
@@ -115,8 +116,8 @@ function ItemRow({ batchId, item, top, revealError, onMove, onRevealError }: { b
       <span role="cell" className="num">
         <ItemCost item={item} />
       </span>
-      <span role="cell" className="mono ellipsis selectable" title={requestId}>
-        {requestId ?? '—'}
+      <span role="cell" className="cell-request">
+        <RequestId id={requestId} max={14} />
       </span>
       <ItemActions batchId={batchId} item={item} onMove={onMove} onRevealError={onRevealError} />
     </div>

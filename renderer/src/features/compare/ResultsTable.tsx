@@ -1,5 +1,6 @@
 import type { ItemView } from '@shared/views'
 import { ItemCost } from '../../components/ItemStatus'
+import { RequestId } from '../../components/RequestId'
 import { RevealButton } from '../../components/RevealButton'
 import { StatusPill } from '../../components/StatusPill'
 import { formatMs } from '../../lib/format'
@@ -31,7 +32,7 @@ export function ResultsTable({ ordered }: { ordered: ItemView[] }) {
       </thead>
       <tbody>
         {ordered.map((item, i) => (
-          <tr key={item.id}>
+          <tr key={item.id} data-copy-request-id={item.requestId ?? item.error?.requestId}>
             <td>{letters[i]}</td>
             <td className="ellipsis cell-model" title={modelLabel(models, item.model)}>
               {modelLabel(models, item.model)}
@@ -41,8 +42,8 @@ export function ResultsTable({ ordered }: { ordered: ItemView[] }) {
             <td className="num">
               <ItemCost item={item} />
             </td>
-            <td className="mono selectable ellipsis cell-request" title={item.requestId}>
-              {item.requestId ?? '—'}
+            <td className="cell-request">
+              <RequestId id={item.requestId ?? item.error?.requestId} />
             </td>
             <td className="cell-reveal">
               {item.outputs[0] && !item.outputs[0].missing ? <RevealButton compact recordId={item.recordId} index={item.outputs[0].index} name={`${letters[i]} (${item.outputs[0].name})`} /> : null}

@@ -5,6 +5,7 @@ import { useUi } from '../../app/uiStore'
 import { CostBadge } from '../../components/CostBadge'
 import { ErrorNotice } from '../../components/ErrorNotice'
 import { Icon } from '../../components/Icon'
+import { CopyButton } from '../../components/RequestId'
 import { RevealButton } from '../../components/RevealButton'
 import { StatusPill } from '../../components/StatusPill'
 import { Thumbnail } from '../../components/Thumbnail'
@@ -13,6 +14,7 @@ import { modelLabel } from '../../lib/models'
 import { providerFacts } from '@shared/providers'
 import { useJobs } from '../batches/jobsStore'
 import { useCatalog } from '../settings/catalogStore'
+import { entryRequestId } from './selectors'
 import { useHistory } from './store'
 
 /** Inputs and outputs side by side, missing files marked, and "Show in folder" for each output still on disk. */
@@ -89,19 +91,39 @@ function DetailMeta({ entry }: { entry: HistoryEntryView }) {
         </>
       ) : null}
       <dt>Request ids</dt>
-      <dd className="mono selectable">{entry.requestIds.length ? entry.requestIds.join(', ') : '—'}</dd>
+      <dd>
+        {entry.requestIds.length ? (
+          <ul className="id-list" aria-label="Request ids">
+            {entry.requestIds.map((id, i) => (
+              <li key={`${i}-${id}`}>
+                <span className="mono selectable">{id}</span> <CopyButton text={id} what="Request id" />
+              </li>
+            ))}
+          </ul>
+        ) : (
+          '—'
+        )}
+      </dd>
       {entry.taskId ? (
         <>
           <dt>Task id</dt>
-          <dd className="mono selectable">{entry.taskId}</dd>
+          <dd>
+            <span className="mono selectable">{entry.taskId}</span> <CopyButton text={entry.taskId} what="Task id" />
+          </dd>
         </>
       ) : null}
       {entry.batchId ? (
         <>
           <dt>Batch</dt>
-          <dd className={batchName ? '' : 'mono'}>{batchName ?? entry.batchId}</dd>
+          <dd>
+            <span className={batchName ? '' : 'mono selectable'}>{batchName ?? entry.batchId}</span> <CopyButton text={entry.batchId} what="Batch id" />
+          </dd>
         </>
       ) : null}
+      <dt>Record id</dt>
+      <dd>
+        <span className="mono selectable">{entry.id}</span> <CopyButton text={entry.id} what="Record id" />
+      </dd>
       {entry.verdict ? (
         <>
           <dt>Verdict</dt>
@@ -161,7 +183,7 @@ function DeleteEntry({ entryId }: { entryId: string }) {
 export function HistoryDetail({ entry }: { entry: HistoryEntryView }) {
   const models = useCatalog((s) => s.models)
   return (
-    <aside className="history-detail" aria-label="Request details" data-testid="history-detail">
+    <aside className="history-detail" aria-label="Request details" data-testid="history-detail" data-copy-request-id={entryRequestId(entry)} data-selected="true">
       <header>
         <h2>{modelLabel(models, entry.model)}</h2>
         <button type="button" className="icon-btn" aria-label="Close details" onClick={() => useHistory.getState().select(null)}>
@@ -177,6 +199,11 @@ export function HistoryDetail({ entry }: { entry: HistoryEntryView }) {
       <p className="detail-prompt">{entry.prompt || <span className="muted">No prompt</span>}</p>
       <DetailImages entry={entry} />
       <DetailMeta entry={entry} />
+      <div className="toolbar">
+        <button type="button" className="btn small" onClick={() => void useHistory.getState().copySupportBundle(entry.id)} title="The record, its error, every id and the output hashes, as text for a message to support; never a key or the prompt">
+          <Icon name="copy" /> Copy support bundle
+        </button>
+      </div>
       <DeleteEntry entryId={entry.id} />
     </aside>
   )

@@ -1,3 +1,4 @@
+import { lazy, Suspense } from 'react'
 import { useShallow } from 'zustand/react/shallow'
 import { ErrorNotice } from '../../components/ErrorNotice'
 import { formatCredits, plural } from '../../lib/format'
@@ -5,6 +6,9 @@ import { useJobs } from '../batches/jobsStore'
 import { useCatalog } from '../settings/catalogStore'
 import { totalsKeyLabel } from './selectors'
 import { useHistory, type TotalsBy } from './store'
+
+// The chart library is most of the renderer's weight: it loads when History is opened, not at start-up.
+const SpendChart = lazy(() => import('./SpendChart').then((m) => ({ default: m.SpendChart })))
 
 export function HistoryTotals() {
   const { totals, overall, totalsBy, totalsError } = useHistory(useShallow((s) => ({ totals: s.totals, overall: s.overall, totalsBy: s.totalsBy, totalsError: s.totalsError })))
@@ -14,6 +18,9 @@ export function HistoryTotals() {
   const keyLabel = (key: string) => totalsKeyLabel(totalsBy, key, models, batches)
   return (
     <aside className="totals" aria-label="Totals">
+      <Suspense fallback={<p className="hint">Loading the spend chart…</p>}>
+        <SpendChart />
+      </Suspense>
       <header>
         <h2>Totals</h2>
         <div className="segmented small" role="radiogroup" aria-label="Group totals by">

@@ -3,6 +3,7 @@ import { useEffect, useMemo, useRef } from 'react'
 import { useShallow } from 'zustand/react/shallow'
 import { CostBadge } from '../../components/CostBadge'
 import { ErrorNotice } from '../../components/ErrorNotice'
+import { RequestId } from '../../components/RequestId'
 import { Icon } from '../../components/Icon'
 import { StatusPill } from '../../components/StatusPill'
 import { Thumbnail } from '../../components/Thumbnail'
@@ -12,7 +13,7 @@ import { useCatalog } from '../settings/catalogStore'
 import { HistoryDetail } from './HistoryDetail'
 import { HistoryFilters } from './HistoryFilters'
 import { HistoryTotals } from './HistoryTotals'
-import { entryThumbUrl, filterNarrows, selectedEntry } from './selectors'
+import { entryRequestId, entryThumbUrl, filterNarrows, selectedEntry } from './selectors'
 import { useHistory } from './store'
 
 export function HistoryView() {
@@ -78,22 +79,36 @@ export function HistoryView() {
               {virtual.map((row) => {
                 const e = s.items[row.index]!
                 return (
-                  <div key={e.id} role="listitem" className="history-row-wrap" style={{ transform: `translateY(${row.start}px)` }}>
-                    <button type="button" className={`history-row${e.id === s.selectedId ? ' on' : ''}`} onClick={() => h.select(e.id)} data-testid="history-row">
-                      <Thumbnail url={entryThumbUrl(e)} alt="" problem={e.status === 'failed'} />
-                      <span className="history-main">
-                        <span className="history-prompt ellipsis" title={e.prompt || undefined}>
-                          {e.prompt || '(no prompt)'}
+                  <div
+                    key={e.id}
+                    role="listitem"
+                    className="history-row-wrap"
+                    style={{ transform: `translateY(${row.start}px)` }}
+                    data-copy-request-id={entryRequestId(e)}
+                    data-selected={e.id === s.selectedId}
+                  >
+                    <div className={`history-row with-id${e.id === s.selectedId ? ' on' : ''}`} data-testid="history-row">
+                      {/* The whole row selects: the button's overlay covers it. */}
+                      <button type="button" className="history-row-select" aria-current={e.id === s.selectedId ? 'true' : undefined} onClick={() => h.select(e.id)}>
+                        <Thumbnail url={entryThumbUrl(e)} alt="" problem={e.status === 'failed'} />
+                        <span className="history-main">
+                          <span className="history-prompt ellipsis" title={e.prompt || undefined}>
+                            {e.prompt || '(no prompt)'}
+                          </span>
+                          <span className="muted small ellipsis" title={e.error?.message}>
+                            {modelLabel(models, e.model)} · {formatDateTime(e.at)}
+                            {e.error ? ` · ${e.error.message}` : ''}
+                          </span>
                         </span>
-                        <span className="muted small ellipsis" title={e.error?.message}>
-                          {modelLabel(models, e.model)} · {formatDateTime(e.at)}
-                          {e.error ? ` · ${e.error.message}` : ''}
-                        </span>
+                      </button>
+                      {/* Above the row's overlay, so hovering shows the whole id; a click beside its copy button still selects. */}
+                      <span className="history-row-id" onClick={(ev) => (ev.target as Element).closest('button') || h.select(e.id)}>
+                        <RequestId id={entryRequestId(e)} max={16} />
                       </span>
                       <StatusPill state={e.status} />
                       <span className="num">{formatMs(e.latencyMs)}</span>
                       <CostBadge credits={e.credits} kind={e.estimated ? 'estimate' : 'charged'} />
-                    </button>
+                    </div>
                   </div>
                 )
               })}

@@ -1,12 +1,16 @@
 import { create } from 'zustand'
 import type { AppErrorData } from '@shared/errors'
-import type { DeleteEntryResult, HistoryQuery, TotalsRow } from '@shared/history'
+import type { DeleteEntryResult, HistoryQuery, SpendInterval, SpendResult, TotalsRow } from '@shared/history'
 import type { HistoryEntryView } from '@shared/views'
+import { useClipboard } from '../../app/clipboard'
+import { useUi } from '../../app/uiStore'
 import { api } from '../../lib/api'
 import { asError } from '../../lib/format'
 
 export type HistoryFilter = Omit<HistoryQuery, 'page' | 'pageSize' | 'jobItemId'>
 export type TotalsBy = 'model' | 'day' | 'batch' | 'provider'
+/** 'auto': days for ranges up to 60 days, weeks up to a year, months beyond (the ledger decides). */
+export type SpendBy = 'auto' | SpendInterval
 
 const PAGE_SIZE = 200
 
@@ -23,6 +27,9 @@ interface HistoryState {
   totals: TotalsRow[]
   overall: TotalsRow | null
   totalsError: AppErrorData | null
+  spendBy: SpendBy
+  spend: SpendResult | null
+  spendError: AppErrorData | null
   selectedId: string | null
   exporting: boolean
   exportResult: { path: string | null; count: number } | null
@@ -32,11 +39,15 @@ interface HistoryState {
   query(): Promise<void>
   loadMore(): Promise<void>
   loadTotals(by?: TotalsBy): Promise<void>
+  /** Credits over time by model for the list's filter (the chart beside the totals). */
+  loadSpend(by?: SpendBy): Promise<void>
   select(id: string | null): void
   exportAs(format: 'csv' | 'json'): Promise<void>
   remove(id: string, deleteFiles: boolean): Promise<DeleteEntryResult>
   /** Shows one output of a record in the system file manager; rejects with AppErrorData when the file is gone. */
   revealOutput(recordId: string, index: number): Promise<void>
+  /** Puts the record's support bundle (ids, record, error, output hashes; never a key) on the clipboard. */
+  copySupportBundle(recordId: string): Promise<void>
 }
 
 /** Empty strings from form fields mean "no filter" and must not reach the schema as values. */
@@ -47,6 +58,7 @@ function clean(filter: HistoryFilter): HistoryFilter {
 }
 
 let seq = 0
+let spendSeq = 0
 
 export const useHistory = create<HistoryState>()((set, get) => ({
   filter: { sort: 'newest' },
@@ -60,6 +72,9 @@ export const useHistory = create<HistoryState>()((set, get) => ({
   totals: [],
   overall: null,
   totalsError: null,
+  spendBy: 'auto',
+  spend: null,
+  spendError: null,
   selectedId: null,
   exporting: false,
   exportResult: null,
@@ -84,6 +99,7 @@ export const useHistory = create<HistoryState>()((set, get) => ({
       if (mine === seq) set({ error: asError(err), loading: false, items: [], total: 0, pages: 0 })
     }
     void get().loadTotals()
+    void get().loadSpend()
   },
   async loadMore() {
     const { loading, items, total, pages } = get()
@@ -111,6 +127,18 @@ export const useHistory = create<HistoryState>()((set, get) => ({
       set({ totals: [], overall: null, totalsError: asError(err) })
     }
   },
+  async loadSpend(by) {
+    const spendBy = by ?? get().spendBy
+    set({ spendBy })
+    const { sort: _sort, ...filter } = clean(get().filter)
+    const mine = ++spendSeq
+    try {
+      const spend = await api.invoke('history.spend', spendBy === 'auto' ? filter : { ...filter, by: spendBy })
+      if (mine === spendSeq) set({ spend, spendError: null })
+    } catch (err) {
+      if (mine === spendSeq) set({ spend: null, spendError: asError(err) })
+    }
+  },
   select: (selectedId) => set({ selectedId }),
   async exportAs(format) {
     set({ exporting: true, exportError: null, exportResult: null })
@@ -127,6 +155,7 @@ export const useHistory = create<HistoryState>()((set, get) => ({
       const result = await api.invoke('history.delete', { id, deleteFiles })
       set({ items: get().items.filter((i) => i.id !== id), total: Math.max(0, get().total - 1), selectedId: null })
       void get().loadTotals()
+      void get().loadSpend()
       return result
     } catch (err) {
       throw asError(err)
@@ -138,5 +167,15 @@ export const useHistory = create<HistoryState>()((set, get) => ({
     } catch (err) {
       throw asError(err)
     }
+  },
+  async copySupportBundle(recordId) {
+    let text: string
+    try {
+      text = (await api.invoke('history.supportBundle', { id: recordId })).text
+    } catch (err) {
+      useUi.getState().toast('error', `The support bundle could not be made: ${asError(err).message}`)
+      return
+    }
+    await useClipboard.getState().copy(text, 'Support bundle')
   }
 }))
