@@ -56,7 +56,8 @@ const opaqueSurfaces = ['--bg', '--bg-raised', '--panel', '--panel-2']
 const textPairs: Array<[fg: string, surfaces: Surface[]]> = [
   ['--text', [...opaqueSurfaces, '--hover', ['--accent-soft', '--panel'], ['--accent-soft', '--panel-2'], ['--veil', '--bg']]],
   ['--text-2', [...opaqueSurfaces, '--hover']],
-  ['--text-3', [...opaqueSurfaces, '--hover']],
+  ['--text-3', [...opaqueSurfaces, '--hover', ['--accent-soft', '--panel-2'], ['--accent-soft', '--panel']]],
+  ['--text-2', [['--accent-soft', '--panel-2'], ['--accent-soft', '--panel']]],
   ['--accent', ['--bg', '--bg-raised', '--panel', ['--accent-soft', '--bg'], ['--accent-soft', '--panel-2']]],
   ['--on-accent', ['--accent-strong', '--accent-hover']],
   ['--good', ['--bg', '--bg-raised', '--panel', ['--good-soft', '--bg'], ['--good-soft', '--bg-raised']]],
