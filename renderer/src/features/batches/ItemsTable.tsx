@@ -4,6 +4,7 @@ import type { AppErrorData } from '@shared/errors'
 import type { BatchView, ItemView } from '@shared/views'
 import { Icon } from '../../components/Icon'
 import { ItemCost } from '../../components/ItemStatus'
+import { MiddleTruncate } from '../../components/MiddleTruncate'
 import { RevealButton, revealProblem } from '../../components/RevealButton'
 import { StatusPill } from '../../components/StatusPill'
 import { Thumbnail } from '../../components/Thumbnail'
@@ -73,12 +74,10 @@ function ItemRow({ batchId, item, top, revealError, onMove, onRevealError }: { b
     <div role="row" className={`items-row ${item.state}`} style={{ transform: `translateY(${top}px)` }} data-testid="batch-item">
       <span role="cell" className="cell-source">
         <Thumbnail url={item.outputs[0]?.url ?? item.sourceUrl} alt={item.sourceName} problem={item.state === 'failed'} />
-        <span className="ellipsis" title={item.sourceName}>
-          {item.sourceName}
-        </span>
+        <MiddleTruncate text={item.sourceName} />
       </span>
-      <span role="cell" className="ellipsis" title={modelLabel(models, item.model)}>
-        {modelLabel(models, item.model)}
+      <span role="cell" className="cell-model">
+        <MiddleTruncate text={modelLabel(models, item.model)} />
       </span>
       <span role="cell" className="cell-state">
         <span className="state-line">
@@ -100,14 +99,14 @@ function ItemRow({ batchId, item, top, revealError, onMove, onRevealError }: { b
       <span role="cell" className="num nowrap col-transfer">
         {item.uploadTotalBytes ? `${formatBytes(item.uploadedBytes)} / ${formatBytes(item.uploadTotalBytes)}` : '—'}
       </span>
-      <span role="cell" className="num">
+      <span role="cell" className="num col-time">
         <ItemTime item={item} />
       </span>
       <span role="cell" className="num">
         <ItemCost item={item} />
       </span>
-      <span role="cell" className="mono ellipsis selectable" title={requestId}>
-        {requestId ?? '—'}
+      <span role="cell" className="mono selectable cell-request">
+        {requestId ? <MiddleTruncate text={requestId} /> : '—'}
       </span>
       <ItemActions batchId={batchId} item={item} onMove={onMove} onRevealError={onRevealError} />
     </div>
@@ -135,7 +134,7 @@ export function ItemsTable({ batch, items }: { batch: BatchView; items: ItemView
         <span role="columnheader" className="num col-transfer">
           Transfer
         </span>
-        <span role="columnheader" className="num" title="Total time; hover a row for each phase">
+        <span role="columnheader" className="num col-time" title="Total time; hover a row for each phase">
           Time
         </span>
         <span role="columnheader" className="num">

@@ -1,5 +1,6 @@
 import type { ItemView } from '@shared/views'
 import { ItemCost } from '../../components/ItemStatus'
+import { MiddleTruncate } from '../../components/MiddleTruncate'
 import { RevealButton } from '../../components/RevealButton'
 import { StatusPill } from '../../components/StatusPill'
 import { formatMs } from '../../lib/format'
@@ -33,17 +34,15 @@ export function ResultsTable({ ordered }: { ordered: ItemView[] }) {
         {ordered.map((item, i) => (
           <tr key={item.id}>
             <td>{letters[i]}</td>
-            <td className="ellipsis cell-model" title={modelLabel(models, item.model)}>
-              {modelLabel(models, item.model)}
+            <td className="cell-model">
+              <MiddleTruncate text={modelLabel(models, item.model)} />
             </td>
             <td>{item.error ? <span className="field-error">{item.error.message}</span> : <StatusPill state={item.state} />}</td>
             <td className="num nowrap">{formatMs(item.latencyMs)}</td>
             <td className="num">
               <ItemCost item={item} />
             </td>
-            <td className="mono selectable ellipsis cell-request" title={item.requestId}>
-              {item.requestId ?? '—'}
-            </td>
+            <td className="mono selectable cell-request">{item.requestId ? <MiddleTruncate text={item.requestId} /> : '—'}</td>
             <td className="cell-reveal">
               {item.outputs[0] && !item.outputs[0].missing ? <RevealButton compact recordId={item.recordId} index={item.outputs[0].index} name={`${letters[i]} (${item.outputs[0].name})`} /> : null}
             </td>
