@@ -14,12 +14,13 @@ function tailLength(text: string): number {
  * the end that tell names apart both stay visible. The whole text is always in the DOM (screen readers
  * and find-in-page see it), in the tooltip on hover, and, when it is cut and the name may take focus,
  * shown whole on focus. Names inside a button or link pass `focusable={false}`: the control
- * itself is the tab stop.
+ * itself is the tab stop. Names told apart by their start (model names) pass `keepEnd={0}`: cut at the end,
+ * with the same tooltip.
  */
-export function MiddleTruncate({ text, className, focusable = true }: { text: string; className?: string; focusable?: boolean }) {
+export function MiddleTruncate({ text, className, focusable = true, keepEnd }: { text: string; className?: string; focusable?: boolean; keepEnd?: number }) {
   const headRef = useRef<HTMLSpanElement>(null)
   const [cut, setCut] = useState(false)
-  const split = text.length - tailLength(text)
+  const split = text.length - Math.min(text.length, keepEnd ?? tailLength(text))
   const head = text.slice(0, split)
   const tail = text.slice(split)
 
@@ -38,7 +39,7 @@ export function MiddleTruncate({ text, className, focusable = true }: { text: st
       <span className="middle-truncate-head" ref={headRef}>
         {head}
       </span>
-      <span className="middle-truncate-tail">{tail}</span>
+      {tail ? <span className="middle-truncate-tail">{tail}</span> : null}
     </span>
   )
 }

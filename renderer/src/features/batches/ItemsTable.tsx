@@ -77,7 +77,7 @@ function ItemRow({ batchId, item, top, revealError, onMove, onRevealError }: { b
         <MiddleTruncate text={item.sourceName} />
       </span>
       <span role="cell" className="cell-model">
-        <MiddleTruncate text={modelLabel(models, item.model)} />
+        <MiddleTruncate text={modelLabel(models, item.model)} keepEnd={0} />
       </span>
       <span role="cell" className="cell-state">
         <span className="state-line">

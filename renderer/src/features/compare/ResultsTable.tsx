@@ -35,7 +35,7 @@ export function ResultsTable({ ordered }: { ordered: ItemView[] }) {
           <tr key={item.id}>
             <td>{letters[i]}</td>
             <td className="cell-model">
-              <MiddleTruncate text={modelLabel(models, item.model)} />
+              <MiddleTruncate text={modelLabel(models, item.model)} keepEnd={0} />
             </td>
             <td>{item.error ? <span className="field-error">{item.error.message}</span> : <StatusPill state={item.state} />}</td>
             <td className="num nowrap">{formatMs(item.latencyMs)}</td>

@@ -53,7 +53,7 @@ export function HistoryTotals() {
               {totals.map((t) => (
                 <tr key={t.key}>
                   <td>
-                    <MiddleTruncate text={keyLabel(t.key)} />
+                    <MiddleTruncate text={keyLabel(t.key)} keepEnd={totalsBy === 'model' || totalsBy === 'provider' ? 0 : undefined} />
                     <span className="bar" style={{ width: `${(t.credits / max) * 100}%` }} aria-hidden />
                   </td>
                   <td className="num">
