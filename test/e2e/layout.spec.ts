@@ -129,6 +129,8 @@ test('a long name is cut in the middle, keeps its ending, and shows whole on hov
   expect(tailBox!.x + tailBox!.width).toBeLessThanOrEqual(boxOfAll!.x + boxOfAll!.width + 1)
   await expect(cut).toHaveAttribute('title', full)
   await expect(cut).toHaveText(full)
+  // Read or copied, the name comes out in one piece, not split where it is cut.
+  expect(await cut.innerText()).toBe(full)
   await cut.focus()
   const shown = await cut.evaluate((el) => getComputedStyle(el, '::after').content)
   expect(shown).toBe(JSON.stringify(full))

@@ -19,7 +19,9 @@ function tailLength(text: string): number {
  */
 export function MiddleTruncate({ text, className, focusable = true, keepEnd }: { text: string; className?: string; focusable?: boolean; keepEnd?: number }) {
   const headRef = useRef<HTMLSpanElement>(null)
+  const tailRef = useRef<HTMLSpanElement>(null)
   const [cut, setCut] = useState(false)
+  const [tailWidth, setTailWidth] = useState(0)
   const split = text.length - Math.min(text.length, keepEnd ?? tailLength(text))
   const head = text.slice(0, split)
   const tail = text.slice(split)
@@ -27,19 +29,28 @@ export function MiddleTruncate({ text, className, focusable = true, keepEnd }: {
   useLayoutEffect(() => {
     const el = headRef.current
     if (!el) return
-    const measure = () => setCut(el.scrollWidth > el.clientWidth + 0.5)
+    const measure = () => {
+      setTailWidth(Math.ceil(tailRef.current?.getBoundingClientRect().width ?? 0))
+      setCut(el.scrollWidth > el.clientWidth + 0.5)
+    }
     measure()
     const observer = new ResizeObserver(measure)
     observer.observe(el)
     return () => observer.disconnect()
   }, [text])
 
+  // Both parts are inline boxes (not flex items), so copying the name or reading its text gives it in one
+  // piece; the head makes room for the measured tail.
   return (
     <span className={`middle-truncate${className ? ` ${className}` : ''}`} title={text} data-full={text} data-cut={cut || undefined} tabIndex={focusable && cut ? 0 : undefined}>
-      <span className="middle-truncate-head" ref={headRef}>
+      <span className="middle-truncate-head" ref={headRef} style={{ maxWidth: `calc(100% - ${tailWidth}px)` }}>
         {head}
       </span>
-      {tail ? <span className="middle-truncate-tail">{tail}</span> : null}
+      {tail ? (
+        <span className="middle-truncate-tail" ref={tailRef}>
+          {tail}
+        </span>
+      ) : null}
     </span>
   )
 }
