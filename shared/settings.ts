@@ -8,6 +8,10 @@ import { defaultBaseUrls, perProvider, providerFacts, providerIdSchema } from '.
  */
 export const SETTINGS_VERSION = 1
 
+/** The window's colour theme; files written before it existed load with 'system'. */
+export const themeChoices = ['system', 'light', 'dark'] as const
+export type ThemeChoice = (typeof themeChoices)[number]
+
 /** Placeholders the output naming template may use; anything else in braces is refused. */
 export const namingPlaceholders = ['name', 'model', 'index', 'provider', 'date', 'time', 'batch', 'requestId'] as const
 
@@ -122,6 +126,10 @@ export const settingsSchema = z
       syncZoom: z.boolean(),
       showCost: z.boolean(),
       showLatency: z.boolean()
+    }),
+    appearance: z.object({
+      /** 'system' follows the operating system's light or dark mode. */
+      theme: z.enum(themeChoices)
     })
   })
   // Unknown keys are dropped, so nothing smuggled into the file (an API key, say) is ever written back.
@@ -161,7 +169,8 @@ export const defaultSettings: Settings = {
   cache: { thumbnailCacheBytes: 1024 * 1024 * 1024 },
   library: { recentFolders: [], importedFolders: [] },
   notifications: { batchFinished: true },
-  compare: { layout: 'side-by-side', syncZoom: true, showCost: true, showLatency: true }
+  compare: { layout: 'side-by-side', syncZoom: true, showCost: true, showLatency: true },
+  appearance: { theme: 'system' }
 }
 
 /** A patch for updateSettings: any subset of fields, nested objects merged, arrays replaced. */

@@ -76,6 +76,25 @@ describe('settings', () => {
     expect((await backups())[0]).toMatch(/^settings\.json\.invalid-/)
   })
 
+  it('loads a file written before the theme setting with the system theme, silently and without rewriting it', async () => {
+    const { appearance: _appearance, ...before } = { ...defaultSettings, jobs: { ...defaultSettings.jobs, concurrency: 4 } }
+    const text = JSON.stringify(before)
+    await writeFile(file(), text)
+    const { settings, notice } = await loadSettings(dataDir)
+    expect(notice).toBeUndefined()
+    expect(settings.appearance).toEqual({ theme: 'system' })
+    expect(settings.jobs.concurrency).toBe(4)
+    expect(await readFile(file(), 'utf8')).toBe(text)
+    // A chosen theme persists; an unknown one is reset to the default alone.
+    await updateSettings(dataDir, { appearance: { theme: 'light' } })
+    expect((await loadSettings(dataDir)).settings.appearance.theme).toBe('light')
+    await writeFile(file(), JSON.stringify({ ...before, appearance: { theme: 'sepia' } }))
+    const repaired = await loadSettings(dataDir)
+    expect(repaired.settings.appearance.theme).toBe('system')
+    expect(repaired.notice?.resetFields).toEqual(['appearance.theme'])
+    expect(repaired.settings.jobs.concurrency).toBe(4)
+  })
+
   it('migrates an unversioned file, keeping its values and a copy of the original', async () => {
     await writeFile(file(), JSON.stringify({ jobs: { concurrency: 3 }, provider: { sandbox: true } }))
     const { settings, notice } = await loadSettings(dataDir)

@@ -8,6 +8,7 @@ import { useCatalog } from '../features/settings/catalogStore'
 import { FirstRun } from '../features/settings/FirstRun'
 import { useKeys } from '../features/settings/keysStore'
 import { useSettings } from '../features/settings/store'
+import { useAppliedTheme } from '../features/settings/theme'
 import { paletteCommands } from './commands'
 import { useFileDrop } from './fileDrop'
 import { useMenuCommands } from './menuCommands'
@@ -26,6 +27,7 @@ export function App() {
   const { needsWelcome, skip } = useWelcome()
   const { dragging, handlers } = useFileDrop()
   useMenuCommands()
+  useAppliedTheme()
 
   useEffect(() => {
     void useUi.getState().loadInfo()

@@ -67,8 +67,12 @@ export function CommandPalette({ commands, onClose }: { commands: Command[]; onC
               {c.hint ? <kbd>{c.hint}</kbd> : null}
             </li>
           ))}
-          {!matches.length ? <li className="empty">No command matches “{query}”</li> : null}
         </ul>
+        {!matches.length ? (
+          <p className="palette-empty" role="status">
+            No command matches “{query}”
+          </p>
+        ) : null}
       </div>
     </div>
   )

@@ -128,14 +128,18 @@ export function PromptBox({ draft, templates, onChange, onRun, error, templatesE
               placeholder={template ? 'Fills the template’s {prompt}' : `Describe the edit, or type / to search templates. ${modKey}+Enter runs.`}
               aria-invalid={fieldInvalid(error, 'prompt') || undefined}
               aria-autocomplete="list"
-              aria-expanded={query !== null && matches.length > 0}
-              aria-controls={listId}
+              aria-controls={query !== null && matches.length ? listId : undefined}
               aria-activedescendant={query !== null && matches[active] ? `${listId}-${active}` : undefined}
               onChange={(e) => onText(e.target.value)}
               onKeyDown={onKeyDown}
               onBlur={() => setTimeout(() => setQuery(null), 150)}
             />
-            {query !== null ? (
+            {query !== null && !matches.length ? (
+              <p className="popover empty" role="status">
+                {templatesError ? templatesError.message : templates.length ? 'No template matches' : 'No templates available'}
+              </p>
+            ) : null}
+            {query !== null && matches.length ? (
               <ul className="popover" role="listbox" id={listId} aria-label="Templates">
                 {matches.map((t, i) => (
                   <li
@@ -153,7 +157,6 @@ export function PromptBox({ draft, templates, onChange, onRun, error, templatesE
                     {t.description ? <small>{t.description}</small> : null}
                   </li>
                 ))}
-                {!matches.length ? <li className="empty">{templatesError ? templatesError.message : templates.length ? 'No template matches' : 'No templates available'}</li> : null}
               </ul>
             ) : null}
           </div>

@@ -41,8 +41,20 @@ export function RevealButton({ recordId, index, name, text, compact, onError }: 
           <Icon name="folder" />
         </button>
       ) : (
-        <button type="button" className="btn small" title={label} aria-label={label} disabled={busy} onClick={reveal}>
-          <Icon name="folder" /> {text ?? 'Show in folder'}
+        // The file name is spoken but not shown: the visible words stay part of the accessible name.
+        <button type="button" className="btn small" title={label} disabled={busy} onClick={reveal}>
+          <Icon name="folder" />{' '}
+          {/* One flex item, so the button's gap does not open up where the hidden name sits. */}
+          {text ? (
+            <span>
+              {text}
+              <span className="sr-only"> ({name})</span>
+            </span>
+          ) : (
+            <span>
+              Show <span className="sr-only">{name} </span>in folder
+            </span>
+          )}
         </button>
       )}
       {error ? (

@@ -2,6 +2,7 @@ import { useVirtualizer } from '@tanstack/react-virtual'
 import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type MouseEvent, type RefObject } from 'react'
 import type { AssetView } from '@shared/views'
 import { formatBytes } from '../lib/format'
+import { MiddleTruncate } from './MiddleTruncate'
 import { Thumbnail } from './Thumbnail'
 
 const TILE = 168
@@ -171,7 +172,7 @@ const Tile = memo(function Tile({
     >
       <Thumbnail url={asset.thumbUrl} alt={asset.name} problem={asset.ok === false} pending={asset.ok === null} />
       <div className="tile-caption">
-        <span className="tile-name">{asset.name}</span>
+        <MiddleTruncate className="tile-name" text={asset.name} focusable={false} />
         <span className={`tile-detail${asset.ok === false ? ' problem-text' : ''}`}>{detail}</span>
       </div>
     </div>

@@ -5,6 +5,7 @@ import type { BatchView, ItemView } from '@shared/views'
 import { Icon } from '../../components/Icon'
 import { ItemCost } from '../../components/ItemStatus'
 import { RequestId } from '../../components/RequestId'
+import { MiddleTruncate } from '../../components/MiddleTruncate'
 import { RevealButton, revealProblem } from '../../components/RevealButton'
 import { StatusPill } from '../../components/StatusPill'
 import { Thumbnail } from '../../components/Thumbnail'
@@ -83,12 +84,10 @@ function ItemRow({ batchId, item, top, revealError, onMove, onRevealError }: { b
     <div role="row" className={`items-row ${item.state}`} style={{ transform: `translateY(${top}px)` }} data-testid="batch-item" data-copy-request-id={requestId}>
       <span role="cell" className="cell-source">
         <Thumbnail url={item.outputs[0]?.url ?? item.sourceUrl} alt={item.sourceName} problem={item.state === 'failed'} />
-        <span className="ellipsis" title={item.sourceName}>
-          {item.sourceName}
-        </span>
+        <MiddleTruncate text={item.sourceName} />
       </span>
-      <span role="cell" className="ellipsis" title={modelLabel(models, item.model)}>
-        {modelLabel(models, item.model)}
+      <span role="cell" className="cell-model">
+        <MiddleTruncate text={modelLabel(models, item.model)} keepEnd={0} />
       </span>
       <span role="cell" className="cell-state">
         <span className="state-line">
@@ -110,7 +109,7 @@ function ItemRow({ batchId, item, top, revealError, onMove, onRevealError }: { b
       <span role="cell" className="num nowrap col-transfer">
         {item.uploadTotalBytes ? `${formatBytes(item.uploadedBytes)} / ${formatBytes(item.uploadTotalBytes)}` : '—'}
       </span>
-      <span role="cell" className="num">
+      <span role="cell" className="num col-time">
         <ItemTime item={item} />
       </span>
       <span role="cell" className="num">
@@ -145,7 +144,7 @@ export function ItemsTable({ batch, items }: { batch: BatchView; items: ItemView
         <span role="columnheader" className="num col-transfer">
           Transfer
         </span>
-        <span role="columnheader" className="num" title="Total time; hover a row for each phase">
+        <span role="columnheader" className="num col-time" title="Total time; hover a row for each phase">
           Time
         </span>
         <span role="columnheader" className="num">

@@ -1,6 +1,7 @@
 import type { ItemView } from '@shared/views'
 import { ItemCost } from '../../components/ItemStatus'
 import { RequestId } from '../../components/RequestId'
+import { MiddleTruncate } from '../../components/MiddleTruncate'
 import { RevealButton } from '../../components/RevealButton'
 import { StatusPill } from '../../components/StatusPill'
 import { formatMs } from '../../lib/format'
@@ -34,8 +35,8 @@ export function ResultsTable({ ordered }: { ordered: ItemView[] }) {
         {ordered.map((item, i) => (
           <tr key={item.id} data-copy-request-id={item.requestId ?? item.error?.requestId}>
             <td>{letters[i]}</td>
-            <td className="ellipsis cell-model" title={modelLabel(models, item.model)}>
-              {modelLabel(models, item.model)}
+            <td className="cell-model">
+              <MiddleTruncate text={modelLabel(models, item.model)} keepEnd={0} />
             </td>
             <td>{item.error ? <span className="field-error">{item.error.message}</span> : <StatusPill state={item.state} />}</td>
             <td className="num nowrap">{formatMs(item.latencyMs)}</td>

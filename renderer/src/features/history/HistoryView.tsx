@@ -73,7 +73,7 @@ export function HistoryView() {
         </details>
       ) : null}
       <div className="history-body">
-        <div className="history-list" ref={scrollRef} role="list" aria-label="Requests">
+        <div className="history-list" ref={scrollRef} role={s.items.length ? 'list' : undefined} aria-label={s.items.length ? 'Requests' : undefined}>
           {s.items.length ? (
             <div style={{ height: virtualizer.getTotalSize(), position: 'relative', flexShrink: 0 }}>
               {virtual.map((row) => {

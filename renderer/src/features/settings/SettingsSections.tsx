@@ -1,6 +1,6 @@
 import { useState } from 'react'
 import { defaultBaseUrls, providerFacts, providerIds } from '@shared/providers'
-import { namingPlaceholders, type Settings } from '@shared/settings'
+import { namingPlaceholders, themeChoices, type Settings, type ThemeChoice } from '@shared/settings'
 import { ErrorNotice } from '../../components/ErrorNotice'
 import { Icon } from '../../components/Icon'
 import { formatBytes } from '../../lib/format'
@@ -29,6 +29,26 @@ export function ProviderSection({ s, form: { save, errors } }: SectionProps) {
         <ErrorNotice error={errors.active} compact />
         <SandboxToggle />
       </Section>
+  )
+}
+
+const themeLabels: Record<ThemeChoice, string> = { system: 'Match the system', light: 'Light', dark: 'Dark' }
+
+export function AppearanceSection({ s, form: { save, errors, saved } }: SectionProps) {
+  return (
+    <Section title="Appearance" description="Light or dark. Matching the system follows its setting as it changes, day and night.">
+      <div className="inline-form">
+        <div className="segmented" role="radiogroup" aria-label="Theme">
+          {themeChoices.map((t) => (
+            <button key={t} type="button" role="radio" aria-checked={s.appearance.theme === t} className={s.appearance.theme === t ? 'on' : ''} onClick={() => void save('theme', { appearance: { theme: t } })}>
+              {themeLabels[t]}
+            </button>
+          ))}
+        </div>
+        {saved === 'theme' ? <span className="saved">Saved</span> : null}
+      </div>
+      <ErrorNotice error={errors.theme} compact />
+    </Section>
   )
 }
 

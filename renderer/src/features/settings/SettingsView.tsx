@@ -1,7 +1,7 @@
 import type { Settings as SettingsModel } from '@shared/settings'
 import { ErrorNotice } from '../../components/ErrorNotice'
 import { useSave } from './fields'
-import { EndpointsSection, KeysSection, OutputSection, ProviderSection, RequestsSection, StorageSection } from './SettingsSections'
+import { AppearanceSection, EndpointsSection, KeysSection, OutputSection, ProviderSection, RequestsSection, StorageSection } from './SettingsSections'
 import { useSettings } from './store'
 
 export function SettingsView() {
@@ -36,6 +36,7 @@ export function SettingsView() {
         <OutputSection s={s} form={form} />
         <RequestsSection s={s} form={form} />
         <StorageSection s={s} form={form} />
+        <AppearanceSection s={s} form={form} />
       </div>
     </div>
   )
