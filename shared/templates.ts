@@ -160,7 +160,7 @@ export function renderTemplate(template: Pick<Template, 'name' | 'prompt' | 'var
   const text = userText?.trim() ?? ''
   const wantsText = placeholders(template.prompt).includes(USER_TEXT_PLACEHOLDER)
   if (wantsText && !text) {
-    throw new AppError({ code: 'validation', field: 'prompt', message: `Template "${template.name}" puts your text where it says {prompt}: type it in the prompt box.` })
+    throw new AppError({ code: 'validation', field: 'prompt', message: `Template "${template.name}" puts your text where it says {prompt}: write that text as the prompt.` })
   }
   const body = template.prompt
     .split(/(\{\{|\}\})/)
