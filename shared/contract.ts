@@ -210,6 +210,7 @@ export type MenuCommand =
   | 'view-batches'
   | 'view-history'
   | 'view-settings'
+  | 'view-templates'
   | 'command-palette'
   | 'open-batch'
 
