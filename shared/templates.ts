@@ -20,7 +20,7 @@ const variableNameSchema = z
   .regex(/^[a-z][a-z0-9_]{0,39}$/, 'variable names use lower-case letters, digits and _ (start with a letter, at most 40)')
   .refine((name) => name !== USER_TEXT_PLACEHOLDER, '"prompt" is reserved for the text typed beside the template')
 
-export const templateVariableSchema = z
+const templateVariableSchema = z
   .object({
     name: variableNameSchema,
     label: z.string().trim().min(1, 'give the variable a label').max(80),
@@ -37,7 +37,7 @@ export const templateVariableSchema = z
 export type TemplateVariable = z.infer<typeof templateVariableSchema>
 
 /** Request settings a template suggests (a channel's aspect ratio); applied only where the model accepts them. */
-export const templateParamsSchema = z
+const templateParamsSchema = z
   .object({
     aspectRatio: z.string().regex(/^\d{1,2}:\d{1,2}$/, 'an aspect ratio looks like 4:5').optional(),
     size: z.string().max(32).optional()

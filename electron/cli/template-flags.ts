@@ -22,7 +22,7 @@ export const templateFlagsSchema = z.object({
 })
 
 /** What a request carries: the typed prompt, or a template with its variables (and the typed text). */
-export interface PromptChoice {
+interface PromptChoice {
   /** The prompt as it will be sent, for the pre-flight checks. */
   rendered: string
   spec: { prompt: string } | { templateId: string; variables: Record<string, string>; prompt?: string }

@@ -19,15 +19,15 @@ import { templateIdSchema, templateInputSchema, USER_TEXT_PLACEHOLDER, type Temp
  * - Weighting syntax such as `(word:1.2)` is kept verbatim; the models read it as plain text.
  */
 
-export const TEMPLATE_EXPORT_FORMAT = 'pixdesk-templates'
+const TEMPLATE_EXPORT_FORMAT = 'pixdesk-templates'
 
 /** A template read from a file, before it gets an id of its own in this data folder. */
-export interface ImportedTemplate {
+interface ImportedTemplate {
   id?: string
   fields: z.output<typeof templateInputSchema>
 }
 
-export interface ParsedTemplateFile {
+interface ParsedTemplateFile {
   format: TemplateImportView['format']
   templates: ImportedTemplate[]
 }

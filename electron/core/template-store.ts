@@ -45,7 +45,7 @@ export interface TemplateService extends TemplateLibrary {
   warnings(): string[]
 }
 
-export interface TemplateStoreOptions {
+interface TemplateStoreOptions {
   dataDir: string
   builtIns: readonly Template[]
   /** Usage per template id, from the history; absent: every template reads as never used. */

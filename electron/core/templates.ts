@@ -52,7 +52,7 @@ export function parseTemplates(json: unknown, source: string): Template[] {
   return parsed.data.templates.map((t) => ({ ...t, builtIn: true }))
 }
 
-export function bundledTemplatesPath(): string {
+function bundledTemplatesPath(): string {
   return join(resourcesDir(), 'templates.json')
 }
 

@@ -17,7 +17,7 @@ interface Props {
 }
 
 /** The prompt a template makes from the draft, or why it cannot be made yet (the same rules the main process applies). */
-export function templateOutcome(template: TemplateView, draft: Pick<Draft, 'variables' | 'prompt'>): { prompt: string; problem: null } | { prompt: null; problem: AppErrorData } {
+function templateOutcome(template: TemplateView, draft: Pick<Draft, 'variables' | 'prompt'>): { prompt: string; problem: null } | { prompt: null; problem: AppErrorData } {
   const declared = new Set(template.variables.map((v) => v.name))
   const values = Object.fromEntries(Object.entries(draft.variables).filter(([name]) => declared.has(name)))
   try {
