@@ -41,7 +41,9 @@ const capabilitiesSchema = z.object({
   /** All inputs together (Gemini caps the whole inline request). */
   maxTotalInputBytes: z.number().int().min(1).optional(),
   maxN: z.number().int().min(1),
-  maxPromptChars: z.number().int().min(1)
+  maxPromptChars: z.number().int().min(1),
+  /** The route's API takes a mask image for inpainting (OpenAI's edits endpoint); Pixdesk shows it, it does not send masks. */
+  masks: z.boolean().default(false)
 })
 export type Capabilities = z.infer<typeof capabilitiesSchema>
 
@@ -145,7 +147,8 @@ export const permissiveCapabilities: Capabilities = {
   inputFormats: ['png', 'jpeg', 'webp'],
   maxInputBytes: 50 * 1024 * 1024,
   maxN: 10,
-  maxPromptChars: 32000
+  maxPromptChars: 32000,
+  masks: false
 }
 
 export function customModelEntry(custom: CustomModel, base?: ModelEntry): ModelEntry {

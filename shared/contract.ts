@@ -14,6 +14,7 @@ import {
   type TotalsResult
 } from './history'
 import { providerIds } from './records'
+import { templateIdSchema, templateInputSchema, type TemplateImportView } from './templates'
 import type { Settings, SettingsNotice } from './settings'
 import type {
   AssetView,
@@ -138,6 +139,16 @@ export const channels = {
   'catalog.addCustom': channel(customModelSchema, returns<ModelEntry>()),
   'catalog.removeCustom': channel(z.object({ id: modelId }).strict(), returns<ModelEntry[]>()),
   'templates.list': channel(empty, returns<TemplateView[]>()),
+  /** What was wrong with the user's templates file when it was last read (entries kept but not offered). */
+  'templates.warnings': channel(empty, returns<string[]>()),
+  'templates.create': channel(z.object({ template: templateInputSchema }).strict(), returns<TemplateView>()),
+  'templates.update': channel(z.object({ id: templateIdSchema, template: templateInputSchema }).strict(), returns<TemplateView>()),
+  'templates.duplicate': channel(z.object({ id: templateIdSchema }).strict(), returns<TemplateView>()),
+  'templates.delete': channel(z.object({ id: templateIdSchema }).strict(), returns<{ id: string }>()),
+  /** Asks for a file (native dialog) and imports it; null when the user cancelled. */
+  'templates.import': channel(empty, returns<TemplateImportView | null>()),
+  /** Asks where to save (native dialog) and exports the templates named (default: the user's own). */
+  'templates.export': channel(z.object({ ids: z.array(templateIdSchema).min(1).max(1000).optional() }).strict(), returns<{ path: string | null; count: number }>()),
 
   'library.pick': channel(z.object({ kind: z.enum(['folders', 'files']) }).strict(), returns<RootView[]>()),
   'library.import': channel(z.object({ paths: z.array(z.string().min(1).max(4096)).min(1).max(1000) }).strict(), returns<RootView[]>()),
@@ -212,6 +223,7 @@ export type MenuCommand =
   | 'view-batches'
   | 'view-history'
   | 'view-settings'
+  | 'view-templates'
   | 'command-palette'
   | 'open-batch'
   | 'copy-request-id'

@@ -71,21 +71,8 @@ export interface ImportProgressView {
   done: boolean
 }
 
-interface TemplateVariableView {
-  name: string
-  label: string
-  default?: string
-  options?: string[]
-}
-
-export interface TemplateView {
-  id: string
-  name: string
-  category: string
-  prompt: string
-  description?: string
-  variables: TemplateVariableView[]
-}
+/** A template with its usage; the type lives beside the template schema. */
+export type { TemplateView } from './templates'
 
 export type ItemState =
   | 'queued'

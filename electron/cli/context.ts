@@ -5,7 +5,7 @@ import type { JobEngine } from '../core/jobs/engine'
 import { QueueLockedError } from '../core/jobs/queue-lock'
 import type { JobLimits } from '../core/jobs/types'
 import { createServices, type Services } from '../core/services'
-import type { TemplateLibrary } from '../core/templates'
+import type { TemplateService } from '../core/template-store'
 import type { Connection } from './connection'
 import { CliError, ExitCode } from './exit'
 import { Output } from './output'
@@ -126,7 +126,7 @@ export class CliContext {
   }
 
   /** The prompt template library. */
-  async templates(): Promise<TemplateLibrary> {
+  async templates(): Promise<TemplateService> {
     return (await this.services()).templates
   }
 

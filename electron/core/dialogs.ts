@@ -4,7 +4,8 @@
  */
 export interface Dialogs {
   openDirectories(): Promise<string[]>
-  openFiles(options?: { images?: boolean }): Promise<string[]>
+  /** `filters`: the file types offered besides images (a template import's JSON and CSV). */
+  openFiles(options?: { images?: boolean; filters?: Array<{ name: string; extensions: string[] }> }): Promise<string[]>
   saveFile(options: { defaultName: string; extensions?: string[] }): Promise<string | null>
   /** Shows a file in the system's file manager (Finder, Explorer, Files). */
   reveal(path: string): Promise<void>

@@ -8,6 +8,7 @@ import type { DeleteEntryResult, HistoryFilter } from '../../shared/history'
 import type { BatchSummary, JobItem } from './jobs/model'
 import type { ProviderId } from '../../shared/records'
 import type { Settings, SettingsNotice, SettingsPatch } from '../../shared/settings'
+import type { TemplateImportView } from '../../shared/templates'
 import { readJsonFile, writeJsonAtomic } from './atomic'
 import { loadCatalog, type Catalog } from './catalog'
 import { noDialogs, type Dialogs } from './dialogs'
@@ -30,7 +31,8 @@ import { chosenOutputFolder, DEFAULT_OUTPUT_FOLDER } from './outputs'
 import { resolveAppPaths, type AppPaths } from './paths'
 import { createSandboxController, type SandboxController } from './sandbox/controller'
 import { loadSettings, updateSettings } from './settings'
-import { loadTemplates, type TemplateLibrary } from './templates'
+import { openTemplateStore, usageFromHistory, type TemplateService } from './template-store'
+import { readBundledTemplates, type TemplateLibrary } from './templates'
 
 export interface ServicesOptions {
   paths?: AppPaths
@@ -90,7 +92,8 @@ export interface Services {
   customModels: CustomModels
   history: History
   library: Library
-  templates: TemplateLibrary
+  /** The built-in templates and the user's own (templates.json in the data folder). */
+  templates: TemplateService
   sandbox: SandboxController
   /**
    * The jobs engine, opened on first use: it owns the queue file (one process per data folder), so a
@@ -140,6 +143,10 @@ export interface Services {
   revealOutput(recordId: string, index: number): Promise<void>
   /** One request as text for support (ids, record, error, output hashes), without a key or the prompt. */
   supportBundle(recordId: string): Promise<string>
+  /** Asks for a template file (native dialog) and imports it; null when the user cancelled. */
+  importTemplates(): Promise<TemplateImportView | null>
+  /** Asks where to save (native dialog) and exports templates (default: the user's own); path null when cancelled. */
+  exportTemplates(ids?: readonly string[]): Promise<{ path: string | null; count: number }>
   dispose(): Promise<void>
 }
 
@@ -276,7 +283,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
   const catalog = loadCatalog()
   const customModels = await createCustomModels(paths.dataDir, catalog)
   const history = openHistory(paths.dataDir)
-  const templates = loadTemplates()
+  const templates = await openTemplateStore({ dataDir: paths.dataDir, builtIns: readBundledTemplates(), usageOf: usageFromHistory(history) })
   const sandbox = createSandboxController(catalog)
   // The sandbox runs whenever the user has chosen it, so queued sandbox work can always proceed.
   if (settings.get().provider.sandbox) await sandbox.ensure()
@@ -400,6 +407,16 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
         secrets: await configuredKeys(keychain),
         now: new Date()
       })
+    },
+    async importTemplates() {
+      const [file] = await dialogs.openFiles({ filters: [{ name: 'Templates (Pixdesk JSON, InvokeAI CSV)', extensions: ['json', 'csv'] }] })
+      return file ? templates.importFile(file) : null
+    },
+    async exportTemplates(ids) {
+      const stamp = new Date().toISOString().slice(0, 10)
+      const target = await dialogs.saveFile({ defaultName: `pixdesk-templates-${stamp}.json`, extensions: ['json'] })
+      if (!target) return { path: null, count: 0 }
+      return templates.exportFile(target, ids)
     },
     async dispose() {
       const engine = await jobEngine.opening()?.catch(() => undefined)

@@ -62,7 +62,20 @@ function createHandlers(services: Services, urls: AssetUrls, grants: PathGrants)
       return services.catalog.models()
     },
 
-    'templates.list': async () => services.templates.list(),
+    'templates.list': () => services.templates.views(),
+    'templates.warnings': async () => {
+      await services.templates.refresh()
+      return services.templates.warnings()
+    },
+    'templates.create': ({ template }) => services.templates.create(template),
+    'templates.update': ({ id, template }) => services.templates.update(id, template),
+    'templates.duplicate': ({ id }) => services.templates.duplicate(id),
+    'templates.delete': async ({ id }) => {
+      await services.templates.remove(id)
+      return { id }
+    },
+    'templates.import': () => services.importTemplates(),
+    'templates.export': ({ ids }) => services.exportTemplates(ids),
     'sandbox.status': async () => {
       const url = services.sandbox.url()
       return url ? { running: true, url } : { running: false }

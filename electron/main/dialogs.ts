@@ -16,7 +16,7 @@ export function electronDialogs(getWindow: () => BrowserWindow | null): Dialogs 
       const win = parent()
       const options: Electron.OpenDialogOptions = {
         properties: ['openFile', 'multiSelections'],
-        filters: opts?.images ? [{ name: 'Images', extensions: IMAGE_EXTENSIONS }] : []
+        filters: [...(opts?.images ? [{ name: 'Images', extensions: IMAGE_EXTENSIONS }] : []), ...(opts?.filters ?? [])]
       }
       const result = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options)
       return result.canceled ? [] : result.filePaths

@@ -44,7 +44,8 @@ const viewCommands: CommandItem[] = [
   { label: 'Compare', command: 'view-compare', accelerator: 'CmdOrCtrl+3', rendererHandlesKey: true },
   { label: 'Batches', command: 'view-batches', accelerator: 'CmdOrCtrl+4', rendererHandlesKey: true },
   { label: 'History', command: 'view-history', accelerator: 'CmdOrCtrl+5', rendererHandlesKey: true },
-  { label: 'Settings', command: 'view-settings', accelerator: 'CmdOrCtrl+6', rendererHandlesKey: true }
+  { label: 'Settings', command: 'view-settings', accelerator: 'CmdOrCtrl+6', rendererHandlesKey: true },
+  { label: 'Templates', command: 'view-templates', accelerator: 'CmdOrCtrl+7', rendererHandlesKey: true }
 ]
 
 const paletteCommand: CommandItem = { label: 'Command Palette…', command: 'command-palette', accelerator: 'CmdOrCtrl+K', rendererHandlesKey: true }

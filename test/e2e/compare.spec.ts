@@ -23,7 +23,7 @@ test('comparing two models side by side and under a slider, with swap, full view
   await expect(view).toBeVisible()
   // Starts with one Gemini and one GPT model; the price of each is shown next to it.
   const models = view.getByRole('group', { name: /Models/ })
-  await expect(models.getByRole('checkbox', { checked: true })).toHaveCount(2)
+  await expect(models.getByRole('list', { name: 'Chosen models' }).getByRole('listitem')).toHaveCount(2)
   await expect(models.locator('.model-option.checked')).toContainText(['Nano Banana', 'GPT Image'])
 
   // Each model shows only the settings it takes: GPT its quality, Gemini its aspect ratio.

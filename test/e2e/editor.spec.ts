@@ -41,7 +41,8 @@ test('a single edit in the sandbox shows the result before/after with its cost a
   await editor.getByRole('button', { name: 'Remove template' }).click()
 
   await prompt.fill('Put the sneaker on a seamless white studio background with a soft shadow')
-  await editor.getByLabel('Model', { exact: true }).selectOption('gemini-2.5-flash-image')
+  await editor.getByRole('combobox', { name: 'Model' }).fill('gemini-2.5-flash-image')
+  await editor.getByRole('option', { name: /gemini-2\.5-flash-image/ }).click()
   // The price comes from the catalog before anything is sent.
   await expect(editor.locator('.panel-footer .cost-badge')).toHaveText('≈ 2 cr')
 

@@ -210,6 +210,36 @@ describe('pixdesk: requests against the sandbox', () => {
     expect(records[0]).toMatchObject({ model: 'gemini-2.5-flash-image', status: 'succeeded', sandbox: true, requestIds: [requestId] })
   })
 
+  it('templates: InvokeAI presets import, run with --template and --prompt, count their use and export; a missing value sends nothing', async () => {
+    const red = join(images, 'red.png')
+    const csv = join(dir, 'styles.csv')
+    await writeFile(csv, 'name,prompt,negative_prompt\nStudio grey,"{prompt}, on a warm grey studio background","harsh shadows"\n')
+    const imported = await run(['templates', 'import', csv, '--json'])
+    expect(imported.code, imported.stderr).toBe(0)
+    expect(imported.json.filter((l) => l.type === 'template').map((l) => l.id)).toEqual(['studio-grey'])
+
+    const before = await submissions()
+    const noText = await run(['edit', red, '--template', 'studio-grey', '--model', 'nano-banana'])
+    expect(noText.code).toBe(2)
+    expect(noText.stderr).toMatch(/--prompt: Template "Studio grey" puts your text where it says \{prompt\}/)
+    const badVar = await run(['batch', shoot, '--template', 'colour-variant', '--var', 'shade=red', '--model', 'nano-banana'])
+    expect(badVar.code).toBe(2)
+    expect(badVar.stderr).toMatch(/--var: Template "Colour variant" has no variable "shade" \(it has: part, colour\)/)
+    expect(await submissions()).toBe(before)
+
+    const r = await run(['edit', red, '--template', 'studio-grey', '--prompt', 'the red tile', '--model', 'nano-banana', '--json'])
+    expect(r.code, r.stderr).toBe(0)
+    const shown = await run(['templates', 'show', 'studio-grey', '--json'])
+    expect(shown.json[0]).toMatchObject({ type: 'template', id: 'studio-grey', builtIn: false, usage: { count: 1 } })
+    const found = await run(['history', '--search', 'warm grey studio background', '--json'])
+    expect(found.json.filter((l) => l.type === 'record').map((l) => l.prompt)).toContain('the red tile, on a warm grey studio background\n\nAvoid: harsh shadows')
+
+    const out = join(dir, 'my-templates.json')
+    const exported = await run(['templates', 'export', out, '--json'])
+    expect(summaryOf(exported)).toMatchObject({ type: 'summary', count: 1, path: out })
+    expect(JSON.parse(await readFile(out, 'utf8'))).toMatchObject({ format: 'pixdesk-templates', templates: [{ name: 'Studio grey', negativePrompt: 'harsh shadows' }] })
+  })
+
   it('edit takes a data URL input; generate works with the in-process --sandbox; both honour --out', async () => {
     const out = join(dir, 'out-single')
     const dataUrl = `data:image/png;base64,${(await readFile(join(images, 'red.png'))).toString('base64')}`

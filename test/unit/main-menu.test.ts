@@ -42,6 +42,7 @@ describe('application menu', () => {
     ['Batches', 'CmdOrCtrl+4', 'view-batches'],
     ['History', 'CmdOrCtrl+5', 'view-history'],
     ['Settings', 'CmdOrCtrl+6', 'view-settings'],
+    ['Templates', 'CmdOrCtrl+7', 'view-templates'],
     ['Settings…', 'CmdOrCtrl+,', 'view-settings'],
     ['Command Palette…', 'CmdOrCtrl+K', 'command-palette']
   ] as const)('%s (%s) sends %s to the window', (label, accelerator, command) => {

@@ -5,13 +5,23 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { catalogDataSchema } from '@shared/catalog'
 import type { TemplateView } from '@shared/views'
 import { PromptBox } from '../../renderer/src/components/PromptBox'
-import { paramsFor, renderTemplate } from '../../renderer/src/lib/models'
-import { emptyDraft, sharedParams, type Draft } from '../../renderer/src/lib/draft'
+import { paramsFor } from '../../renderer/src/lib/models'
+import { draftProblem, emptyDraft, sharedParams, type Draft } from '../../renderer/src/lib/draft'
 import catalog from '../../resources/models.json'
 
+const unused = { builtIn: true, usage: { count: 0, lastUsedAt: null } }
 const templates: TemplateView[] = [
-  { id: 'relight', name: 'Relight', category: 'Lighting', prompt: 'Relight the scene with {lighting}.', variables: [{ name: 'lighting', label: 'Lighting', default: 'soft light', options: ['soft light', 'golden hour'] }] },
-  { id: 'wrap', name: 'Studio wrap', category: 'Background', prompt: 'On a studio background: {prompt}', variables: [] }
+  { id: 'relight', name: 'Relight', category: 'Lighting', prompt: 'Relight the scene with {lighting}.', variables: [{ name: 'lighting', label: 'Lighting', default: 'soft light', options: ['soft light', 'golden hour'], strict: true, required: true }], ...unused },
+  { id: 'wrap', name: 'Studio wrap', category: 'Background', prompt: 'On a studio background: {prompt}', variables: [], ...unused },
+  {
+    id: 'scene',
+    name: 'Scene',
+    category: 'Background',
+    prompt: 'Put it in {scene}.',
+    variables: [{ name: 'scene', label: 'Scene', description: 'Where the product stands.', strict: false, required: true }],
+    ...unused,
+    usage: { count: 3, lastUsedAt: '2026-01-02T00:00:00Z' }
+  }
 ]
 
 function Harness({ onRun }: { onRun(): void }) {
@@ -62,6 +72,22 @@ describe('PromptBox', () => {
     fireEvent.change(screen.getByLabelText('Text for {prompt}'), { target: { value: 'grey sweep' } })
     expect(screen.getByText('On a studio background: grey sweep')).toBeTruthy()
   })
+
+  it('suggests the most recently used template first, and names a required variable left empty', () => {
+    render(<Harness onRun={() => undefined} />)
+    const chips = screen.getAllByRole('button').filter((b) => b.classList.contains('chip'))
+    expect(chips[0]?.textContent).toBe('Scene')
+    fireEvent.click(chips[0]!)
+    const field = screen.getByLabelText(/^Scene/)
+    expect(field.getAttribute('aria-invalid')).toBe('true')
+    expect(screen.getByRole('alert').textContent).toBe('Fill in "Scene" for template "Scene".')
+    expect(screen.getByText('Where the product stands.')).toBeTruthy()
+    expect(draftProblem(draftOf(), { minModels: 0, needAssets: 0, assets: 0, template: templates[2] })).toBe('Fill in "Scene" for template "Scene".')
+    fireEvent.change(field, { target: { value: 'a bright kitchen' } })
+    expect(field.getAttribute('aria-invalid')).toBeNull()
+    expect(screen.getByLabelText('Prompt to be sent').textContent).toBe('Put it in a bright kitchen.')
+    expect(draftProblem(draftOf(), { minModels: 0, needAssets: 0, assets: 0, template: templates[2] })).toBeNull()
+  })
 })
 
 describe('parameters narrowed to what the models accept', () => {
@@ -73,8 +99,5 @@ describe('parameters narrowed to what the models accept', () => {
   })
   it('keeps values one model accepts', () => {
     expect(paramsFor({ ...gpt.capabilities }, { n: 2, quality: 'high', aspectRatio: '16:9' })).toEqual({ n: 2, quality: 'high' })
-  })
-  it('leaves unknown template variables visible', () => {
-    expect(renderTemplate({ id: 't', name: 't', category: 'c', prompt: 'A {x} and {y}', variables: [{ name: 'x', label: 'X' }] }, { x: 'cat' })).toBe('A cat and {y}')
   })
 })

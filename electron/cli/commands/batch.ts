@@ -1,6 +1,5 @@
 import type { Command } from 'commander'
 import { z } from 'zod'
-import { AppError } from '../../../shared/errors'
 import { ACTIVE_STATES, canFetchAgain, isTerminal, type Batch, type JobItem } from '../../core/jobs/model'
 import type { ProviderId } from '../../../shared/records'
 import { queueHolder } from '../../core/jobs/queue-lock'
@@ -9,7 +8,8 @@ import { connect } from '../connection'
 import type { CliContext } from '../context'
 import type { Runner } from '../types'
 import { ExitCode, usageError } from '../exit'
-import { collect, durationFlag, intFlag, parseFlags, splitList } from '../flags'
+import { durationFlag, intFlag, parseFlags, splitList } from '../flags'
+import { addTemplateOptions, promptFromFlags, templateFlagsSchema } from '../template-flags'
 import { itemForScripts, printReport, runBatch } from '../run'
 import { formatCredits } from '../output'
 import { addRequestOptions, jobInputOf, outDirOf, paramsOf, preflight, requestFlagsSchema, resolveInputs, resolveModels } from '../request'
@@ -21,8 +21,7 @@ const budgetFlag = z
   .refine((n) => n > 0, 'must be more than 0 credits')
 
 const batchSchema = requestFlagsSchema.extend({
-  template: z.string().trim().min(1).optional(),
-  var: z.array(z.string()).default([]),
+  ...templateFlagsSchema.shape,
   model: z.string({ error: 'is required: one model id, or several separated by commas' }).trim().min(1, 'is empty'),
   concurrency: intFlag(1, 8).optional(),
   budget: budgetFlag.optional(),
@@ -41,13 +40,13 @@ const resumeSchema = z.object({
 
 export function registerBatch(program: Command, run: Runner): void {
   const batch = addRequestOptions(
-    program
-      .command('batch')
-      .description('run one edit per image (and per model), with a budget, resumable after Ctrl-C')
-      .argument('<paths...>', 'image files and folders (searched recursively), https URLs or data URLs')
-      .option('--prompt <text>', 'the edit for every image (or use --template)')
-      .option('--template <id>', 'a prompt template (see pixdesk templates)')
-      .option('--var <name=value>', 'a template variable; repeat for each', collect, [])
+    addTemplateOptions(
+      program
+        .command('batch')
+        .description('run one edit per image (and per model), with a budget, resumable after Ctrl-C')
+        .argument('<paths...>', 'image files and folders (searched recursively), https URLs or data URLs')
+        .option('--prompt <text>', 'the edit for every image (or use --template)')
+    )
       // Not a required option to commander: it would then demand --model of `batch list` too; zod checks it.
       .option('--model <ids>', 'model id or alias; several separated by commas run every image on each (required)')
       .option('--concurrency <n>', 'requests at once for this batch (1-8)')
@@ -133,40 +132,16 @@ export function registerBatch(program: Command, run: Runner): void {
 
 async function startBatch(ctx: CliContext, paths: string[], raw: Record<string, unknown>) {
   const flags = parseFlags(batchSchema, raw)
-  const hasPrompt = flags.prompt !== undefined && flags.prompt.trim() !== ''
-  if (hasPrompt === (flags.template !== undefined)) {
-    throw usageError(hasPrompt ? 'Give --prompt or --template, not both.' : 'Give the edit with --prompt "..." or pick a template with --template ID (see pixdesk templates).', 'prompt')
-  }
-  if (flags.var.length && !flags.template) throw usageError('--var only applies with --template.', 'var')
   const services = await ctx.services()
   const routes = resolveModels(services, splitList(flags.model), flags.provider, '--model')
   if (routes.length > 8) throw usageError('--model: at most 8 models in one batch.', 'model')
-
-  let prompt = flags.prompt?.trim() ?? ''
-  const variables: Record<string, string> = {}
-  if (flags.template) {
-    for (const pair of flags.var) {
-      const eq = pair.indexOf('=')
-      if (eq <= 0) throw usageError(`--var "${pair}" must look like name=value.`, 'var')
-      variables[pair.slice(0, eq).trim()] = pair.slice(eq + 1)
-    }
-    const templates = await ctx.templates()
-    if (!templates.get(flags.template)) {
-      throw usageError(`--template: there is no template "${flags.template}". Known: ${templates.list().map((t) => t.id).join(', ')}.`, 'template')
-    }
-    try {
-      prompt = templates.render(flags.template, variables)
-    } catch (err) {
-      if (err instanceof AppError) throw usageError(`--var: ${err.message}`, 'var')
-      throw err
-    }
-  }
+  const choice = await promptFromFlags(ctx, flags, routes, paramsOf(flags))
 
   const files = await resolveInputs(paths, { folders: true, note: (t) => ctx.out.note(t) })
   if (files.length === 0) throw usageError('No usable images in the paths given; nothing to do.', 'paths')
-  const params = paramsOf(flags)
+  const params = choice.params
   const route = flags.async ? 'async' : 'sync'
-  await preflight(routes, { kind: 'edit', prompt, params, route, itemInputs: files.map((f) => [f]) })
+  await preflight(routes, { kind: 'edit', prompt: choice.rendered, params, route, itemInputs: files.map((f) => [f]) })
   const outputDir = await outDirOf(flags.out)
   const connection = await connect(ctx, services, unique(routes.map((r) => r.provider)), { provider: flags.provider, baseUrl: flags.baseUrl })
   const engine = await ctx.jobs(connection, flags.concurrency)
@@ -177,7 +152,7 @@ async function startBatch(ctx: CliContext, paths: string[], raw: Record<string, 
       spec: {
         kind: 'edit',
         files: files.map(jobInputOf),
-        ...(flags.template ? { templateId: flags.template, variables } : { prompt }),
+        ...choice.spec,
         models: routes.map((r) => ({ model: r.model.id, provider: r.provider })),
         params,
         route,

@@ -7,20 +7,23 @@ import { parseFlags, splitList } from '../flags'
 import { formatCredits } from '../output'
 import { addRequestOptions, jobInputOf, outDirOf, paramsOf, preflight, requestFlagsSchema, resolveInputs, resolveModels } from '../request'
 import { printReport, runBatch } from '../run'
+import { addTemplateOptions, promptFromFlags, templateFlagsSchema } from '../template-flags'
 
 const compareSchema = requestFlagsSchema.extend({
-  prompt: z.string({ error: 'is required: describe the edit' }).trim().min(1, 'is empty: describe the edit'),
+  ...templateFlagsSchema.shape,
   models: z.string({ error: 'is required: 2 to 4 model ids separated by commas' }).trim().min(1, 'is empty')
 })
 
 export function registerCompare(program: Command, run: Runner): void {
   addRequestOptions(
-    program
-      .command('compare')
-      .description('the same edit on 2 to 4 models side by side: outputs, latency and credits')
-      .argument('<image>', 'image file, https URL or data URL')
-      .requiredOption('--prompt <text>', 'what to change')
-      .requiredOption('--models <ids>', '2 to 4 model ids or aliases, separated by commas')
+    addTemplateOptions(
+      program
+        .command('compare')
+        .description('the same edit on 2 to 4 models side by side: outputs, latency and credits')
+        .argument('<image>', 'image file, https URL or data URL')
+        .option('--prompt <text>', 'what to change (or use --template)')
+        .requiredOption('--models <ids>', '2 to 4 model ids or aliases, separated by commas')
+    )
   ).action(
     run(async (ctx, image: string, raw: Record<string, unknown>) => {
       const flags = parseFlags(compareSchema, raw)
@@ -29,9 +32,10 @@ export function registerCompare(program: Command, run: Runner): void {
       const services = await ctx.services()
       const routes = resolveModels(services, ids, flags.provider, '--models')
       const inputs = await resolveInputs([image], { folders: false })
-      const params = paramsOf(flags)
+      const choice = await promptFromFlags(ctx, flags, routes, paramsOf(flags))
+      const params = choice.params
       const route = flags.async ? 'async' : 'sync'
-      await preflight(routes, { kind: 'edit', prompt: flags.prompt, params, route, itemInputs: [inputs] })
+      await preflight(routes, { kind: 'edit', prompt: choice.rendered, params, route, itemInputs: [inputs] })
       const outputDir = await outDirOf(flags.out)
       const connection = await connect(ctx, services, [...new Set(routes.map((r) => r.provider))], { provider: flags.provider, baseUrl: flags.baseUrl })
       const engine = await ctx.jobs(connection, routes.length)
@@ -42,7 +46,7 @@ export function registerCompare(program: Command, run: Runner): void {
           spec: {
             kind: 'edit',
             files: inputs.map(jobInputOf),
-            prompt: flags.prompt,
+            ...choice.spec,
             models: routes.map((r) => ({ model: r.model.id, provider: r.provider })),
             params,
             route,

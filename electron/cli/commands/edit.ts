@@ -11,30 +11,35 @@ import { usageError } from '../exit'
 import { parseFlags } from '../flags'
 import { addRequestOptions, jobInputOf, outDirOf, paramsOf, preflight, requestFlagsSchema, resolveInputs, resolveModels } from '../request'
 import { printReport, runBatch } from '../run'
+import { addTemplateOptions, promptFromFlags, templateFlagsSchema } from '../template-flags'
 
 const singleSchema = requestFlagsSchema.extend({
-  prompt: z.string({ error: 'is required: describe the edit or image you want' }).trim().min(1, 'is empty: describe the edit or image you want'),
+  ...templateFlagsSchema.shape,
   model: z.string({ error: 'is required (see pixdesk models)' }).trim().min(1, 'is empty (see pixdesk models)'),
   parent: z.string().trim().min(1, 'is empty: give a request id, optionally with :<output number>').max(300).optional()
 })
 
 export function registerEdit(program: Command, run: Runner): void {
   addRequestOptions(
-    program
-      .command('edit')
-      .description('edit one image (several images are sent together in one request, the first being the one edited)')
-      .argument('[images...]', 'image files, https URLs or data URLs (with --parent: reference images only)')
-      .requiredOption('--prompt <text>', 'what to change')
-      .requiredOption('--model <id>', 'model id or alias (see pixdesk models)')
-      .option('--parent <request id[:n]>', "continue from an earlier result: that request's output n (default 1) is the image edited")
+    addTemplateOptions(
+      program
+        .command('edit')
+        .description('edit one image (several images are sent together in one request, the first being the one edited)')
+        .argument('[images...]', 'image files, https URLs or data URLs (with --parent: reference images only)')
+        .option('--prompt <text>', 'what to change (or use --template)')
+        .requiredOption('--model <id>', 'model id or alias (see pixdesk models)')
+        .option('--parent <request id[:n]>', "continue from an earlier result: that request's output n (default 1) is the image edited")
+    )
   ).action(run(async (ctx, images: string[], raw: Record<string, unknown>) => single(ctx, 'edit', images, raw)))
 
   addRequestOptions(
-    program
-      .command('generate')
-      .description('generate an image from a prompt alone')
-      .requiredOption('--prompt <text>', 'the image to make')
-      .requiredOption('--model <id>', 'model id or alias (see pixdesk models)')
+    addTemplateOptions(
+      program
+        .command('generate')
+        .description('generate an image from a prompt alone')
+        .option('--prompt <text>', 'the image to make (or use --template)')
+        .requiredOption('--model <id>', 'model id or alias (see pixdesk models)')
+    )
   ).action(run(async (ctx, raw: Record<string, unknown>) => single(ctx, 'generate', [], raw)))
 }
 
@@ -42,12 +47,13 @@ async function single(ctx: CliContext, kind: RequestKind, images: string[], raw:
   const flags = parseFlags(singleSchema, raw)
   const services = await ctx.services()
   const [route] = resolveModels(services, [flags.model], flags.provider, '--model')
-  const params = paramsOf(flags)
+  const choice = await promptFromFlags(ctx, flags, [route!], paramsOf(flags))
+  const params = choice.params
   const chained = flags.parent ? await parentOf(ctx, services, flags.parent) : undefined
   if (kind === 'edit' && !chained && images.length === 0) throw usageError('Give the image to edit, or --parent <request id> to continue from an earlier result.', 'images')
   const inputs = await resolveInputs(chained ? [chained.path, ...images] : images, { folders: false })
   const requestRoute = flags.async ? 'async' : 'sync'
-  await preflight([route!], { kind, prompt: flags.prompt, params, route: requestRoute, itemInputs: [inputs] })
+  await preflight([route!], { kind, prompt: choice.rendered, params, route: requestRoute, itemInputs: [inputs] })
   const outputDir = await outDirOf(flags.out)
   const connection = await connect(ctx, services, [route!.provider], { provider: flags.provider, baseUrl: flags.baseUrl })
   const engine = await ctx.jobs(connection)
@@ -60,7 +66,7 @@ async function single(ctx: CliContext, kind: RequestKind, images: string[], raw:
         kind,
         files: first ? [jobInputOf(first)] : [],
         references: references.map(jobInputOf),
-        prompt: flags.prompt,
+        ...choice.spec,
         models: [{ model: route!.model.id, provider: route!.provider }],
         params,
         route: requestRoute,

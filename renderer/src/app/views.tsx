@@ -6,6 +6,7 @@ import { EditorView } from '../features/editor/EditorView'
 import { HistoryView } from '../features/history/HistoryView'
 import { LibraryView } from '../features/library/LibraryView'
 import { SettingsView } from '../features/settings/SettingsView'
+import { TemplatesView } from '../features/templates/TemplatesView'
 import type { ViewId } from './uiStore'
 
 export interface ViewDefinition {
@@ -27,7 +28,8 @@ export const viewRegistry: Record<ViewId, ViewDefinition> = {
   compare: { label: 'Compare', icon: 'compare', shortcut: '3', component: CompareView },
   batches: { label: 'Batches', icon: 'batches', shortcut: '4', component: BatchesView },
   history: { label: 'History', icon: 'history', shortcut: '5', component: HistoryView },
-  settings: { label: 'Settings', icon: 'settings', shortcut: '6', component: SettingsView }
+  settings: { label: 'Settings', icon: 'settings', shortcut: '6', component: SettingsView },
+  templates: { label: 'Templates', icon: 'sparkle', shortcut: '7', component: TemplatesView }
 }
 
 export const views: ReadonlyArray<ViewDefinition & { id: ViewId }> = (Object.keys(viewRegistry) as ViewId[]).map((id) => ({ id, ...viewRegistry[id] }))

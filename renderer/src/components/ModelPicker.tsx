@@ -1,9 +1,11 @@
-import { Fragment, useId, useState } from 'react'
-import type { Capabilities, ModelEntry } from '@shared/catalog'
+import { useId } from 'react'
+import { findModel, type Capabilities, type ModelEntry } from '@shared/catalog'
+import { providerFacts } from '@shared/providers'
 import type { AppErrorData } from '@shared/errors'
 import type { ProviderId } from '@shared/records'
-import { capsOf, modelsForProvider, ownFields, paramsFor, paramsWithOwn, requestPrice, sharedCapabilities, type ModelChoice, type ParamChoice } from '../lib/models'
-import { CostBadge } from './CostBadge'
+import { modelFacts } from '../lib/modelFacts'
+import { capsOf, modelsForProvider, ownFields, paramsFor, paramsWithOwn, sharedCapabilities, type ModelChoice, type ParamChoice } from '../lib/models'
+import { ModelCombobox, ModelFactsBlock } from './ModelCombobox'
 import { FieldError, fieldInvalid } from './ErrorNotice'
 
 interface Props {
@@ -13,7 +15,7 @@ interface Props {
   onChange(ids: string[]): void
   params: ParamChoice
   onParams(params: ParamChoice): void
-  /** One model (select) or several (toggle list), with bounds. */
+  /** One model or several (2–4 in a comparison), with bounds. */
   multiple?: { min: number; max: number }
   error?: AppErrorData | null
   onAddCustom?(id: string): Promise<void>
@@ -42,87 +44,55 @@ function Choice({ label, field, options, value, onChange, error, auto = 'Default
   )
 }
 
-type ChecklistProps = Pick<Props, 'models' | 'provider' | 'value' | 'params' | 'error' | 'perModel'> & { multiple: NonNullable<Props['multiple']>; caps: Capabilities | undefined; effective: ParamChoice; toggle(id: string): void }
+type ChosenProps = Pick<Props, 'models' | 'provider' | 'value' | 'params' | 'error' | 'perModel'> & { caps: Capabilities | undefined; effective: ParamChoice; remove?(id: string): void }
 
-/** Several models as a checklist, each with its price and, in a comparison, its own settings beneath it. */
-function ModelChecklist({ models, provider, value, params, error, perModel, multiple, caps, effective, toggle }: ChecklistProps) {
-  const available = modelsForProvider(models, provider)
+/** The chosen models in full (names wrap), each with its price and, in a comparison, its own settings. */
+function ChosenModels({ models, provider, value, params, error, perModel, caps, effective, remove }: ChosenProps) {
+  if (!value.length) return null
   return (
-    <fieldset className="model-list" aria-invalid={fieldInvalid(error, 'models') || undefined}>
-      <legend className="field-label">
-        Models <span className="muted">(choose {multiple.min}–{multiple.max})</span>
-      </legend>
-      {available.map((m) => {
-        const checked = value.includes(m.id)
-        const full = !checked && value.length >= multiple.max
-        const own = checked && perModel ? perModel.value[m.id] : undefined
-        const mine = capsOf(models, m.id, provider)
-        const fields = checked && perModel ? ownFields(mine, caps) : []
-        const sent = checked && perModel ? paramsWithOwn(mine, caps, effective, own) : paramsFor(mine, params)
+    <ul className="mp-chosen" aria-label="Chosen models">
+      {value.map((id) => {
+        const model = findModel(models, id)
+        const mine = capsOf(models, id, provider)
+        const own = perModel?.value[id]
+        const fields = perModel ? ownFields(mine, caps) : []
+        const sent = perModel ? paramsWithOwn(mine, caps, effective, own) : paramsFor(mine, params)
+        const facts = model ? modelFacts(model, provider, sent) : null
+        const label = model?.label ?? id
         return (
-          <Fragment key={m.id}>
-            <label className={`model-option${checked ? ' checked' : ''}${full ? ' disabled' : ''}`}>
-              <input type="checkbox" checked={checked} disabled={full} onChange={() => toggle(m.id)} />
-              <span className={`family-dot ${m.family}`} aria-hidden />
-              <span className="model-name" title={m.label}>
-                {m.label}
+          <li key={id} className="model-option checked">
+            {facts ? (
+              <ModelFactsBlock facts={facts} />
+            ) : (
+              <span className="field-error">
+                {id} is not served by {providerFacts[provider].name}: choose another model or switch provider in Settings.
               </span>
-              <CostBadge credits={requestPrice(models, m.id, sent)} kind="estimate" />
-            </label>
+            )}
+            {remove ? (
+              <button type="button" className="btn small mp-remove" aria-label={`Remove ${label}`} onClick={() => remove(id)}>
+                Remove
+              </button>
+            ) : null}
             {perModel && mine && fields.length ? (
-              <div className="param-row model-params" role="group" aria-label={`${m.label} settings`}>
-                {fields.map(({ field, options, label }) => (
+              <div className="param-row model-params" role="group" aria-label={`${label} settings`}>
+                {fields.map(({ field, options, label: fieldLabel }) => (
                   <Choice
                     key={field}
-                    label={label}
-                    field={`paramsByModel.${m.id}.${field}`}
+                    label={fieldLabel}
+                    field={`paramsByModel.${id}.${field}`}
                     options={mine[options]}
                     value={sent[field]}
-                    onChange={(v) => perModel.onChange(m.id, { ...own, [field]: v })}
+                    onChange={(v) => perModel.onChange(id, { ...own, [field]: v })}
                     error={error}
                     auto={field === 'aspectRatio' ? 'As input' : 'Default'}
                   />
                 ))}
               </div>
             ) : null}
-          </Fragment>
+          </li>
         )
       })}
-    </fieldset>
-  )
-}
-
-/** One model, from a list grouped by family; a chosen model the provider does not serve stays visible. */
-function ModelSelect({ models, provider, value, onChange, error }: Pick<Props, 'models' | 'provider' | 'value' | 'onChange' | 'error'>) {
-  const available = modelsForProvider(models, provider)
-  const selectId = useId()
-  return (
-    <div className="field">
-      <label className="field-label" htmlFor={selectId}>
-        Model
-      </label>
-      <select id={selectId} value={value[0] ?? ''} aria-invalid={fieldInvalid(error, 'models') || undefined} onChange={(e) => onChange(e.target.value ? [e.target.value] : [])}>
-        <option value="">Choose a model…</option>
-        {value[0] && !available.some((m) => m.id === value[0]) ? (
-          <option value={value[0]} disabled>
-            {value[0]} (not served by {provider})
-          </option>
-        ) : null}
-        {(['gemini', 'gpt', 'other'] as const).map((family) => {
-          const list = available.filter((m) => m.family === family)
-          return list.length ? (
-            <optgroup key={family} label={family === 'gemini' ? 'Gemini' : family === 'gpt' ? 'GPT' : 'Other'}>
-              {list.map((m) => (
-                <option key={m.id} value={m.id}>
-                  {m.label}
-                  {m.custom ? ' · custom' : ''}
-                </option>
-              ))}
-            </optgroup>
-          ) : null
-        })}
-      </select>
-    </div>
+    </ul>
   )
 }
 
@@ -152,74 +122,57 @@ function SharedParams({ caps, effective, params, onParams, error }: { caps: Capa
   )
 }
 
-function CustomModel({ provider, onAddCustom }: { provider: ProviderId; onAddCustom(id: string): Promise<void> }) {
-  const [custom, setCustom] = useState('')
-  const [customError, setCustomError] = useState<string | null>(null)
-  const [adding, setAdding] = useState(false)
-  const addCustom = async () => {
-    if (!custom.trim()) return
-    setAdding(true)
-    setCustomError(null)
-    try {
-      await onAddCustom(custom.trim())
-      setCustom('')
-    } catch (err) {
-      setCustomError((err as AppErrorData).message)
-    } finally {
-      setAdding(false)
-    }
-  }
-  return (
-    <details className="custom-model">
-      <summary>Use a model id the catalog does not list</summary>
-      <div className="inline-form">
-        <input
-          type="text"
-          value={custom}
-          placeholder="e.g. gemini-3.2-flash-image"
-          aria-label="Custom model id"
-          aria-invalid={customError ? true : undefined}
-          onChange={(e) => setCustom(e.target.value)}
-          onKeyDown={(e) => {
-            if (e.key === 'Enter') {
-              e.preventDefault()
-              void addCustom()
-            }
-          }}
-        />
-        <button type="button" className="btn small" disabled={adding || !custom.trim()} onClick={() => void addCustom()}>
-          Add
-        </button>
-      </div>
-      {customError ? <span className="field-error" role="alert">{customError}</span> : <span className="hint">Routed to {provider}; its price is unknown until a request reports it.</span>}
-    </details>
-  )
-}
-
 export function ModelPicker({ models, provider, value, onChange, params, onParams, multiple, error, onAddCustom, perModel }: Props) {
   const available = modelsForProvider(models, provider)
   const caps = sharedCapabilities(value.map((id) => capsOf(models, id, provider)).filter((c): c is Capabilities => Boolean(c)))
   const effective = paramsFor(caps, params)
 
-  const toggle = (id: string) => {
+  const choose = (id: string) => {
     if (!multiple) return onChange([id])
     if (value.includes(id)) onChange(value.filter((v) => v !== id))
     else if (value.length < multiple.max) onChange([...value, id])
   }
+  const blocked = (id: string) => (multiple && !value.includes(id) && value.length >= multiple.max ? `At most ${multiple.max} models: remove one first` : null)
+  const combobox = (
+    <ModelCombobox
+      models={models}
+      available={available}
+      provider={provider}
+      selected={value}
+      multiple={Boolean(multiple)}
+      blocked={blocked}
+      params={effective}
+      label={multiple ? 'Add a model' : 'Model'}
+      invalid={fieldInvalid(error, 'models')}
+      onChoose={choose}
+      onAddCustom={onAddCustom}
+    />
+  )
+  const chosen = <ChosenModels models={models} provider={provider} value={value} params={params} error={error} perModel={perModel} caps={caps} effective={effective} remove={multiple ? (id) => onChange(value.filter((v) => v !== id)) : undefined} />
 
   return (
     <div className="model-picker">
       {multiple ? (
-        <ModelChecklist models={models} provider={provider} value={value} params={params} error={error} perModel={perModel} multiple={multiple} caps={caps} effective={effective} toggle={toggle} />
+        <fieldset className="model-list" aria-invalid={fieldInvalid(error, 'models') || undefined}>
+          <legend className="field-label">
+            Models{' '}
+            <span className="muted">
+              ({value.length} chosen, {multiple.min}–{multiple.max})
+            </span>
+          </legend>
+          {chosen}
+          {combobox}
+        </fieldset>
       ) : (
-        <ModelSelect models={models} provider={provider} value={value} onChange={onChange} error={error} />
+        <div className="field">
+          {combobox}
+          {chosen}
+        </div>
       )}
       <FieldError error={error} field="models" />
-      {!available.length ? <p className="hint">No model in the catalog is served by {provider}. Add a model id below or switch provider in Settings.</p> : null}
+      {!available.length ? <p className="hint">No model in the catalog is served by {providerFacts[provider].name}. Type a model id above or switch provider in Settings.</p> : null}
 
       {caps ? <SharedParams caps={caps} effective={effective} params={params} onParams={onParams} error={error} /> : null}
-
-      {onAddCustom ? <CustomModel provider={provider} onAddCustom={onAddCustom} /> : null}
     </div>
   )
 }

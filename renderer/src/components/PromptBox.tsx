@@ -1,8 +1,8 @@
 import { useId, useMemo, useRef, useState, type KeyboardEvent } from 'react'
-import type { AppErrorData } from '@shared/errors'
+import { toAppErrorData, type AppErrorData } from '@shared/errors'
+import { renderTemplate } from '@shared/templates'
 import type { TemplateView } from '@shared/views'
 import { modKey } from '../lib/format'
-import { renderTemplate } from '../lib/models'
 import type { Draft } from '../lib/draft'
 import { FieldError, fieldInvalid } from './ErrorNotice'
 import { Icon } from './Icon'
@@ -16,9 +16,71 @@ interface Props {
   templatesError?: AppErrorData | null
 }
 
-/** The chosen template: its variables as fields and the prompt they make. */
-function TemplateCard({ template, draft, onChange }: { template: TemplateView; draft: Draft; onChange(patch: Partial<Draft>): void }) {
-  const preview = renderTemplate(template, { ...draft.variables, prompt: draft.prompt })
+/** The prompt a template makes from the draft, or why it cannot be made yet (the same rules the main process applies). */
+function templateOutcome(template: TemplateView, draft: Pick<Draft, 'variables' | 'prompt'>): { prompt: string; problem: null } | { prompt: null; problem: AppErrorData } {
+  const declared = new Set(template.variables.map((v) => v.name))
+  const values = Object.fromEntries(Object.entries(draft.variables).filter(([name]) => declared.has(name)))
+  try {
+    return { prompt: renderTemplate(template, values, draft.prompt), problem: null }
+  } catch (err) {
+    return { prompt: null, problem: toAppErrorData(err) }
+  }
+}
+
+function VariableField({ variable, value, invalid, error, onValue }: { variable: TemplateView['variables'][number]; value: string; invalid: boolean; error?: AppErrorData | null; onValue(v: string): void }) {
+  const id = useId()
+  const hintId = useId()
+  const listId = useId()
+  const field = `variables.${variable.name}`
+  return (
+    <div className="field compact">
+      <label className="field-label" htmlFor={id}>
+        {variable.label} <span className="muted">{variable.required ? (variable.default ? '' : '(required)') : '(optional)'}</span>
+      </label>
+      {variable.strict && variable.options?.length ? (
+        <select id={id} value={value} aria-describedby={variable.description ? hintId : undefined} aria-invalid={invalid || undefined} onChange={(e) => onValue(e.target.value)}>
+          {!variable.required ? <option value="">None</option> : null}
+          {variable.options.map((o) => (
+            <option key={o}>{o}</option>
+          ))}
+        </select>
+      ) : (
+        <>
+          <input
+            id={id}
+            type="text"
+            value={value}
+            placeholder={variable.default ?? (variable.required ? 'Required' : 'Optional')}
+            list={variable.options?.length ? listId : undefined}
+            aria-required={variable.required && !variable.default ? true : undefined}
+            aria-describedby={variable.description ? hintId : undefined}
+            aria-invalid={invalid || undefined}
+            onChange={(e) => onValue(e.target.value)}
+          />
+          {variable.options?.length ? (
+            <datalist id={listId}>
+              {variable.options.map((o) => (
+                <option key={o} value={o} />
+              ))}
+            </datalist>
+          ) : null}
+        </>
+      )}
+      {variable.description ? (
+        <span id={hintId} className="hint">
+          {variable.description}
+        </span>
+      ) : null}
+      <FieldError error={error} field={field} />
+    </div>
+  )
+}
+
+/** The chosen template: its variables as fields and the prompt they make, or what is missing. */
+function TemplateCard({ template, draft, onChange, error }: { template: TemplateView; draft: Draft; onChange(patch: Partial<Draft>): void; error?: AppErrorData | null }) {
+  const outcome = templateOutcome(template, draft)
+  // A problem found here is shown at its field; one from the main process (an earlier run) too.
+  const shown = outcome.problem ?? error
   return (
     <div className="template-card">
       <div className="template-head">
@@ -30,25 +92,33 @@ function TemplateCard({ template, draft, onChange }: { template: TemplateView; d
           <Icon name="close" />
         </button>
       </div>
-      {template.variables
-        .filter((v) => v.name !== 'prompt')
-        .map((v) => (
-          <label className="field compact" key={v.name}>
-            <span className="field-label">{v.label}</span>
-            {v.options?.length ? (
-              <select value={draft.variables[v.name] ?? v.default ?? ''} onChange={(e) => onChange({ variables: { ...draft.variables, [v.name]: e.target.value } })}>
-                {v.options.map((o) => (
-                  <option key={o}>{o}</option>
-                ))}
-              </select>
-            ) : (
-              <input type="text" value={draft.variables[v.name] ?? ''} placeholder={v.default} onChange={(e) => onChange({ variables: { ...draft.variables, [v.name]: e.target.value } })} />
-            )}
-          </label>
-        ))}
-      {preview ? <p className="template-preview">{preview}</p> : null}
+      {template.variables.map((v) => (
+        <VariableField
+          key={v.name}
+          variable={v}
+          value={draft.variables[v.name] ?? ''}
+          invalid={fieldInvalid(shown, `variables.${v.name}`)}
+          error={outcome.problem ?? error}
+          onValue={(value) => onChange({ variables: { ...draft.variables, [v.name]: value } })}
+        />
+      ))}
+      {outcome.prompt ? (
+        <p className="template-preview" aria-label="Prompt to be sent">
+          {outcome.prompt}
+        </p>
+      ) : outcome.problem && !outcome.problem.field?.startsWith('variables.') && outcome.problem.field !== 'prompt' ? (
+        <span className="field-error" role="alert">
+          {outcome.problem.message}
+        </span>
+      ) : null}
     </div>
   )
+}
+
+/** Most recently used first, then the rest in library order: what a studio reaches for again. */
+function suggested(templates: TemplateView[]): TemplateView[] {
+  const used = templates.filter((t) => t.usage.lastUsedAt).sort((a, b) => (b.usage.lastUsedAt ?? '').localeCompare(a.usage.lastUsedAt ?? ''))
+  return [...used, ...templates.filter((t) => !t.usage.lastUsedAt)].slice(0, 4)
 }
 
 /**
@@ -72,7 +142,9 @@ export function PromptBox({ draft, templates, onChange, onRun, error, templatesE
   const choose = (t: TemplateView) => {
     const variables: Record<string, string> = {}
     for (const v of t.variables) if (v.default !== undefined) variables[v.name] = v.default
-    onChange({ templateId: t.id, variables, prompt: '' })
+    // A channel resize brings its aspect ratio; the picker sends it only to models that take it.
+    const aspect = t.params?.aspectRatio
+    onChange({ templateId: t.id, variables, prompt: '', ...(aspect ? { params: { ...draft.params, aspectRatio: aspect } } : {}) })
     setQuery(null)
     textRef.current?.focus()
   }
@@ -115,7 +187,7 @@ export function PromptBox({ draft, templates, onChange, onRun, error, templatesE
 
   return (
     <div className="prompt-box">
-      {template ? <TemplateCard template={template} draft={draft} onChange={onChange} /> : null}
+      {template ? <TemplateCard template={template} draft={draft} onChange={onChange} error={error} /> : null}
       {usesPrompt ? (
         <label className="field" htmlFor={id}>
           <span className="field-label">{template ? 'Text for {prompt}' : 'Prompt'}</span>
@@ -165,7 +237,7 @@ export function PromptBox({ draft, templates, onChange, onRun, error, templatesE
       ) : null}
       {!template && templates.length ? (
         <div className="template-chips" aria-label="Suggested templates">
-          {templates.slice(0, 4).map((t) => (
+          {suggested(templates).map((t) => (
             <button type="button" key={t.id} className="chip" onClick={() => choose(t)}>
               {t.name}
             </button>

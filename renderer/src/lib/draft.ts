@@ -1,6 +1,8 @@
 import type { Capabilities, ModelEntry } from '@shared/catalog'
 import type { BatchSpecPayload } from '@shared/contract'
 import type { ProviderId, RequestParams } from '@shared/records'
+import { renderTemplate } from '@shared/templates'
+import type { TemplateView } from '@shared/views'
 import { capsOf, paramsFor, paramsWithOwn, sharedCapabilities, type ModelChoice, type ParamChoice } from './models'
 
 /** The part of a request every view composes the same way: what to ask, of which models, how. */
@@ -61,10 +63,21 @@ export function specFrom(
   return spec
 }
 
-/** Why the run button is disabled, in words, or null when the draft can run. */
-export function draftProblem(draft: Draft, opts: { minModels: number; needAssets: number; assets: number }): string | null {
+/**
+ * Why the run button is disabled, in words, or null when the draft can run. With the draft's template,
+ * a variable left empty or a missing {prompt} text stops the run here, before anything is sent.
+ */
+export function draftProblem(draft: Draft, opts: { minModels: number; needAssets: number; assets: number; template?: TemplateView | null }): string | null {
   if (opts.assets < opts.needAssets) return opts.needAssets === 1 ? 'Pick an image from the library first' : `Pick at least ${opts.needAssets} images`
   if (draft.models.length < opts.minModels) return opts.minModels === 1 ? 'Choose a model' : `Choose at least ${opts.minModels} models`
   if (!draft.prompt.trim() && !draft.templateId) return 'Write a prompt or pick a template'
+  if (draft.templateId && opts.template) {
+    const declared = new Set(opts.template.variables.map((v) => v.name))
+    try {
+      renderTemplate(opts.template, Object.fromEntries(Object.entries(draft.variables).filter(([name]) => declared.has(name))), draft.prompt)
+    } catch (err) {
+      return (err as Error).message
+    }
+  }
   return null
 }

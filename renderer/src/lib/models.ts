@@ -1,6 +1,5 @@
 import { capabilitiesFor, findModel, priceFor, type Capabilities, type ModelEntry } from '@shared/catalog'
 import type { ProviderId, RequestParams } from '@shared/records'
-import type { TemplateView } from '@shared/views'
 
 /** What the user chose in a model picker; only fields the model accepts are ever sent. */
 export interface ParamChoice {
@@ -104,13 +103,4 @@ export function requestPrice(models: readonly ModelEntry[], id: string, params: 
 
 export function modelLabel(models: readonly ModelEntry[], id: string): string {
   return findModel(models, id)?.label ?? id
-}
-
-/** Fills a template's `{variable}` slots, leaving unknown ones visible so nothing silently disappears. */
-export function renderTemplate(template: TemplateView, values: Record<string, string>): string {
-  return template.prompt.replace(/\{([A-Za-z0-9_]+)\}/g, (whole, name: string) => {
-    const variable = template.variables.find((v) => v.name === name)
-    const value = values[name] ?? variable?.default
-    return value !== undefined && value !== '' ? value : whole
-  })
 }

@@ -170,7 +170,8 @@ export function BatchForm() {
   const provider = useProvider()
   const settings = useSettings((s) => s.settings)
   const sources = f.assetIds.map((id) => assets[id]).filter((a) => a !== undefined)
-  const problem = draftProblem(f.draft, { minModels: 1, needAssets: 1, assets: sources.length })
+  const template = templates.find((t) => t.id === f.draft.templateId)
+  const problem = draftProblem(f.draft, { minModels: 1, needAssets: 1, assets: sources.length, template })
   const key = form.specKey(provider)
   const { fresh, nothingToRun } = estimateStatus(f.estimate, f.estimateKey, key, f.budget)
 

@@ -46,7 +46,15 @@ export function CompareForm({ asset, problem, run }: { asset: AssetView | undefi
           )}
         </div>
         <PromptBox draft={s.draft} templates={templates} templatesError={templatesError} onChange={cmp.setDraft} onRun={run} error={s.error} />
-        <ModelPicker models={models} provider={provider} value={s.draft.models} onChange={(ids) => cmp.setDraft({ models: ids })} params={s.draft.params} onParams={(p) => cmp.setDraft({ params: p })} multiple={{ min: 2, max: 4 }} error={s.error} perModel={{ value: s.draft.paramsByModel ?? {}, onChange: (id, choice) => cmp.setDraft({ paramsByModel: { ...s.draft.paramsByModel, [id]: choice } }) }} />
+        <ModelPicker models={models} provider={provider} value={s.draft.models} onChange={(ids) => cmp.setDraft({ models: ids })} params={s.draft.params} onParams={(p) => cmp.setDraft({ params: p })} multiple={{ min: 2, max: 4 }}
+          error={s.error}
+          perModel={{ value: s.draft.paramsByModel ?? {}, onChange: (id, choice) => cmp.setDraft({ paramsByModel: { ...s.draft.paramsByModel, [id]: choice } }) }}
+          onAddCustom={async (id) => {
+            const entry = await useCatalog.getState().addCustom({ id, provider })
+            const current = useCompare.getState().draft.models
+            if (!current.includes(entry.id) && current.length < 4) cmp.setDraft({ models: [...current, entry.id] })
+          }}
+        />
       </div>
       <footer className="panel-footer">
         <ErrorNotice error={unplaced(s.error)} compact />

@@ -55,7 +55,8 @@ export function CompareView() {
     if (picks.length) cmp.setDraft({ models: picks })
   }, [s.draft.models.length, settings, models, provider, cmp])
 
-  const problem = draftProblem(s.draft, { minModels: 2, needAssets: 1, assets: asset?.ok ? 1 : 0 })
+  const template = useCatalog((st) => st.templates.find((t) => t.id === s.draft.templateId))
+  const problem = draftProblem(s.draft, { minModels: 2, needAssets: 1, assets: asset?.ok ? 1 : 0, template })
   const run = () => {
     if (!problem && !s.starting) void cmp.run(provider)
   }

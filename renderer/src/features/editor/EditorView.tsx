@@ -85,7 +85,8 @@ export function EditorView() {
   }, [draft.models.length, settings, provider, editor])
 
   const sources = assetIds.map((id) => assets[id]).filter((a) => a !== undefined)
-  const problem = draftProblem(draft, { minModels: 1, needAssets: 1, assets: sources.length })
+  const template = useCatalog((st) => st.templates.find((t) => t.id === draft.templateId))
+  const problem = draftProblem(draft, { minModels: 1, needAssets: 1, assets: sources.length, template })
   const run = () => {
     if (!problem && !starting) void editor.run(provider)
   }
