@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { z } from 'zod'
 import { AppError } from '../../../shared/errors'
-import { ACTIVE_STATES, isTerminal, type Batch, type JobItem } from '../../core/jobs/model'
+import { ACTIVE_STATES, isTerminal, type Batch, type JobItem, type SkippedInput } from '../../core/jobs/model'
 import type { ProviderId } from '../../../shared/records'
 import { queueHolder } from '../../core/jobs/queue-lock'
 import { loadQueue } from '../../core/jobs/store'
@@ -120,7 +120,7 @@ export function registerBatch(program: Command, run: Runner): void {
           ])
         )
         const o = overview(found)
-        ctx.out.line(`\nBatch ${found.id} (${found.name}): ${o.state}, ${o.done} of ${o.total} done, ${o.failed} failed, ${o.left} left, ${formatCredits(o.charged)} credits.`)
+        ctx.out.line(`\nBatch ${found.id} (${found.name}): ${o.state}, ${o.done} of ${o.total} done, ${o.failed} failed, ${o.skipped ? `${o.skipped} skipped, ` : ''}${o.left} left, ${formatCredits(o.charged)} credits.`)
         ctx.out.event('summary', o)
         return ExitCode.ok
       })
@@ -158,8 +158,17 @@ async function startBatch(ctx: CliContext, paths: string[], raw: Record<string, 
     }
   }
 
-  const files = await resolveInputs(paths, { folders: true, note: (t) => ctx.out.note(t) })
-  if (files.length === 0) throw usageError('No usable images in the paths given; nothing to do.', 'paths')
+  const skipped: SkippedInput[] = []
+  const files = await resolveInputs(paths, {
+    folders: true,
+    note: (t) => ctx.out.note(t),
+    // Each is said when the batch starts and again in the report (runBatch, printReport).
+    skip: (input) => skipped.push(input)
+  })
+  if (files.length === 0) {
+    const why = skipped.length ? ` (${skipped.length} skipped: ${skipped[0]!.reason.message}${skipped.length > 1 ? ' …' : ''})` : ''
+    throw usageError(`No usable images in the paths given${why}; nothing to do.`, 'paths')
+  }
   const params = paramsOf(flags)
   const route = flags.async ? 'async' : 'sync'
   await preflight(routes, { kind: 'edit', prompt, params, route, itemInputs: files.map((f) => [f]) })
@@ -173,6 +182,7 @@ async function startBatch(ctx: CliContext, paths: string[], raw: Record<string, 
       spec: {
         kind: 'edit',
         files: files.map(jobInputOf),
+        skipped,
         ...(flags.template ? { templateId: flags.template, variables } : { prompt }),
         models: routes.map((r) => ({ model: r.model.id, provider: r.provider })),
         params,
@@ -255,6 +265,7 @@ function overview(b: Batch) {
   const total = b.items.length
   const done = count((i) => i.state === 'done')
   const failed = count((i) => i.state === 'failed')
+  const skipped = count((i) => i.state === 'skipped')
   const left = count((i) => !isTerminal(i.state) || i.state === 'interrupted' || (i.state === 'cancelled' && !i.duplicateOf))
   const state = left === 0 ? 'finished' : b.paused ? 'paused' : b.cancelled ? 'cancelled' : b.items.some((i) => i.hold === 'budget') ? 'budget_reached' : 'queued'
   return {
@@ -266,6 +277,7 @@ function overview(b: Batch) {
     total,
     done,
     failed,
+    skipped,
     left,
     charged: b.items.reduce((sum, i) => sum + (i.charged ?? 0), 0),
     budget: b.budgetCredits,
