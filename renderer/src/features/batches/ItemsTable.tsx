@@ -72,7 +72,7 @@ function ItemRow({ batchId, item, top, revealError, onMove, onRevealError }: { b
   return (
     <div role="row" className={`items-row ${item.state}`} style={{ transform: `translateY(${top}px)` }} data-testid="batch-item">
       <span role="cell" className="cell-source">
-        <Thumbnail url={item.outputs[0]?.url ?? item.sourceUrl} alt={item.sourceName} problem={item.state === 'failed'} />
+        <Thumbnail url={item.outputs[0]?.url ?? item.sourceUrl} alt={item.sourceName} problem={item.state === 'failed' || item.state === 'skipped'} />
         <span className="ellipsis" title={item.sourceName}>
           {item.sourceName}
         </span>
