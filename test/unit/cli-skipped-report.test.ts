@@ -1,12 +1,14 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import sharp from 'sharp'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { CliContext } from '../../electron/cli/context'
 import { Output } from '../../electron/cli/output'
+import { resolveInputs } from '../../electron/cli/request'
 import { printReport, runBatch } from '../../electron/cli/run'
 import { JobEngine } from '../../electron/core/jobs/engine'
-import type { BatchSpec } from '../../electron/core/jobs/model'
+import type { BatchSpec, SkippedInput } from '../../electron/core/jobs/model'
 import { fakeDeps, limits } from '../support/jobs-fakes'
 
 let dir: string
@@ -79,5 +81,35 @@ describe('pixdesk batch with a file that cannot be used', () => {
     const skippedEvents = lines.filter((l) => l.type === 'item.updated' && (l.item as { state: string }).state === 'skipped')
     expect(skippedEvents.length).toBeGreaterThan(0)
     expect(skippedEvents[0]!.item).toMatchObject({ source: '/shoot/shoe-3.jpg', error: { message: reason } })
+  })
+})
+
+describe('inputs of pixdesk batch', () => {
+  it('hands over damaged images, named or found in a folder, with their reason; a stray text file only gets a note', async () => {
+    const shoot = join(dir, 'shoot')
+    await mkdir(shoot)
+    await sharp({ create: { width: 64, height: 48, channels: 3, background: '#457b9d' } }).png().toFile(join(shoot, 'good.png'))
+    const jpeg = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#ffffff' } }).jpeg().toBuffer()
+    await writeFile(join(shoot, 'torn.jpg'), jpeg.subarray(0, Math.floor(jpeg.length / 2)))
+    await writeFile(join(shoot, 'notes.txt'), 'shot list\n')
+    const named = join(dir, 'named-torn.jpg')
+    await writeFile(named, jpeg.subarray(0, Math.floor(jpeg.length / 3)))
+
+    const skipped: SkippedInput[] = []
+    const notes: string[] = []
+    const files = await resolveInputs([shoot, named, join(shoot, 'torn.jpg')], { folders: true, note: (t) => notes.push(t), skip: (s) => skipped.push(s) })
+    expect(files).toEqual([join(shoot, 'good.png')])
+    expect(skipped.map((s) => [s.path, s.reason.code, s.reason.path])).toEqual([
+      [join(shoot, 'torn.jpg'), 'corrupt', join(shoot, 'torn.jpg')],
+      [named, 'corrupt', named]
+    ])
+    expect(skipped[0]!.reason.message).toMatch(/torn\.jpg.*(damaged|truncated)/)
+    expect(notes).toEqual([expect.stringMatching(/skipped 1 file in .*shoot that is not a usable image/)])
+  })
+
+  it('still takes a named file without looking inside when the command does not skip (edit, compare)', async () => {
+    const named = join(dir, 'named.jpg')
+    await writeFile(named, 'not really a jpeg')
+    expect(await resolveInputs([named], { folders: false })).toEqual([named])
   })
 })
