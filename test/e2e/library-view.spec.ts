@@ -163,4 +163,11 @@ test('the details panel folds away, giving the grid its width, and stays as it w
   await library.getByRole('button', { name: 'Details' }).click()
   await expect(details).toBeVisible()
   await expect(details).toContainText('Select an image to see its details.')
+
+  // At a small laptop window the details still open when asked, and every control stays on screen.
+  await page.setViewportSize({ width: 1024, height: 700 })
+  await expect(details).toBeVisible()
+  for (const button of await library.locator('.view-header button, .view-header select').all()) await expect(button).toBeInViewport()
+  expect(await library.evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true)
+  await page.screenshot({ path: 'test-results/screens/library-1024.png' })
 })
