@@ -93,6 +93,8 @@ export interface TotalsRow {
   failed: number
   cancelled: number
   interrupted: number
+  /** Files skipped because they could not be used (no request, no credits). */
+  skipped: number
   /** Credits booked: the provider's figure where it reported one, else the catalog estimate. */
   credits: number
   /** Part of `credits` the provider itself reported. */

@@ -13,7 +13,11 @@ export { providerIds, providerIdSchema, type ProviderId } from './providers'
 export const requestKindSchema = z.enum(['edit', 'generate'])
 export type RequestKind = z.infer<typeof requestKindSchema>
 
-export const requestStatusSchema = z.enum(['succeeded', 'failed', 'cancelled', 'interrupted'])
+/**
+ * 'skipped': a file chosen for a batch that could not be used, so nothing was sent (0 credits); the
+ * record keeps the file and the reason. Appended last: older ledgers hold only the first four.
+ */
+export const requestStatusSchema = z.enum(['succeeded', 'failed', 'cancelled', 'interrupted', 'skipped'])
 export type RequestStatus = z.infer<typeof requestStatusSchema>
 
 export const requestParamsSchema = z.object({

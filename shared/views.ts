@@ -45,6 +45,8 @@ export interface AssetView {
   width: number | null
   height: number | null
   bytes: number
+  /** The picture has an alpha channel: only then is it shown over a transparency checkerboard. */
+  alpha: boolean
   /** null while the file is still being inspected. */
   ok: boolean | null
   error?: AppErrorData
@@ -85,6 +87,7 @@ export type ItemState =
   | 'failed'
   | 'cancelled'
   | 'interrupted'
+  | 'skipped'
   | 'budget_wait'
   | 'duplicate'
 
@@ -162,6 +165,8 @@ interface BatchReportView {
   failed: number
   cancelled: number
   interrupted: number
+  /** Files that could not be used, never sent (absent in reports from older versions). */
+  skipped?: number
   charged: number
   estimate: number
   /** Every item that did not succeed, with its reason and request id. */
@@ -177,7 +182,7 @@ export interface BatchView {
   createdAt: string
   finishedAt?: string
   models: string[]
-  counts: Record<'total' | 'queued' | 'active' | 'done' | 'failed' | 'cancelled' | 'interrupted' | 'waiting', number>
+  counts: Record<'total' | 'queued' | 'active' | 'done' | 'failed' | 'cancelled' | 'interrupted' | 'skipped' | 'waiting', number>
   estimate: number
   charged: number
   budget: number | null

@@ -3,7 +3,7 @@ import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import { z } from 'zod'
 import { requestIssues, type InputFacts, type ModelEntry } from '../../shared/catalog'
-import { isSendableUrl, jobInputSchema, type JobInputSpec } from '../core/jobs/model'
+import { isSendableUrl, jobInputSchema, type JobInputSpec, type SkippedInput } from '../core/jobs/model'
 import { providerIds, providerNamesWhere, type ProviderId } from '../../shared/providers'
 import type { RequestKind, RequestParams } from '../../shared/records'
 import { inspectFile } from '../core/library/inspect'
@@ -73,12 +73,14 @@ export function resolveModels(services: Services, ids: string[], provider: Provi
 /**
  * Input images as given: local files (which must exist and be images), https URLs and data URLs.
  * Checked before anything is queued, so a typo or a stray PDF ends the command with exit 2 and
- * nothing sent. Folders (batch only) are expanded, and files in them that are not usable images are
- * skipped with a note rather than stopping the batch.
+ * nothing sent. Folders (batch only) are expanded, and files in them that are not images at all are
+ * passed over with a note rather than stopping the batch. With `skip`, an image that cannot be used
+ * (damaged, unsupported), named or found in a folder, is handed to it with its reason instead: the
+ * batch runs the rest and reports it as skipped.
  */
 export async function resolveInputs(
   given: string[],
-  options: { folders: boolean; note?: (text: string) => void }
+  options: { folders: boolean; note?: (text: string) => void; skip?: (input: SkippedInput) => void }
 ): Promise<string[]> {
   const out: string[] = []
   const seen = new Set<string>()
@@ -110,16 +112,24 @@ export async function resolveInputs(
       throw usageError(`Input "${raw}" ${why}. Check the path; nothing was sent.`, 'inputs', raw)
     }
     if (!isDir) {
-      add(path)
+      const verdict = options.skip && !seen.has(path) ? (await inspectFile(path)).verdict : undefined
+      if (verdict && !verdict.ok) {
+        seen.add(path)
+        options.skip?.({ path, reason: { ...verdict.error, path } })
+      } else add(path)
       continue
     }
     if (!options.folders) throw usageError(`Input "${raw}" is a folder; give image files (or use pixdesk batch for folders).`, 'inputs', raw)
     let skipped = 0
     for await (const item of scanFolder(path)) {
-      if (item.kind !== 'file') continue
+      if (item.kind !== 'file' || seen.has(item.path)) continue
       const info = await inspectFile(item.path)
       if (info.verdict.ok) add(item.path)
-      else skipped++
+      else if (options.skip && info.format !== null) {
+        // An image that cannot be used is worth a line in the report; a stray text file is not.
+        seen.add(item.path)
+        options.skip({ path: item.path, reason: { ...info.verdict.error, path: item.path } })
+      } else skipped++
     }
     if (skipped) options.note?.(`pixdesk: skipped ${skipped} file${skipped === 1 ? '' : 's'} in ${raw} that ${skipped === 1 ? 'is not a usable image' : 'are not usable images'} (pixdesk scan ${raw} says why).`)
   }

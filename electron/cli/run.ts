@@ -37,9 +37,16 @@ export async function runBatch(
     const id = 'spec' in start ? (await engine.createBatch(start.spec)).id : start.batchId
     const first = engine.get(id)
     const sizes = new Map<string, number>()
-    for (const item of first.items) sizes.set(item.id, await itemBytes(item))
-    const bar = ctx.out.progress(label, first.counts.total, [...sizes.values()].reduce((a, b) => a + b, 0))
+    // Skipped files are never uploaded: the bar counts what runs.
+    for (const item of first.items) if (item.state !== 'skipped') sizes.set(item.id, await itemBytes(item))
     const reported = new Set<string>()
+    // Settled when the batch was made: said now, before the progress bar, as failures are when they happen.
+    const skippedNow = 'spec' in start ? first.items.filter((i) => i.state === 'skipped') : []
+    for (const item of skippedNow) {
+      reported.add(item.id)
+      ctx.out.note(failureLine(item))
+    }
+    const bar = ctx.out.progress(label, first.counts.total - first.counts.skipped, [...sizes.values()].reduce((a, b) => a + b, 0))
     let offline = false
     const settledBytes = new Map<string, number>()
     // Kept current from the events themselves: reading the whole batch back on every event is O(items).
@@ -54,7 +61,7 @@ export async function runBatch(
       } else if (event.type === 'item.updated') {
         const item = event.item
         if (!replay) states.set(item.id, item.state)
-        if (item.state !== 'queued' && item.state !== 'preparing' && item.state !== 'uploading') settledBytes.set(item.id, sizes.get(item.id) ?? 0)
+        if (item.state !== 'queued' && item.state !== 'preparing' && item.state !== 'uploading' && sizes.has(item.id)) settledBytes.set(item.id, sizes.get(item.id) ?? 0)
         if ((item.state === 'failed' || item.state === 'interrupted') && !reported.has(item.id)) {
           reported.add(item.id)
           ctx.out.note(failureLine(item))
@@ -199,6 +206,7 @@ function failureLine(item: JobItem): string {
   const error: AppErrorData | undefined = item.error
   const id = error?.requestId ?? item.requestIds.at(-1) ?? item.taskId
   const charged = item.mayHaveCharged ? ' It may have been charged.' : ''
+  if (item.state === 'skipped') return `  – ${name} · ${item.snapshot.model}: skipped, nothing sent: ${error?.message ?? 'the file cannot be used'}`
   return `  ✗ ${name} · ${item.snapshot.model}: ${error?.message ?? item.state}${charged}${id ? ` (request id ${id})` : ''}`
 }
 
@@ -238,11 +246,13 @@ export function printReport(ctx: CliContext, result: RunResult): void {
   const { summary } = result
   const items = summary.items
   const models = [...new Set(items.map((i) => i.snapshot.model))]
+  const skipped = items.filter((i) => i.state === 'skipped')
   const row = (label: string, list: JobItem[]) => [
     label,
     list.length,
     list.filter((i) => i.state === 'done').length,
     list.filter((i) => i.state === 'failed').length,
+    ...(skipped.length ? [list.filter((i) => i.state === 'skipped').length] : []),
     list.filter((i) => i.state === 'cancelled' || i.state === 'interrupted').length,
     list.filter((i) => i.state === 'queued' || !isTerminal(i.state)).length,
     formatCredits(list.reduce((sum, i) => sum + (i.charged ?? 0), 0))
@@ -251,14 +261,19 @@ export function printReport(ctx: CliContext, result: RunResult): void {
   const outputs = items.flatMap((i) => i.outputs.map((o) => o.path))
 
   ctx.out.line('')
+  // The skipped column appears only when a file was skipped, so the usual table keeps its shape.
   ctx.out.table(
-    ['model', 'items', 'done', 'failed', 'stopped', 'left', 'credits'],
+    ['model', 'items', 'done', 'failed', ...(skipped.length ? ['skipped'] : []), 'stopped', 'left', 'credits'],
     [...models.map((m) => row(m, items.filter((i) => i.snapshot.model === m))), ...(models.length > 1 ? [row('total', items)] : [])],
-    ['left', 'right', 'right', 'right', 'right', 'right', 'right']
+    ['left', 'right', 'right', 'right', ...(skipped.length ? (['right'] as const) : []), 'right', 'right', 'right']
   )
   if (failures.length) {
     ctx.out.line('\nNot done:')
     for (const item of failures) ctx.out.line(failureLine(item))
+  }
+  if (skipped.length) {
+    ctx.out.line('\nSkipped (the file cannot be used; nothing sent, no credits):')
+    for (const item of skipped) ctx.out.line(failureLine(item))
   }
   const unledgered = items.filter((i) => i.historyPending)
   if (unledgered.length) {
@@ -276,7 +291,8 @@ export function printReport(ctx: CliContext, result: RunResult): void {
     const how = result.exitCode === ExitCode.budget ? ` --budget <more credits>` : ''
     if (left > 0) ctx.out.line(`\nBatch ${summary.id} is paused with ${left} item${left === 1 ? '' : 's'} left. Continue it with: pixdesk batch resume ${summary.id}${how}`)
   } else {
-    ctx.out.line(`\nBatch ${summary.id}: ${summary.counts.done} done, ${summary.counts.failed} failed, ${formatCredits(summary.charged)} credits.`)
+    const skippedPart = summary.counts.skipped ? `, ${summary.counts.skipped} skipped` : ''
+    ctx.out.line(`\nBatch ${summary.id}: ${summary.counts.done} done, ${summary.counts.failed} failed${skippedPart}, ${formatCredits(summary.charged)} credits.`)
   }
   ctx.out.event('summary', {
     batchId: summary.id,
@@ -295,6 +311,7 @@ export function printReport(ctx: CliContext, result: RunResult): void {
       requestId: i.error?.requestId ?? i.requestIds.at(-1) ?? null,
       mayHaveCharged: i.mayHaveCharged
     })),
+    skipped: skipped.map((i) => ({ itemId: i.id, source: i.snapshot.inputs[0]?.path ?? null, model: i.snapshot.model, reason: i.error ?? null })),
     outputs,
     exitCode: result.exitCode
   })

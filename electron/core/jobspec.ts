@@ -1,7 +1,7 @@
 import type { z } from 'zod'
 import type { batchSpecPayload } from '../../shared/contract'
 import { AppError, type AppErrorData } from '../../shared/errors'
-import type { BatchEstimate, BatchSpec, JobInput } from './jobs/model'
+import type { BatchEstimate, BatchSpec, JobInput, SkippedInput } from './jobs/model'
 import type { Settings } from '../../shared/settings'
 import type { JobEngine } from './jobs/engine'
 import type { Library } from './library/library'
@@ -14,28 +14,38 @@ export type BatchSpecRequest = z.output<typeof batchSpecPayload>
 /**
  * What the UI asks for (library asset ids, model ids) → what the engine runs (file paths, a route per
  * model), filled in from the settings: the active provider, sandbox or not, the default route and the
- * output folder. Unknown or unusable assets are refused here, before anything is queued.
+ * output folder. Unknown assets and unusable references are refused here, before anything is queued;
+ * an unusable image among the batch's own files is carried as skipped, with its reason, and the rest run.
  */
 export function toBatchSpec(request: BatchSpecRequest, settings: Settings, library: Library): BatchSpec {
-  const inputsFor = (ids: readonly string[], field: string): JobInput[] =>
-    ids.map((assetId, i) => {
-      const asset = library.get(assetId)
-      if (!asset) {
-        throw new AppError({ code: 'validation', field: `${field}.${i}`, message: 'A selected image is no longer in the library; re-import its folder.' })
-      }
-      if (!asset.verdict.ok) {
-        throw new AppError({ ...asset.verdict.error, field: `${field}.${i}`, path: asset.path })
-      }
-      return { path: asset.path, assetId }
-    })
+  const assetAt = (ids: readonly string[], i: number, field: string) => {
+    const asset = library.get(ids[i] ?? '')
+    if (!asset) {
+      throw new AppError({ code: 'validation', field: `${field}.${i}`, message: 'A selected image is no longer in the library; re-import its folder.' })
+    }
+    return asset
+  }
+  const references: JobInput[] = request.referenceAssetIds.map((assetId, i) => {
+    const asset = assetAt(request.referenceAssetIds, i, 'referenceAssetIds')
+    if (!asset.verdict.ok) throw new AppError({ ...asset.verdict.error, field: `referenceAssetIds.${i}`, path: asset.path })
+    return { path: asset.path, assetId }
+  })
+  const files: JobInput[] = []
+  const skipped: SkippedInput[] = []
+  request.assetIds.forEach((assetId, i) => {
+    const asset = assetAt(request.assetIds, i, 'assetIds')
+    if (asset.verdict.ok) files.push({ path: asset.path, assetId })
+    else skipped.push({ path: asset.path, assetId, reason: { ...asset.verdict.error, path: asset.path } })
+  })
 
   const provider = settings.provider.active
   const outputDir = request.outputDir ?? chosenOutputFolder(settings.output)
   return {
     name: request.name,
     kind: request.kind,
-    files: inputsFor(request.assetIds, 'assetIds'),
-    references: inputsFor(request.referenceAssetIds, 'referenceAssetIds'),
+    files,
+    skipped,
+    references,
     prompt: request.prompt,
     templateId: request.templateId,
     variables: request.variables,

@@ -36,6 +36,7 @@ export function assetView(asset: LibraryAsset, urls: AssetUrls): AssetView {
     width: asset.displayWidth || null,
     height: asset.displayHeight || null,
     bytes: asset.bytes,
+    alpha: asset.alpha,
     ok,
     error: asset.verdict.ok ? undefined : asset.verdict.error,
     thumbUrl: ok ? urls.thumbnail(asset) : null,

@@ -98,7 +98,7 @@ export class BatchFeedback {
     let settled = 0
     for (const b of running) {
       total += b.counts.total
-      settled += b.counts.done + b.counts.failed + b.counts.cancelled
+      settled += b.counts.done + b.counts.failed + b.counts.cancelled + b.counts.skipped
     }
     const mode: ProgressMode = running.some((b) => b.counts.failed > 0) ? 'error' : running.every((b) => b.state !== 'running') ? 'paused' : 'normal'
     this.deps.setProgress(total ? settled / total : 0, mode)
@@ -112,6 +112,7 @@ export function describeFinished(batch: BatchView): { title: string; body: strin
   const parts = [`${batch.counts.done} done`]
   if (batch.counts.failed) parts.push(`${batch.counts.failed} failed`)
   if (batch.counts.cancelled) parts.push(`${batch.counts.cancelled} cancelled`)
+  if (batch.counts.skipped) parts.push(`${batch.counts.skipped} skipped (file unusable)`)
   const credits = Number.isInteger(batch.charged) ? String(batch.charged) : batch.charged.toFixed(2)
   return { title: `${what} “${batch.name}” ${ended}`, body: `${parts.join(', ')} · ${credits} credit${batch.charged === 1 ? '' : 's'}` }
 }

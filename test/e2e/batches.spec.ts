@@ -139,8 +139,9 @@ test('images that cannot be sent are listed with their reason before Start, and 
   const problems = form.getByTestId('batch-problems')
   await expect(problems).toContainText('truncated-catalogue-shot')
   await expect(problems).toContainText(reason!)
-  // The estimate covers the two usable images only.
+  // The estimate covers the two usable images only, and Start runs them (the third is skipped, not a blocker).
   await expect(form.getByTestId('batch-estimate').locator('.estimate-total')).toContainText('for 2 requests')
+  await expect(form.getByTestId('start-batch')).toBeEnabled()
   await page.screenshot({ path: 'test-results/screens/batch-problems.png' })
 
   await problems.getByRole('button', { name: 'Remove it from the batch' }).click()

@@ -268,6 +268,33 @@ describe('pixdesk: requests against the sandbox', () => {
     expect(summaryOf(r)).toMatchObject({ kind: 'compare', exitCode: 0 })
   })
 
+  it('batch lists a damaged image in a folder as skipped with its reason, runs the rest, and books it in the history at 0 credits', async () => {
+    const mixed = join(dir, 'mixed-shoot')
+    await mkdir(mixed, { recursive: true })
+    await png(join(mixed, 'ok.png'), [10, 120, 200])
+    const jpeg = await sharp({ create: { width: 200, height: 150, channels: 3, background: { r: 250, g: 250, b: 250 } } }).jpeg().toBuffer()
+    await writeFile(join(mixed, 'torn.jpg'), jpeg.subarray(0, Math.floor(jpeg.length / 2)))
+    await writeFile(join(mixed, 'notes.txt'), 'not an image\n')
+
+    const text = await run(['batch', mixed, '--prompt', 'clean white background', '--model', 'nano-banana'])
+    expect(text.code).toBe(1)
+    expect(text.stdout).toMatch(/model\s+items\s+done\s+failed\s+skipped/)
+    expect(text.stdout).toContain('Skipped (the file cannot be used; nothing sent, no credits):')
+    expect(text.stdout).toMatch(/torn\.jpg · gemini-2\.5-flash-image: skipped, nothing sent: .*torn\.jpg/)
+    expect(text.stderr).toContain('skipped 1 file in')
+
+    const json = await run(['batch', mixed, '--prompt', 'another clean background', '--model', 'nano-banana', '--json'])
+    const summary = summaryOf(json)
+    expect(summary).toMatchObject({ counts: { total: 2, done: 1, skipped: 1 }, exitCode: 1 })
+    const [skipped] = summary.skipped as Array<{ source: string; reason: { code: string; message: string } }>
+    expect(skipped).toMatchObject({ source: join(mixed, 'torn.jpg'), reason: { code: 'corrupt' } })
+
+    const history = await run(['history', '--status', 'skipped', '--batch', String(summary.batchId), '--json'])
+    const records = history.json.filter((l) => l.type === 'record')
+    expect(records).toHaveLength(1)
+    expect(records[0]).toMatchObject({ status: 'skipped', cost: { credits: 0 }, error: { message: skipped!.reason.message }, inputs: [{ path: join(mixed, 'torn.jpg') }] })
+  })
+
   it('batch over a folder and two models prints the final table; a failure gives exit 1 with its reason and request id', async () => {
     const ok = await run(['batch', shoot, '--prompt', 'clean white background', '--model', 'nano-banana,gpt-image-1.5', '--out', join(dir, 'out-batch')])
     expect(ok.code, ok.stderr).toBe(0)

@@ -17,7 +17,7 @@ function batch(overrides: Omit<Partial<BatchView>, 'counts'> & { counts?: Partia
     state: 'running',
     createdAt: '2026-11-30T09:00:00.000Z',
     models: ['gpt-image-1.5'],
-    counts: { total: 4, queued: 4, active: 0, done: 0, failed: 0, cancelled: 0, interrupted: 0, waiting: 0, ...counts },
+    counts: { total: 4, queued: 4, active: 0, done: 0, failed: 0, cancelled: 0, interrupted: 0, skipped: 0, waiting: 0, ...counts },
     estimate: 8,
     charged: 0,
     budget: null,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander'
 import { z } from 'zod'
-import { ACTIVE_STATES, canFetchAgain, isTerminal, type Batch, type JobItem } from '../../core/jobs/model'
+import { ACTIVE_STATES, canFetchAgain, isTerminal, type Batch, type JobItem, type SkippedInput } from '../../core/jobs/model'
 import type { ProviderId } from '../../../shared/records'
 import { queueHolder } from '../../core/jobs/queue-lock'
 import { loadQueue } from '../../core/jobs/store'
@@ -123,7 +123,7 @@ export function registerBatch(program: Command, run: Runner): void {
           ])
         )
         const o = overview(found)
-        ctx.out.line(`\nBatch ${found.id} (${found.name}): ${o.state}, ${o.done} of ${o.total} done, ${o.failed} failed, ${o.left} left, ${formatCredits(o.charged)} credits.`)
+        ctx.out.line(`\nBatch ${found.id} (${found.name}): ${o.state}, ${o.done} of ${o.total} done, ${o.failed} failed, ${o.skipped ? `${o.skipped} skipped, ` : ''}${o.left} left, ${formatCredits(o.charged)} credits.`)
         ctx.out.event('summary', o)
         return ExitCode.ok
       })
@@ -137,8 +137,17 @@ async function startBatch(ctx: CliContext, paths: string[], raw: Record<string, 
   if (routes.length > 8) throw usageError('--model: at most 8 models in one batch.', 'model')
   const choice = await promptFromFlags(ctx, flags, routes, paramsOf(flags))
 
-  const files = await resolveInputs(paths, { folders: true, note: (t) => ctx.out.note(t) })
-  if (files.length === 0) throw usageError('No usable images in the paths given; nothing to do.', 'paths')
+  const skipped: SkippedInput[] = []
+  const files = await resolveInputs(paths, {
+    folders: true,
+    note: (t) => ctx.out.note(t),
+    // Each is said when the batch starts and again in the report (runBatch, printReport).
+    skip: (input) => skipped.push(input)
+  })
+  if (files.length === 0) {
+    const why = skipped.length ? ` (${skipped.length} skipped: ${skipped[0]!.reason.message}${skipped.length > 1 ? ' …' : ''})` : ''
+    throw usageError(`No usable images in the paths given${why}; nothing to do.`, 'paths')
+  }
   const params = choice.params
   const route = flags.async ? 'async' : 'sync'
   await preflight(routes, { kind: 'edit', prompt: choice.rendered, params, route, itemInputs: files.map((f) => [f]) })
@@ -152,6 +161,7 @@ async function startBatch(ctx: CliContext, paths: string[], raw: Record<string, 
       spec: {
         kind: 'edit',
         files: files.map(jobInputOf),
+        skipped,
         ...choice.spec,
         models: routes.map((r) => ({ model: r.model.id, provider: r.provider })),
         params,
@@ -247,6 +257,7 @@ function overview(b: Batch) {
   const total = b.items.length
   const done = count((i) => i.state === 'done')
   const failed = count((i) => i.state === 'failed')
+  const skipped = count((i) => i.state === 'skipped')
   const left = count((i) => !isTerminal(i.state) || i.state === 'interrupted' || (i.state === 'cancelled' && !i.duplicateOf))
   const state = left === 0 ? 'finished' : b.paused ? 'paused' : b.cancelled ? 'cancelled' : b.items.some((i) => i.hold === 'budget') ? 'budget_reached' : 'queued'
   return {
@@ -258,6 +269,7 @@ function overview(b: Batch) {
     total,
     done,
     failed,
+    skipped,
     left,
     charged: b.items.reduce((sum, i) => sum + (i.charged ?? 0), 0),
     budget: b.budgetCredits,

@@ -110,6 +110,7 @@ function emptyRow(key: string): TotalsRow {
     failed: 0,
     cancelled: 0,
     interrupted: 0,
+    skipped: 0,
     credits: 0,
     reportedCredits: 0,
     estimatedCredits: 0,
@@ -136,7 +137,8 @@ function finish(row: TotalsRow): TotalsRow {
     credits: round(row.credits),
     reportedCredits: round(row.reportedCredits),
     estimatedCredits: round(row.estimatedCredits),
-    latencyMsAverage: row.count ? Math.round(row.latencyMsAverage / row.count) : 0
+    // Skipped files were never sent: they have no latency to average.
+    latencyMsAverage: row.count > row.skipped ? Math.round(row.latencyMsAverage / (row.count - row.skipped)) : 0
   }
 }
 

@@ -193,6 +193,9 @@ export class JobEngine {
     this.progress.created(batch, summary)
     this.state.refreshBatch(batch)
     this.scheduler.wake()
+    // Files skipped as unusable are in the history by the time the batch is shown; should the history
+    // refuse them now, they wait in the queue file like any record it could not take.
+    if (batch.items.some((i) => i.historyPending)) await this.runner.appendPendingRecords()
     return summary
   }
 

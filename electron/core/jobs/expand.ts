@@ -1,7 +1,8 @@
 import { AppError } from '../../../shared/errors'
-import type { RequestParams } from '../../../shared/records'
+import type { RequestParams, RequestRecord } from '../../../shared/records'
 import type { TemplateLibrary } from '../templates'
-import { batchSpecSchema, unstartedItemState, type Batch, type BatchEstimate, type BatchSpec, type ItemSnapshot, type JobItem, type ParsedBatchSpec } from './model'
+import { batchName } from './batch-name'
+import { batchSpecSchema, recordInputOf, unstartedItemState, type Batch, type BatchEstimate, type BatchSpec, type ItemSnapshot, type JobItem, type ParsedBatchSpec } from './model'
 import type { JobDeps } from './types'
 
 /**
@@ -19,13 +20,16 @@ export function parseSpec(spec: BatchSpec): ParsedBatchSpec {
   return parsed.data
 }
 
-/** files × models, with the prompt resolved once (a template renders here, into the snapshot). */
+/** The prompt as sent: a template renders here, once, into every snapshot. */
+function resolvePrompt(spec: ParsedBatchSpec, templates: TemplateLibrary | undefined): string {
+  if (!spec.templateId) return spec.prompt?.trim() ?? ''
+  if (!templates) throw new AppError({ code: 'validation', field: 'templateId', message: 'Templates are not available.' })
+  return templates.render(spec.templateId, spec.variables, spec.prompt)
+}
+
+/** files × models, with the prompt resolved once. */
 function expandSpec(spec: ParsedBatchSpec, templates: TemplateLibrary | undefined, groupFor: (inputIndex: number) => string | undefined): ItemSnapshot[] {
-  let prompt = spec.prompt?.trim() ?? ''
-  if (spec.templateId) {
-    if (!templates) throw new AppError({ code: 'validation', field: 'templateId', message: 'Templates are not available.' })
-    prompt = templates.render(spec.templateId, spec.variables, spec.prompt)
-  }
+  const prompt = resolvePrompt(spec, templates)
   const inputSets = spec.files.length ? spec.files.map((f) => [f, ...spec.references]) : [[...spec.references]]
   const snapshots: ItemSnapshot[] = []
   inputSets.forEach((inputs, index) => {
@@ -54,7 +58,7 @@ function expandSpec(spec: ParsedBatchSpec, templates: TemplateLibrary | undefine
 
 export interface NewBatchContext {
   templates: TemplateLibrary | undefined
-  deps: Pick<JobDeps, 'estimate' | 'findDuplicate'>
+  deps: Pick<JobDeps, 'estimate' | 'findDuplicate' | 'endpoint'>
   newId(): string
   now: number
 }
@@ -90,10 +94,12 @@ export async function newBatch(parsed: ParsedBatchSpec, ctx: NewBatchContext, sk
       else skip(item)
     })
   }
+  const skipped = skippedItems(parsed, ctx, batchId, createdAt)
+  const total = items.length + skipped.length
   return {
     id: batchId,
-    name: parsed.name?.trim() || defaultName(parsed, items.length),
-    kind: parsed.compare ? 'compare' : items.length === 1 ? 'single' : 'batch',
+    name: parsed.name?.trim() || batchName(parsed, { templateName: parsed.templateId ? ctx.templates?.get(parsed.templateId)?.name : undefined, now: ctx.now }),
+    kind: parsed.compare ? 'compare' : total === 1 ? 'single' : 'batch',
     createdAt,
     paused: false,
     cancelled: false,
@@ -101,7 +107,82 @@ export async function newBatch(parsed: ParsedBatchSpec, ctx: NewBatchContext, sk
     concurrency: parsed.concurrency,
     models: parsed.models.map((m) => m.model),
     templateId: parsed.templateId,
-    items
+    items: [...items, ...skipped]
+  }
+}
+
+/**
+ * One settled item per unusable file and model: never sent, 0 credits, its reason as the error. Its
+ * history record rides in the queue file as a pending record until the history takes it, so a crash
+ * right after the batch is saved cannot lose it (recovery writes pending records first).
+ */
+function skippedItems(parsed: ParsedBatchSpec, ctx: NewBatchContext, batchId: string, createdAt: string): JobItem[] {
+  if (!parsed.skipped.length) return []
+  const prompt = resolvePrompt(parsed, ctx.templates)
+  const items: JobItem[] = []
+  for (const { path, assetId, reason } of parsed.skipped) {
+    for (const { model, provider, params } of parsed.models) {
+      const snapshot: ItemSnapshot = {
+        kind: parsed.kind,
+        inputs: [assetId ? { path, assetId } : { path }, ...parsed.references],
+        model,
+        provider,
+        route: parsed.route,
+        prompt,
+        templateId: parsed.templateId,
+        variables: parsed.templateId ? parsed.variables : undefined,
+        params: withOverrides(parsed.params, params),
+        outputDir: parsed.outputDir,
+        sandbox: parsed.sandbox
+      }
+      const id = ctx.newId()
+      const record = skipRecord(ctx.newId(), { id, batchId, snapshot, reason, at: createdAt, endpoint: ctx.deps.endpoint(snapshot) })
+      items.push({
+        id,
+        batchId,
+        snapshot,
+        estimate: 0,
+        ...unstartedItemState(createdAt),
+        state: 'skipped',
+        error: reason,
+        recordIds: [record.id],
+        pendingRecord: record,
+        historyPending: true,
+        timings: { createdAt, finishedAt: createdAt, phaseMs: {} }
+      })
+    }
+  }
+  return items
+}
+
+function skipRecord(
+  recordId: string,
+  item: { id: string; batchId: string; snapshot: ItemSnapshot; reason: JobItem['error'] & object; at: string; endpoint: string }
+): RequestRecord {
+  const { snapshot } = item
+  return {
+    id: recordId,
+    kind: snapshot.kind,
+    provider: snapshot.provider,
+    sandbox: snapshot.sandbox,
+    route: snapshot.route,
+    endpoint: item.endpoint,
+    model: snapshot.model,
+    params: snapshot.params,
+    prompt: snapshot.prompt,
+    inputs: snapshot.inputs.map(recordInputOf),
+    requestIds: [],
+    attempts: [],
+    startedAt: item.at,
+    finishedAt: item.at,
+    latencyMs: 0,
+    status: 'skipped',
+    error: item.reason,
+    cost: { credits: 0, estimated: false, estimate: 0 },
+    outputs: [],
+    batchId: item.batchId,
+    templateId: snapshot.templateId,
+    jobItemId: item.id
   }
 }
 
@@ -132,12 +213,6 @@ export async function estimateSpec(spec: BatchSpec, templates: TemplateLibrary |
 function withOverrides(shared: RequestParams, own: Partial<RequestParams> | undefined): RequestParams {
   const set = Object.entries(own ?? {}).filter(([, value]) => value !== undefined)
   return { ...shared, ...(Object.fromEntries(set) as Partial<RequestParams>) }
-}
-
-function defaultName(spec: ParsedBatchSpec, items: number): string {
-  const models = spec.models.map((m) => m.model).join(' vs ')
-  if (spec.compare) return `Compare ${models}`
-  return `${items} item${items === 1 ? '' : 's'} · ${models}`
 }
 
 async function eachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {

@@ -19,11 +19,13 @@ const itemStateSchema = z.enum([
   'done',
   'failed',
   'cancelled',
-  'interrupted'
+  'interrupted',
+  /** Never sent: its file could not be used when the batch was created (the reason is the item's error). */
+  'skipped'
 ])
 export type ItemState = z.infer<typeof itemStateSchema>
 
-const TERMINAL_STATES: readonly ItemState[] = ['done', 'failed', 'cancelled', 'interrupted']
+const TERMINAL_STATES: readonly ItemState[] = ['done', 'failed', 'cancelled', 'interrupted', 'skipped']
 export const ACTIVE_STATES: readonly ItemState[] = ['preparing', 'uploading', 'running', 'polling', 'downloading']
 export const isTerminal = (state: ItemState): boolean => TERMINAL_STATES.includes(state)
 
@@ -283,6 +285,8 @@ const batchReportSchema = z.object({
   failed: z.number().int(),
   cancelled: z.number().int(),
   interrupted: z.number().int(),
+  /** Reports saved before files could be skipped have none. */
+  skipped: z.number().int().default(0),
   charged: z.number(),
   estimate: z.number(),
   /** Every item that did not succeed, with its reason and request id. */
@@ -318,6 +322,13 @@ export const queueFileSchema = z.object({
   batches: z.array(batchSchema)
 })
 
+export const skippedInputSchema = z.object({
+  path: z.string().min(1),
+  assetId: z.string().optional(),
+  reason: appErrorSchema
+})
+export type SkippedInput = z.infer<typeof skippedInputSchema>
+
 /** What to run: files × (prompt or template + variables) × models, n images each. */
 export const batchSpecSchema = z
   .object({
@@ -325,6 +336,11 @@ export const batchSpecSchema = z
     kind: requestKindSchema.default('edit'),
     /** One item per file (per model); an edit needs at least one file. */
     files: z.array(jobInputSchema).max(10_000).default([]),
+    /**
+     * Files chosen for the batch that cannot be used (damaged, not an image): each becomes a settled
+     * "skipped" item per model, with its reason, so the report and the history list it; nothing is sent.
+     */
+    skipped: z.array(skippedInputSchema).max(10_000).default([]),
     /** Extra images sent with every item (a reference or a logo), after the item's own file. */
     references: z.array(jobInputSchema).max(15).default([]),
     prompt: z.string().max(100_000).optional(),
@@ -372,6 +388,8 @@ export interface BatchCounts {
   failed: number
   cancelled: number
   interrupted: number
+  /** Files that could not be used, never sent. */
+  skipped: number
   /** Queued items held back (budget, duplicate decision, network, rate limit, backoff). */
   waiting: number
 }

@@ -19,12 +19,12 @@ export function forView(item: JobItem): JobItem {
 }
 
 export function summarise(batch: Batch, ledger: Ledger): BatchSummary {
-  const counts: BatchCounts = { total: batch.items.length, queued: 0, active: 0, done: 0, failed: 0, cancelled: 0, interrupted: 0, waiting: 0 }
+  const counts: BatchCounts = { total: batch.items.length, queued: 0, active: 0, done: 0, failed: 0, cancelled: 0, interrupted: 0, skipped: 0, waiting: 0 }
   for (const item of batch.items) {
     if (item.state === 'queued') {
       counts.queued++
       if (item.hold) counts.waiting++
-    } else if (isTerminal(item.state)) counts[item.state as 'done' | 'failed' | 'cancelled' | 'interrupted']++
+    } else if (isTerminal(item.state)) counts[item.state as 'done' | 'failed' | 'cancelled' | 'interrupted' | 'skipped']++
     else counts.active++
   }
   const state = batchState(batch, counts)
@@ -75,6 +75,7 @@ export function report(batch: Batch, now: number): BatchReport {
     failed: count('failed'),
     cancelled: count('cancelled'),
     interrupted: count('interrupted'),
+    skipped: count('skipped'),
     charged: sum(batch.items.map((i) => i.charged ?? 0)),
     estimate: sum(batch.items.map((i) => i.estimate ?? 0)),
     failures: batch.items

@@ -44,12 +44,13 @@ export function ItemCost({ item }: { item: ItemView }) {
 }
 
 /** Finished without a charge reported: an estimate next to them would read as a cost that was not paid. */
-const settled = new Set<ItemView['state']>(['failed', 'cancelled', 'interrupted', 'duplicate'])
+const settled = new Set<ItemView['state']>(['failed', 'cancelled', 'interrupted', 'duplicate', 'skipped'])
 
 /** `brief` when the full error is shown elsewhere in the same view. */
 export function ItemPlaceholder({ item, brief }: { item: ItemView; brief?: boolean }) {
   if (item.state === 'failed' || item.state === 'interrupted') return <span className="placeholder-error">{brief ? 'This request failed: the reason is below.' : (item.error?.message ?? 'The request failed.')}</span>
   if (item.state === 'cancelled') return <span className="muted">Cancelled</span>
+  if (item.state === 'skipped') return <span className="placeholder-error">Skipped, nothing sent: {item.error?.message ?? 'the file cannot be used.'}</span>
   if (item.state === 'done' && item.outputs[0]?.missing) return <span className="muted">The output file is missing on disk.</span>
   return (
     <span className="working">

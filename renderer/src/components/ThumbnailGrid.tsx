@@ -16,6 +16,10 @@ interface Props {
   label: string
   onSelect(ids: string[], focused: string): void
   onOpen(asset: AssetView): void
+  /** Tile width in px (168 by default). */
+  tileSize?: number
+  /** Crop pictures to fill their square instead of showing them whole. */
+  fill?: boolean
 }
 
 /** The element's content width, kept current as it resizes. */
@@ -44,21 +48,23 @@ function arrowTarget(key: string, current: number, columns: number, count: numbe
  * scroll like ten. Focus stays on the grid itself (aria-activedescendant), which survives rows being
  * recycled as they scroll out.
  */
-export function ThumbnailGrid({ assets, selected, focusedId, label, onSelect, onOpen }: Props) {
+export function ThumbnailGrid({ assets, selected, focusedId, label, onSelect, onOpen, tileSize = TILE, fill = false }: Props) {
   const scrollRef = useRef<HTMLDivElement>(null)
   const width = useContentWidth(scrollRef)
   const anchor = useRef<number | null>(null)
 
-  const columns = Math.max(1, Math.floor((width - GAP + GAP) / (TILE + GAP)))
+  const columns = Math.max(1, Math.floor((width - GAP + GAP) / (tileSize + GAP)))
   const rows = Math.ceil(assets.length / columns)
   // TanStack's virtualizer returns functions React Compiler must not memoise; it is used as documented.
   // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({
     count: rows,
     getScrollElement: () => scrollRef.current,
-    estimateSize: () => TILE + CAPTION + GAP,
+    estimateSize: () => tileSize + CAPTION + GAP,
     overscan: 4
   })
+  // Row heights follow the tile size: measured again when it changes, so rows never overlap.
+  useEffect(() => virtualizer.measure(), [tileSize, virtualizer])
 
   const focusIndex = focusedId ? assets.findIndex((a) => a.id === focusedId) : -1
 
@@ -113,7 +119,7 @@ export function ThumbnailGrid({ assets, selected, focusedId, label, onSelect, on
   return (
     <div
       ref={scrollRef}
-      className="thumb-grid"
+      className={`thumb-grid${fill ? ' fill' : ''}`}
       role="listbox"
       aria-label={label}
       aria-multiselectable="true"
@@ -129,6 +135,7 @@ export function ThumbnailGrid({ assets, selected, focusedId, label, onSelect, on
                 key={asset.id}
                 asset={asset}
                 index={row.index * columns + i}
+                width={tileSize}
                 selected={selected.has(asset.id)}
                 focused={asset.id === focusedId}
                 onChoose={choose}
@@ -145,6 +152,7 @@ export function ThumbnailGrid({ assets, selected, focusedId, label, onSelect, on
 const Tile = memo(function Tile({
   asset,
   index,
+  width,
   selected,
   focused,
   onChoose,
@@ -152,6 +160,7 @@ const Tile = memo(function Tile({
 }: {
   asset: AssetView
   index: number
+  width: number
   selected: boolean
   focused: boolean
   onChoose(index: number, event: MouseEvent): void
@@ -164,13 +173,13 @@ const Tile = memo(function Tile({
       role="option"
       aria-selected={selected}
       className={`tile${selected ? ' selected' : ''}${focused ? ' focused' : ''}${asset.ok === false ? ' problem' : ''}`}
-      style={{ width: TILE }}
+      style={{ width }}
       onClick={(e) => onChoose(index, e)}
       onDoubleClick={() => onOpen(asset)}
       title={asset.ok === false && asset.error ? `${asset.relPath}\n${asset.error.message}` : asset.relPath}
       data-testid="asset-tile"
     >
-      <Thumbnail url={asset.thumbUrl} alt={asset.name} problem={asset.ok === false} pending={asset.ok === null} />
+      <Thumbnail url={asset.thumbUrl} alt={asset.name} problem={asset.ok === false} pending={asset.ok === null} alpha={asset.alpha} />
       <div className="tile-caption">
         <MiddleTruncate className="tile-name" text={asset.name} focusable={false} />
         <span className={`tile-detail${asset.ok === false ? ' problem-text' : ''}`}>{detail}</span>

@@ -16,15 +16,18 @@ const noItems: ItemView[] = []
 
 function Report({ batch, items }: { batch: BatchView; items: ItemView[] }) {
   const models = useCatalog((s) => s.models)
-  const failures = reportFailures(batch, items)
-  const { outputs, done, failed, cancelled, charged, estimate } = reportTotals(batch, items)
+  const listed = reportFailures(batch, items)
+  const failures = listed.filter((f) => !f.skipped)
+  const skippedFiles = listed.filter((f) => f.skipped)
+  const { outputs, done, failed, cancelled, skipped, charged, estimate } = reportTotals(batch, items)
   return (
     <section className="report" aria-label="Batch report" data-testid="batch-report">
       <h2>{batch.state === 'cancelled' ? 'Batch cancelled' : 'Batch finished'}</h2>
       <p>
         {plural(done, 'request')} succeeded, {plural(outputs, 'image')} written
         {failed ? `, ${failed} failed` : ''}
-        {cancelled ? `, ${cancelled} cancelled` : ''}. Charged {formatCredits(charged)} of an estimated {formatCredits(estimate)}
+        {cancelled ? `, ${cancelled} cancelled` : ''}
+        {skipped ? `, ${skipped} skipped` : ''}. Charged {formatCredits(charged)} of an estimated {formatCredits(estimate)}
         {batch.finishedAt ? ` · finished ${formatDateTime(batch.finishedAt)}` : ''}.
       </p>
       {failures.length ? (
@@ -39,11 +42,23 @@ function Report({ batch, items }: { batch: BatchView; items: ItemView[] }) {
             ))}
           </ul>
         </>
-      ) : (
+      ) : skippedFiles.length ? null : (
         <p className="ok-text">
           <Icon name="check" /> Nothing failed.
         </p>
       )}
+      {skippedFiles.length ? (
+        <>
+          <h3>Skipped: the file cannot be used (nothing sent, no credits)</h3>
+          <ul className="failure-list" data-testid="report-skipped">
+            {skippedFiles.map((f) => (
+              <li key={f.id}>
+                <strong>{f.source}</strong> · {modelLabel(models, f.model)}: skipped: {f.message}
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
     </section>
   )
 }
@@ -143,6 +158,7 @@ export function BatchDetail({ batchId }: { batchId: string }) {
         <span className="counts" data-testid="batch-counts">
           {settled} / {batch.counts.total} · {batch.counts.done} done{batch.counts.active ? ` · ${batch.counts.active} running` : ''}
           {batch.counts.failed ? ` · ${batch.counts.failed} failed` : ''}
+          {batch.counts.skipped ? ` · ${batch.counts.skipped} skipped` : ''}
           {batch.counts.waiting ? ` · ${batch.counts.waiting} waiting` : ''}
         </span>
         <span className="cost-line">
@@ -156,8 +172,9 @@ export function BatchDetail({ batchId }: { batchId: string }) {
         </div>
       ) : null}
       <Held batch={batch} items={items} />
-      {finished ? <Report batch={batch} items={items} /> : null}
       <ItemsTable batch={batch} items={items} />
+      {/* Below the table, which gives up height for it: the rows stay where they are when the batch ends. */}
+      {finished ? <Report batch={batch} items={items} /> : null}
     </div>
   )
 }

@@ -22,8 +22,11 @@ import { useSettings } from '../settings/store'
 import { useBatchForm } from './formStore'
 import { estimateStatus, unusableSources } from './selectors'
 
-/** Images the estimate left out, each with its reason, and one click to take them out of the batch. */
-function ProblemList({ problems }: { problems: Array<{ assetId: string; error: AppErrorData }> }) {
+/**
+ * Images the estimate left out, each with its reason: Start runs the rest and the batch lists these as
+ * skipped (report, history, counts). One click takes them out of the batch instead.
+ */
+function SkippedList({ problems }: { problems: Array<{ assetId: string; error: AppErrorData }> }) {
   const assets = useLibrary((s) => s.assets)
   const drop = () => {
     const gone = new Set(problems.map((p) => p.assetId))
@@ -31,10 +34,12 @@ function ProblemList({ problems }: { problems: Array<{ assetId: string; error: A
     form.setAssets(form.assetIds.filter((id) => !gone.has(id)))
   }
   return (
-    <div className="problems" role="group" aria-label="Images that cannot be sent" data-testid="batch-problems">
+    <div className="problems" role="group" aria-label="Images that will be skipped" data-testid="batch-problems">
       <div className="problems-head">
         <Icon name="warning" />
-        <span>{problems.length === 1 ? 'One image cannot be sent and is not counted:' : `${problems.length} images cannot be sent and are not counted:`}</span>
+        <span>
+          {problems.length === 1 ? 'One image cannot be used: it is skipped (nothing sent, no credits) and listed in the report.' : `${problems.length} images cannot be used: they are skipped (nothing sent, no credits) and listed in the report.`}
+        </span>
         <button type="button" className="btn small" onClick={drop}>
           {problems.length === 1 ? 'Remove it from the batch' : 'Remove them from the batch'}
         </button>
@@ -47,7 +52,7 @@ function ProblemList({ problems }: { problems: Array<{ assetId: string; error: A
               <strong className="ellipsis" title={assets[p.assetId]?.relPath ?? name}>
                 {name}
               </strong>
-              <span className="problem-reason">{p.error.message}</span>
+              <span className="problem-reason">skipped: {p.error.message}</span>
             </li>
           )
         })}
@@ -75,9 +80,8 @@ function SourcesField({ sources, estimate }: { sources: AssetView[]; estimate: B
       )}
       <span className="hint">
         {plural(sources.length, 'image')}
-        {unusable.size ? ` · ${unusable.size} cannot be sent` : ''}
+        {unusable.size ? ` · ${unusable.size} will be skipped (cannot be used)` : ''}
       </span>
-      {estimate?.problems.length ? <ProblemList problems={estimate.problems} /> : null}
     </div>
   )
 }
@@ -145,7 +149,7 @@ function EstimateCard({ problem, specKey, onStart }: { problem: string | null; s
               {plural(dupCount, 'request')} already succeeded before: {f.duplicates === 'skip' ? 'they will be skipped' : f.duplicates === 'run' ? 'they will run again' : 'they will wait for your decision'}.
             </p>
           ) : null}
-          {f.estimate.problems.length ? <p className="hint warn-text">{plural(f.estimate.problems.length, 'image')} cannot be sent and {f.estimate.problems.length === 1 ? 'is' : 'are'} not counted: see Images.</p> : null}
+          {f.estimate.problems.length ? <SkippedList problems={f.estimate.problems} /> : null}
           {overBudget ? <p className="field-error">The estimate is over the batch budget: it will stop when the budget is reached.</p> : null}
         </div>
       )}

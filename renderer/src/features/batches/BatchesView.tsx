@@ -10,9 +10,13 @@ import { BatchDetail } from './BatchDetail'
 import { BatchForm } from './BatchForm'
 import { useBatchForm } from './formStore'
 import { useJobs } from './jobsStore'
+import { batchListFilterLabels, batchListFilters, filterCounts, matchesFilter, useBatchListFilter, type BatchListFilter } from './listFilter'
 import { batchesNewestFirst } from './selectors'
+import './batches.css'
 
-function BatchListItem({ batch, on, onClick }: { batch: BatchView; on: boolean; onClick(): void }) {
+const kindLabels: Record<BatchView['kind'], string> = { batch: 'Batch', single: 'Single edit', compare: 'Comparison' }
+
+function BatchListItem({ batch, on, showKind, onClick }: { batch: BatchView; on: boolean; showKind: boolean; onClick(): void }) {
   return (
     <button type="button" className={`batch-item${on ? ' on' : ''}`} onClick={onClick} aria-current={on || undefined}>
       <span className="batch-item-head">
@@ -23,17 +27,28 @@ function BatchListItem({ batch, on, onClick }: { batch: BatchView; on: boolean; 
       </span>
       <ProgressBar value={batch.counts.done} max={batch.counts.total} label={`${batch.name} progress`} segments={{ failed: batch.counts.failed }} />
       <span className="muted small ellipsis" title={formatDateTime(batch.createdAt)}>
+        {showKind ? `${kindLabels[batch.kind]} · ` : ''}
         {batch.counts.done}/{batch.counts.total} · {formatCredits(batch.charged)} · {formatDateTime(batch.createdAt)}
       </span>
     </button>
   )
 }
 
+const emptyListHint: Record<BatchListFilter, string> = {
+  batch: 'Batches you start appear here with their progress, cost and report.',
+  single: 'Edits run from the Edit view appear here.',
+  compare: 'Comparisons run from the Compare view appear here.',
+  all: 'Batches, edits and comparisons appear here with their progress, cost and report.'
+}
+
 export function BatchesView() {
   const batches = useJobs((s) => s.batches)
   const jobsError = useJobs((s) => s.error)
   const { open, selected } = useBatchForm(useShallow((s) => ({ open: s.open, selected: s.selectedBatch })))
-  const list = useMemo(() => batchesNewestFirst(batches), [batches])
+  const all = useMemo(() => batchesNewestFirst(batches), [batches])
+  const { filter, setFilter } = useBatchListFilter()
+  const counts = useMemo(() => filterCounts(all), [all])
+  const list = useMemo(() => all.filter((b) => matchesFilter(b, filter)), [all, filter])
   const form = useBatchForm.getState()
 
   return (
@@ -45,12 +60,26 @@ export function BatchesView() {
             <Icon name="plus" /> New
           </button>
         </header>
+        <div className="segmented small batch-filter" role="radiogroup" aria-label="Show runs">
+          {batchListFilters.map((f) => (
+            <button key={f} type="button" role="radio" aria-checked={filter === f} className={filter === f ? 'on' : ''} onClick={() => setFilter(f)}>
+              {batchListFilterLabels[f]} <span className="count">{counts[f]}</span>
+            </button>
+          ))}
+        </div>
         <ErrorNotice error={jobsError} compact onRetry={() => void useJobs.getState().load()} />
         <div className="panel-scroll">
-          {list.map((b) => (
-            <BatchListItem key={b.id} batch={b} on={!open && selected === b.id} onClick={() => form.selectBatch(b.id)} />
-          ))}
-          {!list.length && !jobsError ? <p className="hint pad">Batches you start appear here with their progress, cost and report.</p> : null}
+          {list.length ? (
+            <ul className="batch-runs" aria-label={batchListFilterLabels[filter]}>
+              {list.map((b) => (
+                <li key={b.id}>
+                  <BatchListItem batch={b} on={!open && selected === b.id} showKind={filter === 'all'} onClick={() => form.selectBatch(b.id)} />
+                </li>
+              ))}
+            </ul>
+          ) : !jobsError ? (
+            <p className="hint pad">{emptyListHint[filter]}</p>
+          ) : null}
         </div>
       </nav>
       <section className="batch-main">

@@ -83,7 +83,7 @@ function ItemRow({ batchId, item, top, revealError, onMove, onRevealError }: { b
   return (
     <div role="row" className={`items-row ${item.state}`} style={{ transform: `translateY(${top}px)` }} data-testid="batch-item" data-copy-request-id={requestId}>
       <span role="cell" className="cell-source">
-        <Thumbnail url={item.outputs[0]?.url ?? item.sourceUrl} alt={item.sourceName} problem={item.state === 'failed'} />
+        <Thumbnail url={item.outputs[0]?.url ?? item.sourceUrl} alt={item.sourceName} problem={item.state === 'failed' || item.state === 'skipped'} />
         <MiddleTruncate text={item.sourceName} />
       </span>
       <span role="cell" className="cell-model">

@@ -2,8 +2,10 @@ import { create } from 'zustand'
 import type { BatchSpecPayload } from '@shared/contract'
 import type { AppErrorData } from '@shared/errors'
 import type { BatchEstimateView, BatchView, ItemView } from '@shared/views'
+import { useUi } from '../../app/uiStore'
 import { api } from '../../lib/api'
 import { asError } from '../../lib/format'
+import { batchEndToast } from './batchEnd'
 
 interface JobsState {
   batches: Record<string, BatchView>
@@ -153,7 +155,15 @@ export const useJobs = create<JobsState>()((set, get) => {
   }
 })
 
-api.on('jobs.batch', (batch) => useJobs.setState((s) => ({ batches: withBatch(s.batches, batch) })))
+api.on('jobs.batch', (batch) => {
+  const before = useJobs.getState().batches[batch.id]
+  useJobs.setState((s) => ({ batches: withBatch(s.batches, batch) }))
+  // Only an end seen happening is announced, as the system notification does.
+  if (before && !finishedStates.has(before.state) && finishedStates.has(batch.state)) {
+    const toast = batchEndToast(batch)
+    if (toast) useUi.getState().toast(toast.level, toast.message)
+  }
+})
 api.on('jobs.item', (item) => useJobs.setState((s) => ({ items: { ...s.items, [item.batchId]: upsertItem(s.items[item.batchId], item) } })))
 
 export const finishedStates: ReadonlySet<BatchView['state']> = new Set(['done', 'cancelled'])

@@ -35,7 +35,7 @@ export function unusableSources(sources: readonly AssetView[], estimate: BatchEs
 export function batchProgress(batch: BatchView, items: readonly ItemView[]) {
   return {
     finished: finishedStates.has(batch.state),
-    settled: batch.counts.done + batch.counts.failed + batch.counts.cancelled + batch.counts.interrupted,
+    settled: batch.counts.done + batch.counts.failed + batch.counts.cancelled + batch.counts.interrupted + (batch.counts.skipped ?? 0),
     retryable: items.some((i) => i.state === 'failed' || i.state === 'interrupted' || i.state === 'cancelled') || batch.counts.failed > 0
   }
 }
@@ -46,6 +46,8 @@ export interface ReportFailure {
   model: string
   message: string
   requestId: string | undefined
+  /** The file could not be used: nothing was sent (listed apart from the requests that failed). */
+  skipped: boolean
 }
 
 /** The engine's report is the record of what failed; items fill in only while it is not there yet. */
@@ -58,12 +60,20 @@ export function reportFailures(batch: BatchView, items: readonly ItemView[]): Re
       source: items.find((i) => i.id === f.itemId)?.sourceName ?? f.source.split(/[\\/]/).pop() ?? f.source,
       model: f.model,
       message: f.reason.message,
-      requestId: f.requestId ?? f.reason.requestId
+      requestId: f.requestId ?? f.reason.requestId,
+      skipped: f.state === 'skipped'
     }))
   }
   return items
-    .filter((i) => i.state === 'failed' || i.state === 'interrupted')
-    .map((i) => ({ id: i.id, source: i.sourceName, model: i.model, message: i.error?.message ?? 'Interrupted before it finished.', requestId: i.requestId ?? i.error?.requestId }))
+    .filter((i) => i.state === 'failed' || i.state === 'interrupted' || i.state === 'skipped')
+    .map((i) => ({
+      id: i.id,
+      source: i.sourceName,
+      model: i.model,
+      message: i.error?.message ?? 'Interrupted before it finished.',
+      requestId: i.requestId ?? i.error?.requestId,
+      skipped: i.state === 'skipped'
+    }))
 }
 
 export function reportTotals(batch: BatchView, items: readonly ItemView[]) {
@@ -73,6 +83,7 @@ export function reportTotals(batch: BatchView, items: readonly ItemView[]) {
     done: report?.done ?? batch.counts.done,
     failed: report ? report.failed + report.interrupted : batch.counts.failed + batch.counts.interrupted,
     cancelled: report?.cancelled ?? batch.counts.cancelled,
+    skipped: report?.skipped ?? batch.counts.skipped ?? 0,
     charged: report?.charged ?? batch.charged,
     estimate: report?.estimate ?? batch.estimate
   }

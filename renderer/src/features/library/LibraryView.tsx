@@ -1,21 +1,32 @@
 import { useCallback, useMemo } from 'react'
 import { useShallow } from 'zustand/react/shallow'
-import type { AssetView } from '@shared/views'
+import type { AssetView, RootView } from '@shared/views'
 import { ErrorNotice } from '../../components/ErrorNotice'
 import { Icon } from '../../components/Icon'
 import { Thumbnail } from '../../components/Thumbnail'
 import { ThumbnailGrid } from '../../components/ThumbnailGrid'
 import { formatBytes, formatDateTime, plural } from '../../lib/format'
+import { folderLabel } from './folderTree'
 import { openInBatch, openInCompare, openInEditor } from './openIn'
 import { importProgress, problemCount, usableSelection } from './selectors'
+import { SourcesNav } from './SourcesNav'
 import { useLibrary, visibleAssets, type AssetFilter } from './store'
+import { ViewControls } from './ViewControls'
+import { thumbSizes } from './viewPrefs'
+import './library.css'
 
-function Inspector({ asset }: { asset: AssetView | undefined }) {
-  if (!asset) return <aside className="inspector empty-inspector">Select an image to see its details.</aside>
+function Inspector({ asset, root }: { asset: AssetView | undefined; root: RootView | undefined }) {
+  if (!asset) {
+    return (
+      <aside id="library-details" className="inspector empty-inspector" aria-label="Image details">
+        Select an image to see its details.
+      </aside>
+    )
+  }
   return (
-    <aside className="inspector" aria-label="Image details">
+    <aside id="library-details" className="inspector" aria-label="Image details">
       <div className="inspector-preview">
-        <Thumbnail key={asset.id} url={asset.thumbUrl} alt={asset.name} problem={asset.ok === false} pending={asset.ok === null} />
+        <Thumbnail key={asset.id} url={asset.thumbUrl} alt={asset.name} problem={asset.ok === false} pending={asset.ok === null} alpha={asset.alpha} />
       </div>
       <h2 className="inspector-title" title={asset.relPath}>
         {asset.name}
@@ -28,7 +39,7 @@ function Inspector({ asset }: { asset: AssetView | undefined }) {
       ) : null}
       <dl className="meta-list">
         <dt>Folder</dt>
-        <dd>{asset.relPath.includes('/') ? asset.relPath.slice(0, asset.relPath.lastIndexOf('/')) : '—'}</dd>
+        <dd data-testid="details-folder">{folderLabel(asset, root)}</dd>
         <dt>Format</dt>
         <dd>{asset.format?.toUpperCase() ?? '—'}</dd>
         <dt>Size</dt>
@@ -49,39 +60,6 @@ function Inspector({ asset }: { asset: AssetView | undefined }) {
         </div>
       ) : null}
     </aside>
-  )
-}
-
-/** "All images" and one entry per added folder or file set, with its counts and a way to remove it. */
-function RootsNav() {
-  const { roots, rootId, loaded } = useLibrary(useShallow((s) => ({ roots: s.roots, rootId: s.rootId, loaded: s.loaded })))
-  const order = useLibrary((s) => s.order)
-  const lib = useLibrary.getState()
-  return (
-    <nav className="roots" aria-label="Sources">
-      <div className={`root-item${rootId === null ? ' on' : ''}`}>
-        <button type="button" className="root-main" onClick={() => lib.setRoot(null)}>
-          <Icon name="library" />
-          <span className="root-name">All images</span>
-          <span className="count">{order.length.toLocaleString()}</span>
-        </button>
-      </div>
-      {roots.map((r) => (
-        <div key={r.id} className={`root-item${rootId === r.id ? ' on' : ''}`}>
-          <button type="button" className="root-main" onClick={() => lib.setRoot(r.id)} title={r.path}>
-            <Icon name={r.kind === 'folder' ? 'folder' : 'file'} />
-            <span className="root-name">{r.name}</span>
-            <span className="count">{r.counts.total.toLocaleString()}</span>
-          </button>
-          {r.counts.problems ? <span className="root-problems">{plural(r.counts.problems, 'problem')}</span> : null}
-          {r.counts.pending ? <span className="root-pending">{r.counts.pending} inspecting…</span> : null}
-          <button type="button" className="icon-btn root-remove" aria-label={`Remove ${r.name} from the library`} title="Remove from library (files stay on disk)" onClick={() => void lib.removeRoot(r.id)}>
-            <Icon name="close" size={14} />
-          </button>
-        </div>
-      ))}
-      {roots.length === 0 && loaded ? <p className="hint pad">Folders you add appear here. Pixdesk reads them; it never changes your originals.</p> : null}
-    </nav>
   )
 }
 
@@ -127,7 +105,8 @@ function LibraryFilters() {
           <button type="button" className="btn small" disabled={usable.length !== 1} onClick={() => openInCompare(usable[0]!)}>
             Compare
           </button>
-          <button type="button" className="btn small" disabled={!usable.length} onClick={() => openInBatch(usable)}>
+          {/* The whole selection: the batch form says which images will be skipped and why, rather than dropping them unseen. */}
+          <button type="button" className="btn small" disabled={!usable.length} onClick={() => openInBatch(selected)}>
             Batch…
           </button>
         </div>
@@ -166,13 +145,15 @@ function EmptyLibrary() {
 }
 
 export function LibraryView() {
-  const { rootId, filter, search, selected, focused, busy, error } = useLibrary(
-    useShallow((s) => ({ rootId: s.rootId, filter: s.filter, search: s.search, selected: s.selected, focused: s.focused, busy: s.busy, error: s.error }))
+  const { rootId, folder, filter, search, selected, focused, busy, error, prefs, roots } = useLibrary(
+    useShallow((s) => ({ rootId: s.rootId, folder: s.folder, filter: s.filter, search: s.search, selected: s.selected, focused: s.focused, busy: s.busy, error: s.error, prefs: s.prefs, roots: s.roots }))
   )
   const assetsMap = useLibrary((s) => s.assets)
   const order = useLibrary((s) => s.order)
   const lib = useLibrary.getState()
-  const visible = useMemo(() => visibleAssets({ assets: assetsMap, order, rootId, filter, search }), [assetsMap, order, rootId, filter, search])
+  const sort = prefs.sort
+  const visible = useMemo(() => visibleAssets({ assets: assetsMap, order, rootId, folder, filter, search, sort }), [assetsMap, order, rootId, folder, filter, search, sort])
+  const focusedAsset = focused ? assetsMap[focused] : undefined
   const selectedSet = useMemo(() => new Set(selected), [selected])
 
   const onSelect = useCallback((ids: string[], focusId: string) => {
@@ -186,6 +167,17 @@ export function LibraryView() {
     <div className="view library" data-testid="library-view">
       <header className="view-header">
         <h1>Library</h1>
+        <ViewControls />
+        <button
+          type="button"
+          className={`btn details-toggle${prefs.detailsOpen ? ' on' : ''}`}
+          aria-expanded={prefs.detailsOpen}
+          aria-controls={prefs.detailsOpen ? 'library-details' : undefined}
+          title={prefs.detailsOpen ? 'Hide the details panel' : 'Show the details panel'}
+          onClick={() => lib.setPrefs({ detailsOpen: !prefs.detailsOpen })}
+        >
+          Details
+        </button>
         <div className="toolbar" role="toolbar" aria-label="Import">
           <button type="button" className="btn" disabled={busy} onClick={() => void lib.pick('folders')}>
             <Icon name="folder" /> Add folder
@@ -196,17 +188,17 @@ export function LibraryView() {
         </div>
       </header>
       <ErrorNotice error={error} onDismiss={() => useLibrary.setState({ error: null })} />
-      <div className="library-body">
-        <RootsNav />
+      <div className={`library-body ${prefs.detailsOpen ? 'with-details' : 'without-details'}`}>
+        <SourcesNav />
         <section className="library-main">
           <LibraryFilters />
           {visible.length ? (
-            <ThumbnailGrid assets={visible} selected={selectedSet} focusedId={focused} label="Images" onSelect={onSelect} onOpen={onOpen} />
+            <ThumbnailGrid assets={visible} selected={selectedSet} focusedId={focused} label="Images" onSelect={onSelect} onOpen={onOpen} tileSize={thumbSizes[prefs.thumbSize]} fill={prefs.fit === 'fill'} />
           ) : (
             <EmptyLibrary />
           )}
         </section>
-        <Inspector asset={focused ? assetsMap[focused] : undefined} />
+        {prefs.detailsOpen ? <Inspector asset={focusedAsset} root={roots.find((r) => r.id === focusedAsset?.rootId)} /> : null}
       </div>
     </div>
   )

@@ -3,6 +3,8 @@ import type { AppErrorData } from '@shared/errors'
 import type { AssetView, ImportProgressView, LibraryChange, RootView } from '@shared/views'
 import { api } from '../../lib/api'
 import { asError } from '../../lib/format'
+import { inFolder } from './folderTree'
+import { loadViewPrefs, saveViewPrefs, type LibrarySort, type LibraryViewPrefs } from './viewPrefs'
 
 export type AssetFilter = 'all' | 'ok' | 'problems'
 
@@ -16,10 +18,16 @@ interface LibraryState {
   busy: boolean
   error: AppErrorData | null
   rootId: string | null
+  /** A subfolder of the chosen root ('/'-separated, relative to it); null for the whole root. */
+  folder: string | null
+  /** Folders whose subfolders are shown in the sources list, as `rootId:path` ('' path for the root itself). */
+  expanded: Record<string, boolean>
   filter: AssetFilter
   search: string
   selected: string[]
   focused: string | null
+  /** Sort, thumbnail size and framing, details panel: kept between sessions. */
+  prefs: LibraryViewPrefs
   load(): Promise<void>
   pick(kind: 'folders' | 'files'): Promise<void>
   importPaths(paths: string[]): Promise<void>
@@ -29,7 +37,9 @@ interface LibraryState {
    */
   importFiles(files: readonly File[]): Promise<{ added: number; refused: string[] }>
   removeRoot(rootId: string): Promise<void>
-  setRoot(rootId: string | null): void
+  setRoot(rootId: string | null, folder?: string | null): void
+  toggleExpanded(key: string, open: boolean): void
+  setPrefs(patch: Partial<LibraryViewPrefs>): void
   setFilter(filter: AssetFilter): void
   setSearch(search: string): void
   select(ids: string[]): void
@@ -59,10 +69,13 @@ export const useLibrary = create<LibraryState>()((set, get) => ({
   busy: false,
   error: null,
   rootId: null,
+  folder: null,
+  expanded: {},
   filter: 'all',
   search: '',
   selected: [],
   focused: null,
+  prefs: loadViewPrefs(),
   async load() {
     try {
       const [roots, assets] = await Promise.all([api.invoke('library.roots', {}), api.invoke('library.assets', { filter: 'all' })])
@@ -129,13 +142,20 @@ export const useLibrary = create<LibraryState>()((set, get) => ({
         roots,
         ...merge(get(), [], removed),
         rootId: get().rootId === rootId ? null : get().rootId,
+        folder: get().rootId === rootId ? null : get().folder,
         selected: get().selected.filter((id) => !removed.includes(id))
       })
     } catch (err) {
       set({ error: asError(err) })
     }
   },
-  setRoot: (rootId) => set({ rootId }),
+  setRoot: (rootId, folder = null) => set({ rootId, folder: rootId ? folder : null }),
+  toggleExpanded: (key, open) => set({ expanded: { ...get().expanded, [key]: open } }),
+  setPrefs(patch) {
+    const prefs = { ...get().prefs, ...patch }
+    saveViewPrefs(prefs)
+    set({ prefs })
+  },
   setFilter: (filter) => set({ filter }),
   setSearch: (search) => set({ search }),
   select: (selected) => set({ selected }),
@@ -178,23 +198,38 @@ async function refreshAssets() {
   }
 }
 
-export function visibleAssets(state: Pick<LibraryState, 'assets' | 'order' | 'rootId' | 'filter' | 'search'>): AssetView[] {
+export function visibleAssets(
+  state: Pick<LibraryState, 'assets' | 'order' | 'rootId' | 'filter' | 'search'> & { folder?: string | null; sort?: LibrarySort }
+): AssetView[] {
   const needle = state.search.trim().toLowerCase()
   const out: AssetView[] = []
   for (const id of state.order) {
     const a = state.assets[id]
     if (!a) continue
     if (state.rootId && a.rootId !== state.rootId) continue
+    if (state.rootId && state.folder && !inFolder(a.relPath, state.folder)) continue
     if (state.filter === 'ok' && a.ok !== true) continue
     if (state.filter === 'problems' && a.ok !== false) continue
     if (needle && !a.relPath.toLowerCase().includes(needle)) continue
     out.push(a)
   }
-  // Name order, as in a file browser; tiles are fixed-size, so an arrival only shifts, never resizes.
-  return out.sort((x, y) => collator.compare(x.relPath, y.relPath))
+  // Tiles are fixed-size, so an arrival only shifts, never resizes; ties fall back to name order.
+  return out.sort(sorters[state.sort ?? 'name'])
 }
 
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' })
+const byName = (x: AssetView, y: AssetView) => collator.compare(x.relPath, y.relPath)
+/** Problems first, then images still being checked, then the ready ones. */
+const problemRank = (a: AssetView) => (a.ok === false ? 0 : a.ok === null ? 1 : 2)
+
+const sorters: Record<LibrarySort, (x: AssetView, y: AssetView) => number> = {
+  name: byName,
+  // Newest first, as a camera roll reads.
+  date: (x, y) => y.modifiedAt.localeCompare(x.modifiedAt) || byName(x, y),
+  // Largest first: the files that will take longest to upload or may be over a limit.
+  size: (x, y) => y.bytes - x.bytes || byName(x, y),
+  problems: (x, y) => problemRank(x) - problemRank(y) || byName(x, y)
+}
 
 api.on('library.changed', (change) => useLibrary.getState().applyChange(change))
 api.on('library.progress', (progress) => useLibrary.setState((s) => ({ progress: { ...s.progress, [progress.rootId]: progress } })))
