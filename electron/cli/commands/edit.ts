@@ -1,12 +1,10 @@
 import type { Command } from 'commander'
 import { z } from 'zod'
 import type { RequestKind } from '../../../shared/records'
-import { connect } from '../connection'
 import type { CliContext } from '../context'
 import type { Runner } from '../types'
 import { parseFlags } from '../flags'
-import { addRequestOptions, jobInputOf, outDirOf, paramsOf, preflight, requestFlagsSchema, resolveInputs, resolveModels } from '../request'
-import { printReport, runBatch } from '../run'
+import { addRequestOptions, paramsOf, requestFlagsSchema } from '../request-options'
 
 const singleSchema = requestFlagsSchema.extend({
   prompt: z.string({ error: 'is required: describe the edit or image you want' }).trim().min(1, 'is empty: describe the edit or image you want'),
@@ -34,6 +32,12 @@ export function registerEdit(program: Command, run: Runner): void {
 
 async function single(ctx: CliContext, kind: RequestKind, images: string[], raw: Record<string, unknown>) {
   const flags = parseFlags(singleSchema, raw)
+  // Loaded here rather than at the top, so registering the command loads none of the request machinery.
+  const [{ connect }, { jobInputOf, outDirOf, preflight, resolveInputs, resolveModels }, { printReport, runBatch }] = await Promise.all([
+    import('../connection'),
+    import('../request'),
+    import('../run')
+  ])
   const services = await ctx.services()
   const [route] = resolveModels(services, [flags.model], flags.provider, '--model')
   const params = paramsOf(flags)
