@@ -56,5 +56,16 @@ if (bundleIsCurrent()) {
     process.exit(2)
   }
   register()
-  require(join(root, 'electron', 'cli', 'bin.ts'))
+  // Commands load their heavier modules with import() when they run, through the ES module loader:
+  // it needs tsx's hooks too before the sources start.
+  import('tsx/esm/api').then(
+    (esm) => {
+      esm.register()
+      require(join(root, 'electron', 'cli', 'bin.ts'))
+    },
+    (err) => {
+      process.stderr.write(`pixdesk cannot start from its sources: ${err && err.message ? err.message : err}\n`)
+      process.exit(2)
+    }
+  )
 }

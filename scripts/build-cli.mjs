@@ -2,7 +2,7 @@
 // compiling TypeScript, and the packaged app can ship it. Native modules stay external (they are loaded
 // from node_modules, or from app.asar.unpacked in an installed app).
 import { writeFileSync } from 'node:fs'
-import { join, relative, resolve } from 'node:path'
+import { dirname, join, relative, resolve } from 'node:path'
 import { build } from 'esbuild'
 
 const root = resolve(import.meta.dirname, '..')
@@ -38,6 +38,22 @@ const lazyModules = {
   }
 }
 
+// zod's classic API re-exports every message locale (about a third of the bundle, all parsed at each start);
+// the command line speaks English and never switches zod's locale, so the bundle keeps only English.
+const englishOnlyZodLocales = {
+  name: 'english-only-zod-locales',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer) ? { path: join(dirname(args.importer), '..', 'locales', 'en.js'), namespace: 'zod-locales' } : undefined
+    )
+    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
+      loader: 'js',
+      resolveDir: dirname(args.path),
+      contents: `export { default as en } from ${JSON.stringify(args.path)}`
+    }))
+  }
+}
+
 const result = await build({
   entryPoints: [join(root, 'electron', 'cli', 'bin.ts')],
   outfile: join(outDir, 'index.js'),
@@ -51,7 +67,7 @@ const result = await build({
   sourcemap: 'linked',
   legalComments: 'none',
   metafile: true,
-  plugins: [lazyModules],
+  plugins: [lazyModules, englishOnlyZodLocales],
   // In an installed app the launcher runs this bundle as the main module, so a bundled source's own
   // "run when started directly" check (the sandbox server's `require.main === module`) would fire on
   // every command: inside the bundle, no module is the one started directly.

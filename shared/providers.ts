@@ -103,3 +103,18 @@ export function perProvider<T>(valueFor: (provider: ProviderId) => T): Record<Pr
 }
 
 export const defaultBaseUrls: Record<ProviderId, string> = perProvider((p) => providerFacts[p].defaultBaseUrl)
+
+/** An http(s) base address without credentials or a query string (keys never travel in URLs). */
+export const baseUrlSchema = z
+  .string()
+  .trim()
+  .refine((value) => {
+    try {
+      const url = new URL(value)
+      return (url.protocol === 'https:' || url.protocol === 'http:') && !url.username && !url.password && !url.search
+    } catch {
+      return false
+    }
+  }, 'must be an http(s) address without credentials or query string, e.g. https://api.pixapi.ai')
+  // One spelling per address, so "https://host/" and "https://host" compare equal.
+  .transform((value) => value.replace(/\/+$/, ''))

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { defaultBaseUrls, perProvider, providerFacts, providerIdSchema } from './providers'
+import { baseUrlSchema, defaultBaseUrls, perProvider, providerFacts, providerIdSchema } from './providers'
 
 /**
  * The settings file: one JSON document in the app data folder, shared by the desktop app and the CLI.
@@ -14,21 +14,6 @@ export type ThemeChoice = (typeof themeChoices)[number]
 
 /** Placeholders the output naming template may use; anything else in braces is refused. */
 export const namingPlaceholders = ['name', 'model', 'index', 'provider', 'date', 'time', 'batch', 'requestId'] as const
-
-/** An http(s) base address without credentials or a query string (keys never travel in URLs). */
-export const baseUrlSchema = z
-  .string()
-  .trim()
-  .refine((value) => {
-    try {
-      const url = new URL(value)
-      return (url.protocol === 'https:' || url.protocol === 'http:') && !url.username && !url.password && !url.search
-    } catch {
-      return false
-    }
-  }, 'must be an http(s) address without credentials or query string, e.g. https://api.pixapi.ai')
-  // One spelling per address, so "https://host/" and "https://host" compare equal.
-  .transform((value) => value.replace(/\/+$/, ''))
 
 const eachProvider = <T extends z.ZodType>(schema: T) => z.object(perProvider<T>(() => schema))
 

@@ -2,9 +2,9 @@ import { join } from 'node:path'
 import type { ProviderId } from '../../shared/records'
 import type { History } from '../core/history/history'
 import type { JobEngine } from '../core/jobs/engine'
-import { QueueLockedError } from '../core/jobs/queue-lock'
+import type { QueueLockedError } from '../core/jobs/queue-lock'
 import type { JobLimits } from '../core/jobs/types'
-import { createServices, type Services } from '../core/services'
+import type { Services } from '../core/services'
 import type { TemplateService } from '../core/template-store'
 import type { Connection } from './connection'
 import { CliError, ExitCode } from './exit'
@@ -19,11 +19,14 @@ export interface GlobalFlags {
 
 /**
  * What every command gets: the output, the interrupt signal, and the services, created on first use so
- * commands that need none (help, bad flags) start instantly and never touch the data folder.
+ * commands that need none (help, bad flags) start instantly and never touch the data folder. The
+ * services' code itself is loaded on first use too: evaluating the library, the engine, the providers and
+ * their schemas is most of a command's start-up, and look-ups such as `history` need none of it.
  */
 export class CliContext {
   readonly out: Output
   private servicesPromise: Promise<Services> | null = null
+  private historyPromise: Promise<History> | null = null
   private readonly cleanups: Array<() => Promise<void>> = []
   /** Batches this command created or resumed: the only ones its engine starts items of. */
   private readonly ownBatches = new Set<string>()
@@ -74,7 +77,8 @@ export class CliContext {
     })
   }
 
-  private createServices(): Promise<Services> {
+  private async createServices(): Promise<Services> {
+    const { createServices } = await import('../core/services')
     return createServices({
       env: this.env,
       version: cliVersion(),
@@ -105,6 +109,7 @@ export class CliContext {
     try {
       engine = await services.jobs()
     } catch (err) {
+      const { QueueLockedError } = await import('../core/jobs/queue-lock')
       if (err instanceof QueueLockedError) throw queueBusy(err, services.paths.dataDir, this.command)
       throw err
     }
@@ -120,9 +125,18 @@ export class CliContext {
     this.ownBatches.add(batchId)
   }
 
-  /** The request history in the services' data folder. */
-  history(services: Services): History {
-    return services.history
+  /**
+   * The request history in the data folder: the services' own once they exist, otherwise opened alone,
+   * so reading it loads neither the settings, the keychain, the library nor the engine.
+   */
+  history(): Promise<History> {
+    if (this.servicesPromise) return this.servicesPromise.then((services) => services.history)
+    this.historyPromise ??= Promise.all([import('../core/history/history'), import('../core/paths')]).then(([{ openHistory }, { resolveAppPaths }]) => {
+      const history = openHistory(resolveAppPaths(this.env).dataDir)
+      this.onDispose(() => history.close())
+      return history
+    })
+    return this.historyPromise
   }
 
   /** The prompt template library. */

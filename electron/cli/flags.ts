@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { providerIds, type ProviderId } from '../../shared/records'
-import { baseUrlSchema } from '../../shared/settings'
+import { baseUrlSchema } from '../../shared/providers'
 import { usageError } from './exit'
 
 /**

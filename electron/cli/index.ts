@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander'
-import { providerEnvironmentVariables } from '../core/providers/registry'
+import type * as ProviderRegistry from '../core/providers/registry'
 import { CliContext, cliVersion, type GlobalFlags } from './context'
 import { ExitCode, toCliError } from './exit'
 import { Output } from './output'
@@ -78,6 +78,16 @@ function commandPath(command: Command): string {
   return names.join(' ')
 }
 
+/**
+ * The providers' environment variables, read only when help is printed: the registry brings every
+ * adapter and its schemas with it, which no other command needs before it runs.
+ */
+function environmentVariables(): string[] {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const registry = require('../core/providers/registry') as typeof ProviderRegistry
+  return registry.providerEnvironmentVariables()
+}
+
 export function buildProgram(run: Runner): Command {
   const program = new Command('pixdesk')
     .description(
@@ -96,11 +106,11 @@ export function buildProgram(run: Runner): Command {
     .exitOverride()
     .addHelpText(
       'after',
-      `
+      () => `
 Exit codes: 0 all done, 1 some items failed, 2 usage or validation error (nothing sent),
 3 auth or keychain problem, 4 budget reached, 75 job queue busy (the app or another command runs it;
 nothing sent), 130 interrupted (the batch stays resumable).
-Environment: PIXDESK_HOME, ${providerEnvironmentVariables().join(', ')}.`
+Environment: PIXDESK_HOME, ${environmentVariables().join(', ')}.`
     )
 
   registerKey(program, run)

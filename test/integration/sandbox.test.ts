@@ -83,6 +83,24 @@ describe('sandbox simulated edits', () => {
   })
 })
 
+describe('sandbox render reuse', () => {
+  it('answers a repeated submission with the same output and never mixes up different ones', async () => {
+    const reusing = await startSandbox({ reuseRenders: true })
+    try {
+      const send = (over: Partial<ImageRequest>) => executeImageRequest(edit(over), { baseUrl: reusing.url, ...fast })
+      const [a, again, other, larger] = [await send({}), await send({}), await send({ prompt: 'make it vintage' }), await send({ params: { n: 1, size: '1024x1024', responseFormat: 'b64_json' } })]
+      expect(again.images[0]!.bytes.equals(a.images[0]!.bytes)).toBe(true)
+      expect(other.images[0]!.bytes.equals(a.images[0]!.bytes)).toBe(false)
+      expect(larger.images[0]).toMatchObject({ width: 1024, height: 1024 })
+      // Every submission is still a request of its own: ids, accounting and stats as without reuse.
+      expect(new Set([a, again, other, larger].map((r) => r.record.requestIds[0])).size).toBe(4)
+      expect(reusing.stats().sync).toBe(4)
+    } finally {
+      await reusing.close()
+    }
+  })
+})
+
 describe('fault injection', () => {
   it('429 with Retry-After, 500 and 503 are retried and then succeed', async () => {
     sandbox.setFaults({ queue: [{ kind: 'rate_limited', retryAfterMs: 10 }, { kind: 'server_error' }, { kind: 'unavailable' }] })

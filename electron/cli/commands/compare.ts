@@ -1,12 +1,10 @@
 import type { Command } from 'commander'
 import { z } from 'zod'
-import { connect } from '../connection'
 import type { Runner } from '../types'
 import { usageError } from '../exit'
 import { parseFlags, splitList } from '../flags'
 import { formatCredits } from '../output'
-import { addRequestOptions, jobInputOf, outDirOf, paramsOf, preflight, requestFlagsSchema, resolveInputs, resolveModels } from '../request'
-import { printReport, runBatch } from '../run'
+import { addRequestOptions, paramsOf, requestFlagsSchema } from '../request-options'
 import { addTemplateOptions, promptFromFlags, templateFlagsSchema } from '../template-flags'
 
 const compareSchema = requestFlagsSchema.extend({
@@ -29,6 +27,12 @@ export function registerCompare(program: Command, run: Runner): void {
       const flags = parseFlags(compareSchema, raw)
       const ids = splitList(flags.models)
       if (ids.length < 2 || ids.length > 4) throw usageError(`--models: a comparison needs 2 to 4 models; ${ids.length} given.`, 'models')
+      // Loaded here rather than at the top, so registering the command loads none of the request machinery.
+      const [{ connect }, { jobInputOf, outDirOf, preflight, resolveInputs, resolveModels }, { printReport, runBatch }] = await Promise.all([
+        import('../connection'),
+        import('../request'),
+        import('../run')
+      ])
       const services = await ctx.services()
       const routes = resolveModels(services, ids, flags.provider, '--models')
       const inputs = await resolveInputs([image], { folders: false })

@@ -1,5 +1,4 @@
 import type { Command } from 'commander'
-import { collectDiagnostics, formatDiagnostics } from '../../core/diagnostics'
 import type { Runner } from '../types'
 import { ExitCode } from '../exit'
 
@@ -11,6 +10,7 @@ export function registerDiagnostics(program: Command, run: Runner): void {
     .action(
       run(async (ctx) => {
         const services = await ctx.services()
+        const { collectDiagnostics, formatDiagnostics } = await import('../../core/diagnostics')
         const report = await collectDiagnostics({
           version: services.version,
           paths: services.paths,

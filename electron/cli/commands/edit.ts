@@ -2,15 +2,11 @@ import type { Command } from 'commander'
 import { z } from 'zod'
 import { AppError } from '../../../shared/errors'
 import type { RequestKind } from '../../../shared/records'
-import { resolveParent } from '../../core/history/lineage'
-import type { Services } from '../../core/services'
-import { connect } from '../connection'
 import type { CliContext } from '../context'
 import type { Runner } from '../types'
 import { usageError } from '../exit'
 import { parseFlags } from '../flags'
-import { addRequestOptions, jobInputOf, outDirOf, paramsOf, preflight, requestFlagsSchema, resolveInputs, resolveModels } from '../request'
-import { printReport, runBatch } from '../run'
+import { addRequestOptions, paramsOf, requestFlagsSchema } from '../request-options'
 import { addTemplateOptions, promptFromFlags, templateFlagsSchema } from '../template-flags'
 
 const singleSchema = requestFlagsSchema.extend({
@@ -45,11 +41,17 @@ export function registerEdit(program: Command, run: Runner): void {
 
 async function single(ctx: CliContext, kind: RequestKind, images: string[], raw: Record<string, unknown>) {
   const flags = parseFlags(singleSchema, raw)
+  // Loaded here rather than at the top, so registering the command loads none of the request machinery.
+  const [{ connect }, { jobInputOf, outDirOf, preflight, resolveInputs, resolveModels }, { printReport, runBatch }] = await Promise.all([
+    import('../connection'),
+    import('../request'),
+    import('../run')
+  ])
   const services = await ctx.services()
   const [route] = resolveModels(services, [flags.model], flags.provider, '--model')
   const choice = await promptFromFlags(ctx, flags, [route!], paramsOf(flags))
   const params = choice.params
-  const chained = flags.parent ? await parentOf(ctx, services, flags.parent) : undefined
+  const chained = flags.parent ? await parentOf(ctx, flags.parent) : undefined
   if (kind === 'edit' && !chained && images.length === 0) throw usageError('Give the image to edit, or --parent <request id> to continue from an earlier result.', 'images')
   const inputs = await resolveInputs(chained ? [chained.path, ...images] : images, { folders: false })
   const requestRoute = flags.async ? 'async' : 'sync'
@@ -85,9 +87,10 @@ async function single(ctx: CliContext, kind: RequestKind, images: string[], raw:
 }
 
 /** The earlier result to continue from, or a usage error (exit 2) before anything is sent. */
-async function parentOf(ctx: CliContext, services: Services, spec: string) {
+async function parentOf(ctx: CliContext, spec: string) {
+  const { resolveParent } = await import('../../core/history/lineage')
   try {
-    return await resolveParent(ctx.history(services), spec)
+    return await resolveParent(await ctx.history(), spec)
   } catch (err) {
     if (err instanceof AppError) throw usageError(`--parent: ${err.message}`, 'parent', spec)
     throw err

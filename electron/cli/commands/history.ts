@@ -5,7 +5,6 @@ import { z } from 'zod'
 import { spendIntervals, totalsGroupings, type HistoryFilter, type ReadWarning, type SpendBucket, type SpendInterval } from '../../../shared/history'
 import { providerIds } from '../../../shared/providers'
 import { requestStatusSchema } from '../../../shared/records'
-import type { Services } from '../../core/services'
 import type { CliContext } from '../context'
 import type { Runner } from '../types'
 import { ExitCode, usageError } from '../exit'
@@ -67,9 +66,9 @@ export function registerHistory(program: Command, run: Runner): void {
     .action(
       run(async (ctx, raw: Record<string, unknown>) => {
         const opts = parseFlags(listFlags, raw)
-        const services = await ctx.services()
-        const page = await ctx.history(services).query({
-          ...toFilter(opts, services),
+        const filter = await toFilter(opts, ctx)
+        const page = await (await ctx.history()).query({
+          ...filter,
           pageSize: opts.limit ?? 50,
           page: opts.page ?? 1
         })
@@ -108,9 +107,8 @@ export function registerHistory(program: Command, run: Runner): void {
     .action(
       run(async (ctx, raw: Record<string, unknown>) => {
         const opts = parseFlags(exportFlags, raw)
-        const services = await ctx.services()
-        const store = ctx.history(services)
-        const filter = toFilter(opts, services)
+        const filter = await toFilter(opts, ctx)
+        const store = await ctx.history()
         const text = opts.format === 'csv' ? await store.exportCsv(filter) : await store.exportJson(filter)
         if (opts.out === undefined) {
           process.stdout.write(text)
@@ -135,8 +133,8 @@ export function registerHistory(program: Command, run: Runner): void {
     .action(
       run(async (ctx, raw: Record<string, unknown>) => {
         const opts = parseFlags(totalsFlags, raw)
-        const services = await ctx.services()
-        const totals = await ctx.history(services).totals({ ...toFilter(opts, services), by: opts.by })
+        const filter = await toFilter(opts, ctx)
+        const totals = await (await ctx.history()).totals({ ...filter, by: opts.by })
         for (const row of totals.rows) ctx.out.event('total', { by: totals.by, ...row })
         const asRow = (key: string, r: typeof totals.overall) => [
           key,
@@ -170,8 +168,8 @@ function registerSpend(history: Command, run: Runner): void {
     .action(
       run(async (ctx, raw: Record<string, unknown>) => {
         const opts = parseFlags(spendFlags, raw)
-        const services = await ctx.services()
-        const spend = await ctx.history(services).spend({ ...toFilter(opts, services), ...(opts.by ? { by: opts.by } : {}) })
+        const filter = await toFilter(opts, ctx)
+        const spend = await (await ctx.history()).spend({ ...filter, ...(opts.by ? { by: opts.by } : {}) })
         for (const bucket of spend.buckets) ctx.out.event('spend', { by: spend.by, ...bucket })
         const busy = spend.buckets.filter((b) => b.count > 0)
         if (busy.length) {
@@ -220,13 +218,14 @@ function byModel(models: SpendBucket['models']): string {
     .join(', ')
 }
 
-function toFilter(opts: FilterFlags, services: Services): HistoryFilter {
+async function toFilter(opts: FilterFlags, ctx: CliContext): Promise<HistoryFilter> {
   if (opts.since && opts.until && Date.parse(opts.since) > Date.parse(opts.until)) {
     throw usageError(`--since ${opts.since} is after --until ${opts.until}; swap them.`, 'since')
   }
   // Aliases are resolved so "nano-banana" finds what was recorded under its id; unknown ids are kept
   // as typed, since the history also holds retired and custom models.
-  const model = opts.model === undefined ? undefined : (services.catalog.get(opts.model)?.id ?? opts.model)
+  // Only then are the services (with the custom models) needed: without --model the history is read alone.
+  const model = opts.model === undefined ? undefined : ((await ctx.services()).catalog.get(opts.model)?.id ?? opts.model)
   return {
     ...(model ? { model } : {}),
     ...(opts.status ? { status: opts.status } : {}),

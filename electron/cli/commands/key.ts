@@ -1,7 +1,6 @@
 import type { Command } from 'commander'
 import { providerIds, type ProviderId } from '../../../shared/providers'
 import type { KeyStatus } from '../../core/keychain'
-import { providerAdapter } from '../../core/providers/registry'
 import type { CliContext } from '../context'
 import type { Runner } from '../types'
 import { CliError, ExitCode, usageError } from '../exit'
@@ -25,6 +24,7 @@ export function registerKey(program: Command, run: Runner): void {
         const secret = await readSecret(provider, ctx.signal)
         await services.saveKey(provider, secret)
         const status = await services.keychain.status(provider)
+        const { providerAdapter } = await import('../../core/providers/registry')
         ctx.out.event('key', { action: 'set', ...status })
         ctx.out.line(`Saved the ${provider} key in the keychain${status.last4 ? ` (…${status.last4})` : ''}.`)
         if (status.source === 'environment') {
@@ -44,10 +44,11 @@ export function registerKey(program: Command, run: Runner): void {
         const provider = parseProvider(opts.provider)
         const services = await ctx.services()
         const statuses = provider ? [await services.keychain.status(provider)] : await services.keychain.statusAll()
+        const { providerAdapter } = await import('../../core/providers/registry')
         for (const s of statuses) ctx.out.event('key', { ...s })
         ctx.out.table(
           ['provider', 'set', 'source', 'key', 'problem'],
-          statuses.map((s) => [s.provider, s.set ? 'yes' : 'no', describeSource(s), s.last4 ? `…${s.last4}` : '', s.error ? 'keychain unavailable (reason below)' : ''])
+          statuses.map((s) => [s.provider, s.set ? 'yes' : 'no', describeSource(s, providerAdapter(s.provider).keyEnvVar), s.last4 ? `…${s.last4}` : '', s.error ? 'keychain unavailable (reason below)' : ''])
         )
         // Exit 3 only when the keychain itself could not be asked: "not set" is an answer, not a failure.
         const broken = statuses.find((s) => s.error && !s.set)
@@ -67,7 +68,7 @@ export function registerKey(program: Command, run: Runner): void {
         const deleted = await services.keychain.deleteKey(provider)
         ctx.out.event('key', { action: 'delete', provider, deleted })
         ctx.out.line(deleted ? `Deleted the ${provider} key from the keychain.` : `There was no ${provider} key in the keychain.`)
-        const envVar = providerAdapter(provider).keyEnvVar
+        const envVar = (await import('../../core/providers/registry')).providerAdapter(provider).keyEnvVar
         if (ctx.env[envVar]?.trim()) {
           ctx.out.note(`Note: ${envVar} is still set in this environment and will be used.`)
         }
@@ -83,8 +84,8 @@ async function keyTarget(ctx: CliContext, flag: string | undefined) {
   return { services, provider: explicit ?? services.settings.get().provider.active }
 }
 
-function describeSource(s: KeyStatus): string {
-  if (s.source === 'environment') return `environment (${providerAdapter(s.provider).keyEnvVar})`
+function describeSource(s: KeyStatus, keyEnvVar: string): string {
+  if (s.source === 'environment') return `environment (${keyEnvVar})`
   return s.source ?? ''
 }
 

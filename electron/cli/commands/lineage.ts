@@ -1,7 +1,7 @@
 import type { Command } from 'commander'
 import { z } from 'zod'
 import { AppError } from '../../../shared/errors'
-import { lineageOf, type LineageNode } from '../../core/history/lineage'
+import type { LineageNode } from '../../core/history/lineage'
 import type { Runner } from '../types'
 import { ExitCode, usageError } from '../exit'
 import { parseFlags } from '../flags'
@@ -19,8 +19,8 @@ export function registerLineage(history: Command, run: Runner): void {
     .action(
       run(async (ctx, id: string, raw: Record<string, unknown>) => {
         parseFlags(lineageFlags, raw)
-        const services = await ctx.services()
-        const lineage = await lineageOf(ctx.history(services), id).catch((err: unknown) => {
+        const { lineageOf } = await import('../../core/history/lineage')
+        const lineage = await lineageOf(await ctx.history(), id).catch((err: unknown) => {
           if (err instanceof AppError && err.code === 'not_found') throw usageError(`${err.message} Check the id with "pixdesk history --search ${id}".`, 'id', id)
           throw err
         })

@@ -1,6 +1,9 @@
 import type { Command } from 'commander'
-import { priceFor, type ModelEntry } from '../../../shared/catalog'
+import type * as SharedCatalog from '../../../shared/catalog'
+import type { ModelEntry } from '../../../shared/catalog'
 import type { Runner } from '../types'
+
+type PriceFor = typeof SharedCatalog.priceFor
 import { ExitCode } from '../exit'
 import { formatCredits } from '../output'
 
@@ -12,7 +15,10 @@ export function registerModels(program: Command, run: Runner): void {
     .action(
       run(async (ctx) => {
         const services = await ctx.services()
+        const { priceFor } = await import('../../../shared/catalog')
         const models = services.catalog.models()
+        const priceRange = (m: ModelEntry) => priceRangeOf(m, priceFor)
+        const describePrice = (m: ModelEntry) => describePriceRange(priceRange(m))
         for (const m of models) ctx.out.event('model', { ...m, creditsPerImage: priceRange(m) })
         ctx.out.table(
           ['id', 'aliases', 'routes', 'kinds', 'sizes', 'max inputs', 'credits/image'],
@@ -35,7 +41,7 @@ export function registerModels(program: Command, run: Runner): void {
 }
 
 /** Cheapest and dearest single image over the model's sizes and qualities, for a quick comparison. */
-function priceRange(m: ModelEntry): { min: number; max: number } | null {
+function priceRangeOf(m: ModelEntry, priceFor: PriceFor): { min: number; max: number } | null {
   const prices: number[] = []
   const qualities = m.capabilities.qualities.length ? m.capabilities.qualities : [undefined]
   for (const size of m.capabilities.sizes) {
@@ -47,8 +53,7 @@ function priceRange(m: ModelEntry): { min: number; max: number } | null {
   return prices.length ? { min: Math.min(...prices), max: Math.max(...prices) } : null
 }
 
-function describePrice(m: ModelEntry): string {
-  const range = priceRange(m)
+function describePriceRange(range: { min: number; max: number } | null): string {
   if (!range) return 'n/a'
   return range.min === range.max ? formatCredits(range.min) : `${formatCredits(range.min)}–${formatCredits(range.max)}`
 }

@@ -1,8 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import type { Command } from 'commander'
 import { z } from 'zod'
-import { faultPlanSchema } from '../../core/sandbox/faults'
-import { startSandbox } from '../../core/sandbox/server'
 import type { Runner } from '../types'
 import { ExitCode, usageError } from '../exit'
 import { intFlag, parseFlags } from '../flags'
@@ -30,6 +28,7 @@ export function registerSandbox(program: Command, run: Runner): void {
         // The expected key comes from the environment, never from argv.
         const apiKey = opts.requireKey ? ctx.env.PIXAPI_KEY?.trim() : undefined
         if (opts.requireKey && !apiKey) throw usageError('--require-key needs the key the sandbox should expect in PIXAPI_KEY.', 'requireKey')
+        const { startSandbox } = await import('../../core/sandbox/server')
         const sandbox = await startSandbox({
           port: opts.port ?? 0,
           ...(opts.latency !== undefined ? { latencyMs: opts.latency } : {}),
@@ -62,6 +61,7 @@ async function readFaultPlan(path: string) {
   } catch (err) {
     throw usageError(`--faults: cannot read "${path}" as JSON (${err instanceof Error ? err.message : String(err)}).`, 'faults', path)
   }
+  const { faultPlanSchema } = await import('../../core/sandbox/faults')
   const parsed = faultPlanSchema.safeParse(json)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]

@@ -1,13 +1,9 @@
 import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import type { Command } from 'commander'
-import { inspectFile } from '../../core/library/inspect'
-import { scanFolder } from '../../core/library/scan'
-import { checkAgainstLimits } from '../../core/library/validate'
-import { DEFAULT_LIMITS, type UploadLimits } from '../../core/library/types'
+import type { UploadLimits } from '../../core/library/types'
 import type { Runner } from '../types'
 import { ExitCode, usageError } from '../exit'
-import { uploadLimitsFor } from '../../core/limits'
 import { resolveModelFlag, routeFor } from '../models'
 import { formatBytes } from '../output'
 import { mapLimited } from '../pool'
@@ -33,6 +29,13 @@ export function registerScan(program: Command, run: Runner): void {
     .action(
       run(async (ctx, paths: string[], opts: { model?: string }) => {
         const services = await ctx.services()
+        // Loaded here rather than at the top, so registering the command loads none of the library.
+        const [{ inspectFile }, { checkAgainstLimits }, { DEFAULT_LIMITS }, { uploadLimitsFor }] = await Promise.all([
+          import('../../core/library/inspect'),
+          import('../../core/library/validate'),
+          import('../../core/library/types'),
+          import('../../core/limits')
+        ])
         let limits: UploadLimits = DEFAULT_LIMITS
         let modelId: string | undefined
         if (opts.model !== undefined) {
@@ -99,6 +102,7 @@ async function expandPaths(paths: string[], signal: AbortSignal, flag = 'argumen
   )
   const out: string[] = []
   const seen = new Set<string>()
+  const { scanFolder } = await import('../../core/library/scan')
   for (const { abs, dir } of kinds) {
     if (!dir) {
       if (!seen.has(abs)) out.push(abs)

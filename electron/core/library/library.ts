@@ -54,7 +54,7 @@ export interface LibraryOptions {
   cacheDir: string
   /** Limits files are judged by while browsing (per-model checks use checkAgainstLimits). */
   limits?: UploadLimits
-  /** Parallel decodes (default: one per core). */
+  /** Files worked on at once (default: two per core). */
   concurrency?: number
   thumbnailCacheBytes?: number
   /** Output folder name written beside sources, skipped when scanning. */
@@ -90,7 +90,9 @@ export class Library extends EventEmitter<LibraryEvents> {
     super()
     this.limits = options.limits ?? DEFAULT_LIMITS
     this.limitsKey = JSON.stringify(this.limits)
-    this.limiter = new Limiter(options.concurrency ?? Math.max(1, availableParallelism()))
+    // Two per core: each file also waits on reads and hashes on the main thread, and with only one per
+    // core those gaps leave the cores idle while the decoder could be working on the next file.
+    this.limiter = new Limiter(options.concurrency ?? Math.max(2, 2 * availableParallelism()))
     this.thumbs = new ThumbnailCache(join(options.cacheDir, 'thumbnails'), options.thumbnailCacheBytes)
     this.indexFile = join(options.dataDir, 'library.json')
   }
@@ -178,6 +180,7 @@ export class Library extends EventEmitter<LibraryEvents> {
       if (seen.has(path)) return
       seen.add(path)
       progress.found++
+      if (progress.found % 64 === 0) report()
       tasks.push(
         this.limiter.run(async () => {
           const { asset, reused } = await this.processFile(path, root)
@@ -209,15 +212,14 @@ export class Library extends EventEmitter<LibraryEvents> {
       }
       this.roots.add(path)
       this.emit('registered', path)
-      await this.watchRoot(path)
-      for await (const item of scanFolder(path, { skipFolderNames: [this.outputFolderName], skipFolders: this.skippedFolders() })) {
-        if (item.kind === 'file') enqueue(item.path, path)
-        else {
-          const [code, message] = fsErrorReason(item.error, item.path)
-          summary.errors.push({ code, message, path: item.path })
-        }
-        if (tasks.length % 64 === 0) report()
-      }
+      // The watcher's first walk of the tree runs beside the scan rather than before it, so the first
+      // files are inspected at once; a file created before the watcher saw its folder is caught by a
+      // second look once it is ready.
+      const watching = this.watchRoot(path)
+      await this.scanInto(path, enqueue, summary)
+      await watching
+      if (this.watching) await this.scanInto(path, enqueue, undefined)
+      report()
     }
     await Promise.all(tasks)
     progress.finished = true
@@ -225,6 +227,17 @@ export class Library extends EventEmitter<LibraryEvents> {
     this.scheduleSave(0)
     await this.flush()
     return summary
+  }
+
+  /** Enqueues every file under `root` not seen yet; folder errors go into `summary` when given. */
+  private async scanInto(root: string, enqueue: (path: string, root: string) => void, summary: ImportSummary | undefined): Promise<void> {
+    for await (const item of scanFolder(root, { skipFolderNames: [this.outputFolderName], skipFolders: this.skippedFolders() })) {
+      if (item.kind === 'file') enqueue(item.path, root)
+      else if (summary) {
+        const [code, message] = fsErrorReason(item.error, item.path)
+        summary.errors.push({ code, message, path: item.path })
+      }
+    }
   }
 
   /**
@@ -350,12 +363,14 @@ export class Library extends EventEmitter<LibraryEvents> {
       result = { info: { ...emptyInfo(path), verdict: { ok: false, error } } }
     }
     const asset: LibraryAsset = { ...result.info, id, ...(root ? { root } : {}) }
-    this.assets.set(id, asset)
+    // In the library from the moment it is announced, with its thumbnail: never listed before the event.
     if (result.preview && asset.verdict.ok) {
       await this.thumbs.put(asset.sha256, DEFAULT_THUMBNAIL_SIZE, result.preview)
+      this.assets.set(id, asset)
       this.emit('asset', { type: previous ? 'updated' : 'added', asset })
       this.emit('thumbnail', { assetId: id, size: DEFAULT_THUMBNAIL_SIZE })
     } else {
+      this.assets.set(id, asset)
       this.emit('asset', { type: previous ? 'updated' : 'added', asset })
     }
     this.scheduleSave()
@@ -397,16 +412,20 @@ export class Library extends EventEmitter<LibraryEvents> {
     let job = this.rendering.get(key)
     if (!job) {
       job = this.limiter
-        .run(async () => {
-          const bytes = await this.readAsImported(asset)
-          if (!bytes) return undefined
-          let made: Preview
-          if (kind === 'thumb') made = await renderThumbnail(bytes, size, asset.alpha)
-          else made = await renderDisplay(bytes, size, asset.alpha)
-          const stored = await this.thumbs.put(asset.sha256, size, made, kind)
-          if (kind === 'thumb') this.emit('thumbnail', { assetId, size })
-          return stored
-        })
+        .run(
+          async () => {
+            const bytes = await this.readAsImported(asset)
+            if (!bytes) return undefined
+            let made: Preview
+            if (kind === 'thumb') made = await renderThumbnail(bytes, size, asset.alpha)
+            else made = await renderDisplay(bytes, size, asset.alpha)
+            const stored = await this.thumbs.put(asset.sha256, size, made, kind)
+            if (kind === 'thumb') this.emit('thumbnail', { assetId, size })
+            return stored
+          },
+          // Someone is waiting to see it: it goes ahead of the files an import has queued.
+          { urgent: true }
+        )
         .catch(() => undefined)
         .finally(() => this.rendering.delete(key))
       this.rendering.set(key, job)

@@ -30,24 +30,26 @@ export function rasterFormatOf(bytes: Uint8Array, what: string): DecodableFormat
  */
 export async function readCapped(path: string, maxBytes: number): Promise<Buffer> {
   const fh = await open(path, 'r')
+  const tooLarge = () =>
+    new AppError({ code: 'too_many_bytes', message: `"${basename(path)}" is larger than ${(maxBytes / 1048576).toFixed(1)} MB; export a smaller file.`, path })
   try {
-    const chunks: Buffer[] = []
+    // Sized by the file as it is now, plus the one byte that shows it grew: a small file costs a small
+    // buffer (a fixed large one per read is what made imports and uploads churn the garbage collector).
+    let buffer = Buffer.allocUnsafe(Math.min((await fh.stat()).size, maxBytes) + 1)
     let total = 0
     for (;;) {
-      const chunk = Buffer.allocUnsafe(Math.min(1 << 22, maxBytes + 1 - total))
-      const { bytesRead } = await fh.read(chunk, 0, chunk.length, null)
-      if (bytesRead === 0) break
-      chunks.push(chunk.subarray(0, bytesRead))
-      total += bytesRead
-      if (total > maxBytes) {
-        throw new AppError({
-          code: 'too_many_bytes',
-          message: `"${basename(path)}" is larger than ${(maxBytes / 1048576).toFixed(1)} MB; export a smaller file.`,
-          path
-        })
+      if (total === buffer.length) {
+        if (total > maxBytes) throw tooLarge()
+        const grown = Buffer.allocUnsafe(Math.min(buffer.length * 2, maxBytes + 1))
+        buffer.copy(grown, 0, 0, total)
+        buffer = grown
       }
+      const { bytesRead } = await fh.read(buffer, total, buffer.length - total, null)
+      if (bytesRead === 0) break
+      total += bytesRead
     }
-    return Buffer.concat(chunks, total)
+    if (total > maxBytes) throw tooLarge()
+    return buffer.subarray(0, total)
   } finally {
     await fh.close()
   }

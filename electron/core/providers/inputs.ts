@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { createReadStream, openAsBlob } from 'node:fs'
+import { open } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { AppError } from '../../../shared/errors'
 import type { InputFacts } from '../../../shared/catalog'
@@ -51,10 +52,17 @@ export function sha256Stream(path: string): Promise<string> {
 }
 
 async function openInput(path: string): Promise<{ blob: Blob; head: Buffer }> {
-  // openAsBlob takes the size with one stat and reads nothing yet; the head is a single read.
+  // openAsBlob takes the size with one stat and reads nothing yet; the head is one plain read (reading
+  // it through the blob costs a stream and copies per request).
   const blob = await openAsBlob(path)
-  const head = Buffer.from(await blob.slice(0, HEAD_BYTES).arrayBuffer())
-  return { blob, head }
+  const fh = await open(path, 'r')
+  try {
+    const head = Buffer.allocUnsafe(Math.min(HEAD_BYTES, blob.size))
+    const { bytesRead } = await fh.read(head, 0, head.length, 0)
+    return { blob, head: head.subarray(0, bytesRead) }
+  } finally {
+    await fh.close()
+  }
 }
 
 /**

@@ -8,6 +8,7 @@ import { detectImageFormat, SNIFF_BYTES } from '../imageformat'
 import { decodeDataUrl, isLoopback } from '../providers/inputs'
 import { answerUrls, hostileBody } from './hostile'
 import { FaultInjector, faultPlanSchema, type FaultKind, type FaultPlan, type FaultSpec, type FaultStage } from './faults'
+import { RenderCache } from './render-cache'
 import { simulateImage } from './simulate'
 
 /**
@@ -34,6 +35,8 @@ export interface SandboxOptions {
   maxBodyBytes?: number
   /** Output downloads need `Authorization: Bearer <apiKey>` too, like a provider that serves results behind its key. */
   downloadsNeedKey?: boolean
+  /** Answer a submission seen before (same input, prompt, size, n) with the outputs rendered the first time. */
+  reuseRenders?: boolean
 }
 
 interface SandboxInputStat {
@@ -126,7 +129,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     stats: emptyStats(),
     tasks: new Map(),
     files: new Map(),
-    pending: new Set()
+    pending: new Set(),
+    renders: options.reuseRenders ? new RenderCache() : undefined
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -188,6 +192,7 @@ interface SandboxState {
   tasks: Map<string, Task>
   files: Map<string, { bytes: Buffer; mime: string }>
   pending: Set<AbortController>
+  renders: RenderCache | undefined
 }
 
 const newId = (prefix: string) => `${prefix}_${randomBytes(9).toString('hex')}`
@@ -257,7 +262,7 @@ async function submit(st: SandboxState, req: IncomingMessage, res: ServerRespons
     entry.taskId = task.id
     entry.status = 200
     json(res, 200, { id: task.id, status: 'queued', model: model.id, created: Math.floor(Date.now() / 1000), request_id: requestId }, { 'x-request-id': requestId })
-    void render(parsed, nonImage).then(
+    void renderFor(st, parsed, entry, nonImage).then(
       (outs) => {
         task.urls = answerUrls(fault, outs.map((o) => storeFile(st, o.bytes, o.mime)))
         task.state = 'done'
@@ -277,7 +282,7 @@ async function submit(st: SandboxState, req: IncomingMessage, res: ServerRespons
   }
   let outs: Array<{ bytes: Buffer; mime: string }>
   try {
-    outs = await render(parsed, nonImage)
+    outs = await renderFor(st, parsed, entry, nonImage)
   } catch (e) {
     entry.status = 400
     return failure(res, new HttpFailure(400, 'invalid_request', 'invalid_request_error', `The input image could not be processed: ${e instanceof Error ? e.message : String(e)}`), requestId)
@@ -499,6 +504,11 @@ async function render(p: ParsedSubmission, nonImage: boolean): Promise<Array<{ b
     outs.push({ bytes: out.bytes, mime: `image/${out.format}` })
   }
   return outs
+}
+
+function renderFor(st: SandboxState, p: ParsedSubmission, entry: SandboxSubmission, nonImage: boolean): Promise<Array<{ bytes: Buffer; mime: string }>> {
+  if (!st.renders || nonImage) return render(p, nonImage)
+  return st.renders.get({ inputSha256: entry.inputs[0]?.sha256, prompt: p.prompt, size: p.size, n: p.n }, () => render(p, nonImage))
 }
 
 function emptyStats(): SandboxStats {
