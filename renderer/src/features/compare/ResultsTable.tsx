@@ -1,4 +1,5 @@
 import type { ItemView, OutputView } from '@shared/views'
+import { Icon } from '../../components/Icon'
 import { ItemCost } from '../../components/ItemStatus'
 import { RequestId } from '../../components/RequestId'
 import { RevealButton } from '../../components/RevealButton'
@@ -11,8 +12,8 @@ import { letters } from './selectors'
 
 function ContinueButton({ recordId, output, model, name }: { recordId: string; output: OutputView; model: string; name: string }) {
   return (
-    <button type="button" className="btn small" aria-label={`Continue from ${name}`} title="Open this result in the editor as the image to edit, with the same model" onClick={() => continueInEditor(recordId, output, model)}>
-      Continue from this
+    <button type="button" className="icon-btn" aria-label={`Continue from ${name}`} title={`Continue from ${name}: open this result in the editor as the image to edit, with the same model`} onClick={() => continueInEditor(recordId, output, model)}>
+      <Icon name="edit" />
     </button>
   )
 }
