@@ -97,8 +97,8 @@ function versionPanes(lineage: LineageView, comparing: readonly string[], models
 }
 
 export function EditorView() {
-  const { draft, assetIds, base, batchId, starting, lineage } = useEditor(
-    useShallow((s) => ({ draft: s.draft, assetIds: s.assetIds, base: s.base, batchId: s.batchId, starting: s.starting, lineage: s.lineage }))
+  const { draft, assetIds, base, batchId, starting, lineage, lineageError } = useEditor(
+    useShallow((s) => ({ draft: s.draft, assetIds: s.assetIds, base: s.base, batchId: s.batchId, starting: s.starting, lineage: s.lineage, lineageError: s.lineageError }))
   )
   const editor = useEditor.getState()
   const models = useCatalog((s) => s.models)
@@ -199,6 +199,7 @@ export function EditorView() {
                 }}
               />
             ) : null}
+            {lineageError ? <ErrorNotice error={lineageError} compact /> : null}
             {lineage ? <VersionStrip lineage={lineage} baseRecordId={base?.recordId ?? null} comparing={comparing} onBranch={branch} onToggleCompare={toggleCompare} /> : null}
             {shown?.error ? <ErrorNotice error={shown.error} /> : null}
             {shown?.requestId ? <p className="hint pad">Request id {shown.requestId}</p> : null}
