@@ -28,6 +28,7 @@ import type {
   KeyStatusView,
   KeyTestView,
   LibraryChange,
+  LineageView,
   NetworkView,
   RootView,
   SandboxView,
@@ -121,6 +122,29 @@ export const batchSpecPayload = z
   })
 export type BatchSpecPayload = z.input<typeof batchSpecPayload>
 
+/**
+ * One edit that continues from an earlier version: the window names the version by record id and output
+ * index only; the main process finds its file in the history.
+ */
+export const continueFromPayload = z
+  .object({
+    recordId: id,
+    /** 0-based, as `OutputView.index`. */
+    outputIndex: z.number().int().min(0).max(99),
+    prompt: prompt.optional(),
+    templateId: id.optional(),
+    variables: z.record(z.string().max(64), z.string().max(2000)).default({}),
+    model: modelId,
+    params: paramsPayload.default({ n: 1 }),
+    route: z.enum(['sync', 'async']).optional()
+  })
+  .strict()
+  .refine((spec) => Boolean(spec.prompt?.trim()) || Boolean(spec.templateId), {
+    message: 'Write a prompt or pick a template',
+    path: ['prompt']
+  })
+export type ContinueFromPayload = z.input<typeof continueFromPayload>
+
 export const channels = {
   'app.info': channel(empty, returns<AppInfo>()),
   'app.ping': channel(z.object({ message: z.string().max(1000) }).strict(), returns<{ echo: string; at: string }>()),
@@ -189,6 +213,8 @@ export const channels = {
    */
   'jobs.saveAgain': channel(z.object({ batchId: id, itemIds: z.array(id).min(1).max(10_000), chooseFolder: z.boolean() }).strict(), returns<BatchView | null>()),
   'jobs.network': channel(empty, returns<NetworkView>()),
+  /** One edit of an earlier version's output, recorded as its child in the chain. */
+  'jobs.continueFrom': channel(continueFromPayload, returns<BatchDetailView>()),
 
   'compare.verdict': channel(verdictInputSchema.strict(), returns<HistoryVerdict>()),
 
@@ -204,6 +230,8 @@ export const channels = {
   'history.spend': channel(spendQuerySchema.strict(), returns<SpendResult>()),
   /** One request as text for a message to support: its ids, record, error and output hashes, never a key. */
   'history.supportBundle': channel(z.object({ id }).strict(), returns<{ text: string }>()),
+  /** The chain of edits a record belongs to, from the original's first edit to every branch. */
+  'history.lineage': channel(z.object({ recordId: id }).strict(), returns<LineageView>()),
   /** Text onto the system clipboard, through the main process: the sandboxed window is denied the permission. */
   'clipboard.write': channel(z.object({ text: z.string().min(1).max(200_000) }).strict(), returns<{ ok: true }>()),
 

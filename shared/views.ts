@@ -263,3 +263,32 @@ export interface SandboxView {
   running: boolean
   url?: string
 }
+
+/** One version of a chain of edits: a request whose input was the original or an earlier version's output. */
+export interface LineageVersionView {
+  recordId: string
+  requestId?: string
+  /** The version it continued from (absent for the chain's first edit, or when that record is gone). */
+  parent?: { recordId: string; outputIndex: number }
+  /** 0 for a first edit, 1 for an edit of it, and so on. */
+  depth: number
+  at: string
+  prompt: string
+  model: string
+  provider: ProviderId
+  status: RequestStatus
+  credits: number
+  estimated: boolean
+  outputs: OutputView[]
+  /** What this version edited: the original for a first edit, else the parent's output. */
+  input: { name: string; url: string | null; width?: number; height?: number }
+}
+
+export interface LineageView {
+  /** The record asked about. */
+  focusId: string
+  /** Every version, parents before their children (depth-first, older branches first). */
+  versions: LineageVersionView[]
+  /** Credits of every version in the chain. */
+  credits: number
+}

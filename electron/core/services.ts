@@ -23,6 +23,7 @@ import { createKeychain, type Keychain } from './keychain'
 import { testKey } from './providers/execute'
 import type { BoundKey } from './providers/key-origin'
 import { estimateRequest, toBatchSpec, type BatchSpecRequest, type RequestEstimate } from './jobspec'
+import { continueSpec, type ContinueFromRequest } from './continue-edit'
 import { Library } from './library/library'
 import type { LibraryAsset } from './library/types'
 import { checkAssets, findAssets, importedPathFor, type AssetCheck, type AssetQuery } from './library/queries'
@@ -117,6 +118,8 @@ export interface Services {
   checkAssets(assetIds: readonly string[], model: string, provider?: ProviderId): AssetCheck[]
   estimate(request: BatchSpecRequest): Promise<RequestEstimate>
   startBatch(request: BatchSpecRequest): Promise<BatchSummary & { items: JobItem[] }>
+  /** One edit of an earlier version's output (found from its record), as the next version of its chain. */
+  continueFrom(request: ContinueFromRequest): Promise<BatchSummary & { items: JobItem[] }>
   /** Saves a key in the keychain, bound to the provider's base URL in force now. */
   saveKey(provider: ProviderId, key: string): Promise<void>
   /**
@@ -347,6 +350,12 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     estimate: (request) => estimateRequest(request, settings.get(), library, jobEngine.open),
     async startBatch(request) {
       const spec = toBatchSpec(request, settings.get(), library)
+      const engine = await jobEngine.open()
+      const summary = await engine.createBatch(spec)
+      return engine.get(summary.id)
+    },
+    async continueFrom(request) {
+      const spec = await continueSpec(request, history, settings.get())
       const engine = await jobEngine.open()
       const summary = await engine.createBatch(spec)
       return engine.get(summary.id)

@@ -5,8 +5,10 @@ import type { BatchSummary } from '../core/jobs/model'
 import type { SettingsPatch } from '../../shared/settings'
 import type { JobEngine } from '../core/jobs/engine'
 import type { Services } from '../core/services'
+import { lineageOf } from '../core/history/lineage'
 import type { AssetUrls } from './asset-urls'
 import type { PathGrants } from './grants'
+import { lineageView } from './lineage-view'
 import { assetView, batchDetailView, batchView, compareGroupOf, historyEntryView, historyPageView, keyView, rootViews } from './viewmodels'
 
 type Handler<C extends Channel> = (payload: z.output<(typeof channels)[C]['payload']>) => Promise<Result<C>>
@@ -126,6 +128,7 @@ function createHandlers(services: Services, urls: AssetUrls, grants: PathGrants)
     'jobs.resolveDuplicates': async ({ batchId, decision, itemIds }) => withEngine((engine) => engine.resolveDuplicates(batchId, decision, itemIds)),
     'jobs.setBudget': async ({ batchId, credits }) => withEngine((engine) => engine.setBudget(batchId, credits)),
     'jobs.network': async () => (await services.jobs()).networkState(),
+    'jobs.continueFrom': async (request) => batchDetailView(await services.continueFrom(request), urls, library),
 
     'compare.verdict': (input) => services.history.appendVerdict(input),
 
@@ -143,6 +146,7 @@ function createHandlers(services: Services, urls: AssetUrls, grants: PathGrants)
     'history.delete': ({ id, deleteFiles }) => services.deleteHistoryEntry(id, deleteFiles),
     'history.spend': (query) => services.history.spend(query),
     'history.supportBundle': async ({ id }) => ({ text: await services.supportBundle(id) }),
+    'history.lineage': async ({ recordId }) => lineageView(await lineageOf(services.history, recordId), urls),
     'clipboard.write': async ({ text }) => {
       await services.dialogs.copyText(text)
       return { ok: true as const }

@@ -119,4 +119,14 @@ test('comparing two models side by side and under a slider, with swap, full view
 
   await page.setViewportSize({ width: 1024, height: 700 })
   await page.screenshot({ path: 'test-results/screens/compare-1024.png' })
+
+  // Either arm can be edited further: its output opens in the editor as the image to edit, with its model.
+  await view.getByRole('button', { name: 'Continue from A' }).click()
+  const editor = page.getByTestId('editor-view')
+  await expect(editor.getByTestId('edit-base')).toBeVisible()
+  const chosen = await editor.getByLabel('Model', { exact: true }).inputValue()
+  expect(saved.items.map((i) => i.model)).toContain(chosen)
+  const before = editor.locator('.compare-slider img').first()
+  const armOutput = saved.items.find((i) => i.model === chosen)!.outputs[0]!.url
+  await expect.poll(() => before.getAttribute('src')).toBe(armOutput)
 })

@@ -59,6 +59,7 @@ const validPayloads: Record<Channel, Record<string, unknown>> = {
   'jobs.resolveDuplicates': { batchId: 'batch-1', decision: 'run' },
   'jobs.setBudget': { batchId: 'batch-1', credits: null },
   'jobs.network': {},
+  'jobs.continueFrom': { recordId: 'record-1', outputIndex: 0, prompt: 'brighter', model: 'gpt-image-1' },
   'compare.verdict': { compareGroup: 'group-1', verdict: 'tie' },
   'history.query': { page: 1 },
   'history.get': { id: 'record-1' },
@@ -68,6 +69,7 @@ const validPayloads: Record<Channel, Record<string, unknown>> = {
   'history.delete': { id: 'record-1', deleteFiles: false },
   'history.spend': { by: 'week' },
   'history.supportBundle': { id: 'record-1' },
+  'history.lineage': { recordId: 'record-1' },
   'clipboard.write': { text: 'req-1' },
   'sandbox.status': {}
 }

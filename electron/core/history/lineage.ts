@@ -47,6 +47,22 @@ export async function resolveParent(history: History, spec: string): Promise<{ p
   if (!item) {
     throw new AppError({ code: 'validation', field: 'parent', message: `There is no request "${id}" in the history. Check the id with "pixdesk history --search ${id}".` })
   }
+  return parentOutput(item, index)
+}
+
+/**
+ * The window's way to the same thing: a record id as the history gave it and a 0-based output index,
+ * never a path. Refuses exactly what `resolveParent` refuses.
+ */
+export async function resolveVersion(history: History, recordId: string, outputIndex: number): Promise<{ parent: ParentRef; path: string; item: HistoryItem }> {
+  const item = await history.get(recordId)
+  if (!item) {
+    throw new AppError({ code: 'not_found', field: 'recordId', message: `There is no history entry "${recordId}" to continue from (it may have been deleted).` })
+  }
+  return parentOutput(item, outputIndex + 1)
+}
+
+function parentOutput(item: HistoryItem, index: number): { parent: ParentRef; path: string; item: HistoryItem } {
   const label = item.requestIds.at(-1) ?? item.id
   if (item.outputs.length === 0) {
     throw new AppError({ code: 'validation', field: 'parent', message: `Request ${label} has no output to continue from (it ${item.status === 'succeeded' ? 'saved no image' : `is ${item.status}`}).` })

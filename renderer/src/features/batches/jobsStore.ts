@@ -1,5 +1,5 @@
 import { create } from 'zustand'
-import type { BatchSpecPayload } from '@shared/contract'
+import type { BatchSpecPayload, ContinueFromPayload } from '@shared/contract'
 import type { AppErrorData } from '@shared/errors'
 import type { BatchEstimateView, BatchView, ItemView } from '@shared/views'
 import { useUi } from '../../app/uiStore'
@@ -19,6 +19,8 @@ interface JobsState {
   fetch(batchId: string): Promise<void>
   estimate(spec: BatchSpecPayload): Promise<BatchEstimateView>
   start(spec: BatchSpecPayload): Promise<BatchView>
+  /** One edit of an earlier version's output (named by record id and output index). */
+  continueFrom(request: ContinueFromPayload): Promise<BatchView>
   pause(batchId: string): Promise<void>
   resume(batchId: string): Promise<void>
   cancel(batchId: string, itemIds?: string[]): Promise<void>
@@ -93,6 +95,16 @@ export const useJobs = create<JobsState>()((set, get) => {
     async estimate(spec) {
       try {
         return await api.invoke('jobs.estimate', spec)
+      } catch (err) {
+        throw asError(err)
+      }
+    },
+    async continueFrom(request) {
+      try {
+        const { items, ...batch } = await api.invoke('jobs.continueFrom', request)
+        const known = get().items[batch.id]
+        set({ batches: withBatch(get().batches, batch), items: { ...get().items, [batch.id]: known?.length ? known : items } })
+        return batch
       } catch (err) {
         throw asError(err)
       }

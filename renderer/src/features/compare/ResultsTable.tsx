@@ -1,4 +1,5 @@
-import type { ItemView } from '@shared/views'
+import type { ItemView, OutputView } from '@shared/views'
+import { Icon } from '../../components/Icon'
 import { ItemCost } from '../../components/ItemStatus'
 import { RequestId } from '../../components/RequestId'
 import { MiddleTruncate } from '../../components/MiddleTruncate'
@@ -7,7 +8,16 @@ import { StatusPill } from '../../components/StatusPill'
 import { formatMs } from '../../lib/format'
 import { modelLabel } from '../../lib/models'
 import { useCatalog } from '../settings/catalogStore'
+import { continueInEditor } from '../editor/openVersion'
 import { letters } from './selectors'
+
+function ContinueButton({ recordId, output, model, name }: { recordId: string; output: OutputView; model: string; name: string }) {
+  return (
+    <button type="button" className="icon-btn" aria-label={`Continue from ${name}`} title={`Continue from ${name}: open this result in the editor as the image to edit, with the same model`} onClick={() => continueInEditor(recordId, output, model)}>
+      <Icon name="edit" />
+    </button>
+  )
+}
 
 /** Every result in one table: status, latency, cost and request id, and where its output is. */
 export function ResultsTable({ ordered }: { ordered: ItemView[] }) {
@@ -48,6 +58,9 @@ export function ResultsTable({ ordered }: { ordered: ItemView[] }) {
             </td>
             <td className="cell-reveal">
               {item.outputs[0] && !item.outputs[0].missing ? <RevealButton compact recordId={item.recordId} index={item.outputs[0].index} name={`${letters[i]} (${item.outputs[0].name})`} /> : null}
+              {item.outputs[0] && !item.outputs[0].missing && item.recordId && item.state === 'done' ? (
+                <ContinueButton recordId={item.recordId} output={item.outputs[0]} model={item.model} name={letters[i] ?? ''} />
+              ) : null}
             </td>
           </tr>
         ))}

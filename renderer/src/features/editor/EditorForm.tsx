@@ -18,13 +18,13 @@ import { useEditor } from './store'
 
 /** The edit's side panel: the images, the prompt, the model and what the run will cost. */
 export function EditorForm({ sources, problem, running, run }: { sources: AssetView[]; problem: string | null; running: boolean; run(): void }) {
-  const { draft, assetIds, starting, error } = useEditor(useShallow((s) => ({ draft: s.draft, assetIds: s.assetIds, starting: s.starting, error: s.error })))
+  const { draft, assetIds, base, starting, error } = useEditor(useShallow((s) => ({ draft: s.draft, assetIds: s.assetIds, base: s.base, starting: s.starting, error: s.error })))
   const editor = useEditor.getState()
   const models = useCatalog((s) => s.models)
   const { templates, templatesError } = useCatalog(useShallow((s) => ({ templates: s.templates, templatesError: s.templatesError })))
   const provider = useProvider()
   const sandbox = useSettings((s) => s.settings?.provider.sandbox ?? false)
-  const total = editPrice(models, provider, draft, sources.length)
+  const total = editPrice(models, provider, draft, base ? 1 : sources.length)
   return (
     <div className="side-panel">
       <header className="panel-header">
@@ -33,7 +33,17 @@ export function EditorForm({ sources, problem, running, run }: { sources: AssetV
       <div className="panel-scroll">
         <div className="field">
           <span className="field-label">Images</span>
-          {sources.length ? (
+          {base ? (
+            <div className="source-strip">
+              <div className="source-chip" title={`Continuing from ${base.name}`} data-testid="edit-base">
+                <Thumbnail url={base.url} alt={base.name} />
+                <button type="button" className="icon-btn chip-remove" aria-label={`Stop continuing from ${base.name}`} onClick={() => editor.setAssets([])}>
+                  <Icon name="close" size={12} />
+                </button>
+              </div>
+              <span className="hint">Continuing from an earlier result; the new version keeps its place in the chain.</span>
+            </div>
+          ) : sources.length ? (
             <div className="source-strip">
               {sources.map((a) => (
                 <div key={a.id} className="source-chip" title={a.relPath}>

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react'
 import { useShallow } from 'zustand/react/shallow'
-import type { ItemView } from '@shared/views'
+import type { ModelEntry } from '@shared/catalog'
+import type { ItemView, LineageView, LineageVersionView, OutputView } from '@shared/views'
 import { useUi } from '../../app/uiStore'
 import { ErrorNotice } from '../../components/ErrorNotice'
 import { Icon } from '../../components/Icon'
@@ -18,7 +19,8 @@ import { useProvider } from '../settings/selectors'
 import { useSettings } from '../settings/store'
 import { EditorForm } from './EditorForm'
 import { beforePicture, editRunning, shownResult } from './selectors'
-import { useEditor } from './store'
+import { useEditor, type EditBase } from './store'
+import { VersionStrip, versionName } from './VersionStrip'
 
 const noItems: ItemView[] = []
 
@@ -38,9 +40,14 @@ function ResultStrip({ items, shownId, onPick }: { items: ItemView[]; shownId: s
   )
 }
 
+function baseOf(recordId: string, output: OutputView): EditBase {
+  return { recordId, outputIndex: output.index, url: output.url, name: output.name, width: output.width, height: output.height }
+}
+
 const modeLabels: Record<ViewerMode, string> = { slider: 'Slider', 'side-by-side': 'Side by side', hold: 'Hold to compare' }
 
 function StageToolbar({ mode, onMode, shown, outputIndex, onOutput }: { mode: ViewerMode; onMode(mode: ViewerMode): void; shown: ItemView | undefined; outputIndex: number; onOutput(index: number): void }) {
+  const recordId = shown?.recordId
   const outputs = shown?.outputs ?? []
   const output = outputs[outputIndex]
   return (
@@ -62,12 +69,37 @@ function StageToolbar({ mode, onMode, shown, outputIndex, onOutput }: { mode: Vi
         </div>
       ) : null}
       {output && !output.missing ? <RevealButton key={`${shown?.recordId}-${output.index}`} recordId={shown?.recordId} index={output.index} name={output.name} /> : null}
+      {output && !output.missing && recordId && shown?.state === 'done' ? (
+        <button type="button" className="btn small" title="Edit this result: it becomes the image to edit, and the chain of versions keeps where it came from" onClick={() => useEditor.getState().continueFrom(baseOf(recordId, output), shown.model)}>
+          <Icon name="edit" /> Continue from this
+        </button>
+      ) : null}
     </>
   )
 }
 
+/** The two versions ticked in the strip, as viewer panes: the older one on the left. */
+function versionPanes(lineage: LineageView, comparing: readonly string[], models: ModelEntry[]): ViewerPane[] | null {
+  const chosen = lineage.versions.filter((v) => comparing.includes(v.recordId))
+  if (chosen.length !== 2) return null
+  return chosen.map((version, i) => {
+    const output = version.outputs[0]
+    return {
+      key: `version-${version.recordId}`,
+      kind: i === 0 ? 'before' : 'after',
+      url: output && !output.missing ? output.url : null,
+      size: output ? { width: output.width, height: output.height } : null,
+      title: `${versionName(lineage, version.recordId)} · ${modelLabel(models, version.model)}`,
+      meta: version.prompt,
+      placeholder: <span className="muted">file missing</span>
+    }
+  })
+}
+
 export function EditorView() {
-  const { draft, assetIds, batchId, starting } = useEditor(useShallow((s) => ({ draft: s.draft, assetIds: s.assetIds, batchId: s.batchId, starting: s.starting })))
+  const { draft, assetIds, base, batchId, starting, lineage, lineageError } = useEditor(
+    useShallow((s) => ({ draft: s.draft, assetIds: s.assetIds, base: s.base, batchId: s.batchId, starting: s.starting, lineage: s.lineage, lineageError: s.lineageError }))
+  )
   const editor = useEditor.getState()
   const models = useCatalog((s) => s.models)
   const assets = useLibrary((s) => s.assets)
@@ -78,6 +110,7 @@ export function EditorView() {
   const [mode, setMode] = useState<ViewerMode>('slider')
   const [current, setCurrent] = useState<string | null>(null)
   const [outputIndex, setOutputIndex] = useState(0)
+  const [comparing, setComparing] = useState<string[]>([])
 
   // A new editor starts from the user's default model for the active provider.
   useEffect(() => {
@@ -86,20 +119,30 @@ export function EditorView() {
 
   const sources = assetIds.map((id) => assets[id]).filter((a) => a !== undefined)
   const template = useCatalog((st) => st.templates.find((t) => t.id === draft.templateId))
-  const problem = draftProblem(draft, { minModels: 1, needAssets: 1, assets: sources.length, template })
+  const problem = draftProblem(draft, { minModels: 1, needAssets: 1, assets: base ? 1 : sources.length, template })
   const run = () => {
     if (!problem && !starting) void editor.run(provider)
   }
   useRunShortcut(run)
 
   const shown = shownResult(items, current)
+  // A finished result is a version: the strip follows it (and its chain) as soon as the history has it.
+  const finishedRecord = shown?.state === 'done' && !shown.historyPending ? shown.recordId : undefined
+  useEffect(() => {
+    if (finishedRecord) void editor.loadLineage(finishedRecord)
+  }, [finishedRecord, editor])
+
   const outputs = shown?.outputs ?? []
   const shownIndex = Math.min(outputIndex, Math.max(0, outputs.length - 1))
   const output = outputs[shownIndex]
   const after = output && output.url && !output.missing ? output.url : null
-  const before = beforePicture(shown, assets, sources, output ? Math.max(output.width, output.height) : undefined)
-  const panes: ViewerPane[] = [
-    { key: 'before', kind: 'before', url: before.url, size: before.size, title: 'Before', meta: shown ? shown.sourceName : sources[0]?.name },
+  const sourcePicture = beforePicture(shown, assets, sources, output ? Math.max(output.width, output.height) : undefined)
+  // An earlier version being edited is not in the library: its own output is the "before".
+  const before = base && !sourcePicture.url ? { url: base.url, size: { width: base.width, height: base.height } } : sourcePicture
+  const baseName = base && lineage ? `${versionName(lineage, base.recordId)} · ${base.name}` : base?.name
+  const comparePanes = lineage ? versionPanes(lineage, comparing, models) : null
+  const panes: ViewerPane[] = comparePanes ?? [
+    { key: 'before', kind: 'before', url: before.url, size: before.size, title: 'Before', meta: shown ? (base ? baseName : shown.sourceName) : (baseName ?? sources[0]?.name) },
     {
       key: 'after',
       kind: 'after',
@@ -110,14 +153,43 @@ export function EditorView() {
       placeholder: shown ? <ItemPlaceholder item={shown} brief={Boolean(shown.error)} /> : <span className="muted">Run the edit to see the result here.</span>
     }
   ]
+  const branch = (version: LineageVersionView) => {
+    const first = version.outputs[0]
+    if (!first || first.missing) return
+    setComparing([])
+    editor.continueFrom({ recordId: version.recordId, outputIndex: first.index, url: first.url, name: first.name, width: first.width, height: first.height }, version.model)
+  }
+  const toggleCompare = (version: LineageVersionView) =>
+    setComparing((ids) => (ids.includes(version.recordId) ? ids.filter((id) => id !== version.recordId) : [...ids, version.recordId].slice(-2)))
 
   return (
     <div className="view editor" data-testid="editor-view">
       <EditorForm sources={sources} problem={problem} running={editRunning(items)} run={run} />
       <section className="stage-area" aria-label="Result">
-        {sources.length || items.length ? (
+        {sources.length || items.length || base ? (
           <>
-            <ImageViewer panes={panes} mode={mode} toolbar={<StageToolbar mode={mode} onMode={setMode} shown={shown} outputIndex={shownIndex} onOutput={setOutputIndex} />} />
+            <ImageViewer
+              panes={panes}
+              mode={mode}
+              toolbar={
+                comparePanes ? (
+                  <>
+                    <div className="segmented small" role="radiogroup" aria-label="Comparison mode">
+                      {(['slider', 'side-by-side', 'hold'] as const).map((m) => (
+                        <button key={m} type="button" role="radio" aria-checked={mode === m} className={mode === m ? 'on' : ''} onClick={() => setMode(m)}>
+                          {modeLabels[m]}
+                        </button>
+                      ))}
+                    </div>
+                    <button type="button" className="btn small" onClick={() => setComparing([])}>
+                      Stop comparing versions
+                    </button>
+                  </>
+                ) : (
+                  <StageToolbar mode={mode} onMode={setMode} shown={shown} outputIndex={shownIndex} onOutput={setOutputIndex} />
+                )
+              }
+            />
             {batch && items.length > 1 ? (
               <ResultStrip
                 items={items}
@@ -128,6 +200,8 @@ export function EditorView() {
                 }}
               />
             ) : null}
+            {lineageError ? <ErrorNotice error={lineageError} compact /> : null}
+            {lineage ? <VersionStrip lineage={lineage} baseRecordId={base?.recordId ?? null} comparing={comparing} onBranch={branch} onToggleCompare={toggleCompare} /> : null}
             {shown?.error ? <ErrorNotice error={shown.error} /> : null}
             {shown?.requestId ? <p className="hint pad">Request id {shown.requestId}</p> : null}
           </>

@@ -14,6 +14,8 @@ import { modelLabel } from '../../lib/models'
 import { providerFacts } from '@shared/providers'
 import { useJobs } from '../batches/jobsStore'
 import { useCatalog } from '../settings/catalogStore'
+import { continueInEditor } from '../editor/openVersion'
+import { HistoryLineage } from './HistoryLineage'
 import { entryRequestId } from './selectors'
 import { useHistory } from './store'
 
@@ -54,6 +56,13 @@ function DetailImages({ entry }: { entry: HistoryEntryView }) {
           {present.map((o, i) => (
             <RevealButton key={o.index} recordId={entry.id} index={o.index} name={o.name} text={present.length > 1 ? `Show output ${i + 1} in folder` : undefined} onError={setRevealError} />
           ))}
+          {entry.status === 'succeeded' && entry.kind === 'edit'
+            ? present.map((o, i) => (
+                <button key={`continue-${o.index}`} type="button" className="btn small" title="Open this output in the editor as the image to edit, with the same model" onClick={() => continueInEditor(entry.id, o, entry.model)}>
+                  <Icon name="edit" /> {present.length > 1 ? `Continue from output ${i + 1}` : 'Continue from this'}
+                </button>
+              ))
+            : null}
         </div>
       ) : null}
       <ErrorNotice error={revealError} compact onDismiss={() => setRevealError(null)} />
@@ -198,6 +207,7 @@ export function HistoryDetail({ entry }: { entry: HistoryEntryView }) {
       {entry.error ? <ErrorNotice error={entry.error} /> : null}
       <p className="detail-prompt">{entry.prompt || <span className="muted">No prompt</span>}</p>
       <DetailImages entry={entry} />
+      <HistoryLineage entry={entry} />
       <DetailMeta entry={entry} />
       <div className="toolbar">
         <button type="button" className="btn small" onClick={() => void useHistory.getState().copySupportBundle(entry.id)} title="The record, its error, every id and the output hashes, as text for a message to support; never a key or the prompt">

@@ -1,7 +1,7 @@
 import { create } from 'zustand'
 import type { AppErrorData } from '@shared/errors'
 import type { DeleteEntryResult, HistoryQuery, SpendInterval, SpendResult, TotalsRow } from '@shared/history'
-import type { HistoryEntryView } from '@shared/views'
+import type { HistoryEntryView, LineageView } from '@shared/views'
 import { useClipboard } from '../../app/clipboard'
 import { useUi } from '../../app/uiStore'
 import { api } from '../../lib/api'
@@ -42,6 +42,12 @@ interface HistoryState {
   /** Credits over time by model for the list's filter (the chart beside the totals). */
   loadSpend(by?: SpendBy): Promise<void>
   select(id: string | null): void
+  /** The chain of edits of the selected entry, for its details. */
+  lineage: LineageView | null
+  lineageError: AppErrorData | null
+  loadLineage(recordId: string): Promise<void>
+  /** Selects an entry, fetching it when the list (filtered or not yet paged that far) does not hold it. */
+  openEntry(id: string): Promise<void>
   exportAs(format: 'csv' | 'json'): Promise<void>
   remove(id: string, deleteFiles: boolean): Promise<DeleteEntryResult>
   /** Shows one output of a record in the system file manager; rejects with AppErrorData when the file is gone. */
@@ -140,6 +146,30 @@ export const useHistory = create<HistoryState>()((set, get) => ({
     }
   },
   select: (selectedId) => set({ selectedId }),
+  lineage: null,
+  lineageError: null,
+  async loadLineage(recordId) {
+    set({ lineageError: null })
+    try {
+      const lineage = await api.invoke('history.lineage', { recordId })
+      if (get().selectedId === recordId) set({ lineage })
+    } catch (err) {
+      set({ lineage: null, lineageError: asError(err) })
+    }
+  },
+  async openEntry(id) {
+    if (!get().items.some((i) => i.id === id)) {
+      try {
+        const entry = await api.invoke('history.get', { id })
+        if (!entry) throw new Error(`There is no history entry "${id}" (it may have been deleted).`)
+        set({ items: [...get().items, entry] })
+      } catch (err) {
+        set({ lineageError: asError(err) })
+        return
+      }
+    }
+    set({ selectedId: id })
+  },
   async exportAs(format) {
     set({ exporting: true, exportError: null, exportResult: null })
     try {
