@@ -67,7 +67,7 @@ for (const theme of themes) {
 
     // The states a view opens into: a history entry's details, a new batch's form, the template search.
     await goTo(page, 'history')
-    await page.getByTestId('history-row').filter({ hasText: 'Remove the reflection from the watch face' }).click()
+    await page.getByTestId('history-row').filter({ hasText: 'Remove the reflection from the watch face' }).locator('.history-row-select').click()
     await expect(page.getByTestId('history-detail')).toBeVisible()
     found.push(...(await audit(page, `history details (${theme})`)))
     await shoot(page, `history-detail-${theme}-data`)

@@ -124,7 +124,8 @@ test('comparing two models side by side and under a slider, with swap, full view
   await view.getByRole('button', { name: 'Continue from A' }).click()
   const editor = page.getByTestId('editor-view')
   await expect(editor.getByTestId('edit-base')).toBeVisible()
-  const chosen = await editor.getByLabel('Model', { exact: true }).inputValue()
+  const label = await editor.getByRole('list', { name: 'Chosen models' }).getByRole('listitem').first().innerText()
+  const chosen = /GPT Image 1\.5/.test(label) ? 'gpt-image-1.5' : /Gemini 2\.5 Flash Image/.test(label) ? 'gemini-2.5-flash-image' : label
   expect(saved.items.map((i) => i.model)).toContain(chosen)
   const before = editor.locator('.compare-slider img').first()
   const armOutput = saved.items.find((i) => i.model === chosen)!.outputs[0]!.url

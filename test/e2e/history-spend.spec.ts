@@ -104,12 +104,16 @@ test('History shows request ids, copies them and a support bundle, and charts sp
   const table = chart.getByTestId('spend-table')
   await expect(table.locator('tbody tr')).toHaveCount(3)
   await expect(table.locator('thead')).toContainText('GPT Image 1.5')
-  const colours = await chart.locator('.spend-bar-m0 path').first().evaluate((bar) => ({
-    bar: getComputedStyle(bar).fill,
-    accent: getComputedStyle(document.documentElement).getPropertyValue('--accent').trim()
-  }))
-  const rgb = (hex: string) => `rgb(${[1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).join(', ')})`
-  expect(colours.bar).toBe(rgb(colours.accent))
+  // The theme's accent as the page resolves it (a light/dark pair), read through a probe element.
+  const colours = await chart.locator('.spend-bar-m0 path').first().evaluate((bar) => {
+    const probe = document.createElement('span')
+    probe.style.color = 'var(--accent)'
+    document.body.append(probe)
+    const accent = getComputedStyle(probe).color
+    probe.remove()
+    return { bar: getComputedStyle(bar).fill, accent }
+  })
+  expect(colours.bar).toBe(colours.accent)
   await page.screenshot({ path: 'test-results/screens/history-spend.png' })
 
   // Weekly buckets on request; a range without requests says so instead of drawing an empty chart.
@@ -148,6 +152,8 @@ test('a batch item copies its request id from the items table', async ({ page, a
 
   await app.open(page)
   await page.getByRole('button', { name: /^Batches/ }).click()
+  // One image on one model is a single edit, listed under its own filter.
+  await page.getByRole('radiogroup', { name: 'Show runs' }).getByRole('radio', { name: /^All/ }).click()
   await page.getByTestId('batches-view').getByText('Vase').first().click()
   const item = page.getByTestId('batch-item').first()
   await item.getByRole('button', { name: `Copy request id ${requestId}` }).click()

@@ -47,13 +47,13 @@ export function VersionStrip({ lineage, baseRecordId, comparing, onBranch, onTog
                 className="version-pick"
                 disabled={missing}
                 aria-pressed={version.recordId === baseRecordId}
-                aria-label={`${name}: ${version.prompt}${missing ? ' (file missing)' : ''}`}
                 title={missing ? 'The output file is missing: this version cannot be edited again' : 'Edit this version (a new branch when it already has a next version)'}
                 onClick={() => onBranch(version)}
               >
-                <Thumbnail url={missing ? null : output.url} alt={`${name} output`} problem={missing} />
+                <Thumbnail url={missing ? null : output.url} alt="" problem={missing} />
+                {/* The button is named by what it shows (version, prompt, model, cost, time), so speech and sight agree. */}
                 <span className="version-name">
-                  {'↳'.repeat(Math.min(version.depth, 1))}
+                  <span aria-hidden>{'↳'.repeat(Math.min(version.depth, 1))}</span>
                   {name}
                 </span>
                 <span className="chip-caption" title={version.prompt}>
