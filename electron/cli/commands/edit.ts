@@ -2,7 +2,9 @@ import type { Command } from 'commander'
 import { z } from 'zod'
 import { AppError } from '../../../shared/errors'
 import type { RequestKind } from '../../../shared/records'
+import { resolve as resolvePath } from 'node:path'
 import { resolveParent } from '../../core/history/lineage'
+import { storeMask, type MaskRef } from '../../core/masks/store'
 import type { Services } from '../../core/services'
 import { connect } from '../connection'
 import type { CliContext } from '../context'
@@ -15,7 +17,8 @@ import { printReport, runBatch } from '../run'
 const singleSchema = requestFlagsSchema.extend({
   prompt: z.string({ error: 'is required: describe the edit or image you want' }).trim().min(1, 'is empty: describe the edit or image you want'),
   model: z.string({ error: 'is required (see pixdesk models)' }).trim().min(1, 'is empty (see pixdesk models)'),
-  parent: z.string().trim().min(1, 'is empty: give a request id, optionally with :<output number>').max(300).optional()
+  parent: z.string().trim().min(1, 'is empty: give a request id, optionally with :<output number>').max(300).optional(),
+  mask: z.string().trim().min(1, 'is empty: give a mask image file').optional()
 })
 
 export function registerEdit(program: Command, run: Runner): void {
@@ -27,6 +30,7 @@ export function registerEdit(program: Command, run: Runner): void {
       .requiredOption('--prompt <text>', 'what to change')
       .requiredOption('--model <id>', 'model id or alias (see pixdesk models)')
       .option('--parent <request id[:n]>', "continue from an earlier result: that request's output n (default 1) is the image edited")
+      .option('--mask <file>', 'where the edit may happen: a PNG with transparency (transparent = edit) or a black-and-white image (white = edit)')
   ).action(run(async (ctx, images: string[], raw: Record<string, unknown>) => single(ctx, 'edit', images, raw)))
 
   addRequestOptions(
@@ -48,6 +52,7 @@ async function single(ctx: CliContext, kind: RequestKind, images: string[], raw:
   const inputs = await resolveInputs(chained ? [chained.path, ...images] : images, { folders: false })
   const requestRoute = flags.async ? 'async' : 'sync'
   await preflight([route!], { kind, prompt: flags.prompt, params, route: requestRoute, itemInputs: [inputs] })
+  const mask = flags.mask ? await maskOf(ctx, services, flags.mask, inputs[0]) : undefined
   const outputDir = await outDirOf(flags.out)
   const connection = await connect(ctx, services, [route!.provider], { provider: flags.provider, baseUrl: flags.baseUrl })
   const engine = await ctx.jobs(connection)
@@ -68,7 +73,8 @@ async function single(ctx: CliContext, kind: RequestKind, images: string[], raw:
         duplicates: 'run',
         ...(outputDir ? { outputDir } : {}),
         sandbox: connection.sandbox,
-        ...(chained ? { parent: chained.parent } : {})
+        ...(chained ? { parent: chained.parent } : {}),
+        ...(mask ? { mask } : {})
       }
     },
     kind === 'edit' ? 'editing' : 'generating',
@@ -76,6 +82,22 @@ async function single(ctx: CliContext, kind: RequestKind, images: string[], raw:
   )
   printReport(ctx, result)
   return result.exitCode
+}
+
+/** The mask, checked against the image and kept in the data folder; a bad mask is a usage error (exit 2) before anything is sent. */
+async function maskOf(ctx: CliContext, services: Services, maskPath: string, image: string | undefined): Promise<MaskRef> {
+  const source = image === undefined ? undefined : jobInputOf(image)
+  if (!source || !('path' in source) || 'url' in source || 'dataUrl' in source || !source.path) {
+    throw usageError('--mask: the image to edit must be a file on this computer (a mask cannot go with a web address or data URL).', 'mask', maskPath)
+  }
+  try {
+    const stored = await storeMask(services.paths.dataDir, resolvePath(maskPath), source.path)
+    if (stored.scaledFrom) ctx.out.note(`The mask (${stored.scaledFrom.width}×${stored.scaledFrom.height}) was scaled to the image's ${stored.width}×${stored.height}.`)
+    return { path: stored.path, sha256: stored.sha256 }
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'validation') throw usageError(`--mask: ${err.message}`, 'mask', maskPath)
+    throw err
+  }
 }
 
 /** The earlier result to continue from, or a usage error (exit 2) before anything is sent. */

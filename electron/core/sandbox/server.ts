@@ -8,7 +8,8 @@ import { detectImageFormat, SNIFF_BYTES } from '../imageformat'
 import { decodeDataUrl, isLoopback } from '../providers/inputs'
 import { answerUrls, hostileBody } from './hostile'
 import { FaultInjector, faultPlanSchema, type FaultKind, type FaultPlan, type FaultSpec, type FaultStage } from './faults'
-import { simulateImage } from './simulate'
+import { checkMask, type MaskStat } from './masks'
+import { renderOutputs } from './simulate'
 
 /**
  * The sandbox: a local server speaking the Pixapi contract exactly as the app assumes it
@@ -61,6 +62,8 @@ interface SandboxSubmission {
   /** HTTP status answered (0 when the connection was reset). */
   status: number
   fault?: FaultKind
+  /** The mask part as received, when there was one. */
+  mask?: MaskStat
 }
 
 export interface SandboxStats {
@@ -242,6 +245,11 @@ async function submit(st: SandboxState, req: IncomingMessage, res: ServerRespons
   let model: ModelEntry
   try {
     model = validate(st.catalog, parsed, kind, route)
+    if (parsed.mask) {
+      const checked = await checkMask(model, parsed.mask, parsed.inputs[0]?.bytes)
+      if ('problem' in checked) throw new HttpFailure(400, 'invalid_request', 'invalid_request_error', checked.problem, 'mask')
+      entry.mask = checked.stat
+    }
   } catch (e) {
     const err = e as HttpFailure
     entry.status = err.status
@@ -257,7 +265,7 @@ async function submit(st: SandboxState, req: IncomingMessage, res: ServerRespons
     entry.taskId = task.id
     entry.status = 200
     json(res, 200, { id: task.id, status: 'queued', model: model.id, created: Math.floor(Date.now() / 1000), request_id: requestId }, { 'x-request-id': requestId })
-    void render(parsed, nonImage).then(
+    void render(parsed, nonImage, st.faults.current().leakOutsideMask).then(
       (outs) => {
         task.urls = answerUrls(fault, outs.map((o) => storeFile(st, o.bytes, o.mime)))
         task.state = 'done'
@@ -277,7 +285,7 @@ async function submit(st: SandboxState, req: IncomingMessage, res: ServerRespons
   }
   let outs: Array<{ bytes: Buffer; mime: string }>
   try {
-    outs = await render(parsed, nonImage)
+    outs = await render(parsed, nonImage, st.faults.current().leakOutsideMask)
   } catch (e) {
     entry.status = 400
     return failure(res, new HttpFailure(400, 'invalid_request', 'invalid_request_error', `The input image could not be processed: ${e instanceof Error ? e.message : String(e)}`), requestId)
@@ -491,16 +499,6 @@ function validate(catalog: Catalog, p: ParsedSubmission, kind: 'edit' | 'generat
   return model
 }
 
-async function render(p: ParsedSubmission, nonImage: boolean): Promise<Array<{ bytes: Buffer; mime: string }>> {
-  if (nonImage) return [{ bytes: Buffer.from('<html><body>Not an image (simulated fault).</body></html>'), mime: 'text/html' }]
-  const outs: Array<{ bytes: Buffer; mime: string }> = []
-  for (let i = 0; i < p.n; i++) {
-    const out = await simulateImage({ input: p.inputs[0]?.bytes, prompt: p.prompt, size: p.size, index: i })
-    outs.push({ bytes: out.bytes, mime: `image/${out.format}` })
-  }
-  return outs
-}
-
 function emptyStats(): SandboxStats {
   return { submissions: [], sync: 0, async: 0, tasksCreated: 0, polls: 0, downloads: 0, creditsCharged: 0, faults: [], downloadsRefused: 0 }
 }
@@ -518,7 +516,11 @@ interface ParsedSubmission {
   quality?: string
   responseFormat?: 'url' | 'b64_json'
   inputs: ParsedInput[]
+  mask?: Buffer
 }
+
+const render = (p: ParsedSubmission, nonImage: boolean, leakRows: number) =>
+  renderOutputs({ input: p.inputs[0]?.bytes, mask: p.mask, prompt: p.prompt, size: p.size, n: p.n, nonImage, leakRows })
 
 function inputStat(i: ParsedInput): SandboxInputStat {
   return { sha256: createHash('sha256').update(i.bytes).digest('hex'), bytes: i.bytes.length, format: i.format }
@@ -575,6 +577,7 @@ async function parseSubmission(req: IncomingMessage, kind: 'edit' | 'generate', 
   const bad = (message: string, param?: string) => new HttpFailure(400, 'invalid_request', 'invalid_request_error', message, param)
   let fields: Record<string, unknown>
   let inputs: ParsedInput[] = []
+  let mask: Buffer | undefined
   if (type.startsWith('multipart/form-data')) {
     if (kind !== 'edit') throw bad('Generations take a JSON body.')
     let form: FormData
@@ -587,6 +590,7 @@ async function parseSubmission(req: IncomingMessage, kind: 'edit' | 'generate', 
     for (const [key, value] of form.entries()) {
       if (typeof value === 'string') fields[key] = value
       else if (key === 'image' || key === 'image[]') inputs.push(asImage(Buffer.from(await value.arrayBuffer())))
+      else if (key === 'mask' && !mask) mask = Buffer.from(await value.arrayBuffer())
       else throw bad(`Unexpected file field "${key}"; images go in "image" parts.`, key)
     }
   } else if (type.startsWith('application/json')) {
@@ -606,7 +610,7 @@ async function parseSubmission(req: IncomingMessage, kind: 'edit' | 'generate', 
   const responseFormat = str('response_format')
   if (responseFormat !== undefined && responseFormat !== 'url' && responseFormat !== 'b64_json') throw bad('"response_format" must be "url" or "b64_json".', 'response_format')
   if (kind === 'edit' && inputs.length === 0) throw bad('An edit needs at least one "image".', 'image')
-  return { model: str('model') ?? '', prompt: str('prompt') ?? '', n, size: str('size'), quality: str('quality'), responseFormat, inputs }
+  return { model: str('model') ?? '', prompt: str('prompt') ?? '', n, size: str('size'), quality: str('quality'), responseFormat, inputs, mask }
 }
 
 /** `tsx electron/core/sandbox/server.ts [--port N]`: the sandbox on its own, until Ctrl+C. */
