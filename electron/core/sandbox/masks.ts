@@ -50,7 +50,9 @@ export async function keepToMask(simulated: Buffer, input: Buffer, mask: Buffer,
   const sim = await sharp(simulated).removeAlpha().raw().toBuffer({ resolveWithObject: true })
   const { width, height } = sim.info
   const base = await sharp(input).rotate().resize(width, height, { fit: 'cover' }).removeAlpha().raw().toBuffer()
-  const alpha = await sharp(mask).extractChannel('alpha').resize(width, height, { fit: 'fill' }).extractChannel(0).raw().toBuffer()
+  // sharp applies one extractChannel per pipeline, so the alpha is taken out before it is resized.
+  const full = await sharp(mask).extractChannel('alpha').raw().toBuffer({ resolveWithObject: true })
+  const alpha = await sharp(full.data, { raw: { width: full.info.width, height: full.info.height, channels: 1 } }).resize(width, height, { fit: 'fill' }).extractChannel(0).raw().toBuffer()
   const out = Buffer.allocUnsafe(width * height * 3)
   const leakUntil = Math.round(height * leakRows)
   for (let i = 0; i < width * height; i++) {
