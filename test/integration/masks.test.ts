@@ -7,6 +7,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { openHistory } from '../../electron/core/history/history'
 import { startSandbox, type Sandbox } from '../../electron/core/sandbox/server'
 import { realPhotos } from '../support/corpus'
+import { startFakeOpenAI } from '../support/fake-openai'
+import { executeImageRequest } from '../../electron/core/providers/execute'
 
 /**
  * Masked edits end to end, on a real photo, through the command line and the sandbox: whatever the model
@@ -27,9 +29,10 @@ let photo: string
 let original: Buffer
 let sandbox: Sandbox
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env, PIXDESK_HOME: home, PIXAPI_BASE_URL: sandbox.url }
   for (const name of ['PIXAPI_KEY', 'OPENAI_API_KEY', 'GEMINI_API_KEY']) delete env[name]
+  Object.assign(env, extraEnv)
   const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
@@ -44,8 +47,8 @@ interface DoneItem {
   outputs: Array<{ path: string; rawPath?: string }>
 }
 
-async function maskedEdit(model: string, mask: string): Promise<DoneItem> {
-  const r = await run(['edit', photo, '--mask', mask, '--model', model, '--prompt', 'a red ceramic cup on the table', '--json'])
+async function maskedEdit(model: string, mask: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}, global: string[] = []): Promise<DoneItem> {
+  const r = await run([...global, 'edit', photo, '--mask', mask, '--model', model, '--prompt', 'a red ceramic cup on the table', '--json', ...extra], env)
   expect(r.code, r.stderr).toBe(0)
   const items = r.stdout
     .trim()
@@ -141,6 +144,25 @@ describe('masked edits keep everything outside the mask', () => {
     expect(changedInside).toBeGreaterThan(0.5)
   }, 120_000)
 
+  it('OpenAI direct: the mask goes as a PNG mask part; a result that ignores it is composited back and its leak recorded', async () => {
+    const openai = await startFakeOpenAI({ apiKey: 'sk-test-masks' })
+    try {
+      const item = await maskedEdit('gpt-image-1.5', join(dir, 'mask.png'), ['--provider', 'openai', '--base-url', openai.url], { OPENAI_API_KEY: 'sk-test-masks' }, ['--trust-base-url'])
+      const files = openai.received[0]!.files
+      expect(files.map((f) => [f.field, f.type])).toEqual([
+        ['image', 'image/jpeg'],
+        ['mask', 'image/png']
+      ])
+      const { maxOutside, changedInside } = await compare(item.outputs[0]!.path)
+      expect(maxOutside).toBeLessThanOrEqual(1)
+      expect(changedInside).toBeGreaterThan(0.5)
+      // The fake answers one flat colour for the whole picture: most of the outside changed.
+      expect(item.maskLeak).toBeGreaterThan(0.5)
+    } finally {
+      await openai.close()
+    }
+  }, 120_000)
+
   it('measures the leak when the model edits outside the mask, and still keeps the outside', async () => {
     sandbox.setFaults({ leakOutsideMask: 0.5 })
     const item = await maskedEdit('gpt-image-1.5', join(dir, 'mask.png'))
@@ -162,6 +184,25 @@ describe('masked edits keep everything outside the mask', () => {
 })
 
 describe('bad masks are refused before anything is sent', () => {
+  it('the sandbox refuses a mask part of the wrong size, format or model with a 400 naming the mask', async () => {
+    const request = (model: string, mask: Buffer) =>
+      executeImageRequest(
+        { kind: 'edit', provider: 'pixapi', model, prompt: 'a red cup', params: { n: 1 }, route: 'sync', inputs: [{ source: 'file', path: photo }], mask, sandbox: true },
+        { baseUrl: sandbox.url, retry: { maxAttempts: 1 } }
+      )
+    const transparentHole = (w: number, h: number) => sharp({ create: { width: w, height: h, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } }).png().toBuffer()
+    const wrongSize = await request('gpt-image-1.5', await transparentHole(W / 2, H / 2))
+    expect(wrongSize.record.error).toMatchObject({ code: 'validation' })
+    expect(wrongSize.record.error!.message).toContain(`the image is ${W}×${H}`)
+    const jpeg = await request('gpt-image-1.5', await sharp({ create: { width: W, height: H, channels: 3, background: '#fff' } }).jpeg().toBuffer())
+    expect(jpeg.record.error!.message).toContain('must be a PNG')
+    const opaque = await request('gpt-image-1.5', await sharp({ create: { width: W, height: H, channels: 3, background: '#fff' } }).png().toBuffer())
+    expect(opaque.record.error!.message).toContain('RGBA PNG')
+    const gemini = await request('nano-banana', await transparentHole(W, H))
+    expect(gemini.record.error!.message).toContain('does not take a mask')
+    expect(sandbox.stats().submissions.map((s) => s.status)).toEqual([400, 400, 400, 400])
+  }, 60_000)
+
   const cases: Array<[string, () => Promise<Buffer>, RegExp]> = [
     ['not an image', async () => Buffer.from('this is a text file, not a mask\n'), /is not an image/],
     ['a different aspect ratio', () => rectMask(W, W), /aspect ratios differ by/],
