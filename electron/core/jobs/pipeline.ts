@@ -20,7 +20,7 @@ import { providerAdapter } from '../providers/registry'
 import type { ExecuteOptions, ImageRequest, ProgressEvent } from '../providers/types'
 import { apiRoot } from '../providers/urls'
 import { decodeDataUrl, sha256Stream } from '../providers/inputs'
-import { finishMaskedImages, shapeMaskedRequest, type MaskPlan, type MaskedOutputImage } from '../masks/masked-request'
+import { finishMaskedImages, maskPlanFor, shapeMaskedRequest, type MaskPlan, type MaskedOutputImage } from '../masks/masked-request'
 import { keepRawResults } from '../masks/raw-results'
 import type { TemplateLibrary } from '../templates'
 import { JobEngine } from './engine'
@@ -117,6 +117,13 @@ export function createJobDeps(options: PipelineOptions): JobDeps {
     return normaliseBaseUrl(options.settings().provider.baseUrls[snapshot.provider], snapshot.provider)
   }
 
+  /** A masked item's plan from its snapshot, for answers that arrive without a prepared request (resumed, fetched again). */
+  const planOf = async (item: JobItem): Promise<MaskPlan | undefined> => {
+    const first = item.snapshot.inputs[0] ? jobInputSource(item.snapshot.inputs[0]) : undefined
+    if (!item.snapshot.mask || first?.kind !== 'file') return undefined
+    return maskPlanFor(item.snapshot.mask, first.path, catalog.resolve(item.snapshot.model, item.snapshot.provider))
+  }
+
   const uploadLimits = (snapshot: ItemSnapshot): UploadLimits => uploadLimitsFor(catalog.get(snapshot.model), snapshot.provider)
 
   const executeOptions = async (item: JobItem, ctx: RunContext): Promise<ExecuteOptions> => {
@@ -181,13 +188,17 @@ export function createJobDeps(options: PipelineOptions): JobDeps {
         })
       )
       const outcome = await resumeAsyncTask(taskId, requestFor(item, inputs), await executeOptions(item, ctx))
-      return { record: outcome.record, images: outcome.images, outputUrls: outcome.outputUrls }
+      const plan = outcome.record.status === 'succeeded' ? await planOf(item) : undefined
+      if (!plan) return { record: outcome.record, images: outcome.images, outputUrls: outcome.outputUrls }
+      return { ...(await compositeAnswer(outcome.record, outcome.images, plan)), outputUrls: outcome.outputUrls }
     },
 
     async downloadAgain(item, urls, ctx) {
       ctx.onStage('downloading')
       // The record already describes the inputs: none is read or sent for a download.
-      return downloadResultAgain(requestFor(item, []), urls, await executeOptions(item, ctx))
+      const images = await downloadResultAgain(requestFor(item, []), urls, await executeOptions(item, ctx))
+      const plan = await planOf(item)
+      return plan ? (await finishMaskedImages(images, plan)).images : images
     },
 
     writeOutputs: (item, outcome, { batchName, outputDir }) => writeItemOutputs(item, outcome, batchName, options, outputDir),
@@ -205,6 +216,8 @@ export function createJobDeps(options: PipelineOptions): JobDeps {
 
     async findDuplicate(snapshot) {
       const inputSha256s = await Promise.all(snapshot.inputs.map((i) => inputIdentity(hashes, i)))
+      // The same picture and prompt with another mask is another edit.
+      if (snapshot.mask) inputSha256s.push(`mask:${snapshot.mask.sha256}`)
       const fingerprint = requestFingerprint({ model: snapshot.model, params: snapshot.params, prompt: snapshot.prompt, inputSha256s, sandbox: snapshot.sandbox })
       const earlier = await history.findSucceededDuplicate(fingerprint)
       // A success whose files are all gone is nothing to keep: running again is what the user wants.

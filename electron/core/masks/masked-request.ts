@@ -44,19 +44,13 @@ export async function shapeMaskedRequest(request: ImageRequest, ref: MaskRef, or
   if (!first || first.source !== 'file' || !first.width || !first.height) {
     throw new AppError({ code: 'validation', field: 'mask', message: 'A mask needs the image to edit as a file on this computer.' })
   }
-  const mask = await loadMask(ref)
-  const original = await uprightSize(originalPath)
-  if (Math.abs(mask.width / mask.height - original.width / original.height) > 0.01 * (original.width / original.height)) {
-    throw new AppError({ code: 'validation', field: 'mask', path: originalPath, message: `${originalPath} is now ${original.width}×${original.height}, which no longer fits its ${mask.width}×${mask.height} mask; choose the mask again.` })
+  const plan = await maskPlanFor(ref, originalPath, model)
+  if (plan.route === 'native') {
+    const png = await openaiMaskPng(plan.mask, first.width, first.height)
+    return { request: { ...request, mask: png }, plan, cleanup: async () => undefined }
   }
-  const fitted: EditMask = mask.width === original.width && mask.height === original.height ? mask : { ...mask, data: await scaleMask(mask, original.width, original.height), ...original }
-  const route = maskRouteFor(model)
-  if (route === 'native') {
-    const png = await openaiMaskPng(fitted, first.width, first.height)
-    return { request: { ...request, mask: png }, plan: { ref, route, mask: fitted, originalPath }, cleanup: async () => undefined }
-  }
-  const box = cropBox(fitted)
-  if (!box) throw new AppError({ code: 'validation', field: 'mask', message: 'The mask marks nothing to edit.' })
+  const box = plan.box!
+  const original = { width: plan.mask.width, height: plan.mask.height }
   const uploadBox = scaleBox(box, original, { width: first.width, height: first.height })
   const dir = await mkdtemp(join(tempDir ?? tmpdir(), 'pixdesk-mask-'))
   const cleanup = () => rm(dir, { recursive: true, force: true })
@@ -65,11 +59,29 @@ export async function shapeMaskedRequest(request: ImageRequest, ref: MaskRef, or
     const path = join(dir, 'region.png')
     await writeFile(path, crop)
     const region = { ...first, path, format: 'png', width: uploadBox.width, height: uploadBox.height, bytes: crop.length }
-    return { request: { ...request, inputs: [region, ...request.inputs.slice(1)] }, plan: { ref, route, mask: fitted, originalPath, box }, cleanup }
+    return { request: { ...request, inputs: [region, ...request.inputs.slice(1)] }, plan, cleanup }
   } catch (err) {
     await cleanup()
     throw err
   }
+}
+
+/**
+ * How a masked edit's answers are finished, from the snapshot alone: also what a task resumed after a
+ * restart, or a paid result fetched again, needs to be composited like the first time.
+ */
+export async function maskPlanFor(ref: MaskRef, originalPath: string, model: ModelEntry): Promise<MaskPlan> {
+  const mask = await loadMask(ref)
+  const original = await uprightSize(originalPath)
+  if (Math.abs(mask.width / mask.height - original.width / original.height) > 0.01 * (original.width / original.height)) {
+    throw new AppError({ code: 'validation', field: 'mask', path: originalPath, message: `${originalPath} is now ${original.width}×${original.height}, which no longer fits its ${mask.width}×${mask.height} mask; choose the mask again.` })
+  }
+  const fitted: EditMask = mask.width === original.width && mask.height === original.height ? mask : { ...original, data: await scaleMask(mask, original.width, original.height) }
+  const route = maskRouteFor(model)
+  if (route === 'native') return { ref, route, mask: fitted, originalPath }
+  const box = cropBox(fitted)
+  if (!box) throw new AppError({ code: 'validation', field: 'mask', message: 'The mask marks nothing to edit.' })
+  return { ref, route, mask: fitted, originalPath, box }
 }
 
 /** Every answer placed back, measured and composited; the record learns how the mask went and the leak per output. */
