@@ -42,7 +42,7 @@ const capabilitiesSchema = z.object({
   maxTotalInputBytes: z.number().int().min(1).optional(),
   maxN: z.number().int().min(1),
   maxPromptChars: z.number().int().min(1),
-  /** The route's API takes a mask image for inpainting (OpenAI's edits endpoint); Pixdesk shows it, it does not send masks. */
+  /** The route's API takes a mask part for inpainting (OpenAI's edits endpoint); other routes get the crop-and-composite treatment. */
   masks: z.boolean().default(false)
 })
 export type Capabilities = z.infer<typeof capabilitiesSchema>
@@ -70,6 +70,8 @@ const modelEntrySchema = z.object({
   family: z.enum(['gemini', 'gpt', 'other']),
   /** Routes that serve this id, each with the capabilities it narrows (e.g. Gemini direct: n = 1). */
   routes: z.partialRecord(z.enum(providerIds), capabilitiesSchema.partial()),
+  /** How a mask reaches the model: `native` as a mask part (GPT image), `crop` only the masked region (no mask parameter). */
+  masks: z.enum(['native', 'crop']).optional(),
   capabilities: capabilitiesSchema,
   /** Pixapi credits. Null when Pixapi does not sell the model (direct-route only) or the price is unknown. */
   pricing: pricingSchema.nullable(),
@@ -322,4 +324,12 @@ export function requestIssues(model: ModelEntry, req: RequestFacts): AppErrorDat
 export function assertRequestValid(model: ModelEntry, req: RequestFacts): void {
   const first = requestIssues(model, req)[0]
   if (first) throw new AppError(first)
+}
+
+/**
+ * How a masked edit reaches a model: the catalog's word, else by family (GPT image models take a mask
+ * part; the others have no mask parameter and are sent the masked region only).
+ */
+export function maskRouteFor(model: ModelEntry): 'native' | 'crop' {
+  return model.masks ?? (model.family === 'gpt' ? 'native' : 'crop')
 }

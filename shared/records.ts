@@ -73,7 +73,9 @@ export const recordOutputSchema = z.object({
   width: z.number().int(),
   height: z.number().int(),
   format: z.string(),
-  sidecarPath: z.string().optional()
+  sidecarPath: z.string().optional(),
+  /** A masked edit's model result before compositing, kept beside the output for inspection. */
+  rawPath: z.string().optional()
 })
 export type RecordOutput = z.infer<typeof recordOutputSchema>
 
@@ -99,6 +101,21 @@ export const parentRefSchema = z.object({
   rootSha256: z.string().max(64).optional()
 })
 export type ParentRef = z.infer<typeof parentRefSchema>
+
+/**
+ * How a mask was used: `native` sent as the model's mask part, `crop` only the masked region sent (models
+ * without a mask parameter). `leak` is per output, measured before the result was composited.
+ */
+export const maskUseSchema = z.object({
+  sha256: z.string().max(64),
+  route: z.enum(['native', 'crop']),
+  leak: z.array(z.number().min(0).max(1)),
+  /** The region sent on the crop route, in the original's pixels. */
+  crop: z.object({ left: z.number().int(), top: z.number().int(), width: z.number().int(), height: z.number().int() }).optional(),
+  /** Why the outputs are the model's own (compositing failed): they were paid for, so they are kept. */
+  note: z.string().max(500).optional()
+})
+export type MaskUse = z.infer<typeof maskUseSchema>
 
 export const requestRecordSchema = z.object({
   id: z.string(),
@@ -135,7 +152,9 @@ export const requestRecordSchema = z.object({
   /** The version this edit continued from (an output of an earlier request). */
   parent: parentRefSchema.optional(),
   /** sha256 of the original at the start of this chain of edits (the first input itself when there is no parent). */
-  rootSha256: z.string().optional()
+  rootSha256: z.string().optional(),
+  /** A masked edit: how the mask went to the model, and per output the share of outside pixels it changed. */
+  mask: maskUseSchema.optional()
 })
 export type RequestRecord = z.infer<typeof requestRecordSchema>
 

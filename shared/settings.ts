@@ -72,7 +72,9 @@ export const settingsSchema = z
         folderMode: z.enum(['beside-source', 'custom']),
         customFolder: absolutePath.nullable(),
         namingTemplate: namingTemplateSchema,
-        writeSidecar: z.boolean()
+        writeSidecar: z.boolean(),
+        /** Masked edits: keep the model's own result beside the composited output. */
+        keepRawMaskResult: z.boolean().default(true)
       })
       .refine((o) => o.folderMode !== 'custom' || o.customFolder !== null, {
         message: 'a custom output folder must be chosen when the folder mode is "custom"',
@@ -138,7 +140,8 @@ export const defaultSettings: Settings = {
     folderMode: 'beside-source',
     customFolder: null,
     namingTemplate: '{name}_{model}_{index}',
-    writeSidecar: false
+    writeSidecar: false,
+    keepRawMaskResult: true
   },
   upload: { keepMetadata: false },
   jobs: {

@@ -187,6 +187,7 @@ export function itemForScripts(item: JobItem): Record<string, unknown> {
     uploadTotalBytes: item.uploadTotalBytes,
     outputs: item.outputs,
     ...(item.error ? { error: item.error } : {}),
+    ...(item.maskLeak !== undefined ? { maskLeak: item.maskLeak } : {}),
     ...(item.mayHaveCharged ? { mayHaveCharged: true } : {}),
     ...(item.historyPending ? { historyPending: true } : {}),
     ...(item.paidResult && item.state === 'failed'

@@ -2,6 +2,9 @@ import type { Command } from 'commander'
 import { z } from 'zod'
 import { AppError } from '../../../shared/errors'
 import type { RequestKind } from '../../../shared/records'
+import { resolve as resolvePath } from 'node:path'
+import type { MaskRef } from '../../core/masks/store'
+import type { Services } from '../../core/services'
 import type { CliContext } from '../context'
 import type { Runner } from '../types'
 import { usageError } from '../exit'
@@ -12,7 +15,8 @@ import { addTemplateOptions, promptFromFlags, templateFlagsSchema } from '../tem
 const singleSchema = requestFlagsSchema.extend({
   ...templateFlagsSchema.shape,
   model: z.string({ error: 'is required (see pixdesk models)' }).trim().min(1, 'is empty (see pixdesk models)'),
-  parent: z.string().trim().min(1, 'is empty: give a request id, optionally with :<output number>').max(300).optional()
+  parent: z.string().trim().min(1, 'is empty: give a request id, optionally with :<output number>').max(300).optional(),
+  mask: z.string().trim().min(1, 'is empty: give a mask image file').optional()
 })
 
 export function registerEdit(program: Command, run: Runner): void {
@@ -25,6 +29,7 @@ export function registerEdit(program: Command, run: Runner): void {
         .option('--prompt <text>', 'what to change (or use --template)')
         .requiredOption('--model <id>', 'model id or alias (see pixdesk models)')
         .option('--parent <request id[:n]>', "continue from an earlier result: that request's output n (default 1) is the image edited")
+        .option('--mask <file>', 'where the edit may happen: a PNG with transparency (transparent = edit) or a black-and-white image (white = edit)')
     )
   ).action(run(async (ctx, images: string[], raw: Record<string, unknown>) => single(ctx, 'edit', images, raw)))
 
@@ -56,6 +61,7 @@ async function single(ctx: CliContext, kind: RequestKind, images: string[], raw:
   const inputs = await resolveInputs(chained ? [chained.path, ...images] : images, { folders: false })
   const requestRoute = flags.async ? 'async' : 'sync'
   await preflight([route!], { kind, prompt: choice.rendered, params, route: requestRoute, itemInputs: [inputs] })
+  const mask = flags.mask ? await maskOf(ctx, services, flags.mask, inputs[0]) : undefined
   const outputDir = await outDirOf(flags.out)
   const connection = await connect(ctx, services, [route!.provider], { provider: flags.provider, baseUrl: flags.baseUrl })
   const engine = await ctx.jobs(connection)
@@ -76,7 +82,8 @@ async function single(ctx: CliContext, kind: RequestKind, images: string[], raw:
         duplicates: 'run',
         ...(outputDir ? { outputDir } : {}),
         sandbox: connection.sandbox,
-        ...(chained ? { parent: chained.parent } : {})
+        ...(chained ? { parent: chained.parent } : {}),
+        ...(mask ? { mask } : {})
       }
     },
     kind === 'edit' ? 'editing' : 'generating',
@@ -84,6 +91,23 @@ async function single(ctx: CliContext, kind: RequestKind, images: string[], raw:
   )
   printReport(ctx, result)
   return result.exitCode
+}
+
+/** The mask, checked against the image and kept in the data folder; a bad mask is a usage error (exit 2) before anything is sent. */
+async function maskOf(ctx: CliContext, services: Services, maskPath: string, image: string | undefined): Promise<MaskRef> {
+  const [{ jobInputOf }, { storeMask }] = await Promise.all([import('../request'), import('../../core/masks/store')])
+  const source = image === undefined ? undefined : jobInputOf(image)
+  if (!source || !('path' in source) || 'url' in source || 'dataUrl' in source || !source.path) {
+    throw usageError('--mask: the image to edit must be a file on this computer (a mask cannot go with a web address or data URL).', 'mask', maskPath)
+  }
+  try {
+    const stored = await storeMask(services.paths.dataDir, resolvePath(maskPath), source.path)
+    if (stored.scaledFrom) ctx.out.note(`The mask (${stored.scaledFrom.width}×${stored.scaledFrom.height}) was scaled to the image's ${stored.width}×${stored.height}.`)
+    return { path: stored.path, sha256: stored.sha256 }
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'validation') throw usageError(`--mask: ${err.message}`, 'mask', maskPath)
+    throw err
+  }
 }
 
 /** The earlier result to continue from, or a usage error (exit 2) before anything is sent. */

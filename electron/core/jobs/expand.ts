@@ -49,7 +49,8 @@ function expandSpec(spec: ParsedBatchSpec, templates: TemplateLibrary | undefine
         compareGroup,
         outputDir: spec.outputDir,
         sandbox: spec.sandbox,
-        ...(spec.parent ? { parent: spec.parent } : {})
+        ...(spec.parent ? { parent: spec.parent } : {}),
+        ...(spec.mask ? { mask: spec.mask } : {})
       })
     }
   })

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { appErrorSchema } from '../../../shared/errors'
+import { maskRefSchema } from '../masks/store'
 import { parentRefSchema, providerIdSchema, recordOutputSchema, requestKindSchema, requestParamsSchema, requestRecordSchema, type RecordInput } from '../../../shared/records'
 
 /**
@@ -145,7 +146,9 @@ export const itemSnapshotSchema = z.object({
   outputDir: z.string().optional(),
   sandbox: z.boolean().default(false),
   /** The version the edit continues from; its output file is the first input. */
-  parent: parentRefSchema.optional()
+  parent: parentRefSchema.optional(),
+  /** Where the first input may change: the normalised copy in the data folder and its hash. */
+  mask: maskRefSchema.optional()
 })
 export type ItemSnapshot = z.infer<typeof itemSnapshotSchema>
 
@@ -233,6 +236,8 @@ export const jobItemSchema = z.object({
   aboveEstimate: z.boolean().optional(),
   /** Outputs the provider sent beyond the n asked for, neither saved nor counted. */
   outputsDiscarded: z.number().int().nonnegative().optional(),
+  /** Masked edits: the largest share of outside-mask pixels the model changed before compositing. */
+  maskLeak: z.number().min(0).max(1).optional(),
   latencyMs: z.number().nullable(),
   uploadedBytes: z.number().int().min(0),
   uploadTotalBytes: z.number().int().min(0),
@@ -368,11 +373,14 @@ export const batchSpecSchema = z
     outputDir: z.string().max(4096).optional(),
     sandbox: z.boolean().default(false),
     /** Continue from this earlier output (its file is the one input): one file, one model. */
-    parent: parentRefSchema.optional()
+    parent: parentRefSchema.optional(),
+    /** A mask stored for the one file of this edit (see core/masks/store.ts). */
+    mask: maskRefSchema.optional()
   })
   .refine((s) => Boolean(s.prompt?.trim()) || Boolean(s.templateId), { message: 'Write a prompt or pick a template', path: ['prompt'] })
   .refine((s) => s.kind === 'generate' || s.files.length > 0, { message: 'An edit batch needs at least one file', path: ['files'] })
   .refine((s) => !s.parent || (s.files.length === 1 && s.kind === 'edit'), { message: 'Continuing from a version edits exactly that one image', path: ['parent'] })
+  .refine((s) => !s.mask || (s.files.length === 1 && s.kind === 'edit'), { message: 'A mask belongs to exactly one image to edit', path: ['mask'] })
   .refine((s) => !s.compare || (s.models.length >= 2 && s.models.length <= 4), {
     message: 'A comparison needs 2 to 4 models',
     path: ['models']

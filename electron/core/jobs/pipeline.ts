@@ -20,6 +20,8 @@ import { providerAdapter } from '../providers/registry'
 import type { ExecuteOptions, ImageRequest, ProgressEvent } from '../providers/types'
 import { apiRoot } from '../providers/urls'
 import { decodeDataUrl, sha256Stream } from '../providers/inputs'
+import { finishMaskedImages, maskPlanFor, shapeMaskedRequest, type MaskPlan, type MaskedOutputImage } from '../masks/masked-request'
+import { keepRawResults } from '../masks/raw-results'
 import type { TemplateLibrary } from '../templates'
 import { JobEngine } from './engine'
 import { probeUrl } from './network'
@@ -64,7 +66,9 @@ class PreparedImages implements PreparedRequest {
     readonly request: ImageRequest,
     readonly originals: Original[],
     readonly uploadBytes: number,
-    private readonly uploads: NormalisedUpload[]
+    private readonly uploads: Array<Pick<NormalisedUpload, 'cleanup'>>,
+    /** A masked edit: how its answers are placed back and composited. */
+    readonly maskPlan?: MaskPlan
   ) {}
 
   async cleanup(): Promise<void> {
@@ -113,6 +117,13 @@ export function createJobDeps(options: PipelineOptions): JobDeps {
     return normaliseBaseUrl(options.settings().provider.baseUrls[snapshot.provider], snapshot.provider)
   }
 
+  /** A masked item's plan from its snapshot, for answers that arrive without a prepared request (resumed, fetched again). */
+  const planOf = async (item: JobItem): Promise<MaskPlan | undefined> => {
+    const first = item.snapshot.inputs[0] ? jobInputSource(item.snapshot.inputs[0]) : undefined
+    if (!item.snapshot.mask || first?.kind !== 'file') return undefined
+    return maskPlanFor(item.snapshot.mask, first.path, catalog.resolve(item.snapshot.model, item.snapshot.provider))
+  }
+
   const uploadLimits = (snapshot: ItemSnapshot): UploadLimits => uploadLimitsFor(catalog.get(snapshot.model), snapshot.provider)
 
   const executeOptions = async (item: JobItem, ctx: RunContext): Promise<ExecuteOptions> => {
@@ -152,13 +163,18 @@ export function createJobDeps(options: PipelineOptions): JobDeps {
   }
 
   return {
-    prepare: async (item, signal) => prepareImages(item, signal, { hashes, limits: uploadLimits(item.snapshot), settings: options.settings(), tempDir: options.tempDir }),
+    prepare: async (item, signal) => {
+      const prepared = await prepareImages(item, signal, { hashes, limits: uploadLimits(item.snapshot), settings: options.settings(), tempDir: options.tempDir })
+      return item.snapshot.mask ? withMask(prepared, item, catalog, options.tempDir) : prepared
+    },
 
     async execute(item, prepared, ctx) {
       if (!(prepared instanceof PreparedImages)) throw new AppError({ code: 'internal', message: 'The request was not prepared by this pipeline.' })
       ctx.onStage('uploading')
       const outcome = await executeImageRequest(prepared.request, await executeOptions(item, ctx))
-      return { record: withOriginals(outcome.record, prepared.originals), images: outcome.images, outputUrls: outcome.outputUrls }
+      const record = withOriginals(outcome.record, prepared.originals)
+      if (!prepared.maskPlan || record.status !== 'succeeded') return { record, images: outcome.images, outputUrls: outcome.outputUrls }
+      return { ...(await compositeAnswer(record, outcome.images, prepared.maskPlan)), outputUrls: outcome.outputUrls }
     },
 
     async resume(item, taskId, ctx) {
@@ -172,13 +188,17 @@ export function createJobDeps(options: PipelineOptions): JobDeps {
         })
       )
       const outcome = await resumeAsyncTask(taskId, requestFor(item, inputs), await executeOptions(item, ctx))
-      return { record: outcome.record, images: outcome.images, outputUrls: outcome.outputUrls }
+      const plan = outcome.record.status === 'succeeded' ? await planOf(item) : undefined
+      if (!plan) return { record: outcome.record, images: outcome.images, outputUrls: outcome.outputUrls }
+      return { ...(await compositeAnswer(outcome.record, outcome.images, plan)), outputUrls: outcome.outputUrls }
     },
 
     async downloadAgain(item, urls, ctx) {
       ctx.onStage('downloading')
       // The record already describes the inputs: none is read or sent for a download.
-      return downloadResultAgain(requestFor(item, []), urls, await executeOptions(item, ctx))
+      const images = await downloadResultAgain(requestFor(item, []), urls, await executeOptions(item, ctx))
+      const plan = await planOf(item)
+      return plan ? (await finishMaskedImages(images, plan)).images : images
     },
 
     writeOutputs: (item, outcome, { batchName, outputDir }) => writeItemOutputs(item, outcome, batchName, options, outputDir),
@@ -196,6 +216,8 @@ export function createJobDeps(options: PipelineOptions): JobDeps {
 
     async findDuplicate(snapshot) {
       const inputSha256s = await Promise.all(snapshot.inputs.map((i) => inputIdentity(hashes, i)))
+      // The same picture and prompt with another mask is another edit.
+      if (snapshot.mask) inputSha256s.push(`mask:${snapshot.mask.sha256}`)
       const fingerprint = requestFingerprint({ model: snapshot.model, params: snapshot.params, prompt: snapshot.prompt, inputSha256s, sandbox: snapshot.sandbox })
       const earlier = await history.findSucceededDuplicate(fingerprint)
       // A success whose files are all gone is nothing to keep: running again is what the user wants.
@@ -286,13 +308,47 @@ async function prepareImages(item: JobItem, signal: AbortSignal, { hashes, limit
   }
 }
 
+/** The prepared request reshaped for the item's mask (the mask part, or only the masked region). */
+async function withMask(prepared: PreparedImages, item: JobItem, catalog: Catalog, tempDir: string | undefined): Promise<PreparedImages> {
+  const original = prepared.originals[0]
+  const mask = item.snapshot.mask
+  if (!mask) return prepared
+  try {
+    if (!original) throw new AppError({ code: 'validation', field: 'mask', message: 'A mask needs the image to edit as a file on this computer.' })
+    const model = catalog.resolve(item.snapshot.model, item.snapshot.provider)
+    const shaped = await shapeMaskedRequest(prepared.request, mask, original.path, model, tempDir)
+    const first = prepared.request.inputs[0]
+    const sentFirst = shaped.request.inputs[0]
+    const bytes = prepared.uploadBytes - (first?.source === 'file' ? (first.normalised?.bytes ?? 0) : 0) + (sentFirst?.source === 'file' ? (sentFirst.bytes ?? 0) : 0) + (shaped.request.mask?.length ?? 0)
+    return new PreparedImages(shaped.request, prepared.originals, bytes, [prepared, shaped], shaped.plan)
+  } catch (err) {
+    await prepared.cleanup()
+    throw err
+  }
+}
+
+/**
+ * A charged answer to a masked edit, composited over the original. If compositing itself fails, the
+ * model's images are kept as they came (they are paid for) and the record says they were not composited.
+ */
+async function compositeAnswer(record: RequestRecord, images: RunOutcome['images'], plan: MaskPlan): Promise<Pick<RunOutcome, 'record' | 'images'>> {
+  const answer = images as Parameters<typeof finishMaskedImages>[0]
+  try {
+    const done = await finishMaskedImages(answer, plan)
+    return { record: { ...record, mask: done.use }, images: done.images }
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err)
+    return { record: { ...record, mask: { sha256: plan.ref.sha256, route: plan.route, leak: [], note: `not composited: ${reason}` } }, images }
+  }
+}
+
 /** The item's images beside its source (or in the output folder), named and described per the settings. */
 async function writeItemOutputs(item: JobItem, outcome: RunOutcome, batchName: string, options: PipelineOptions, chosenDir?: string): Promise<RecordOutput[]> {
   const settings = options.settings()
   const { snapshot } = item
-  const images = outcome.images as Array<{ bytes: Buffer; format?: string }>
+  const images = outcome.images as Array<{ bytes: Buffer; format?: string; raw?: MaskedOutputImage['raw'] }>
   const first = snapshot.inputs[0] ? jobInputSource(snapshot.inputs[0]) : undefined
-  return writeOutputs(images, {
+  const outputs = await writeOutputs(images, {
     // Outputs go beside the source only when the source is a file on this computer.
     sourcePath: first?.kind === 'file' ? first.path : undefined,
     outputDir: chosenDir ?? snapshot.outputDir ?? chosenOutputFolder(settings.output),
@@ -313,9 +369,11 @@ async function writeItemOutputs(item: JobItem, outcome: RunOutcome, batchName: s
       templateId: snapshot.templateId,
       recordId: outcome.record.id,
       sandbox: snapshot.sandbox,
-      ...(snapshot.parent ? { parentRequestId: snapshot.parent.requestId ?? snapshot.parent.recordId, parentOutputIndex: snapshot.parent.outputIndex, rootSha256: snapshot.parent.rootSha256 } : {})
+      ...(snapshot.parent ? { parentRequestId: snapshot.parent.requestId ?? snapshot.parent.recordId, parentOutputIndex: snapshot.parent.outputIndex, rootSha256: snapshot.parent.rootSha256 } : {}),
+      ...(snapshot.mask ? { maskSha256: snapshot.mask.sha256 } : {})
     }
   })
+  return settings.output.keepRawMaskResult ? keepRawResults(outputs, images) : outputs
 }
 
 function requestFor(item: JobItem, inputs: ImageRequest['inputs']): ImageRequest {

@@ -188,6 +188,7 @@ export class Runner {
     item.latencyMs = record.latencyMs
     item.aboveEstimate = record.cost.aboveEstimate || undefined
     item.outputsDiscarded = record.outputsDiscarded || undefined
+    item.maskLeak = record.mask?.leak.length ? Math.max(...record.mask.leak) : undefined
     if (record.status === 'succeeded') return this.keepResult(run, outcome, record)
     if (record.error?.code === 'download_failed' && (outcome.outputUrls?.length || record.taskId)) return this.keepUndelivered(run, outcome, record)
     await deps.appendRecord(record)

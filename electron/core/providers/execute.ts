@@ -61,7 +61,18 @@ async function prepare(request: ImageRequest, options: ExecuteOptions): Promise<
     params: request.params,
     inputs: inputs.map((i) => i.facts)
   })
+  if (request.mask) assertMaskSendable(request, inputs)
   return { request, model, inputs, baseUrl }
+}
+
+/** A mask part goes only with one uploaded file edit on a route that has the field. */
+function assertMaskSendable(request: ImageRequest, inputs: PreparedInput[]): void {
+  const refuse = (message: string) => {
+    throw new AppError({ code: 'validation', field: 'mask', message })
+  }
+  if (request.kind !== 'edit') refuse('A mask only goes with an edit.')
+  if (request.provider === 'gemini') refuse('Gemini has no mask parameter: masked edits to Gemini models send the masked region instead.')
+  if (inputs.some((i) => i.source.source === 'url')) refuse('A mask cannot go with a web-address input; download the image and edit the file.')
 }
 
 /** Reported credits above this multiple of the catalog estimate are flagged for a look. */
@@ -130,6 +141,7 @@ async function runAndRecord(p: Prepared, options: ExecuteOptions, runner: Runner
     prompt: request.prompt,
     params: request.params,
     inputs: p.inputs,
+    mask: request.mask,
     baseUrl: p.baseUrl,
     apiKey: options.apiKey,
     http,

@@ -5,7 +5,7 @@ import { badResponse } from './errors'
 import { parseJson, requestIdFrom, type HttpResponse, type SendContext, type SendSpec } from './http'
 import { inputBytes, inputParts, mimeOf, type PreparedInput } from './inputs'
 import type { ProgressEvent, ProviderConfig, RawResult } from './types'
-import { bytesBody, multipartUpload, uploadMeter, type UploadBody } from './upload'
+import { bytesBody, multipartUpload, uploadMeter, type BodyPart, type UploadBody } from './upload'
 
 /** Everything a route needs for one request; routes fill in endpoint, request ids and task id as they go. */
 export interface RouteContext {
@@ -16,6 +16,8 @@ export interface RouteContext {
   prompt: string
   params: RequestParams
   inputs: PreparedInput[]
+  /** The mask part (RGBA PNG, transparent = edit), for models that take one. */
+  mask?: Buffer
   baseUrl: string
   apiKey?: string
   http: SendContext
@@ -82,10 +84,9 @@ export function creditsOf(body: ImagesResponse | Record<string, unknown>): numbe
 
 /** Multipart body with one file part per input, each streamed from disk when its turn comes. */
 export function multipartBody(ctx: RouteContext, fields: Record<string, string | number | undefined>, imageField: string): UploadBody {
-  return multipartUpload(
-    fields,
-    ctx.inputs.map((input) => ({ field: imageField, fileName: input.fileName, type: mimeOf(input), parts: inputParts(input) }))
-  )
+  const files = ctx.inputs.map((input) => ({ field: imageField, fileName: input.fileName, type: mimeOf(input), parts: inputParts(input) as BodyPart[] }))
+  if (ctx.mask) files.push({ field: 'mask', fileName: 'mask.png', type: 'image/png', parts: [ctx.mask] })
+  return multipartUpload(fields, files)
 }
 
 /** A JSON body, sent with its length and byte progress like any upload (inline images make it large). */

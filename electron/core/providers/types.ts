@@ -26,6 +26,11 @@ export interface ImageRequest {
   params: RequestParams
   route: 'sync' | 'async'
   inputs: ImageInput[]
+  /**
+   * A mask for a model that takes one (GPT image): an RGBA PNG of exactly the first input's size,
+   * transparent where the edit may happen, sent as the `mask` part.
+   */
+  mask?: Buffer
   /** The request goes to the built-in sandbox server (recorded so the ledger can tell). */
   sandbox?: boolean
   batchId?: string

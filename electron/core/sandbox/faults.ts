@@ -56,7 +56,9 @@ export const faultPlanSchema = z.object({
   latencyMs: latencySchema.optional(),
   /** Chance per submission of each fault (checked in the order of faultKinds). */
   probabilities: z.partialRecord(z.enum(faultKinds), z.number().min(0).max(1)).default({}),
-  queue: z.array(faultSpecSchema).default([])
+  queue: z.array(faultSpecSchema).default([]),
+  /** Masked edits: the top share of rows (0..1) where the simulated edit also changes pixels outside the mask. */
+  leakOutsideMask: z.number().min(0).max(1).default(0)
 })
 export type FaultPlan = z.input<typeof faultPlanSchema>
 export type ParsedFaultPlan = z.output<typeof faultPlanSchema>

@@ -4,12 +4,12 @@ import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { priceFor, requestIssues, type InputFacts, type ModelEntry } from '../../../shared/catalog'
 import { bundledCatalog, type Catalog } from '../catalog'
-import { detectImageFormat, SNIFF_BYTES } from '../imageformat'
-import { decodeDataUrl, isLoopback } from '../providers/inputs'
 import { answerUrls, hostileBody } from './hostile'
 import { FaultInjector, faultPlanSchema, type FaultKind, type FaultPlan, type FaultSpec, type FaultStage } from './faults'
 import { RenderCache } from './render-cache'
-import { simulateImage } from './simulate'
+import { checkMask, type MaskStat } from './masks'
+import { HttpFailure, parseSubmission, readBody, type ParsedInput, type ParsedSubmission } from './parse'
+import { renderOutputs } from './simulate'
 
 /**
  * The sandbox: a local server speaking the Pixapi contract exactly as the app assumes it
@@ -64,6 +64,8 @@ interface SandboxSubmission {
   /** HTTP status answered (0 when the connection was reset). */
   status: number
   fault?: FaultKind
+  /** The mask part as received, when there was one. */
+  mask?: MaskStat
 }
 
 export interface SandboxStats {
@@ -100,17 +102,6 @@ interface Task {
   error?: { code: string; message: string }
 }
 
-class HttpFailure extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    readonly type: string,
-    message: string,
-    readonly param?: string
-  ) {
-    super(message)
-  }
-}
 
 const MAX_STORED_FILES = 2000
 
@@ -247,6 +238,11 @@ async function submit(st: SandboxState, req: IncomingMessage, res: ServerRespons
   let model: ModelEntry
   try {
     model = validate(st.catalog, parsed, kind, route)
+    if (parsed.mask) {
+      const checked = await checkMask(model, parsed.mask, parsed.inputs[0]?.bytes)
+      if ('problem' in checked) throw new HttpFailure(400, 'invalid_request', 'invalid_request_error', checked.problem, 'mask')
+      entry.mask = checked.stat
+    }
   } catch (e) {
     const err = e as HttpFailure
     entry.status = err.status
@@ -496,127 +492,22 @@ function validate(catalog: Catalog, p: ParsedSubmission, kind: 'edit' | 'generat
   return model
 }
 
-async function render(p: ParsedSubmission, nonImage: boolean): Promise<Array<{ bytes: Buffer; mime: string }>> {
-  if (nonImage) return [{ bytes: Buffer.from('<html><body>Not an image (simulated fault).</body></html>'), mime: 'text/html' }]
-  const outs: Array<{ bytes: Buffer; mime: string }> = []
-  for (let i = 0; i < p.n; i++) {
-    const out = await simulateImage({ input: p.inputs[0]?.bytes, prompt: p.prompt, size: p.size, index: i })
-    outs.push({ bytes: out.bytes, mime: `image/${out.format}` })
-  }
-  return outs
-}
-
 function renderFor(st: SandboxState, p: ParsedSubmission, entry: SandboxSubmission, nonImage: boolean): Promise<Array<{ bytes: Buffer; mime: string }>> {
-  if (!st.renders || nonImage) return render(p, nonImage)
-  return st.renders.get({ inputSha256: entry.inputs[0]?.sha256, prompt: p.prompt, size: p.size, n: p.n }, () => render(p, nonImage))
+  const leak = st.faults.current().leakOutsideMask
+  // A masked or leaking answer depends on more than the cache's key: it is rendered afresh.
+  if (!st.renders || nonImage || p.mask || leak) return render(p, nonImage, leak)
+  return st.renders.get({ inputSha256: entry.inputs[0]?.sha256, prompt: p.prompt, size: p.size, n: p.n }, () => render(p, nonImage, leak))
 }
 
 function emptyStats(): SandboxStats {
   return { submissions: [], sync: 0, async: 0, tasksCreated: 0, polls: 0, downloads: 0, creditsCharged: 0, faults: [], downloadsRefused: 0 }
 }
 
-interface ParsedInput {
-  bytes: Buffer
-  format: string | null
-}
-
-interface ParsedSubmission {
-  model: string
-  prompt: string
-  n: number
-  size?: string
-  quality?: string
-  responseFormat?: 'url' | 'b64_json'
-  inputs: ParsedInput[]
-}
+const render = (p: ParsedSubmission, nonImage: boolean, leakRows: number) =>
+  renderOutputs({ input: p.inputs[0]?.bytes, mask: p.mask, prompt: p.prompt, size: p.size, n: p.n, nonImage, leakRows })
 
 function inputStat(i: ParsedInput): SandboxInputStat {
   return { sha256: createHash('sha256').update(i.bytes).digest('hex'), bytes: i.bytes.length, format: i.format }
-}
-
-async function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length
-    if (size > max) throw new HttpFailure(413, 'payload_too_large', 'invalid_request_error', `The request body is over ${max} bytes.`)
-    chunks.push(chunk as Buffer)
-  }
-  return Buffer.concat(chunks, size)
-}
-
-const asImage = (bytes: Buffer): ParsedInput => ({ bytes, format: detectImageFormat(bytes.subarray(0, SNIFF_BYTES)) })
-
-/** The image field of a JSON edit: an https/loopback URL or a data URL, alone or in an array. */
-async function jsonImage(value: unknown): Promise<ParsedInput[]> {
-  const list = Array.isArray(value) ? value : value === undefined ? [] : [value]
-  const out: ParsedInput[] = []
-  for (const item of list) {
-    if (typeof item !== 'string') throw new HttpFailure(400, 'invalid_request', 'invalid_request_error', '"image" must be a URL or data URL string.', 'image')
-    if (item.startsWith('data:')) {
-      try {
-        out.push(asImage(decodeDataUrl(item, 'image')))
-      } catch (e) {
-        throw new HttpFailure(400, 'invalid_request', 'invalid_request_error', e instanceof Error ? e.message : 'Bad data URL.', 'image')
-      }
-      continue
-    }
-    let url: URL
-    try {
-      url = new URL(item)
-    } catch {
-      throw new HttpFailure(400, 'invalid_request', 'invalid_request_error', '"image" is not a valid URL.', 'image')
-    }
-    // Offline by design: the sandbox only fetches from this computer.
-    if (!isLoopback(url.hostname)) {
-      throw new HttpFailure(400, 'invalid_request', 'invalid_request_error', 'The sandbox works offline and only fetches image URLs on this computer (127.0.0.1).', 'image')
-    }
-    const res = await fetch(url, { redirect: 'error', signal: AbortSignal.timeout(10_000) }).catch(() => undefined)
-    if (!res?.ok) throw new HttpFailure(400, 'invalid_request', 'invalid_request_error', `Could not fetch the image URL (${res?.status ?? 'no answer'}).`, 'image')
-    out.push(asImage(Buffer.from(await res.arrayBuffer())))
-  }
-  return out
-}
-
-async function parseSubmission(req: IncomingMessage, kind: 'edit' | 'generate', maxBody: number, onBody: (bytes: number) => void): Promise<ParsedSubmission> {
-  const type = req.headers['content-type'] ?? ''
-  const body = await readBody(req, maxBody)
-  onBody(body.length)
-  const bad = (message: string, param?: string) => new HttpFailure(400, 'invalid_request', 'invalid_request_error', message, param)
-  let fields: Record<string, unknown>
-  let inputs: ParsedInput[] = []
-  if (type.startsWith('multipart/form-data')) {
-    if (kind !== 'edit') throw bad('Generations take a JSON body.')
-    let form: FormData
-    try {
-      form = await new Request('http://sandbox.local/', { method: 'POST', headers: { 'content-type': type }, body: new Uint8Array(body) }).formData()
-    } catch {
-      throw bad('The multipart body could not be parsed.')
-    }
-    fields = {}
-    for (const [key, value] of form.entries()) {
-      if (typeof value === 'string') fields[key] = value
-      else if (key === 'image' || key === 'image[]') inputs.push(asImage(Buffer.from(await value.arrayBuffer())))
-      else throw bad(`Unexpected file field "${key}"; images go in "image" parts.`, key)
-    }
-  } else if (type.startsWith('application/json')) {
-    try {
-      fields = JSON.parse(body.toString('utf8')) as Record<string, unknown>
-    } catch {
-      throw bad('The JSON body could not be parsed.')
-    }
-    if (!fields || typeof fields !== 'object' || Array.isArray(fields)) throw bad('The JSON body must be an object.')
-    if (kind === 'edit') inputs = await jsonImage(fields.image)
-  } else {
-    throw new HttpFailure(415, 'unsupported_media_type', 'invalid_request_error', 'Send multipart/form-data (edits) or application/json.')
-  }
-  const str = (k: string) => (fields[k] === undefined ? undefined : String(fields[k]))
-  const n = fields.n === undefined ? 1 : Number(fields.n)
-  if (!Number.isInteger(n)) throw bad('"n" must be an integer.', 'n')
-  const responseFormat = str('response_format')
-  if (responseFormat !== undefined && responseFormat !== 'url' && responseFormat !== 'b64_json') throw bad('"response_format" must be "url" or "b64_json".', 'response_format')
-  if (kind === 'edit' && inputs.length === 0) throw bad('An edit needs at least one "image".', 'image')
-  return { model: str('model') ?? '', prompt: str('prompt') ?? '', n, size: str('size'), quality: str('quality'), responseFormat, inputs }
 }
 
 /** `tsx electron/core/sandbox/server.ts [--port N]`: the sandbox on its own, until Ctrl+C. */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import sharp from 'sharp'
 import { parseSize } from '../../../shared/catalog'
+import { keepToMask } from './masks'
 
 /**
  * Simulated edits: real images made locally with sharp, so the whole app can be tried with no key and
@@ -90,4 +91,29 @@ export async function simulateImage(opts: SimulateOptions): Promise<{ bytes: Buf
   const format = opts.outputFormat === 'jpeg' || opts.outputFormat === 'webp' ? opts.outputFormat : 'png'
   const bytes = format === 'jpeg' ? await img.jpeg({ quality: 85 }).toBuffer() : format === 'webp' ? await img.webp().toBuffer() : await img.png().toBuffer()
   return { bytes, format }
+}
+
+export interface RenderRequest {
+  input?: Buffer
+  /** The mask part (RGBA, transparent = edit): the simulated edit stays inside it. */
+  mask?: Buffer
+  prompt: string
+  size?: string
+  n: number
+  /** The fault "non_image": the answer is HTML. */
+  nonImage: boolean
+  /** Top share of rows where a masked edit leaks outside the mask (fault plan leakOutsideMask). */
+  leakRows: number
+}
+
+/** The n outputs of one simulated request. */
+export async function renderOutputs(r: RenderRequest): Promise<Array<{ bytes: Buffer; mime: string }>> {
+  if (r.nonImage) return [{ bytes: Buffer.from('<html><body>Not an image (simulated fault).</body></html>'), mime: 'text/html' }]
+  const outs: Array<{ bytes: Buffer; mime: string }> = []
+  for (let i = 0; i < r.n; i++) {
+    const out = await simulateImage({ input: r.input, prompt: r.prompt, size: r.size, index: i })
+    if (r.mask && r.input) outs.push({ bytes: await keepToMask(out.bytes, r.input, r.mask, r.leakRows), mime: 'image/png' })
+    else outs.push({ bytes: out.bytes, mime: `image/${out.format}` })
+  }
+  return outs
 }
