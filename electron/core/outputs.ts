@@ -217,7 +217,7 @@ async function writeExclusive(dir: string, stem: string, ext: string, data: Buff
   }
 }
 
-async function syncDir(dir: string): Promise<void> {
+export async function syncDir(dir: string): Promise<void> {
   // Makes the new name itself durable; directories cannot be opened for syncing on Windows.
   if (process.platform === 'win32') return
   const fh = await open(dir, 'r')

@@ -4,6 +4,7 @@ import { mkdir, open, readdir, readFile, rename, rm, unlink } from 'node:fs/prom
 import { join } from 'node:path'
 import { AppError } from '../../shared/errors'
 import { detectImageFormat } from './imageformat'
+import { syncDir } from './outputs'
 import type { KeptImage } from './jobs/model'
 
 /**
@@ -105,17 +106,6 @@ async function writeWhole(path: string, bytes: Buffer): Promise<void> {
     await rename(tmp, path)
   } finally {
     await unlink(tmp).catch(() => undefined)
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  // The new names themselves must survive a power cut; directories cannot be opened for syncing on Windows.
-  if (process.platform === 'win32') return
-  const fh = await open(dir, 'r')
-  try {
-    await fh.sync()
-  } finally {
-    await fh.close()
   }
 }
 
