@@ -69,6 +69,7 @@ export function createAssetHandler(options: AssetHandlerOptions): (request: Requ
       if (!/^\d{1,4}$/.test(sizeParam)) return text(400, 'size must be a whole number of pixels.')
       const thumb = await library.thumbnail(m[1]!, Number(sizeParam))
       if (!thumb) return text(404, 'No thumbnail for this asset.')
+      if (thumb.data) return new Response(head ? null : new Uint8Array(thumb.data), { status: 200, headers: imageHeaders(thumb.mime, thumb.data.length) })
       return serveFile(thumb.path, [library.thumbnailCacheDir], head, thumb.mime)
     }
     m = ROUTES.original.exec(rest) ?? ROUTES.display.exec(rest)
@@ -122,6 +123,17 @@ async function refuseOutside(path: string, allowed: readonly string[]): Promise<
   return typeof real === 'string' ? undefined : real
 }
 
+function imageHeaders(type: string, size: number, extraHeaders: Record<string, string> = {}): Record<string, string> {
+  return {
+    'Content-Type': type,
+    'Content-Length': String(size),
+    'Cache-Control': 'no-cache',
+    'X-Content-Type-Options': 'nosniff',
+    'Content-Security-Policy': "default-src 'none'; sandbox",
+    ...extraHeaders
+  }
+}
+
 async function serveFile(path: string, allowed: readonly string[], head: boolean, mime?: string, extraHeaders: Record<string, string> = {}): Promise<Response> {
   const real = await allowedRealPath(path, allowed)
   if (typeof real !== 'string') return real
@@ -149,14 +161,7 @@ async function serveFile(path: string, allowed: readonly string[], head: boolean
       }
       type = FORMAT_MIME[format]
     }
-    const headers = {
-      'Content-Type': type,
-      'Content-Length': String(st.size),
-      'Cache-Control': 'no-cache',
-      'X-Content-Type-Options': 'nosniff',
-      'Content-Security-Policy': "default-src 'none'; sandbox",
-      ...extraHeaders
-    }
+    const headers = imageHeaders(type, st.size, extraHeaders)
     if (head) {
       await fh.close()
       return new Response(null, { status: 200, headers })

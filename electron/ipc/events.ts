@@ -39,17 +39,21 @@ export function forwardServiceEvents(services: Services, events: RendererEvents,
   }
 }
 
+const BATCH_MS = 80
+
 /**
  * Library changes reach the renderer in batches: an import of thousands of files becomes a few dozen
  * messages a second, not thousands, and the grid fills in smoothly.
  */
-function forwardLibraryEvents(library: Library, events: RendererEvents, urls: AssetUrls): () => void {
+export function forwardLibraryEvents(library: Library, events: RendererEvents, urls: AssetUrls): () => void {
   const upserted = new Map<string, AssetView>()
   const removed = new Set<string>()
   let timer: NodeJS.Timeout | undefined
+  let lastFlush = Number.NEGATIVE_INFINITY
   const flush = () => {
     timer = undefined
     if (upserted.size === 0 && removed.size === 0) return
+    lastFlush = performance.now()
     events.emit('library.changed', { upserted: [...upserted.values()], removed: [...removed], roots: rootViews(library) })
     upserted.clear()
     removed.clear()
@@ -62,7 +66,9 @@ function forwardLibraryEvents(library: Library, events: RendererEvents, urls: As
       removed.delete(change.asset.id)
       upserted.set(change.asset.id, assetView(change.asset, urls))
     }
-    timer ??= setTimeout(flush, 80)
+    // The first change after a quiet spell goes out at once (what was announced in the same tick rides
+    // along): the first thumbnail of an import is on screen without waiting out a batch window.
+    timer ??= setTimeout(flush, Math.max(0, BATCH_MS - (performance.now() - lastFlush)))
   }
   const onProgress = (p: ImportProgress) => {
     events.emit('library.progress', { rootId: p.importId, scanned: p.found, inspected: p.done, done: p.finished })

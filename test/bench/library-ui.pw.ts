@@ -32,12 +32,14 @@ async function photoFolder(dir: string, count: number, size: [number, number]): 
 /** From the click that starts an import: when the first grid thumbnail and all thumbnails on screen are painted. */
 function watchFirstPaint(page: Page): Promise<void> {
   return page.evaluate(() => {
-    const bench = { clicked: 0, first: 0, screen: 0, onScreen: 0 }
+    const bench = { clicked: 0, tile: 0, first: 0, screen: 0, onScreen: 0 }
     ;(window as unknown as { __bench: typeof bench }).__bench = bench
     document.addEventListener('click', () => (bench.clicked ||= performance.now()), { capture: true })
     const frame = () => {
       const grid = document.querySelector('.thumb-grid')
       if (grid && bench.clicked) {
+        // The first tile with its picture requested: what the import and the events took, apart from the picture's load.
+        if (!bench.tile && grid.querySelector('.thumb img')) bench.tile = performance.now() - bench.clicked
         const view = grid.getBoundingClientRect()
         const tiles = [...grid.querySelectorAll('.thumb')].filter((tile) => {
           const r = tile.getBoundingClientRect()
@@ -79,8 +81,9 @@ test('first thumbnails painted after importing 1,000 photos', async ({ page, app
   app.dialogs.directories.push([folder])
   await library.getByRole('button', { name: 'Add folder' }).first().click()
   await page.waitForFunction(() => (window as unknown as { __bench: { screen: number } }).__bench.screen > 0, undefined, { timeout: 600_000 })
-  const bench = await page.evaluate(() => (window as unknown as { __bench: { first: number; screen: number; onScreen: number } }).__bench)
+  const bench = await page.evaluate(() => (window as unknown as { __bench: { tile: number; first: number; screen: number; onScreen: number } }).__bench)
   console.log(`Library, importing ${FIRST_SCREEN_FOLDER} photos of 2048×1365 (${before} → ${load()}):`)
+  console.log(`  first tile on screen, picture requested: ${ms(bench.tile)}`)
   console.log(`  first thumbnail painted:                  ${ms(bench.first)}  goal < 500 ms  ${bench.first < 500 ? 'MET' : 'NOT MET'}`)
   console.log(`  all ${bench.onScreen} thumbnails of the first screen painted: ${ms(bench.screen)}`)
   expect(bench.first).toBeGreaterThan(0)

@@ -46,6 +46,22 @@ afterAll(async () => {
 const get = (path: string, init?: RequestInit) => handler(new Request(BASE + path, init))
 
 describe('asset handler', () => {
+  it('answers a thumbnail made moments ago from memory, with the same bytes and headers as from disk', async () => {
+    const fresh = await library.thumbnail(photo.id, 256)
+    expect(fresh?.data).toBeDefined()
+    expect(fresh!.data!).toEqual(readFileSync(fresh!.path))
+    const fromMemory = await get(`thumb/${photo.id}?size=256`)
+    const reopened = await Library.open({ dataDir: join(tmp, 'data'), cacheDir: join(tmp, 'cache'), watch: false })
+    try {
+      expect((await reopened.thumbnail(photo.id, 256))?.data).toBeUndefined()
+      const fromDisk = await createAssetHandler({ library: reopened, baseUrl: BASE })(new Request(`${BASE}thumb/${photo.id}?size=256`))
+      expect(Object.fromEntries(fromMemory.headers)).toEqual(Object.fromEntries(fromDisk.headers))
+      expect(Buffer.from(await fromMemory.arrayBuffer())).toEqual(Buffer.from(await fromDisk.arrayBuffer()))
+    } finally {
+      await reopened.close()
+    }
+  })
+
   it('serves thumbnails, originals and outputs by id with correct content types', async () => {
     const thumb = await get(`thumb/${photo.id}?size=256`)
     expect(thumb.status).toBe(200)

@@ -19,6 +19,8 @@ import { FolderWatcher, type FolderChange } from './watch'
 /** Sizes the cache keeps; a request for another size is served the next larger one. */
 const THUMBNAIL_SIZES = [128, 256, 512, 1024] as const
 const DEFAULT_THUMBNAIL_SIZE = 256
+/** About what a library window shows before scrolling at the default thumbnail size. */
+const FIRST_SCREEN_FILES = 24
 
 export type AssetChange = { type: 'added' | 'updated'; asset: LibraryAsset } | { type: 'removed'; assetId: string; path: string }
 
@@ -212,13 +214,17 @@ export class Library extends EventEmitter<LibraryEvents> {
       }
       this.roots.add(path)
       this.emit('registered', path)
-      // The watcher's first walk of the tree runs beside the scan rather than before it, so the first
-      // files are inspected at once; a file created before the watcher saw its folder is caught by a
-      // second look once it is ready.
-      const watching = this.watchRoot(path)
+      const queuedBefore = tasks.length
       await this.scanInto(path, enqueue, summary)
-      await watching
-      if (this.watching) await this.scanInto(path, enqueue, undefined)
+      // The watcher's first walk of a big tree (a stat and a watch per entry) holds the event loop and
+      // the file threads for a while: it starts once the first screen of this folder is inspected, so
+      // those thumbnails are not kept waiting behind it. A file created before the watcher saw its
+      // folder is caught by a second look once it is ready.
+      await Promise.all(tasks.slice(queuedBefore, queuedBefore + FIRST_SCREEN_FILES))
+      if (this.watching) {
+        await this.watchRoot(path)
+        await this.scanInto(path, enqueue, undefined)
+      }
       report()
     }
     await Promise.all(tasks)

@@ -15,6 +15,8 @@ export interface CachedThumbnail {
   path: string
   mime: 'image/jpeg' | 'image/webp'
   bytes: number
+  /** The file's content when it was made moments ago and is still held in memory. */
+  data?: Buffer
 }
 
 interface Entry {
@@ -35,10 +37,18 @@ export class ThumbnailCache {
   private readonly entries = new Map<string, Entry>()
   private total = 0
   private loaded: Promise<void> | undefined
+  /**
+   * The pictures made last, in the order made. During an import the window asks for exactly these, while
+   * the decoding of the next files keeps every file thread busy: answered from memory, a new thumbnail
+   * reaches the screen without queueing its file reads behind that work.
+   */
+  private readonly recent = new Map<string, Buffer>()
+  private recentBytes = 0
 
   constructor(
     readonly dir: string,
-    readonly maxBytes: number = 512 * 1024 * 1024
+    readonly maxBytes: number = 512 * 1024 * 1024,
+    readonly recentMaxBytes: number = 8 * 1024 * 1024
   ) {}
 
   get totalBytes(): number {
@@ -72,6 +82,13 @@ export class ThumbnailCache {
     if (!entry) return undefined
     const path = join(this.dir, entry.file)
     entry.usedAt = Date.now()
+    const data = this.recent.get(key)
+    if (data) {
+      // The use is still recorded on disk for the order after a restart, without making this answer wait on it.
+      const now = new Date(entry.usedAt)
+      void utimes(path, now, now).catch(() => undefined)
+      return { path, mime: mimeOf(entry.file), bytes: entry.bytes, data }
+    }
     try {
       const now = new Date(entry.usedAt)
       await utimes(path, now, now)
@@ -79,7 +96,7 @@ export class ThumbnailCache {
       this.forget(key)
       return undefined
     }
-    return { path, mime: entry.file.endsWith('.webp') ? 'image/webp' : 'image/jpeg', bytes: entry.bytes }
+    return { path, mime: mimeOf(entry.file), bytes: entry.bytes }
   }
 
   async has(sha256: string, size: number, kind: CacheKind = 'thumb'): Promise<boolean> {
@@ -100,13 +117,32 @@ export class ThumbnailCache {
     if (previous) this.total -= previous.bytes
     this.entries.set(key, { file, bytes: preview.data.length, usedAt: Date.now() })
     this.total += preview.data.length
+    this.remember(key, preview.data)
     await this.evict(key)
-    return { path, mime: preview.format === 'webp' ? 'image/webp' : 'image/jpeg', bytes: preview.data.length }
+    return { path, mime: mimeOf(file), bytes: preview.data.length, data: preview.data }
+  }
+
+  private remember(key: string, data: Buffer): void {
+    this.dropRecent(key)
+    this.recent.set(key, data)
+    this.recentBytes += data.length
+    for (const [oldest] of this.recent) {
+      if (this.recentBytes <= this.recentMaxBytes) break
+      this.dropRecent(oldest)
+    }
+  }
+
+  private dropRecent(key: string): void {
+    const data = this.recent.get(key)
+    if (!data) return
+    this.recentBytes -= data.length
+    this.recent.delete(key)
   }
 
   async read(sha256: string, size: number, kind: CacheKind = 'thumb'): Promise<{ data: Buffer; mime: CachedThumbnail['mime'] } | undefined> {
     const hit = await this.get(sha256, size, kind)
     if (!hit) return undefined
+    if (hit.data) return { data: hit.data, mime: hit.mime }
     try {
       return { data: await readFile(hit.path), mime: hit.mime }
     } catch {
@@ -120,6 +156,7 @@ export class ThumbnailCache {
     if (!entry) return
     this.total -= entry.bytes
     this.entries.delete(key)
+    this.dropRecent(key)
   }
 
   private async evict(keep?: string): Promise<void> {
@@ -133,6 +170,8 @@ export class ThumbnailCache {
     }
   }
 }
+
+const mimeOf = (file: string): CachedThumbnail['mime'] => (file.endsWith('.webp') ? 'image/webp' : 'image/jpeg')
 
 const cacheKey = (sha256: string, size: number, kind: CacheKind) => `${sha256}-${kind === 'display' ? 'd' : ''}${size}`
 

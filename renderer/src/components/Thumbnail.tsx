@@ -12,7 +12,7 @@ export const Thumbnail = memo(function Thumbnail({ url, alt, problem, pending, a
   return (
     <div className={`thumb${problem ? ' problem' : ''}${alpha ? ' alpha' : ''}`}>
       {url && !failed ? (
-        <img src={url} alt={alt} loading="lazy" decoding="async" draggable={false} className={loaded ? 'loaded' : ''} onLoad={() => setLoaded(true)} onError={() => setFailed(true)} />
+        <img src={url} alt={alt} decoding="async" draggable={false} className={loaded ? 'loaded' : ''} onLoad={() => setLoaded(true)} onError={() => setFailed(true)} />
       ) : problem ? (
         <Icon name="warning" size={22} title="Problem file" />
       ) : pending ? (
