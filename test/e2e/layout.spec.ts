@@ -42,6 +42,16 @@ function measureLayout(): Finding[] {
     }
   }
 
+  // A picture's frame never spills out of its viewer over what follows it (a version strip, a results table).
+  for (const surface of document.querySelectorAll('.viewer-surface')) {
+    const viewer = surface.closest('.viewer')
+    if (!(surface instanceof HTMLElement) || !viewer || !surface.checkVisibility()) continue
+    const [inner, outer] = [surface.getBoundingClientRect(), viewer.getBoundingClientRect()]
+    if (inner.top < outer.top - 1 || inner.bottom > outer.bottom + 1) {
+      findings.push({ what: describe(surface), problem: `spills out of its viewer: ${Math.round(inner.top)}–${Math.round(inner.bottom)} in ${Math.round(outer.top)}–${Math.round(outer.bottom)}` })
+    }
+  }
+
   const controls = document.querySelectorAll('.app-shell button, .app-shell input:not([type="checkbox"]):not([type="radio"]), .app-shell select, .app-shell textarea, .app-shell a[href]')
   for (const control of controls) {
     // Closed <details> and hidden panels hold controls no one can reach: only what is rendered counts.

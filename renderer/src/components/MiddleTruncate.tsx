@@ -9,13 +9,16 @@ function tailLength(text: string): number {
   return Math.min(Math.max(0, text.length - 4), Math.max(8, extension + 6))
 }
 
+/** "…Flash Image)", "…Image Preview)": enough of a model name's end to tell it from its siblings. */
+export const MODEL_NAME_TAIL = 14
+
 /**
  * A long name cut in the middle ("Fossa_by_Ja…Roks.jpg", "req_04e7…c34dae80b50"), where the start and
  * the end that tell names apart both stay visible. The whole text is always in the DOM (screen readers
  * and find-in-page see it), in the tooltip on hover, and, when it is cut and the name may take focus,
  * shown whole on focus. Names inside a button or link pass `focusable={false}`: the control
- * itself is the tab stop. Names told apart by their start (model names) pass `keepEnd={0}`: cut at the end,
- * with the same tooltip.
+ * itself is the tab stop. Model names pass `keepEnd={MODEL_NAME_TAIL}`: a family's models share their
+ * start and differ in their last words.
  */
 export function MiddleTruncate({ text, className, focusable = true, keepEnd }: { text: string; className?: string; focusable?: boolean; keepEnd?: number }) {
   const headRef = useRef<HTMLSpanElement>(null)
@@ -30,7 +33,7 @@ export function MiddleTruncate({ text, className, focusable = true, keepEnd }: {
     const el = headRef.current
     if (!el) return
     const measure = () => {
-      setTailWidth(Math.ceil(tailRef.current?.getBoundingClientRect().width ?? 0))
+      setTailWidth(tailRef.current?.getBoundingClientRect().width ?? 0)
       setCut(el.scrollWidth > el.clientWidth + 0.5)
     }
     measure()

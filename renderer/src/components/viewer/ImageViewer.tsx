@@ -1,5 +1,6 @@
 import { useEffect, useState, type ReactNode } from 'react'
 import { Icon } from '../Icon'
+import { MiddleTruncate, MODEL_NAME_TAIL } from '../MiddleTruncate'
 import { aspectLabel, LENS_FACTOR, shapesDiffer, zoomPercent, type Point, type Size } from './geometry'
 import { Surface, type Layer } from './Surface'
 import { useFrameViews, type ViewUpdate } from './useFrameViews'
@@ -274,7 +275,10 @@ export function ImageViewer({ panes, mode, pair, sync = true, toolbar, keyboard 
               <figure className="stage-pane" key={pane.key}>
                 <figcaption className="stage-caption">
                   <span className="stage-title">
-                    <strong title={held ? `${held.title} (held)` : pane.title}>{held ? `${held.title} (held)` : pane.title}</strong> <PictureSize pane={held ?? pane} natural={natural} />
+                    <strong>
+                      <MiddleTruncate text={held ? `${held.title} (held)` : pane.title} keepEnd={MODEL_NAME_TAIL} />
+                    </strong>{' '}
+                    <PictureSize pane={held ?? pane} natural={natural} />
                   </span>
                   <span className="stage-meta">{pane.meta}</span>
                 </figcaption>
