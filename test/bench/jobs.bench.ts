@@ -7,9 +7,10 @@
  * went. Then the same batch with 429s injected, to show throughput follows Retry-After and no item fails.
  *
  * What is real: the engine, its queue journal (with its fsyncs), HTTP over loopback to the sandbox, the
- * multipart uploads, output downloads and checks, output files and history records. What is not timed:
- * the sandbox's own image rendering. It runs on the same cores as the client, so it is rendered once in
- * a warm-up pass and answered from the sandbox's render reuse afterwards (same inputs, same outputs).
+ * multipart uploads, output downloads and checks, output files and history records. The sandbox stands
+ * for a provider's servers, whose work is not the client's: it runs in its own process (its own event
+ * loop, still on these cores), and its image rendering is not timed: every output is rendered once in a
+ * warm-up pass and answered from the sandbox's render reuse afterwards (same inputs, same outputs).
  * Run: npm run bench -- jobs
  */
 import { pbkdf2 } from 'node:crypto'
@@ -24,10 +25,10 @@ import { unstartedItemState, type JobEvent, type JobItem } from '../../electron/
 import { createJobDeps, jobLimitsFromSettings, type PipelineOptions } from '../../electron/core/jobs/pipeline'
 import { jobsDir, QueueStore } from '../../electron/core/jobs/store'
 import type { JobDeps, RunContext } from '../../electron/core/jobs/types'
-import { startSandbox, type Sandbox } from '../../electron/core/sandbox/server'
 import type { FaultPlan } from '../../electron/core/sandbox/faults'
 import { loadTemplates } from '../../electron/core/templates'
 import { makeImages, sandboxSettings } from '../support/jobs-fixtures'
+import { startSandboxProcess, type RemoteSandbox as Sandbox } from './sandbox-process'
 
 const N = 200
 const LATENCY_MS = 200
@@ -102,8 +103,8 @@ async function setup(dir: string, sandboxUrl: string) {
 
 async function runEngine(label: string, sandbox: Sandbox, faults: FaultPlan | undefined) {
   const dir = await mkdtemp(join(tmpdir(), 'pixdesk-jobs-bench-'))
-  sandbox.setFaults({ latencyMs: LATENCY_MS, ...faults })
-  sandbox.reset()
+  await sandbox.setFaults({ latencyMs: LATENCY_MS, ...faults })
+  await sandbox.reset()
   try {
     const { files, dataDir, settings, history, options } = await setup(dir, sandbox.url)
     const times = new Map<string, ItemTimes>()
@@ -146,7 +147,7 @@ async function runEngine(label: string, sandbox: Sandbox, faults: FaultPlan | un
     const wallMs = performance.now() - started
     const busy = performance.eventLoopUtilization(elu).utilization
     const detail = engine.get(batch.id)
-    const rateLimited = sandbox.stats().submissions.filter((s) => s.status === 429).length
+    const rateLimited = (await sandbox.stats()).submissions.filter((s) => s.status === 429).length
     await engine.close()
     await history.close()
     return { label, wallMs, started, times, events, busy, journal: { ...journal }, done: detail.counts.done, failed: detail.counts.failed, rateLimited }
@@ -158,7 +159,7 @@ async function runEngine(label: string, sandbox: Sandbox, faults: FaultPlan | un
 /** The same requests through the same pipeline and sandbox, prepared beforehand and sent by a bare pool. */
 async function runReference(sandbox: Sandbox): Promise<{ wallMs: number; wireExcessMs: number }> {
   const dir = await mkdtemp(join(tmpdir(), 'pixdesk-jobs-bench-ref-'))
-  sandbox.setFaults({ latencyMs: LATENCY_MS })
+  await sandbox.setFaults({ latencyMs: LATENCY_MS })
   try {
     const { files, history, options } = await setup(dir, sandbox.url)
     const deps = createJobDeps(options)
@@ -281,7 +282,7 @@ function breakdown(run: Awaited<ReturnType<typeof runEngine>>, ideal: number): s
 
 async function main(): Promise<void> {
   const ideal = (N * LATENCY_MS) / CONCURRENCY
-  const sandbox = await startSandbox({ latencyMs: LATENCY_MS, reuseRenders: true })
+  const sandbox = await startSandboxProcess({ latencyMs: LATENCY_MS, reuseRenders: true })
   try {
     await measure(sandbox, ideal)
   } finally {
