@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url'
 import type { FaultPlan } from '../../electron/core/sandbox/faults'
 import type { Sandbox, SandboxOptions } from '../../electron/core/sandbox/server'
 
-type Request = { op: 'setFaults'; plan: FaultPlan } | { op: 'reset' } | { op: 'stats' } | { op: 'close' }
-type Call = Request & { id: number }
+type Control = { op: 'setFaults'; plan: FaultPlan } | { op: 'reset' } | { op: 'stats' } | { op: 'close' }
+type Call = Control & { id: number }
 
 /** A sandbox in a child process, with its controls as promises. */
 export interface RemoteSandbox extends Omit<Sandbox, 'stats' | 'setFaults' | 'reset'> {
@@ -34,7 +34,7 @@ export async function startSandboxProcess(options: SandboxOptions): Promise<Remo
     pending.get(id)?.(value)
     pending.delete(id)
   })
-  const call = <T>(body: Request): Promise<T> =>
+  const call = <T>(body: Control): Promise<T> =>
     new Promise((resolve) => {
       const id = ++seq
       pending.set(id, (value) => resolve(value as T))
