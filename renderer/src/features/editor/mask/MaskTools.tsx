@@ -82,11 +82,11 @@ export function MaskTools() {
         <button type="button" className="btn small" onClick={() => mask.push({ kind: 'clear' })} disabled={!history.done.length} title="Empty the mask (can be undone)">
           Clear
         </button>
-        <button type="button" className="icon-btn" aria-label="Undo" title={`Undo (${modKey}+Z)`} aria-keyshortcuts="Control+Z" onClick={mask.undo} disabled={!history.done.length}>
-          <Icon name="retry" />
+        <button type="button" className="btn small" title={`Undo (${modKey}+Z)`} aria-keyshortcuts="Control+Z" onClick={mask.undo} disabled={!history.done.length}>
+          Undo
         </button>
-        <button type="button" className="icon-btn mask-redo" aria-label="Redo" title={`Redo (Shift+${modKey}+Z)`} aria-keyshortcuts="Shift+Control+Z" onClick={mask.redo} disabled={!history.undone.length}>
-          <Icon name="retry" />
+        <button type="button" className="btn small" title={`Redo (Shift+${modKey}+Z)`} aria-keyshortcuts="Shift+Control+Z" onClick={mask.redo} disabled={!history.undone.length}>
+          Redo
         </button>
       </span>
       <span className="mask-coverage" role="status" data-testid="mask-coverage">
