@@ -249,6 +249,32 @@ test('the mask tools: undo, redo, invert, clear and a mask that marks everything
   await expect(coverage).not.toHaveText(before!)
   await page.keyboard.press('Control+Shift+z')
   await expect(coverage).toHaveText(before!)
+
+  // A lasso adds an area away from the rest, the eraser (E) takes a band out of it; both are undone.
+  const box = (await editor.getByTestId('mask-canvas').boundingBox())!
+  const at = (x: number, y: number) => ({ x: box.x + (x / W) * box.width, y: box.y + (y / H) * box.height })
+  await tools.getByRole('radio', { name: 'Lasso' }).click()
+  const corners = [at(20, 20), at(180, 20), at(180, 140), at(20, 140)]
+  await page.mouse.move(corners[0]!.x, corners[0]!.y)
+  await page.mouse.down()
+  for (const c of corners.slice(1)) await page.mouse.move(c.x, c.y, { steps: 5 })
+  await page.mouse.up()
+  const percent = async () => Number(/(\d+(?:\.\d+)?)% of the picture/.exec((await coverage.textContent()) ?? '')?.[1] ?? NaN)
+  const drawn = Number(/(\d+)%/.exec(before!)![1])
+  // 160 × 120 more picture pixels: about 6% of it.
+  await expect.poll(percent).toBeGreaterThanOrEqual(drawn + 5)
+  const withLasso = await coverage.textContent()
+  await page.keyboard.press('e')
+  const [from, to] = [at(30, 80), at(170, 80)]
+  await page.mouse.move(from.x, from.y)
+  await page.mouse.down()
+  await page.mouse.move(to.x, to.y, { steps: 10 })
+  await page.mouse.up()
+  await expect.poll(percent).toBeLessThan(Number(/(\d+)%/.exec(withLasso!)![1]))
+  await tools.getByRole('button', { name: 'Undo' }).click()
+  await expect(coverage).toHaveText(withLasso!)
+  await tools.getByRole('button', { name: 'Undo' }).click()
+  await expect(coverage).toHaveText(before!)
   await tools.getByRole('button', { name: 'Invert' }).click()
   await expect(coverage).toContainText(/Mask: 8[5-8]% of the picture/)
   // [ and ] change the brush size.

@@ -34,7 +34,7 @@ interface MaskState {
   redo(): void
 }
 
-export const MIN_RADIUS = 1
+const MIN_RADIUS = 1
 export const MAX_RADIUS = 500
 const clampRadius = (r: number) => Math.min(MAX_RADIUS, Math.max(MIN_RADIUS, Math.round(r)))
 
