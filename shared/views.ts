@@ -286,6 +286,8 @@ export interface LineageVersionView {
   outputs: OutputView[]
   /** What this version edited: the original for a first edit, else the parent's output. */
   input: { name: string; url: string | null; width?: number; height?: number }
+  /** A masked edit, with the largest share of outside-mask pixels the model changed (the original was kept there). */
+  mask?: { leak?: number }
 }
 
 export interface LineageView {

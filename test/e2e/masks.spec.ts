@@ -218,6 +218,8 @@ test('draw a mask, run it on a Gemini and a GPT model and continue twice: outsid
     parent = next
   }
   await expect(editor.getByTestId('version-chip')).toHaveCount(4, { timeout: 10_000 })
+  // Each version in the strip says it was made within a mask.
+  await expect(editor.getByTestId('version-chip').filter({ has: page.locator('.mask-tag') })).toHaveCount(4)
 
   // History details: the mask, how it went, and the leak.
   await page.getByRole('button', { name: /^History/ }).click()
