@@ -83,6 +83,26 @@ const paramsPayload = z
  */
 const paramsOverridePayload = paramsPayload.extend({ n: paramsPayload.shape.n.unwrap() }).partial()
 
+/** The largest mask the window may send: a drawn mask is a greyscale PNG, far smaller than this even at 4096 px. */
+export const MAX_MASK_PNG_BYTES = 32 * 1024 * 1024
+/** The first bytes of every PNG (89 50 4E 47 0D 0A 1A 0A) in base64. */
+const PNG_BASE64_SIGNATURE = 'iVBORw0KGg'
+
+/**
+ * A mask drawn in the editor: a PNG, white (or transparent) where the edit may happen. The main process
+ * checks it against the picture (size, coverage) and keeps it with the request.
+ */
+export const maskPayload = z
+  .object({
+    pngBase64: z
+      .string()
+      .max(Math.ceil(MAX_MASK_PNG_BYTES / 3) * 4, `A mask may be at most ${MAX_MASK_PNG_BYTES / 1024 / 1024} MB`)
+      .refine((b64) => b64.startsWith(PNG_BASE64_SIGNATURE), 'The mask is not a PNG')
+      .refine((b64) => /^[A-Za-z0-9+/]+={0,2}$/.test(b64) && b64.length % 4 === 0, 'The mask is not valid base64')
+  })
+  .strict()
+export type MaskPayload = z.infer<typeof maskPayload>
+
 /** What to run: files × (prompt or template) × models × n. A single edit is a batch of one. */
 export const batchSpecPayload = z
   .object({
@@ -105,12 +125,18 @@ export const batchSpecPayload = z
     budgetCredits: z.number().positive().max(1_000_000).nullable().optional(),
     /** Items identical to an earlier success: skip them (default) or run them again. */
     duplicates: z.enum(['skip', 'run', 'ask']).default('ask'),
-    outputDir: z.string().max(4096).optional()
+    outputDir: z.string().max(4096).optional(),
+    /** Where the edit may happen; only with exactly one image to edit. */
+    mask: maskPayload.optional()
   })
   .strict()
   .refine((spec) => Boolean(spec.prompt?.trim()) || Boolean(spec.templateId), {
     message: 'Write a prompt or pick a template',
     path: ['prompt']
+  })
+  .refine((spec) => !spec.mask || (spec.kind === 'edit' && spec.assetIds.length === 1), {
+    message: 'A mask goes with exactly one image to edit',
+    path: ['mask']
   })
   .superRefine((spec, ctx) => {
     // An override for a model that is not run would be dropped without a word; refuse it instead.
@@ -136,7 +162,9 @@ export const continueFromPayload = z
     variables: z.record(z.string().max(64), z.string().max(2000)).default({}),
     model: modelId,
     params: paramsPayload.default({ n: 1 }),
-    route: z.enum(['sync', 'async']).optional()
+    route: z.enum(['sync', 'async']).optional(),
+    /** Where the edit may happen, drawn over that version. */
+    mask: maskPayload.optional()
   })
   .strict()
   .refine((spec) => Boolean(spec.prompt?.trim()) || Boolean(spec.templateId), {

@@ -140,6 +140,8 @@ export interface ItemView {
   outputs: OutputView[]
   duplicateOf?: string
   timings: { createdAt: string; startedAt?: string; finishedAt?: string; phaseMs: Record<string, number> }
+  /** A masked edit: `leak` is the largest share of outside-mask pixels the model changed (the original was kept there). */
+  mask?: { leak?: number }
 }
 
 /** Why a queued item is not starting yet. */
@@ -246,6 +248,8 @@ export interface HistoryEntryView {
   attempts: number
   inputs: Array<{ name: string; sha256?: string; width?: number; height?: number; url: string | null }>
   outputs: OutputView[]
+  /** A masked edit: how the mask reached the model, the leak per output (0..1), and the mask itself when it is still kept. */
+  mask?: { route: 'native' | 'crop'; leak: number[]; note?: string; url: string | null }
 }
 
 export interface HistoryPageView {
@@ -282,6 +286,8 @@ export interface LineageVersionView {
   outputs: OutputView[]
   /** What this version edited: the original for a first edit, else the parent's output. */
   input: { name: string; url: string | null; width?: number; height?: number }
+  /** A masked edit, with the largest share of outside-mask pixels the model changed (the original was kept there). */
+  mask?: { leak?: number }
 }
 
 export interface LineageView {

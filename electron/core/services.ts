@@ -24,6 +24,7 @@ import { testKey } from './providers/execute'
 import type { BoundKey } from './providers/key-origin'
 import { estimateRequest, toBatchSpec, type BatchSpecRequest, type RequestEstimate } from './jobspec'
 import { continueSpec, type ContinueFromRequest } from './continue-edit'
+import { drawnMaskRef } from './masks/store'
 import { Library } from './library/library'
 import type { LibraryAsset } from './library/types'
 import { checkAssets, findAssets, importedPathFor, type AssetCheck, type AssetQuery } from './library/queries'
@@ -349,13 +350,15 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     },
     estimate: (request) => estimateRequest(request, settings.get(), library, jobEngine.open),
     async startBatch(request) {
-      const spec = toBatchSpec(request, settings.get(), library)
+      const planned = toBatchSpec(request, settings.get(), library)
+      const spec = request.mask ? { ...planned, mask: await drawnMaskRef(paths.dataDir, request.mask.pngBase64, planned.files) } : planned
       const engine = await jobEngine.open()
       const summary = await engine.createBatch(spec)
       return engine.get(summary.id)
     },
     async continueFrom(request) {
-      const spec = await continueSpec(request, history, settings.get())
+      const planned = await continueSpec(request, history, settings.get())
+      const spec = request.mask ? { ...planned, mask: await drawnMaskRef(paths.dataDir, request.mask.pngBase64, planned.files) } : planned
       const engine = await jobEngine.open()
       const summary = await engine.createBatch(spec)
       return engine.get(summary.id)

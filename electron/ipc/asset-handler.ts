@@ -14,6 +14,8 @@ export interface AssetHandlerOptions {
   baseUrl: string
   /** Path of output `index` of a history record, as the history recorded it. */
   resolveOutput?: (recordId: string, index: number) => Promise<string | undefined> | string | undefined
+  /** The data folder's `masks/`, where masks of edits are kept by their sha256. */
+  masksDir?: string
 }
 
 /**
@@ -26,7 +28,8 @@ const ROUTES = {
   thumb: /^thumb\/([0-9a-f]{24})$/,
   original: /^original\/([0-9a-f]{24})$/,
   display: /^display\/([0-9a-f]{24})$/,
-  output: /^output\/([A-Za-z0-9_-]{1,128})\/(\d{1,4})$/
+  output: /^output\/([A-Za-z0-9_-]{1,128})\/(\d{1,4})$/,
+  mask: /^mask\/([0-9a-f]{64})$/
 }
 
 const text = (status: number, message: string) =>
@@ -35,7 +38,7 @@ const text = (status: number, message: string) =>
 /**
  * The renderer's only way to files: fetch-style, so Electron registers it for its custom scheme and
  * the browser harness mounts it on http. URLs name assets by id (`thumb/<id>?size=256`,
- * `original/<id>[?size=2048]`, `display/<id>[?size=2048]`, `output/<recordId>/<index>`), never by
+ * `original/<id>[?size=2048]`, `display/<id>[?size=2048]`, `output/<recordId>/<index>`, `mask/<sha256>`), never by
  * path. An original a browser can show is served byte for byte; any other (TIFF, CMYK, 16-bit...) as
  * an upright 8-bit sRGB display rendition of at most `size` px, marked `X-Pixdesk-Rendition: display`.
  * `display/` is what the viewer compares against a result: the original itself only when a browser
@@ -99,6 +102,8 @@ export function createAssetHandler(options: AssetHandlerOptions): (request: Requ
       const besideImported = library.importedFiles().map((f) => join(dirname(f), DEFAULT_OUTPUT_FOLDER))
       return serveFile(path, [...library.outputFolders(), ...library.importedRoots(), ...besideImported], head)
     }
+    m = ROUTES.mask.exec(rest)
+    if (m && options.masksDir) return serveFile(join(options.masksDir, `${m[1]!}.png`), [options.masksDir], head, 'image/png')
     return text(404, 'Unknown asset route.')
   }
 }

@@ -14,6 +14,8 @@ export interface AssetUrls {
   original(asset: LibraryAsset): string
   /** The original as the viewer compares it: upright, at most `size` px on the long edge (default 2048). */
   display(asset: LibraryAsset): string
+  /** A mask kept with an edit (`<data>/masks/<sha256>.png`). */
+  mask?(sha256: string): string
 }
 
 export function createAssetUrls(baseUrl: string, library: Library): AssetUrls {
@@ -26,7 +28,8 @@ export function createAssetUrls(baseUrl: string, library: Library): AssetUrls {
     // The content hash in the URL makes a changed file load fresh instead of from the page's cache.
     thumbnail: (asset, size = 256) => `${baseUrl}thumb/${asset.id}?size=${size}&v=${asset.sha256.slice(0, 12)}`,
     original: (asset) => `${baseUrl}original/${asset.id}?v=${asset.sha256.slice(0, 12)}`,
-    display: (asset) => `${baseUrl}display/${asset.id}?v=${asset.sha256.slice(0, 12)}`
+    display: (asset) => `${baseUrl}display/${asset.id}?v=${asset.sha256.slice(0, 12)}`,
+    mask: (sha256) => `${baseUrl}mask/${sha256}`
   }
   return urls
 }

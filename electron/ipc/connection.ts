@@ -1,3 +1,4 @@
+import { join } from 'node:path'
 import type { EventMap, EventName } from '../../shared/contract'
 import type { Services } from '../core/services'
 import { createAssetHandler } from './asset-handler'
@@ -45,7 +46,8 @@ export function connectRenderer(services: Services, options: RendererConnectionO
     handleAsset: createAssetHandler({
       library: services.library,
       baseUrl: assetBaseUrl,
-      resolveOutput: async (recordId, index) => (await services.history.get(recordId))?.outputs[index]?.path
+      resolveOutput: async (recordId, index) => (await services.history.get(recordId))?.outputs[index]?.path,
+      masksDir: join(services.paths.dataDir, 'masks')
     }),
     assetBaseUrl,
     onEvent: (listener) => events.onAny(listener),

@@ -60,6 +60,7 @@ function versionView(item: HistoryItem, depth: number, byId: Map<string, History
     credits: item.cost.credits,
     estimated: item.cost.estimated,
     outputs: outputViews(item, urls),
-    input
+    input,
+    ...(item.mask ? { mask: item.mask.leak.length ? { leak: Math.max(...item.mask.leak) } : {} } : {})
   }
 }

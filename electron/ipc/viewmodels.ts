@@ -122,7 +122,8 @@ export function historyEntryView(item: HistoryItem, urls: AssetUrls): HistoryEnt
       height: input.height,
       url: input.path ? urls.input(input.path) : null
     })),
-    outputs
+    outputs,
+    ...(item.mask ? { mask: { route: item.mask.route, leak: item.mask.leak, ...(item.mask.note ? { note: item.mask.note } : {}), url: urls.mask?.(item.mask.sha256) ?? null } } : {})
   }
 }
 
@@ -209,7 +210,8 @@ export function itemView(item: JobItem, urls: AssetUrls, library: Library): Item
       missing: false
     })),
     duplicateOf: item.duplicateOf?.recordId,
-    timings: item.timings
+    timings: item.timings,
+    ...(item.snapshot.mask ? { mask: item.maskLeak === undefined ? {} : { leak: item.maskLeak } } : {})
   }
 }
 

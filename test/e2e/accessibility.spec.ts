@@ -85,6 +85,19 @@ for (const theme of themes) {
     await shoot(page, `templates-${theme}-data`)
     await page.keyboard.press('Escape')
 
+    // The editor with a mask being drawn: its tools, the overlay and the brush.
+    const editor = page.getByTestId('editor-view')
+    await editor.getByRole('button', { name: /^(Draw|Edit) mask$/ }).click()
+    const canvas = (await editor.getByTestId('mask-canvas').boundingBox())!
+    await page.mouse.move(canvas.x + canvas.width * 0.35, canvas.y + canvas.height * 0.4)
+    await page.mouse.down()
+    await page.mouse.move(canvas.x + canvas.width * 0.6, canvas.y + canvas.height * 0.55, { steps: 8 })
+    await page.mouse.up()
+    await expect(editor.getByTestId('mask-coverage')).toContainText('Mask:')
+    found.push(...(await audit(page, `editor with a mask (${theme})`)))
+    await shoot(page, `editor-mask-${theme}-data`)
+    await editor.getByRole('button', { name: 'Done' }).click()
+
     await page.keyboard.press('Control+k')
     await expect(page.getByRole('dialog', { name: 'Command palette' })).toBeVisible()
     found.push(...(await audit(page, `command palette (${theme})`)))

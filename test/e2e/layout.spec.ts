@@ -116,6 +116,11 @@ test('no view scrolls sideways and no control is cut off at 1024×700 and 1280×
     await page.getByTestId('batches-view').getByRole('button', { name: 'New' }).click()
     await expect(page.getByTestId('batch-form')).toBeVisible()
     found.push(...(await check(page, `new batch at ${at}`)))
+    await goTo(page, 'editor')
+    await page.getByTestId('editor-view').getByRole('button', { name: /^(Draw|Edit) mask$/ }).click()
+    await expect(page.getByRole('toolbar', { name: 'Mask tools' })).toBeVisible()
+    found.push(...(await check(page, `editor with the mask tools at ${at}`)))
+    await page.getByRole('toolbar', { name: 'Mask tools' }).getByRole('button', { name: 'Done' }).click()
   }
   expect(found).toEqual([])
 })

@@ -165,6 +165,8 @@ describe('pixdesk: look-ups', () => {
     expect(models.code).toBe(0)
     const ids = models.json.filter((l) => l.type === 'model').map((l) => l.id)
     expect(ids).toContain('gpt-image-1.5')
+    const maskRoute = (id: string) => models.json.find((l) => l.type === 'model' && l.id === id)?.masks
+    expect([maskRoute('gpt-image-1.5'), maskRoute('gemini-2.5-flash-image')]).toEqual(['native', 'crop'])
     expect(summaryOf(models)).toMatchObject({ type: 'summary', count: ids.length })
     const templates = await run(['templates', '--json'])
     expect(templates.code).toBe(0)

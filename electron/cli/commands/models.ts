@@ -15,13 +15,13 @@ export function registerModels(program: Command, run: Runner): void {
     .action(
       run(async (ctx) => {
         const services = await ctx.services()
-        const { priceFor } = await import('../../../shared/catalog')
+        const { priceFor, maskRouteFor } = await import('../../../shared/catalog')
         const models = services.catalog.models()
         const priceRange = (m: ModelEntry) => priceRangeOf(m, priceFor)
         const describePrice = (m: ModelEntry) => describePriceRange(priceRange(m))
-        for (const m of models) ctx.out.event('model', { ...m, creditsPerImage: priceRange(m) })
+        for (const m of models) ctx.out.event('model', { ...m, masks: maskRouteFor(m), creditsPerImage: priceRange(m) })
         ctx.out.table(
-          ['id', 'aliases', 'routes', 'kinds', 'sizes', 'max inputs', 'credits/image'],
+          ['id', 'aliases', 'routes', 'kinds', 'sizes', 'max inputs', 'masks', 'credits/image'],
           models.map((m) => [
             m.custom ? `${m.id} (custom)` : m.id,
             m.aliases.join(', '),
@@ -29,11 +29,13 @@ export function registerModels(program: Command, run: Runner): void {
             m.capabilities.kinds.join(', '),
             m.capabilities.sizes.join(' '),
             m.capabilities.maxInputs,
+            maskRouteFor(m) === 'native' ? 'native' : 'by crop',
             describePrice(m)
           ]),
-          ['left', 'left', 'left', 'left', 'left', 'right', 'right']
+          ['left', 'left', 'left', 'left', 'left', 'right', 'left', 'right']
         )
         ctx.out.line(`\n${models.length} models (catalog updated ${services.catalog.updated}).`)
+        ctx.out.line('Masks: native = sent as the model\'s mask part; by crop = only the masked region is sent and placed back. Either way the result is composited over the original outside the mask.')
         ctx.out.event('summary', { count: models.length, updated: services.catalog.updated })
         return ExitCode.ok
       })

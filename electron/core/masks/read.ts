@@ -26,26 +26,34 @@ const maskError = (message: string, path?: string) => new AppError({ code: 'vali
  * (white = edit). Refuses a file that is not an image, a different aspect ratio, and a mask that covers
  * nothing or everything, each with the reason.
  */
-export async function readMask(path: string, target: { width: number; height: number }): Promise<EditMask & { scaledFrom?: { width: number; height: number } }> {
+export async function readMask(path: string, target: { width: number; height: number }): Promise<ScaledMask> {
   let bytes: Buffer
   try {
     bytes = await readFile(path)
   } catch (err) {
     throw new AppError({ code: 'validation', field: 'mask', path, message: `The mask ${path} cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}.` }, { cause: err })
   }
-  if (!detectImageFormat(bytes)) throw maskError(`The mask ${path} is not an image: use a PNG with transparency (transparent = edit) or a black-and-white image (white = edit).`, path)
+  return readMaskBytes(bytes, target, { name: path, path })
+}
+
+export type ScaledMask = EditMask & { scaledFrom?: { width: number; height: number } }
+
+/** As `readMask`, for a mask already in memory (drawn in the window); `source.name` is how messages name it. */
+export async function readMaskBytes(bytes: Buffer, target: { width: number; height: number }, source: { name: string; path?: string }): Promise<ScaledMask> {
+  const { name, path } = source
+  if (!detectImageFormat(bytes)) throw maskError(`The mask ${name} is not an image: use a PNG with transparency (transparent = edit) or a black-and-white image (white = edit).`, path)
   let image: { data: Buffer; width: number; height: number }
   try {
     image = await maskValues(bytes)
   } catch (err) {
-    throw new AppError({ code: 'validation', field: 'mask', path, message: `The mask ${path} could not be decoded: ${err instanceof Error ? err.message : String(err)}.` }, { cause: err })
+    throw new AppError({ code: 'validation', field: 'mask', path, message: `The mask ${name} could not be decoded: ${err instanceof Error ? err.message : String(err)}.` }, { cause: err })
   }
   const maskAspect = image.width / image.height
   const inputAspect = target.width / target.height
   const difference = Math.abs(maskAspect - inputAspect) / inputAspect
   if (difference > MAX_ASPECT_DIFFERENCE) {
     throw maskError(
-      `The mask ${path} is ${image.width}×${image.height} but the image is ${target.width}×${target.height}: their aspect ratios differ by ${(difference * 100).toFixed(1)}%, so the painted area would land in the wrong place. Make the mask with the same proportions as the image.`,
+      `The mask ${name} is ${image.width}×${image.height} but the image is ${target.width}×${target.height}: their aspect ratios differ by ${(difference * 100).toFixed(1)}%, so the painted area would land in the wrong place. Make the mask with the same proportions as the image.`,
       path
     )
   }
@@ -53,8 +61,8 @@ export async function readMask(path: string, target: { width: number; height: nu
   const data = sameSize ? image.data : await scaleMask(image, target.width, target.height)
   const mask = { data, width: target.width, height: target.height }
   const covered = coverage(mask)
-  if (covered === 0) throw maskError(`The mask ${path} marks nothing to edit (it is all black or fully opaque): paint the area to change in white, or make it transparent.`, path)
-  if (covered === 1) throw maskError(`The mask ${path} marks the whole image to edit (all white or fully transparent), which is the same as no mask: leave the area to keep black or opaque.`, path)
+  if (covered === 0) throw maskError(`The mask ${name} marks nothing to edit (it is all black or fully opaque): paint the area to change in white, or make it transparent.`, path)
+  if (covered === 1) throw maskError(`The mask ${name} marks the whole image to edit (all white or fully transparent), which is the same as no mask: leave the area to keep black or opaque.`, path)
   return sameSize ? mask : { ...mask, scaledFrom: { width: image.width, height: image.height } }
 }
 

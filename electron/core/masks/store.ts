@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import sharp from 'sharp'
 import { z } from 'zod'
 import { AppError } from '../../../shared/errors'
-import { decodeStoredMask, maskPng, readMask, type EditMask } from './read'
+import { decodeStoredMask, maskPng, readMask, readMaskBytes, type EditMask, type ScaledMask } from './read'
 
 /**
  * Masks are copied into the data folder in one normalised form (greyscale PNG at the input's upright
@@ -32,8 +32,18 @@ export async function uprightSize(imagePath: string): Promise<{ width: number; h
 
 /** Checks the user's mask against the input and keeps the normalised copy under `<data>/masks/`. */
 export async function storeMask(dataDir: string, maskPath: string, inputPath: string): Promise<StoredMask> {
-  const size = await uprightSize(inputPath)
-  const mask = await readMask(maskPath, size)
+  return keep(dataDir, await readMask(maskPath, await uprightSize(inputPath)))
+}
+
+/**
+ * A mask drawn in the window (PNG bytes), checked against the picture it was drawn over exactly as a
+ * mask file is, and kept the same way.
+ */
+export async function storeDrawnMask(dataDir: string, png: Buffer, inputPath: string): Promise<StoredMask> {
+  return keep(dataDir, await readMaskBytes(png, await uprightSize(inputPath), { name: 'drawn in the editor' }))
+}
+
+async function keep(dataDir: string, mask: ScaledMask): Promise<StoredMask> {
   const png = await maskPng(mask)
   const sha256 = createHash('sha256').update(png).digest('hex')
   const dir = join(dataDir, 'masks')
@@ -57,4 +67,15 @@ export async function loadMask(ref: MaskRef): Promise<EditMask> {
     throw new AppError({ code: 'validation', field: 'mask', path: ref.path, message: `The mask saved with this request (${ref.path}) has changed since; nothing was sent. Choose the mask again.` })
   }
   return decodeStoredMask(bytes)
+}
+
+/**
+ * The mask the window drew for a request's one image, stored and named for the engine's spec. An image
+ * that cannot be sent leaves nothing to fit the mask to, so it is refused here, before anything is queued.
+ */
+export async function drawnMaskRef(dataDir: string, pngBase64: string, files: ReadonlyArray<{ path?: string }> | undefined): Promise<MaskRef> {
+  const [only, ...more] = files ?? []
+  if (!only?.path || more.length) throw new AppError({ code: 'validation', field: 'mask', message: 'A mask goes with exactly one image to edit, and that image can be sent.' })
+  const stored = await storeDrawnMask(dataDir, Buffer.from(pngBase64, 'base64'), only.path)
+  return { path: stored.path, sha256: stored.sha256 }
 }

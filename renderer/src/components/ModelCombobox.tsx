@@ -57,7 +57,7 @@ export function ModelFactsBlock({ facts }: { facts: ModelFacts }) {
         </div>
         <div>
           <dt>Masks</dt>
-          <dd>{facts.masks ? 'accepted by the API' : 'no'}</dd>
+          <dd>{facts.masks === 'native' ? 'native: sent as the model’s mask' : 'by crop: only the masked region is sent, then placed back'}</dd>
         </div>
         <div>
           <dt>Async</dt>

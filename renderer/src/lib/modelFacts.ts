@@ -1,4 +1,4 @@
-import { capabilitiesFor, type ModelEntry } from '@shared/catalog'
+import { capabilitiesFor, maskRouteFor, type ModelEntry } from '@shared/catalog'
 import { providerFacts } from '@shared/providers'
 import type { ProviderId } from '@shared/records'
 import { formatBytes } from './format'
@@ -22,7 +22,8 @@ export interface ModelFacts {
   sizes: string
   aspectRatios: string
   qualities: string
-  masks: boolean
+  /** How a masked edit reaches this model: as its own mask part, or only the masked region, placed back. */
+  masks: 'native' | 'crop'
   asyncTasks: boolean
   /** Credits for one image with the current settings; null when the catalog has no price. */
   pricePerImage: number | null
@@ -54,7 +55,7 @@ export function modelFacts(model: ModelEntry, provider: ProviderId, choice: Para
     sizes: `${caps.sizes.join(', ')}${rule}`,
     aspectRatios: listOr(caps.aspectRatios, 'follows the input'),
     qualities: listOr(caps.qualities, 'no setting'),
-    masks: caps.masks,
+    masks: maskRouteFor(model),
     asyncTasks: facts.asyncTasks,
     pricePerImage: facts.billing === 'credits' ? requestPrice([model], model.id, { ...paramsFor(caps, choice), n: 1 }) : null,
     billedByProvider: facts.billing === 'tokens'

@@ -1,7 +1,7 @@
 import { useEffect, useState, type ReactNode } from 'react'
 import { Icon } from '../Icon'
 import { MiddleTruncate, MODEL_NAME_TAIL } from '../MiddleTruncate'
-import { aspectLabel, LENS_FACTOR, shapesDiffer, zoomPercent, type Point, type Size } from './geometry'
+import { aspectLabel, LENS_FACTOR, shapesDiffer, zoomPercent, type Box, type Point, type Size } from './geometry'
 import { Surface, type Layer } from './Surface'
 import { useFrameViews, type ViewUpdate } from './useFrameViews'
 import { useViewerKeys } from './useViewerKeys'
@@ -33,6 +33,8 @@ interface ImageViewerProps {
   toolbar?: ReactNode
   /** Off for a copy of the viewer left under a full view, so keys act once. */
   keyboard?: boolean
+  /** Drawn over the single picture (slider or hold) in the frame's box: the mask being painted. */
+  paint?(box: Box): ReactNode
 }
 
 const SINGLE = 'single'
@@ -160,7 +162,7 @@ function ZoomControls({ percent, isFit, lensOn, reference, onZoom, onFit, onActu
  * the other with the before held in place (Space). Fit, 100% (one image pixel per screen pixel),
  * zoom and pan are shared, and a magnifier (L) shows the same spot in every pane.
  */
-export function ImageViewer({ panes, mode, pair, sync = true, toolbar, keyboard = true }: ImageViewerProps) {
+export function ImageViewer({ panes, mode, pair, sync = true, toolbar, keyboard = true, paint }: ImageViewerProps) {
   const dpr = useDevicePixelRatio()
   const [natural, setNatural] = useState<Record<string, Size>>({})
   const [holding, setHolding] = useState(false)
@@ -265,6 +267,7 @@ export function ImageViewer({ panes, mode, pair, sync = true, toolbar, keyboard 
             split={mode === 'slider' && right.url ? (holding ? 1 : split) : undefined}
             onSplit={setSplit}
             overlay={right.url ? null : right.placeholder}
+            paint={paint}
           />
         </div>
       ) : (

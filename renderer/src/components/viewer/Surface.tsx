@@ -31,6 +31,8 @@ interface SurfaceProps {
   onSize(size: Size): void
   /** Shown over the pictures (a running or failed result's state). */
   overlay?: ReactNode
+  /** Drawn over the pictures in the frame's box (a mask being painted), above the pictures and below the controls. */
+  paint?(box: Box): ReactNode
 }
 
 const LENS_RADIUS = 90
@@ -224,6 +226,7 @@ export function Surface(props: SurfaceProps) {
           <LayerImage key={layer.key} layer={layer} box={box} pixelated={pixelated} hidden={layer.hiddenByHold} />
         )
       )}
+      {props.paint?.(box)}
       {split !== undefined && props.onSplit && layers.length > 1 ? <SliderHandle split={split} width={size.width} onSplit={props.onSplit} labels={[layers[0]!.alt, layers[1]!.alt]} /> : null}
       {lensCentre ? <Lens layer={lensLayer} box={box} centre={lensCentre} factor={lensFactor} /> : null}
       {props.overlay ? <div className="viewer-overlay">{props.overlay}</div> : null}

@@ -21,6 +21,10 @@ import { EditorForm } from './EditorForm'
 import { beforePicture, editRunning, shownResult } from './selectors'
 import { useEditor, type EditBase } from './store'
 import { VersionStrip, versionName } from './VersionStrip'
+import { MaskCanvas } from './mask/MaskCanvas'
+import { maskKeyOf, useMask, type MaskTarget } from './mask/maskStore'
+import { MaskButton, MaskTools } from './mask/MaskTools'
+import { leakSentence } from '../../lib/maskLeak'
 
 const noItems: ItemView[] = []
 
@@ -96,6 +100,12 @@ function versionPanes(lineage: LineageView, comparing: readonly string[], models
   })
 }
 
+/** The picture a mask is drawn over, at its full upright size; null while that size is not known. */
+function maskTargetOf(key: string | null, picture: { width: number | null; height: number | null } | undefined): MaskTarget | null {
+  if (!key || !picture?.width || !picture.height) return null
+  return { key, size: { width: picture.width, height: picture.height } }
+}
+
 export function EditorView() {
   const { draft, assetIds, base, batchId, starting, lineage, lineageError } = useEditor(
     useShallow((s) => ({ draft: s.draft, assetIds: s.assetIds, base: s.base, batchId: s.batchId, starting: s.starting, lineage: s.lineage, lineageError: s.lineageError }))
@@ -140,9 +150,12 @@ export function EditorView() {
   // An earlier version being edited is not in the library: its own output is the "before".
   const before = base && !sourcePicture.url ? { url: base.url, size: { width: base.width, height: base.height } } : sourcePicture
   const baseName = base && lineage ? `${versionName(lineage, base.recordId)} · ${base.name}` : base?.name
-  const comparePanes = lineage ? versionPanes(lineage, comparing, models) : null
-  const panes: ViewerPane[] = comparePanes ?? [
-    { key: 'before', kind: 'before', url: before.url, size: before.size, title: 'Before', meta: shown ? (base ? baseName : shown.sourceName) : (baseName ?? sources[0]?.name) },
+  const maskTarget = maskTargetOf(maskKeyOf(base, assetIds), base ?? sources[0])
+  const maskDrawing = useMask((s) => s.drawing && maskTarget !== null && s.target?.key === maskTarget.key)
+  const comparePanes = lineage && !maskDrawing ? versionPanes(lineage, comparing, models) : null
+  const beforePane: ViewerPane = { key: 'before', kind: 'before', url: before.url, size: before.size, title: 'Before', meta: shown ? (base ? baseName : shown.sourceName) : (baseName ?? sources[0]?.name) }
+  const panes: ViewerPane[] = maskDrawing ? [beforePane, { key: 'mask', kind: 'after', url: null, title: 'Mask' }] : comparePanes ?? [
+    beforePane,
     {
       key: 'after',
       kind: 'after',
@@ -168,9 +181,11 @@ export function EditorView() {
       <section className="stage-area" aria-label="Result">
         {sources.length || items.length || base ? (
           <>
+            {maskDrawing ? <MaskTools /> : null}
             <ImageViewer
               panes={panes}
-              mode={mode}
+              mode={maskDrawing ? 'slider' : mode}
+              paint={maskDrawing ? (box) => <MaskCanvas box={box} label={`Mask over ${beforePane.meta ?? 'the picture'}: drag to paint where the edit may happen`} /> : undefined}
               toolbar={
                 comparePanes ? (
                   <>
@@ -186,7 +201,10 @@ export function EditorView() {
                     </button>
                   </>
                 ) : (
-                  <StageToolbar mode={mode} onMode={setMode} shown={shown} outputIndex={shownIndex} onOutput={setOutputIndex} />
+                  <>
+                    <StageToolbar mode={mode} onMode={setMode} shown={shown} outputIndex={shownIndex} onOutput={setOutputIndex} />
+                    <MaskButton target={maskTarget} />
+                  </>
                 )
               }
             />
@@ -202,6 +220,11 @@ export function EditorView() {
             ) : null}
             {lineageError ? <ErrorNotice error={lineageError} compact /> : null}
             {lineage ? <VersionStrip lineage={lineage} baseRecordId={base?.recordId ?? null} comparing={comparing} onBranch={branch} onToggleCompare={toggleCompare} /> : null}
+            {shown?.mask && shown.mask.leak !== undefined && !maskDrawing ? (
+              <p className="hint pad mask-leak" data-testid="mask-leak">
+                Masked edit: {leakSentence(shown.mask.leak)}
+              </p>
+            ) : null}
             {shown?.error ? <ErrorNotice error={shown.error} /> : null}
             {shown?.requestId ? <p className="hint pad">Request id {shown.requestId}</p> : null}
           </>

@@ -6,6 +6,7 @@ import { MiddleTruncate, MODEL_NAME_TAIL } from '../../components/MiddleTruncate
 import { modelLabel } from '../../lib/models'
 import { useCatalog } from '../settings/catalogStore'
 import './versions.css'
+import { MaskTag } from './mask/MaskTag'
 
 /** "v2" for the second version in chain order: the name the strip, the stage and the compare labels share. */
 export function versionName(lineage: LineageView, recordId: string): string {
@@ -65,6 +66,7 @@ export function VersionStrip({ lineage, baseRecordId, comparing, onBranch, onTog
                   <CostBadge credits={version.credits} kind={version.estimated ? 'estimate' : 'charged'} />
                   <time dateTime={version.at}>{formatTime(version.at)}</time>
                 </span>
+                {version.mask ? <MaskTag leak={version.mask.leak} /> : null}
                 {missing ? <span className="missing-tag">file missing</span> : null}
               </button>
               <label className="version-compare">

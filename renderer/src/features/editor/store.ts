@@ -7,6 +7,8 @@ import { asError } from '../../lib/format'
 import { useCatalog } from '../settings/catalogStore'
 import { emptyDraft, specFrom, type Draft } from '../../lib/draft'
 import { useJobs } from '../batches/jobsStore'
+import { drawnMaskPayload } from './mask/encodeMask'
+import { maskKeyOf } from './mask/maskStore'
 
 /** An earlier result being edited instead of a library image: named by its record and output, never a path. */
 export interface EditBase {
@@ -69,6 +71,7 @@ export const useEditor = create<EditorState>()((set, get) => ({
     set({ starting: true, error: null })
     try {
       const models = useCatalog.getState().models
+      const mask = await drawnMaskPayload(maskKeyOf(base, assetIds))
       let batch
       if (base) {
         const spec = specFrom(draft, models, provider, { kind: 'edit', assetIds: [] })
@@ -80,7 +83,8 @@ export const useEditor = create<EditorState>()((set, get) => ({
           ...(spec.templateId ? { templateId: spec.templateId } : {}),
           variables: spec.variables,
           model,
-          params: { ...spec.params, ...spec.paramsByModel?.[model] }
+          params: { ...spec.params, ...spec.paramsByModel?.[model] },
+          ...(mask ? { mask } : {})
         })
       } else {
         const spec = specFrom(draft, models, provider, {
@@ -90,7 +94,7 @@ export const useEditor = create<EditorState>()((set, get) => ({
           // A single edit is run on purpose: running the same thing again is what the user asked for.
           duplicates: 'run'
         })
-        batch = await useJobs.getState().start(spec)
+        batch = await useJobs.getState().start(mask ? { ...spec, mask } : spec)
       }
       set({ batchId: batch.id, starting: false })
     } catch (err) {

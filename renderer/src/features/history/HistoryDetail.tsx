@@ -18,6 +18,7 @@ import { continueInEditor } from '../editor/openVersion'
 import { HistoryLineage } from './HistoryLineage'
 import { entryRequestId } from './selectors'
 import { useHistory } from './store'
+import { MaskDetail } from './MaskDetail'
 
 /** Inputs and outputs side by side, missing files marked, and "Show in folder" for each output still on disk. */
 function DetailImages({ entry }: { entry: HistoryEntryView }) {
@@ -93,6 +94,7 @@ function DetailMeta({ entry }: { entry: HistoryEntryView }) {
         {formatMs(entry.latencyMs)}
         {entry.attempts > 1 ? <span className="muted"> · {entry.attempts} attempts</span> : null}
       </dd>
+      {entry.mask ? <MaskDetail mask={entry.mask} /> : null}
       {template ? (
         <>
           <dt>Template</dt>
