@@ -38,6 +38,8 @@ export interface RuleRunnerDeps {
   /** Where outputs of this rule go when it names no folder itself (the settings' chosen folder), if anywhere fixed. */
   defaultOutputDir(): string | undefined
   onChange(view: WatchRuleView): void
+  /** Every file decided on (queued, passed over, held, refused), as it happens. */
+  onFile?(event: WatchFileEvent): void
   timing?: Partial<WatchTiming>
   now?: () => Date
 }
@@ -452,6 +454,7 @@ export class RuleRunner {
 
   private note(list: 'lastFiles' | 'failures', event: WatchFileEvent): void {
     this[list] = [event, ...this[list]].slice(0, KEEP_EVENTS)
+    this.deps.onFile?.(event)
     if (list === 'failures') this.changed()
   }
 
