@@ -228,5 +228,15 @@ describe('watch folders against the sandbox', () => {
     await pause(TIMING.stabilityMs * 2)
     expect(sandbox.stats().submissions).toHaveLength(1)
     expect(sentCounts().get(sha(await readFile(sources[2]!)))).toBe(1)
+
+    // Pointed at another folder: what is already there is its new starting point, not work.
+    const other = join(dir, 'other')
+    await mkdir(other)
+    await copyFile(sources[1]!, join(other, 'was-here.png'))
+    const view = (await service.list())[0]!
+    const moved = await service.update(view.rule.id, { ...ruleFor(other), patterns: ['*.png'] })
+    expect(moved.state).toBe('watching')
+    await pause(TIMING.stabilityMs * 2)
+    expect(sandbox.stats().submissions).toHaveLength(1)
   }, 60_000)
 })

@@ -91,6 +91,10 @@ export class RuleRunner {
   private lastError: AppErrorData | undefined
   /** Files whose batch could not be created (the queue busy): offered again on the next health check. */
   private readonly retry = new Set<string>()
+  /** Batches this runner created, so their failures are listed with the rule. */
+  private readonly batchIds = new Set<string>()
+  /** The folder or what counts in it changed: what is there now is the new starting point. */
+  private rebaseline = false
   /** Hashes and paths of images Pixdesk wrote, learnt from the engine: never new work. */
   private readonly written = new Set<string>()
   private matches: (relativePath: string) => boolean
@@ -170,6 +174,9 @@ export class RuleRunner {
   /** Applies an edited rule: stopped and started again, so its folder and patterns take effect. */
   async update(rule: WatchRule): Promise<void> {
     await this.stop()
+    const before = this.rule
+    const scope = (r: WatchRule) => JSON.stringify([r.folder, r.recursive, r.patterns])
+    if (scope(before) !== scope(rule) && !rule.includeExisting) this.rebaseline = true
     this.rule = rule
     this.matches = compilePatterns(rule.patterns)
     this.folderProblem = undefined
@@ -188,7 +195,8 @@ export class RuleRunner {
       const engine = await this.deps.engine()
       this.listen(engine)
       await this.reconcile(engine)
-      if (!this.ledger.started()) await this.recordBaseline()
+      if (!this.ledger.started() || this.rebaseline) await this.recordBaseline()
+      this.rebaseline = false
     } catch (err) {
       this.lastError = toAppErrorData(err)
       this.folderProblem = `The rule could not start: ${this.lastError.message}`
@@ -224,7 +232,7 @@ export class RuleRunner {
   }
 
   private isOurs(batchId: string): boolean {
-    return this.lastFiles.some((f) => f.batchId === batchId)
+    return this.batchIds.has(batchId)
   }
 
   /** Claims from a run that stopped between claiming files and queueing them: confirmed, or released. */
@@ -247,13 +255,14 @@ export class RuleRunner {
   private async recordBaseline(): Promise<void> {
     const ledger = this.ledger!
     const at = this.now().toISOString()
-    let entries: LedgerEntry[] = [{ t: 'opened', at }]
+    let entries: LedgerEntry[] = ledger.started() ? [] : [{ t: 'opened', at }]
     if (!this.rule.includeExisting) {
       for await (const item of scanFolder(this.rule.folder)) {
         if (item.kind !== 'file' || this.ignored(item.path, false) || !this.wanted(item.path)) continue
         const st = await stat(item.path).catch(() => null)
         if (!st) continue
-        entries.push({ t: 'baseline', hash: await hashFile(item.path), path: item.path, size: st.size, mtimeMs: st.mtimeMs, at })
+        const hash = await hashFile(item.path)
+        if (!ledger.has(hash)) entries.push({ t: 'baseline', hash, path: item.path, size: st.size, mtimeMs: st.mtimeMs, at })
         if (entries.length >= 500) {
           await ledger.append(entries)
           entries = []
@@ -377,6 +386,7 @@ export class RuleRunner {
     }
     await this.ledger.append(sending.map((f) => ({ t: 'queued', hash: f.hash, path: f.path, at, token, batchId, estimate: perFile })))
     this.queuedCount += sending.length
+    this.batchIds.add(batchId)
     for (const file of sending) this.note('lastFiles', { path: file.path, at, outcome: 'queued', batchId })
     this.changed()
   }
