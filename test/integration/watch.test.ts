@@ -213,6 +213,24 @@ describe('watch folders against the sandbox', () => {
     expect(sentCounts().get(sha(await readFile(sources[0]!)))).toBe(1)
   }, 60_000)
 
+  it('says it waits for the network while the server cannot be reached, and sends when it answers again', async () => {
+    const [source] = await makeImages(join(dir, 'src'), 1)
+    const inbox = join(dir, 'inbox')
+    await mkdir(inbox)
+    const engine = await openEngine()
+    const service = await openService(engine)
+    const { rule } = await service.create(ruleFor(inbox))
+    const port = sandbox.port
+    await sandbox.close()
+    await copyFile(source!, join(inbox, 'offline.png'))
+    await until(async () => (await stateOf(service, rule.id)).state === 'waiting_network', 20_000, 'waiting for the network')
+    expect((await stateOf(service, rule.id)).message).toMatch(/cannot be reached/)
+    sandbox = await startSandbox({ port, latencyMs: 5 })
+    await until(() => sandbox.stats().submissions.length >= 1, 30_000, 'the file sent once the server is back')
+    await until(async () => (await stateOf(service, rule.id)).state === 'watching', 20_000, 'watching again')
+    expect(sentCounts().get(sha(await readFile(source!)))).toBe(1)
+  }, 60_000)
+
   it('a rule that is not recursive ignores subfolders; existing files are the baseline unless asked for', async () => {
     const sources = await makeImages(join(dir, 'src'), 3)
     const inbox = join(dir, 'inbox')

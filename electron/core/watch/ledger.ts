@@ -48,6 +48,8 @@ export class RuleLedger {
   private readonly known = new Map<string, FileFacts>()
   private exists = false
   private torn = 0
+  /** The file ends in a torn line: the next write starts on a line of its own, or it would be lost with it. */
+  private endsTorn = false
 
   private constructor(private readonly file: string) {}
 
@@ -95,16 +97,21 @@ export class RuleLedger {
 
   async append(entries: readonly LedgerEntry[]): Promise<void> {
     if (entries.length === 0) return
-    const text = entries.map((e) => JSON.stringify(e)).join('\n') + '\n'
+    const text = (this.endsTorn ? '\n' : '') + entries.map((e) => JSON.stringify(e)).join('\n') + '\n'
     // One write and one flush per group: a crash leaves whole lines, at worst a torn last one.
     const handle = await open(this.file, 'a')
     try {
       await handle.write(text)
       await handle.sync()
+    } catch (err) {
+      // Part of the text may be on disk: the next write starts a new line (an empty line is skipped).
+      this.endsTorn = true
+      throw err
     } finally {
       await handle.close()
     }
     this.exists = true
+    this.endsTorn = false
     for (const entry of entries) this.apply(entry)
   }
 
@@ -117,6 +124,7 @@ export class RuleLedger {
       throw err
     }
     this.exists = true
+    this.endsTorn = text.length > 0 && !text.endsWith('\n')
     for (const line of text.split('\n')) {
       if (!line.trim()) continue
       let parsed: ReturnType<typeof entrySchema.safeParse>
