@@ -381,7 +381,8 @@ export class RuleRunner {
       batchId = (await engine.createBatch(this.deps.specFor(this.rule, sending.map((f) => f.path), name(sending)))).id
     } catch (err) {
       await this.ledger.append(sending.map((f) => ({ t: 'released', hash: f.hash, token, at: this.now().toISOString() })))
-      for (const file of sending) this.retry.add(file.path)
+      // A refused request stays refused until the rule is changed; anything else (the queue busy) is tried again.
+      if (toAppErrorData(err).code !== 'validation') for (const file of sending) this.retry.add(file.path)
       throw err
     }
     await this.ledger.append(sending.map((f) => ({ t: 'queued', hash: f.hash, path: f.path, at, token, batchId, estimate: perFile })))
