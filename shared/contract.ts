@@ -16,6 +16,7 @@ import {
 import { providerIds } from './records'
 import { templateIdSchema, templateInputSchema, type TemplateImportView } from './templates'
 import type { Settings, SettingsNotice } from './settings'
+import { watchRuleInputSchema, type WatchRuleView } from './watch'
 import type {
   AssetView,
   BatchDetailView,
@@ -263,7 +264,15 @@ export const channels = {
   /** Text onto the system clipboard, through the main process: the sandboxed window is denied the permission. */
   'clipboard.write': channel(z.object({ text: z.string().min(1).max(200_000) }).strict(), returns<{ ok: true }>()),
 
-  'sandbox.status': channel(empty, returns<SandboxView>())
+  'sandbox.status': channel(empty, returns<SandboxView>()),
+
+  'watch.list': channel(empty, returns<WatchRuleView[]>()),
+  /** Asks for a folder (native dialog) to watch or to write a rule's outputs to; null when the user cancelled. */
+  'watch.pickFolder': channel(empty, returns<{ path: string } | null>()),
+  'watch.create': channel(z.object({ rule: watchRuleInputSchema }).strict(), returns<WatchRuleView>()),
+  'watch.update': channel(z.object({ id, rule: watchRuleInputSchema }).strict(), returns<WatchRuleView>()),
+  'watch.setPaused': channel(z.object({ id, paused: z.boolean() }).strict(), returns<WatchRuleView>()),
+  'watch.delete': channel(z.object({ id }).strict(), returns<{ id: string }>())
 } satisfies Record<string, ChannelDef>
 
 /** What the app menu and system notifications ask the window to do (the renderer owns the views). */
@@ -295,6 +304,8 @@ export interface EventMap {
   'jobs.item': ItemView
   'jobs.network': NetworkView
   'settings.changed': Settings
+  /** A watch rule's state, last files or failures changed. */
+  'watch.rule': WatchRuleView
 }
 
 export type Channel = keyof typeof channels

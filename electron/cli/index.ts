@@ -14,6 +14,7 @@ import { registerModels } from './commands/models'
 import { registerSandbox } from './commands/sandbox'
 import { registerScan } from './commands/scan'
 import { registerTemplates } from './commands/templates'
+import { registerWatch } from './commands/watch'
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const interrupt = new AbortController()
@@ -121,6 +122,7 @@ Environment: PIXDESK_HOME, ${environmentVariables().join(', ')}.`
   registerBatch(program, run)
   registerCompare(program, run)
   registerHistory(program, run)
+  registerWatch(program, run)
   registerSandbox(program, run)
   registerDiagnostics(program, run)
   return program

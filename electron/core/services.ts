@@ -35,6 +35,7 @@ import { createSandboxController, type SandboxController } from './sandbox/contr
 import { loadSettings, updateSettings } from './settings'
 import { openTemplateStore, usageFromHistory, type TemplateService } from './template-store'
 import { readBundledTemplates, type TemplateLibrary } from './templates'
+import { WatchService } from './watch/service'
 
 export interface ServicesOptions {
   paths?: AppPaths
@@ -46,6 +47,8 @@ export interface ServicesOptions {
   watchFolders?: boolean
   /** How this process runs the shared job queue; the app's defaults run every batch. */
   jobs?: JobsServiceOptions
+  /** Run the stored watch rules while the services live (default: as watchFolders; the app does). */
+  runWatchRules?: boolean
 }
 
 /** Per-process choices for the jobs engine; none of them is saved in the settings. */
@@ -97,6 +100,8 @@ export interface Services {
   /** The built-in templates and the user's own (templates.json in the data folder). */
   templates: TemplateService
   sandbox: SandboxController
+  /** Watch rules: folders whose new images are sent through the queue as they arrive. */
+  watch: WatchService
   /**
    * The jobs engine, opened on first use: it owns the queue file (one process per data folder), so a
    * CLI command that only reads history never competes with the app for it.
@@ -309,6 +314,10 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
   const jobEngine = sharedJobEngine(() =>
     openServicesJobEngine({ dataDir: paths.dataDir, catalog, history, keyOrigins, settings, sandbox, templates, events, jobOptions: options.jobs ?? {} })
   )
+  const watch = new WatchService({ dataDir: paths.dataDir, engine: jobEngine.open, settings: () => settings.get() })
+  if (options.runWatchRules ?? options.watchFolders ?? true) {
+    watch.start().catch((err: unknown) => events.emit('app.notice', { level: 'error', message: `Watch rules could not start: ${toAppErrorData(err).message}` }))
+  }
   const startImport = async (paths: readonly string[]) => {
     const done = library.importPaths(paths)
     done.catch((err: unknown) => events.emit('app.notice', { level: 'error', message: toAppErrorData(err).message }))
@@ -330,6 +339,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     library,
     templates,
     sandbox,
+    watch,
     jobs: jobEngine.open,
     onJobsOpened: jobEngine.onOpened,
     startImport,
@@ -431,6 +441,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
       return templates.exportFile(target, ids)
     },
     async dispose() {
+      await watch.close()
       const engine = await jobEngine.opening()?.catch(() => undefined)
       await engine?.close(2000)
       await sandbox.stop()

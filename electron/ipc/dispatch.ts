@@ -24,6 +24,12 @@ function createHandlers(services: Services, urls: AssetUrls, grants: PathGrants)
     const summary = await change(engine)
     return batchView(summary, compareGroupOf(engine, summary))
   }
+  /** A rule names only folders the user chose (in a dialog, by dropping them, or already in the library). */
+  const allowedRule = async <R extends { folder: string; outputDir?: string }>(rule: R): Promise<R> => {
+    await grants.assertAllowed(rule.folder, 'as the folder to watch', library.importedRoots())
+    if (rule.outputDir) await grants.assertAllowed(rule.outputDir, 'as the output folder', writableFolders(services))
+    return rule
+  }
   return {
     'app.info': async () => ({
       name: 'Pixdesk',
@@ -81,6 +87,22 @@ function createHandlers(services: Services, urls: AssetUrls, grants: PathGrants)
     'sandbox.status': async () => {
       const url = services.sandbox.url()
       return url ? { running: true, url } : { running: false }
+    },
+
+    'watch.list': () => services.watch.list(),
+    'watch.pickFolder': async () => {
+      const [folder] = await services.dialogs.openDirectories()
+      if (!folder) return null
+      // Chosen in a native dialog: the window may name it when it saves the rule.
+      await grants.grant([folder])
+      return { path: folder }
+    },
+    'watch.create': async ({ rule }) => services.watch.create(await allowedRule(rule)),
+    'watch.update': async ({ id, rule }) => services.watch.update(id, await allowedRule(rule)),
+    'watch.setPaused': ({ id, paused }) => services.watch.setPaused(id, paused),
+    'watch.delete': async ({ id }) => {
+      await services.watch.remove(id)
+      return { id }
     },
 
     'library.pick': async ({ kind }) => {

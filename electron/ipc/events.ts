@@ -32,6 +32,7 @@ export function forwardServiceEvents(services: Services, events: RendererEvents,
     services.events.on('settings.changed', (settings) => events.emit('settings.changed', settings)),
     services.events.on('app.notice', (notice) => events.emit('app.notice', notice)),
     forwardLibraryEvents(services.library, events, urls),
+    services.watch.on((view) => events.emit('watch.rule', view)),
     services.onJobsOpened((engine) => stops.push(forwardJobEvents(engine, events, urls, services.library)))
   ]
   return () => {

@@ -71,7 +71,13 @@ const validPayloads: Record<Channel, Record<string, unknown>> = {
   'history.supportBundle': { id: 'record-1' },
   'history.lineage': { recordId: 'record-1' },
   'clipboard.write': { text: 'req-1' },
-  'sandbox.status': {}
+  'sandbox.status': {},
+  'watch.list': {},
+  'watch.pickFolder': {},
+  'watch.create': { rule: { folder: '/nonexistent-fuzz-folder', prompt: 'x', models: ['gpt-image-1'] } },
+  'watch.update': { id: 'fuzz', rule: { folder: '/nonexistent-fuzz-folder', prompt: 'x', models: ['gpt-image-1'] } },
+  'watch.setPaused': { id: 'fuzz', paused: true },
+  'watch.delete': { id: 'fuzz' }
 }
 
 /**

@@ -7,6 +7,7 @@ import { HistoryView } from '../features/history/HistoryView'
 import { LibraryView } from '../features/library/LibraryView'
 import { SettingsView } from '../features/settings/SettingsView'
 import { TemplatesView } from '../features/templates/TemplatesView'
+import { WatchView } from '../features/watch/WatchView'
 import type { ViewId } from './uiStore'
 
 export interface ViewDefinition {
@@ -29,7 +30,8 @@ export const viewRegistry: Record<ViewId, ViewDefinition> = {
   batches: { label: 'Batches', icon: 'batches', shortcut: '4', component: BatchesView },
   history: { label: 'History', icon: 'history', shortcut: '5', component: HistoryView },
   settings: { label: 'Settings', icon: 'settings', shortcut: '6', component: SettingsView },
-  templates: { label: 'Templates', icon: 'sparkle', shortcut: '7', component: TemplatesView }
+  templates: { label: 'Templates', icon: 'sparkle', shortcut: '7', component: TemplatesView },
+  watch: { label: 'Watch', icon: 'folder', shortcut: '8', component: WatchView }
 }
 
 export const views: ReadonlyArray<ViewDefinition & { id: ViewId }> = (Object.keys(viewRegistry) as ViewId[]).map((id) => ({ id, ...viewRegistry[id] }))

@@ -1,0 +1,253 @@
+import { useEffect, useId, type ReactNode } from 'react'
+import { useShallow } from 'zustand/react/shallow'
+import type { WatchFileEvent, WatchRuleState, WatchRuleView } from '@shared/watch'
+import { ErrorNotice } from '../../components/ErrorNotice'
+import { Icon } from '../../components/Icon'
+import { formatCredits, formatTime, plural } from '../../lib/format'
+import { useCatalog } from '../settings/catalogStore'
+import { useWatch, type WatchForm } from './store'
+import './watch.css'
+
+const STATE_LABEL: Record<WatchRuleState, string> = {
+  starting: 'Starting',
+  watching: 'Watching',
+  paused: 'Paused',
+  waiting_network: 'Waiting for network',
+  budget_reached: 'Budget reached',
+  error: 'Error'
+}
+
+const OUTCOME_LABEL: Record<WatchFileEvent['outcome'], string> = {
+  queued: 'sent',
+  skipped_duplicate: 'already done',
+  held_budget: 'held (budget)',
+  unusable: 'not usable',
+  failed: 'failed'
+}
+
+const fileName = (path: string) => path.split(/[\\/]/).pop() ?? path
+
+function FileList({ label, events }: { label: string; events: WatchFileEvent[] }) {
+  if (!events.length) return null
+  return (
+    <div className="watch-files">
+      <h4>{label}</h4>
+      <ul aria-label={label}>
+        {events.slice(0, 5).map((e) => (
+          <li key={`${e.path}-${e.at}-${e.outcome}`} title={e.message ?? e.path}>
+            <span className="watch-file-name">{fileName(e.path)}</span> <span className="muted">{OUTCOME_LABEL[e.outcome]} · {formatTime(e.at)}</span>
+            {e.outcome === 'failed' || e.outcome === 'unusable' ? <span className="watch-file-why">{e.message}</span> : null}
+          </li>
+        ))}
+      </ul>
+    </div>
+  )
+}
+
+function RuleCard({ view }: { view: WatchRuleView }) {
+  const { rule } = view
+  const store = useWatch.getState()
+  const budget = rule.dailyBudget === null ? 'no daily cap' : `${formatCredits(view.spentToday)} of ${formatCredits(rule.dailyBudget)} today`
+  return (
+    <li className="watch-rule" aria-label={`Rule ${rule.name}`}>
+      <div className="watch-rule-head">
+        <h3>{rule.name}</h3>
+        <span className={`watch-state state-${view.state}`} data-testid="watch-state">
+          {STATE_LABEL[view.state]}
+        </span>
+        <span className="spacer" />
+        <button type="button" className="btn small" onClick={() => void store.setPaused(rule.id, !rule.paused)}>
+          <Icon name={rule.paused ? 'play' : 'pause'} /> {rule.paused ? 'Resume' : 'Pause'}
+        </button>
+        <button type="button" className="btn small" onClick={() => store.startEdit(rule.id)}>
+          <Icon name="edit" /> Edit
+        </button>
+        <button type="button" className="btn small" onClick={() => void store.remove(rule.id)}>
+          <Icon name="trash" /> Delete
+        </button>
+      </div>
+      <p className="watch-rule-meta">
+        <span title={rule.folder}>{rule.folder}</span>
+        {rule.recursive ? ' (with subfolders)' : ''} · {rule.patterns.join(', ')} · {rule.models.join(', ')} · {rule.templateId ? `template ${rule.templateId}` : 'prompt'} · {budget} ·{' '}
+        {plural(view.queuedCount, 'file')} sent since start
+      </p>
+      {view.message ? (
+        <p className="watch-rule-message" role="status">
+          {view.message}
+        </p>
+      ) : null}
+      <div className="watch-rule-files">
+        <FileList label="Last files" events={view.lastFiles} />
+        <FileList label="Failures" events={view.failures} />
+      </div>
+    </li>
+  )
+}
+
+function Field({ label, children, id }: { label: string; id: string; children: ReactNode }) {
+  return (
+    <div className="field">
+      <label className="field-label" htmlFor={id}>
+        {label}
+      </label>
+      {children}
+    </div>
+  )
+}
+
+function RuleForm({ id, form }: { id?: string; form: WatchForm }) {
+  const base = useId()
+  const store = useWatch.getState()
+  const { models, templates } = useCatalog(useShallow((s) => ({ models: s.models, templates: s.templates })))
+  const saving = useWatch((s) => s.saving)
+  const set = (patch: Partial<WatchForm>) => store.setForm(patch)
+  return (
+    <form
+      className="watch-form"
+      aria-label={id ? 'Edit watch rule' : 'New watch rule'}
+      onSubmit={(e) => {
+        e.preventDefault()
+        void store.save()
+      }}
+    >
+      <Field label="Name" id={`${base}-name`}>
+        <input id={`${base}-name`} value={form.name} placeholder="Defaults to the folder's name" onChange={(e) => set({ name: e.target.value })} />
+      </Field>
+      <div className="field">
+        <span className="field-label" id={`${base}-folder-label`}>
+          Folder to watch
+        </span>
+        <div className="watch-folder-row">
+          <output aria-labelledby={`${base}-folder-label`} className="watch-folder">
+            {form.folder || 'No folder chosen'}
+          </output>
+          <button type="button" className="btn small" onClick={() => void store.pickFolder('folder')}>
+            <Icon name="folder" /> Choose folder…
+          </button>
+        </div>
+      </div>
+      <label className="check">
+        <input type="checkbox" checked={form.recursive} onChange={(e) => set({ recursive: e.target.checked })} /> Include subfolders
+      </label>
+      <Field label="File patterns" id={`${base}-patterns`}>
+        <input id={`${base}-patterns`} value={form.patterns} onChange={(e) => set({ patterns: e.target.value })} />
+      </Field>
+      <fieldset className="watch-mode">
+        <legend>What to do</legend>
+        <label className="check">
+          <input type="radio" name={`${base}-mode`} checked={form.mode === 'prompt'} onChange={() => set({ mode: 'prompt' })} /> Write a prompt
+        </label>
+        <label className="check">
+          <input type="radio" name={`${base}-mode`} checked={form.mode === 'template'} onChange={() => set({ mode: 'template' })} /> Use a template
+        </label>
+      </fieldset>
+      {form.mode === 'template' ? (
+        <Field label="Template" id={`${base}-template`}>
+          <select id={`${base}-template`} value={form.templateId} onChange={(e) => set({ templateId: e.target.value })}>
+            <option value="">Choose a template</option>
+            {templates.map((t) => (
+              <option key={t.id} value={t.id}>
+                {t.name}
+              </option>
+            ))}
+          </select>
+        </Field>
+      ) : null}
+      <Field label={form.mode === 'template' ? 'Extra instructions (optional)' : 'Prompt'} id={`${base}-prompt`}>
+        <textarea id={`${base}-prompt`} rows={3} value={form.prompt} onChange={(e) => set({ prompt: e.target.value })} />
+      </Field>
+      <Field label="Model" id={`${base}-model`}>
+        <select id={`${base}-model`} value={form.model} onChange={(e) => set({ model: e.target.value })}>
+          <option value="">Choose a model</option>
+          {models.map((m) => (
+            <option key={m.id} value={m.id}>
+              {m.label}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <div className="watch-params">
+        <Field label="Size" id={`${base}-size`}>
+          <input id={`${base}-size`} value={form.size} placeholder="e.g. 1024x1024, 2K" onChange={(e) => set({ size: e.target.value })} />
+        </Field>
+        <Field label="Aspect ratio" id={`${base}-aspect`}>
+          <input id={`${base}-aspect`} value={form.aspectRatio} placeholder="e.g. 4:5" onChange={(e) => set({ aspectRatio: e.target.value })} />
+        </Field>
+        <Field label="Quality" id={`${base}-quality`}>
+          <input id={`${base}-quality`} value={form.quality} placeholder="low, medium, high" onChange={(e) => set({ quality: e.target.value })} />
+        </Field>
+      </div>
+      <div className="field">
+        <span className="field-label" id={`${base}-out-label`}>
+          Output folder
+        </span>
+        <div className="watch-folder-row">
+          <output aria-labelledby={`${base}-out-label`} className="watch-folder">
+            {form.outputDir || 'A "pixdesk" folder beside each image'}
+          </output>
+          <button type="button" className="btn small" onClick={() => void store.pickFolder('outputDir')}>
+            <Icon name="folder" /> Choose…
+          </button>
+          {form.outputDir ? (
+            <button type="button" className="btn small" onClick={() => set({ outputDir: '' })}>
+              Beside each image
+            </button>
+          ) : null}
+        </div>
+      </div>
+      <Field label="Daily budget (credits)" id={`${base}-budget`}>
+        <input id={`${base}-budget`} inputMode="decimal" value={form.dailyBudget} placeholder="Empty: no daily cap" onChange={(e) => set({ dailyBudget: e.target.value })} />
+      </Field>
+      <label className="check">
+        <input type="checkbox" checked={form.includeExisting} onChange={(e) => set({ includeExisting: e.target.checked })} /> Also process the images already in the folder
+      </label>
+      <div className="toolbar">
+        <button type="submit" className="btn primary" disabled={saving}>
+          {id ? 'Save rule' : 'Add rule'}
+        </button>
+        <button type="button" className="btn" onClick={() => store.cancelEdit()}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  )
+}
+
+/** Watch folders: each rule's state, its last files and failures, and the form to add or change one. */
+export function WatchView() {
+  const s = useWatch(useShallow((st) => ({ rules: st.rules, loaded: st.loaded, error: st.error, editing: st.editing })))
+  const store = useWatch.getState()
+  useEffect(() => {
+    void useWatch.getState().load()
+    if (!useCatalog.getState().loaded) void useCatalog.getState().load()
+  }, [])
+  return (
+    <div className="view watch-view" data-testid="watch-view">
+      <header className="view-header">
+        <h1>Watch folders</h1>
+        <span className="muted" role="status">
+          {s.loaded ? plural(s.rules.length, 'rule') : 'Loading…'}
+        </span>
+        <span className="spacer" />
+        <div className="toolbar" role="toolbar" aria-label="Watch folders">
+          <button type="button" className="btn small primary" onClick={() => store.startNew()}>
+            <Icon name="plus" /> New rule
+          </button>
+        </div>
+      </header>
+      <ErrorNotice error={s.error} onDismiss={() => useWatch.setState({ error: null })} />
+      <div className="watch-body">
+        {s.editing ? <RuleForm id={s.editing.id} form={s.editing.form} /> : null}
+        {s.rules.length ? (
+          <ul className="watch-rules" aria-label="Watch rules">
+            {s.rules.map((view) => (
+              <RuleCard key={view.rule.id} view={view} />
+            ))}
+          </ul>
+        ) : s.loaded && !s.editing ? (
+          <p className="hint">No watch rules yet. A rule sends each new image in a folder once, with a prompt or template, within a daily budget, while the app is open.</p>
+        ) : null}
+      </div>
+    </div>
+  )
+}
