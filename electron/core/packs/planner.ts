@@ -225,7 +225,9 @@ export interface PlannedTarget extends PackTargetPlan {
   finish: PackFinish
 }
 
-export function planPack(options: PlanOptions): PackPlan & { targets: PlannedTarget[] } {
+export type PlannedPackPlan = Omit<PackPlan, 'targets'> & { targets: PlannedTarget[] }
+
+export function planPack(options: PlanOptions): PlannedPackPlan {
   const { pack, model, provider } = options
   const caps = capabilitiesFor(model, provider)
   if (!caps) {
@@ -290,6 +292,6 @@ export function planPack(options: PlanOptions): PackPlan & { targets: PlannedTar
 }
 
 /** The plan as shown (without the engine's params and finishing specs). */
-export function planView(plan: PackPlan & { targets: PlannedTarget[] }): PackPlan {
+export function planView(plan: PlannedPackPlan): PackPlan {
   return { ...plan, targets: plan.targets.map(({ params: _params, finish: _finish, ...view }: PlannedTarget): PackTargetPlan => view) }
 }

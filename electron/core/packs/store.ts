@@ -126,6 +126,15 @@ function importEntries(text: string, source: string): unknown[] {
   return [value]
 }
 
+/** The packs of a file, validated, with the id each asks for (a pack file given to a run directly). */
+export function packsFromText(text: string, source: string): Array<{ wanted?: string; fields: Omit<Pack, 'id' | 'builtIn'> }> {
+  return importEntries(text, source).map((raw, i) => {
+    const { id, createdAt: _c, updatedAt: _u, builtIn: _b, ...fields } = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>
+    const label = typeof fields.name === 'string' ? `"${fields.name.slice(0, 60)}"` : `pack ${i + 1}`
+    return { wanted: typeof id === 'string' && packIdSchema.safeParse(id).success ? id : undefined, fields: validPackInput(fields, `${source}, ${label}: `) }
+  })
+}
+
 export async function openPackStore(options: { dataDir: string; now?: () => Date }): Promise<PackStore> {
   const path = packsFile(options.dataDir)
   const now = options.now ?? (() => new Date())
@@ -198,11 +207,7 @@ export async function openPackStore(options: { dataDir: string; now?: () => Date
       })
     },
     async importText(text, source) {
-      const entries = importEntries(text, source).map((raw, i) => {
-        const { id, createdAt: _c, updatedAt: _u, builtIn: _b, ...fields } = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>
-        const label = typeof fields.name === 'string' ? `"${fields.name.slice(0, 60)}"` : `pack ${i + 1}`
-        return { wanted: typeof id === 'string' && packIdSchema.safeParse(id).success ? id : undefined, fields: validPackInput(fields, `${source}, ${label}: `) }
-      })
+      const entries = packsFromText(text, source)
       const stamp = now().toISOString()
       return change((packs) => {
         const taken = takenIds()
