@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import type { AppErrorData } from './errors'
 
 /**
  * Channel packs: one picture made ready for several places at once (a marketplace, social formats, a web
@@ -256,3 +257,22 @@ export interface PackPlan {
   /** Targets the model cannot reach without enlarging; a run needs the user's consent to upscale. */
   needsUpscale: string[]
 }
+
+/** A plan for chosen library images: the images that cannot be sent are named with the reason. */
+export interface PackPlanView extends PackPlan {
+  problems: Array<{ assetId: string; error: AppErrorData }>
+}
+
+/** What the window sends to plan or run a pack: library images, a pack and a model. */
+export const packRunRequestSchema = z
+  .object({
+    packId: z.string().trim().min(1).max(80),
+    assetIds: z.array(z.string().min(1).max(200)).min(1).max(2000),
+    model: z.string().trim().min(1).max(200),
+    extraPrompt: z.string().max(8000).optional(),
+    quality: z.string().max(32).optional(),
+    allowUpscale: z.boolean().default(false),
+    outputDir: z.string().min(1).max(4096).optional()
+  })
+  .strict()
+export type PackRunRequest = z.output<typeof packRunRequestSchema>

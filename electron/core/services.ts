@@ -33,6 +33,7 @@ import { resolveAppPaths, type AppPaths } from './paths'
 import { createSandboxController, type SandboxController } from './sandbox/controller'
 import { loadSettings, updateSettings } from './settings'
 import { openTemplateStore, usageFromHistory, type TemplateService } from './template-store'
+import { createPackService, type PackService } from './packs/service'
 import { readBundledTemplates, type TemplateLibrary } from './templates'
 
 export interface ServicesOptions {
@@ -95,6 +96,8 @@ export interface Services {
   library: Library
   /** The built-in templates and the user's own (templates.json in the data folder). */
   templates: TemplateService
+  /** Channel packs: the built-in ones and the user's own (packs.json), planned and run through the jobs engine. */
+  packs: PackService
   sandbox: SandboxController
   /**
    * The jobs engine, opened on first use: it owns the queue file (one process per data folder), so a
@@ -328,6 +331,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     history,
     library,
     templates,
+    packs: createPackService({ dataDir: paths.dataDir, catalog, library, settings: () => settings.get(), dialogs, jobs: jobEngine.open }),
     sandbox,
     jobs: jobEngine.open,
     onJobsOpened: jobEngine.onOpened,
