@@ -5,6 +5,7 @@ import { CompareView } from '../features/compare/CompareView'
 import { EditorView } from '../features/editor/EditorView'
 import { HistoryView } from '../features/history/HistoryView'
 import { LibraryView } from '../features/library/LibraryView'
+import { PacksView } from '../features/packs/PacksView'
 import { SettingsView } from '../features/settings/SettingsView'
 import { TemplatesView } from '../features/templates/TemplatesView'
 import type { ViewId } from './uiStore'
@@ -29,7 +30,8 @@ export const viewRegistry: Record<ViewId, ViewDefinition> = {
   batches: { label: 'Batches', icon: 'batches', shortcut: '4', component: BatchesView },
   history: { label: 'History', icon: 'history', shortcut: '5', component: HistoryView },
   settings: { label: 'Settings', icon: 'settings', shortcut: '6', component: SettingsView },
-  templates: { label: 'Templates', icon: 'sparkle', shortcut: '7', component: TemplatesView }
+  templates: { label: 'Templates', icon: 'sparkle', shortcut: '7', component: TemplatesView },
+  packs: { label: 'Packs', icon: 'fit', shortcut: '8', component: PacksView }
 }
 
 export const views: ReadonlyArray<ViewDefinition & { id: ViewId }> = (Object.keys(viewRegistry) as ViewId[]).map((id) => ({ id, ...viewRegistry[id] }))
