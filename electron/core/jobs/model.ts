@@ -341,13 +341,11 @@ export type SkippedInput = z.infer<typeof skippedInputSchema>
  * One version of every item (a pack target): its own prompt and params over the batch's, and how its
  * answer is finished. A batch with variants runs files × models × variants.
  */
-export const batchVariantSchema = z.object({
+const batchVariantSchema = z.object({
   prompt: z.string().trim().min(1).max(100_000),
   params: requestParamsSchema.partial().default({}),
   finish: packFinishSchema.optional()
 })
-export type BatchVariant = z.input<typeof batchVariantSchema>
-
 /** What to run: files × (prompt or template + variables) × models, n images each. */
 export const batchSpecSchema = z
   .object({
