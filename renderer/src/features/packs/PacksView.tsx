@@ -208,7 +208,8 @@ export function PacksView() {
           </label>
           <ImageChooser />
         </section>
-        <section className="pack-main" aria-label="Plan and results">
+        {/* Focusable: the plan can be longer than the pane while Run is still disabled, and must scroll by keyboard. */}
+        <section className="pack-main" aria-label="Plan and results" tabIndex={0}>
           <PackEditor />
           {s.plan ? <PlanGrid plan={s.plan} /> : <p className="hint">{s.assetIds.length ? (s.planning ? 'Planning…' : 'Choose a pack and a model.') : 'Choose images to see the plan: per target the model size, the finishing and the price.'}</p>}
           {s.plan?.problems.length ? <p className="warn-text">{plural(s.plan.problems.length, 'chosen image')} cannot be sent and will be skipped: {s.plan.problems.map((p) => p.error.message).join(' ')}</p> : null}
