@@ -14,6 +14,7 @@ async function axeProblems(page: Page): Promise<string[]> {
 }
 
 test('packs: choose images, a pack and a model, see the plan with sizes, finishing and prices, run it, review the contact sheet', async ({ page, app }) => {
+  test.setTimeout(180_000)
   const dir = join(app.home, 'products')
   await mkdir(dir, { recursive: true })
   for (const [i, colour] of ['#c8553d', '#2d3047'].entries()) {
@@ -77,6 +78,7 @@ test('packs: choose images, a pack and a model, see the plan with sizes, finishi
 })
 
 test('packs: a pack of your own is written as JSON, saved, run with a pure-white target whose failed check is explained, and deleted', async ({ page, app }) => {
+  test.setTimeout(120_000)
   const dir = join(app.home, 'grey')
   await mkdir(dir, { recursive: true })
   // A product on a grey backdrop: the white-background rule must fail on it, and say why.
