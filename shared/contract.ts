@@ -15,6 +15,7 @@ import {
 } from './history'
 import { providerIds } from './records'
 import { templateIdSchema, templateInputSchema, type TemplateImportView } from './templates'
+import { packIdSchema, packInputSchema, packRunRequestSchema, type Pack, type PackPlanView } from './packs'
 import type { Settings, SettingsNotice } from './settings'
 import { watchRuleInputSchema, type WatchRuleView } from './watch'
 import type {
@@ -202,6 +203,16 @@ export const channels = {
   'templates.import': channel(empty, returns<TemplateImportView | null>()),
   /** Asks where to save (native dialog) and exports the templates named (default: the user's own). */
   'templates.export': channel(z.object({ ids: z.array(templateIdSchema).min(1).max(1000).optional() }).strict(), returns<{ path: string | null; count: number }>()),
+  'packs.list': channel(empty, returns<Pack[]>()),
+  /** Creates a pack (no id) or replaces one of the user's own. */
+  'packs.save': channel(z.object({ id: packIdSchema.optional(), pack: packInputSchema }).strict(), returns<Pack>()),
+  'packs.delete': channel(z.object({ id: packIdSchema }).strict(), returns<{ id: string }>()),
+  /** Asks for a pack file (native dialog) and imports it; null when the user cancelled. */
+  'packs.import': channel(empty, returns<{ imported: Pack[]; renamed: Array<{ from: string; to: string }> } | null>()),
+  'packs.export': channel(z.object({ ids: z.array(packIdSchema).min(1).max(1000).optional() }).strict(), returns<{ path: string | null; count: number }>()),
+  /** Per target: the model size, the finishing and the price, before anything is sent. */
+  'packs.plan': channel(packRunRequestSchema, returns<PackPlanView>()),
+  'packs.run': channel(packRunRequestSchema, returns<BatchDetailView>()),
 
   'library.pick': channel(z.object({ kind: z.enum(['folders', 'files']) }).strict(), returns<RootView[]>()),
   'library.import': channel(z.object({ paths: z.array(z.string().min(1).max(4096)).min(1).max(1000) }).strict(), returns<RootView[]>()),
@@ -289,6 +300,8 @@ export type MenuCommand =
   | 'view-history'
   | 'view-settings'
   | 'view-templates'
+  | 'view-packs'
+  | 'view-watch'
   | 'command-palette'
   | 'open-batch'
   | 'copy-request-id'

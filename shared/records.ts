@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { appErrorSchema } from './errors'
+import { outputFinishSchema } from './packs'
 import { providerIdSchema } from './providers'
 
 // Provider ids are declared with the rest of each provider's facts; records are where most code meets them.
@@ -75,7 +76,9 @@ export const recordOutputSchema = z.object({
   format: z.string(),
   sidecarPath: z.string().optional(),
   /** A masked edit's model result before compositing, kept beside the output for inspection. */
-  rawPath: z.string().optional()
+  rawPath: z.string().optional(),
+  /** A pack target's output: how it was finished to the target and whether it meets the target's rules. */
+  finish: outputFinishSchema.optional()
 })
 export type RecordOutput = z.infer<typeof recordOutputSchema>
 

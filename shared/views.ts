@@ -1,5 +1,6 @@
 import type { AppErrorData } from './errors'
 import type { ProviderId, RequestParams, RequestRecord, RequestStatus, Verdict } from './records'
+import type { OutputFinish } from './packs'
 
 /**
  * What the renderer sees. These are view models: no secrets, no paths the user did not give, asset
@@ -99,6 +100,8 @@ export interface OutputView {
   height: number
   bytes: number
   missing: boolean
+  /** A pack target's output: its finishing and its rule checks. */
+  finish?: OutputFinish
 }
 
 export interface ItemView {
@@ -138,6 +141,8 @@ export interface ItemView {
   recordId?: string
   error?: AppErrorData
   outputs: OutputView[]
+  /** The pack target this item makes, when it is part of a pack run. */
+  packTarget?: string
   duplicateOf?: string
   timings: { createdAt: string; startedAt?: string; finishedAt?: string; phaseMs: Record<string, number> }
   /** A masked edit: `leak` is the largest share of outside-mask pixels the model changed (the original was kept there). */

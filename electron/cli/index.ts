@@ -11,6 +11,7 @@ import { registerEdit } from './commands/edit'
 import { registerHistory } from './commands/history'
 import { registerKey } from './commands/key'
 import { registerModels } from './commands/models'
+import { registerPack } from './commands/pack'
 import { registerSandbox } from './commands/sandbox'
 import { registerScan } from './commands/scan'
 import { registerTemplates } from './commands/templates'
@@ -121,6 +122,7 @@ Environment: PIXDESK_HOME, ${environmentVariables().join(', ')}.`
   registerEdit(program, run)
   registerBatch(program, run)
   registerCompare(program, run)
+  registerPack(program, run)
   registerHistory(program, run)
   registerWatch(program, run)
   registerSandbox(program, run)

@@ -34,6 +34,7 @@ import { resolveAppPaths, type AppPaths } from './paths'
 import { createSandboxController, type SandboxController } from './sandbox/controller'
 import { loadSettings, updateSettings } from './settings'
 import { openTemplateStore, usageFromHistory, type TemplateService } from './template-store'
+import { createPackService, type PackService } from './packs/service'
 import { readBundledTemplates, type TemplateLibrary } from './templates'
 import { WatchService } from './watch/service'
 
@@ -99,6 +100,8 @@ export interface Services {
   library: Library
   /** The built-in templates and the user's own (templates.json in the data folder). */
   templates: TemplateService
+  /** Channel packs: the built-in ones and the user's own (packs.json), planned and run through the jobs engine. */
+  packs: PackService
   sandbox: SandboxController
   /** Watch rules: folders whose new images are sent through the queue as they arrive. */
   watch: WatchService
@@ -338,6 +341,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     history,
     library,
     templates,
+    packs: createPackService({ dataDir: paths.dataDir, catalog, library, settings: () => settings.get(), dialogs, jobs: jobEngine.open }),
     sandbox,
     watch,
     jobs: jobEngine.open,

@@ -84,6 +84,22 @@ function createHandlers(services: Services, urls: AssetUrls, grants: PathGrants)
     },
     'templates.import': () => services.importTemplates(),
     'templates.export': ({ ids }) => services.exportTemplates(ids),
+    'packs.list': () => services.packs.list(),
+    'packs.save': ({ id, pack }) => services.packs.save(pack, id),
+    'packs.delete': async ({ id }) => {
+      await services.packs.remove(id)
+      return { id }
+    },
+    'packs.import': () => services.packs.importWithDialog(),
+    'packs.export': ({ ids }) => services.packs.exportWithDialog(ids),
+    'packs.plan': async (request) => {
+      if (request.outputDir) await grants.assertAllowed(request.outputDir, 'the output folder', writableFolders(services))
+      return services.packs.plan(request)
+    },
+    'packs.run': async (request) => {
+      if (request.outputDir) await grants.assertAllowed(request.outputDir, 'the output folder', writableFolders(services))
+      return batchDetailView(await services.packs.run(request), urls, library)
+    },
     'sandbox.status': async () => {
       const url = services.sandbox.url()
       return url ? { running: true, url } : { running: false }

@@ -207,8 +207,10 @@ export function itemView(item: JobItem, urls: AssetUrls, library: Library): Item
       width: o.width,
       height: o.height,
       bytes: o.bytes,
-      missing: false
+      missing: false,
+      ...(o.finish ? { finish: o.finish } : {})
     })),
+    ...(item.snapshot.finish ? { packTarget: item.snapshot.finish.target } : {}),
     duplicateOf: item.duplicateOf?.recordId,
     timings: item.timings,
     ...(item.snapshot.mask ? { mask: item.maskLeak === undefined ? {} : { leak: item.maskLeak } } : {})

@@ -45,7 +45,9 @@ const viewCommands: CommandItem[] = [
   { label: 'Batches', command: 'view-batches', accelerator: 'CmdOrCtrl+4', rendererHandlesKey: true },
   { label: 'History', command: 'view-history', accelerator: 'CmdOrCtrl+5', rendererHandlesKey: true },
   { label: 'Settings', command: 'view-settings', accelerator: 'CmdOrCtrl+6', rendererHandlesKey: true },
-  { label: 'Templates', command: 'view-templates', accelerator: 'CmdOrCtrl+7', rendererHandlesKey: true }
+  { label: 'Templates', command: 'view-templates', accelerator: 'CmdOrCtrl+7', rendererHandlesKey: true },
+  { label: 'Packs', command: 'view-packs', accelerator: 'CmdOrCtrl+8', rendererHandlesKey: true },
+  { label: 'Watch', command: 'view-watch', accelerator: 'CmdOrCtrl+9', rendererHandlesKey: true }
 ]
 
 const paletteCommand: CommandItem = { label: 'Command Palette…', command: 'command-palette', accelerator: 'CmdOrCtrl+K', rendererHandlesKey: true }

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises'
 import AxeBuilder from '@axe-core/playwright'
 import type { Page } from '@playwright/test'
 import { test, expect } from './fixtures'
-import { goTo, openStudio, runEditAndComparison, viewIds } from './studio'
+import { goTo, openStudio, planSelection, runEditAndComparison, viewIds } from './studio'
 
 /**
  * Every view, in both themes, with a studio's data and empty: axe finds no serious or critical
@@ -48,7 +48,7 @@ async function expectTheme(page: Page, theme: Theme): Promise<void> {
 
 for (const theme of themes) {
   test(`every view with a studio's data passes axe in the ${theme} theme`, async ({ page, app }) => {
-    test.setTimeout(240_000)
+    test.setTimeout(360_000)
     await prepare(page, theme)
     await openStudio(page, app)
     await expectTheme(page, theme)
@@ -61,6 +61,7 @@ for (const theme of themes) {
       if (view === 'batches') await page.getByRole('navigation', { name: 'Batches' }).getByRole('button').filter({ hasText: 'Spring catalogue' }).click()
       if (view === 'batches') await expect(page.getByTestId('batch-item').first()).toBeVisible()
       if (view === 'history') await expect(page.getByTestId('history-row').first()).toBeVisible()
+      if (view === 'packs') await planSelection(page)
       found.push(...(await audit(page, `${view} (${theme}, data)`)))
       await shoot(page, `${view}-${theme}-data`)
     }

@@ -1,6 +1,6 @@
 import type { Page } from '@playwright/test'
 import { test, expect } from './fixtures'
-import { goTo, openStudio, runEditAndComparison, viewIds, type ViewName } from './studio'
+import { goTo, openStudio, planSelection, runEditAndComparison, viewIds, type ViewName } from './studio'
 
 /**
  * Nothing clipped on a small laptop or a common desktop window: no view scrolls sideways, and every
@@ -89,6 +89,7 @@ async function fill(page: Page, view: ViewName): Promise<void> {
     await expect(page.getByTestId('batch-item').first()).toBeVisible()
   }
   if (view === 'history') await expect(page.getByTestId('history-row').first()).toBeVisible()
+  if (view === 'packs') await planSelection(page)
 }
 
 test('no view scrolls sideways and no control is cut off at 1024×700 and 1280×800', async ({ page, app }) => {

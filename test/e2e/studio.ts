@@ -13,9 +13,15 @@ import { expect, type PixdeskFixture } from './fixtures'
  * long prompts, a failure and the longest model names, an edit and a comparison on screen.
  */
 
-export const viewIds = ['library', 'editor', 'compare', 'batches', 'history', 'settings'] as const
+export const viewIds = ['library', 'editor', 'compare', 'batches', 'history', 'settings', 'packs'] as const
 export type ViewName = (typeof viewIds)[number]
-const sidebarLabel: Record<ViewName, string> = { library: 'Library', editor: 'Edit', compare: 'Compare', batches: 'Batches', history: 'History', settings: 'Settings' }
+const sidebarLabel: Record<ViewName, string> = { library: 'Library', editor: 'Edit', compare: 'Compare', batches: 'Batches', history: 'History', settings: 'Settings', packs: 'Packs' }
+
+/** The Packs view planned for the images selected in the library (the plan grid is part of what is checked). */
+export async function planSelection(page: Page): Promise<void> {
+  await page.getByTestId('packs-view').getByRole('button', { name: /^Use library selection/ }).click()
+  await expect(page.getByTestId('pack-plan')).toBeVisible()
+}
 
 export async function goTo(page: Page, view: ViewName): Promise<void> {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: sidebarLabel[view], exact: true }).click()

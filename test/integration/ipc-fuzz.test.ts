@@ -39,6 +39,13 @@ const validPayloads: Record<Channel, Record<string, unknown>> = {
   'templates.delete': { id: 'fuzz' },
   'templates.import': {},
   'templates.export': {},
+  'packs.list': {},
+  'packs.save': { pack: { name: 'Fuzz', targets: [{ name: 'Square', width: 500, height: 500 }] } },
+  'packs.delete': { id: 'fuzz' },
+  'packs.import': {},
+  'packs.export': {},
+  'packs.plan': { packId: 'social', assetIds: ['asset-1'], model: 'gpt-image-1' },
+  'packs.run': { packId: 'social', assetIds: ['asset-1'], model: 'gpt-image-1' },
   'library.pick': { kind: 'files' },
   'library.import': { paths: ['/nonexistent/pixdesk-fuzz'] },
   'library.paste': { base64: 'aGVsbG8=', name: 'pasted.png' },
@@ -84,7 +91,7 @@ const validPayloads: Record<Channel, Record<string, unknown>> = {
  * Channels whose accepted payloads are not run here: they reach outside the throwaway folder (any path
  * on this machine, the keychain, the network, output folders). Their refusals are still fuzzed.
  */
-const notRunWhenValid = new Set<Channel>(['library.import', 'keys.set', 'keys.test', 'jobs.start', 'settings.update'])
+const notRunWhenValid = new Set<Channel>(['library.import', 'keys.set', 'keys.test', 'jobs.start', 'settings.update', 'packs.run'])
 
 const pollutingKeys = ['__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'hasOwnProperty', '__defineGetter__']
 const anyValue = fc.anything({

@@ -43,6 +43,8 @@ describe('application menu', () => {
     ['History', 'CmdOrCtrl+5', 'view-history'],
     ['Settings', 'CmdOrCtrl+6', 'view-settings'],
     ['Templates', 'CmdOrCtrl+7', 'view-templates'],
+    ['Packs', 'CmdOrCtrl+8', 'view-packs'],
+    ['Watch', 'CmdOrCtrl+9', 'view-watch'],
     ['Settings…', 'CmdOrCtrl+,', 'view-settings'],
     ['Command Palette…', 'CmdOrCtrl+K', 'command-palette']
   ] as const)('%s (%s) sends %s to the window', (label, accelerator, command) => {

@@ -35,23 +35,26 @@ function expandSpec(spec: ParsedBatchSpec, templates: TemplateLibrary | undefine
   inputSets.forEach((inputs, index) => {
     const compareGroup = groupFor(index)
     for (const { model, provider, params } of spec.models) {
-      snapshots.push({
-        kind: spec.kind,
-        inputs,
-        model,
-        provider,
-        route: spec.route,
-        prompt,
-        templateId: spec.templateId,
-        variables: spec.templateId ? spec.variables : undefined,
-        // Merged here, once, so the estimate, the catalog check, the duplicate guard and the request all see the same set.
-        params: withOverrides(spec.params, params),
-        compareGroup,
-        outputDir: spec.outputDir,
-        sandbox: spec.sandbox,
-        ...(spec.parent ? { parent: spec.parent } : {}),
-        ...(spec.mask ? { mask: spec.mask } : {})
-      })
+      for (const variant of spec.variants.length ? spec.variants : [undefined]) {
+        snapshots.push({
+          kind: spec.kind,
+          inputs,
+          model,
+          provider,
+          route: spec.route,
+          prompt: variant?.prompt ?? prompt,
+          templateId: spec.templateId,
+          variables: spec.templateId ? spec.variables : undefined,
+          // Merged here, once, so the estimate, the catalog check, the duplicate guard and the request all see the same set.
+          params: withOverrides(withOverrides(spec.params, params), variant?.params),
+          compareGroup,
+          outputDir: spec.outputDir,
+          sandbox: spec.sandbox,
+          ...(spec.parent ? { parent: spec.parent } : {}),
+          ...(spec.mask ? { mask: spec.mask } : {}),
+          ...(variant?.finish ? { finish: variant.finish } : {})
+        })
+      }
     }
   })
   return snapshots
@@ -119,7 +122,7 @@ export async function newBatch(parsed: ParsedBatchSpec, ctx: NewBatchContext, sk
  */
 function skippedItems(parsed: ParsedBatchSpec, ctx: NewBatchContext, batchId: string, createdAt: string): JobItem[] {
   if (!parsed.skipped.length) return []
-  const prompt = resolvePrompt(parsed, ctx.templates)
+  const prompt = resolvePrompt(parsed, ctx.templates) || (parsed.variants[0]?.prompt ?? '')
   const items: JobItem[] = []
   for (const { path, assetId, reason } of parsed.skipped) {
     for (const { model, provider, params } of parsed.models) {
@@ -193,8 +196,11 @@ export async function estimateSpec(spec: BatchSpec, templates: TemplateLibrary |
   const snapshots = expandSpec(parsed, templates, () => undefined)
   const perModel = parsed.models.map(({ model, provider }) => {
     const mine = snapshots.filter((s) => s.model === model && s.provider === provider)
-    const perItem = mine[0] ? deps.estimate(mine[0]) : null
-    return { model, perItem, items: mine.length, total: perItem === null ? null : perItem * mine.length }
+    // Variants (pack targets) of one model may cost differently: each item is priced.
+    const prices = mine.map((s) => deps.estimate(s))
+    const perItem = prices[0] ?? null
+    const total = prices.some((p) => p === null) ? null : prices.reduce<number>((sum, p) => sum + (p ?? 0), 0)
+    return { model, perItem, items: mine.length, total: mine.length ? total : null }
   })
   const duplicates: BatchEstimate['duplicates'] = []
   await eachLimited(snapshots, 4, async (s) => {

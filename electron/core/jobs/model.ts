@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { appErrorSchema } from '../../../shared/errors'
 import { maskRefSchema } from '../masks/store'
+import { packFinishSchema } from '../../../shared/packs'
 import { parentRefSchema, providerIdSchema, recordOutputSchema, requestKindSchema, requestParamsSchema, requestRecordSchema, type RecordInput } from '../../../shared/records'
 
 /**
@@ -148,7 +149,9 @@ export const itemSnapshotSchema = z.object({
   /** The version the edit continues from; its output file is the first input. */
   parent: parentRefSchema.optional(),
   /** Where the first input may change: the normalised copy in the data folder and its hash. */
-  mask: maskRefSchema.optional()
+  mask: maskRefSchema.optional(),
+  /** A pack target: the answer is finished to this frame and checked against its rules when it is saved. */
+  finish: packFinishSchema.optional()
 })
 export type ItemSnapshot = z.infer<typeof itemSnapshotSchema>
 
@@ -334,6 +337,15 @@ export const skippedInputSchema = z.object({
 })
 export type SkippedInput = z.infer<typeof skippedInputSchema>
 
+/**
+ * One version of every item (a pack target): its own prompt and params over the batch's, and how its
+ * answer is finished. A batch with variants runs files × models × variants.
+ */
+const batchVariantSchema = z.object({
+  prompt: z.string().trim().min(1).max(100_000),
+  params: requestParamsSchema.partial().default({}),
+  finish: packFinishSchema.optional()
+})
 /** What to run: files × (prompt or template + variables) × models, n images each. */
 export const batchSpecSchema = z
   .object({
@@ -375,9 +387,10 @@ export const batchSpecSchema = z
     /** Continue from this earlier output (its file is the one input): one file, one model. */
     parent: parentRefSchema.optional(),
     /** A mask stored for the one file of this edit (see core/masks/store.ts). */
-    mask: maskRefSchema.optional()
+    mask: maskRefSchema.optional(),
+    variants: z.array(batchVariantSchema).max(24).default([])
   })
-  .refine((s) => Boolean(s.prompt?.trim()) || Boolean(s.templateId), { message: 'Write a prompt or pick a template', path: ['prompt'] })
+  .refine((s) => Boolean(s.prompt?.trim()) || Boolean(s.templateId) || s.variants.length > 0, { message: 'Write a prompt or pick a template', path: ['prompt'] })
   .refine((s) => s.kind === 'generate' || s.files.length > 0, { message: 'An edit batch needs at least one file', path: ['files'] })
   .refine((s) => !s.parent || (s.files.length === 1 && s.kind === 'edit'), { message: 'Continuing from a version edits exactly that one image', path: ['parent'] })
   .refine((s) => !s.mask || (s.files.length === 1 && s.kind === 'edit'), { message: 'A mask belongs to exactly one image to edit', path: ['mask'] })

@@ -22,6 +22,8 @@ import { apiRoot } from '../providers/urls'
 import { decodeDataUrl, sha256Stream } from '../providers/inputs'
 import { finishMaskedImages, maskPlanFor, shapeMaskedRequest, type MaskPlan, type MaskedOutputImage } from '../masks/masked-request'
 import { keepRawResults } from '../masks/raw-results'
+import { finishPackImages, withPackChecks } from '../packs/finish-outputs'
+import { packSlug } from '../../../shared/packs'
 import type { TemplateLibrary } from '../templates'
 import { JobEngine } from './engine'
 import { probeUrl } from './network'
@@ -346,14 +348,17 @@ async function compositeAnswer(record: RequestRecord, images: RunOutcome['images
 async function writeItemOutputs(item: JobItem, outcome: RunOutcome, batchName: string, options: PipelineOptions, chosenDir?: string): Promise<RecordOutput[]> {
   const settings = options.settings()
   const { snapshot } = item
-  const images = outcome.images as Array<{ bytes: Buffer; format?: string; raw?: MaskedOutputImage['raw'] }>
+  const answer = outcome.images as Array<{ bytes: Buffer; format?: string; raw?: MaskedOutputImage['raw'] }>
+  // A pack target's answer is finished to its exact frame before it is written, and checked once written.
+  const finished = snapshot.finish ? await finishPackImages(answer, snapshot.finish, snapshot.prompt) : undefined
+  const images = finished ?? answer
   const first = snapshot.inputs[0] ? jobInputSource(snapshot.inputs[0]) : undefined
-  const outputs = await writeOutputs(images, {
+  const written = await writeOutputs(images, {
     // Outputs go beside the source only when the source is a file on this computer.
     sourcePath: first?.kind === 'file' ? first.path : undefined,
     outputDir: chosenDir ?? snapshot.outputDir ?? chosenOutputFolder(settings.output),
     fallbackDir: options.fallbackOutputDir ?? join(options.dataDir, 'outputs'),
-    template: settings.output.namingTemplate,
+    template: snapshot.finish ? `${settings.output.namingTemplate}_${packSlug(snapshot.finish.target)}` : settings.output.namingTemplate,
     model: snapshot.model,
     prompt: snapshot.prompt,
     provider: snapshot.provider,
@@ -370,10 +375,12 @@ async function writeItemOutputs(item: JobItem, outcome: RunOutcome, batchName: s
       recordId: outcome.record.id,
       sandbox: snapshot.sandbox,
       ...(snapshot.parent ? { parentRequestId: snapshot.parent.requestId ?? snapshot.parent.recordId, parentOutputIndex: snapshot.parent.outputIndex, rootSha256: snapshot.parent.rootSha256 } : {}),
-      ...(snapshot.mask ? { maskSha256: snapshot.mask.sha256 } : {})
+      ...(snapshot.mask ? { maskSha256: snapshot.mask.sha256 } : {}),
+      ...(snapshot.finish ? { pack: snapshot.finish.packId, packTarget: snapshot.finish.target } : {})
     }
   })
-  return settings.output.keepRawMaskResult ? keepRawResults(outputs, images) : outputs
+  const outputs = finished && snapshot.finish ? await withPackChecks(written, finished, snapshot.finish) : written
+  return settings.output.keepRawMaskResult && !finished ? keepRawResults(outputs, answer) : outputs
 }
 
 function requestFor(item: JobItem, inputs: ImageRequest['inputs']): ImageRequest {

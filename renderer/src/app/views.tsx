@@ -5,6 +5,7 @@ import { CompareView } from '../features/compare/CompareView'
 import { EditorView } from '../features/editor/EditorView'
 import { HistoryView } from '../features/history/HistoryView'
 import { LibraryView } from '../features/library/LibraryView'
+import { PacksView } from '../features/packs/PacksView'
 import { SettingsView } from '../features/settings/SettingsView'
 import { TemplatesView } from '../features/templates/TemplatesView'
 import { WatchView } from '../features/watch/WatchView'
@@ -31,7 +32,8 @@ export const viewRegistry: Record<ViewId, ViewDefinition> = {
   history: { label: 'History', icon: 'history', shortcut: '5', component: HistoryView },
   settings: { label: 'Settings', icon: 'settings', shortcut: '6', component: SettingsView },
   templates: { label: 'Templates', icon: 'sparkle', shortcut: '7', component: TemplatesView },
-  watch: { label: 'Watch', icon: 'folder', shortcut: '8', component: WatchView }
+  packs: { label: 'Packs', icon: 'fit', shortcut: '8', component: PacksView },
+  watch: { label: 'Watch', icon: 'folder', shortcut: '9', component: WatchView }
 }
 
 export const views: ReadonlyArray<ViewDefinition & { id: ViewId }> = (Object.keys(viewRegistry) as ViewId[]).map((id) => ({ id, ...viewRegistry[id] }))
