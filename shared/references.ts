@@ -31,13 +31,14 @@ export const MAX_REFERENCES = 15
 export const FIRST_REFERENCE_NUMBER = 2
 
 /**
- * The line that tells the model which picture is which, put before the prompt when an edit carries
- * references. Without references the prompt goes as written.
+ * The line that tells the model which picture is which, put before the prompt when some reference of an
+ * edit has a role. Without roles the prompt goes as written: the images are numbered in the order sent
+ * either way, so "image 2" in a prompt means the first reference.
  *
  *   Image 1: the image to edit. Image 2 (style): reference. Image 3: reference.
  */
 export function referencePreface(inputs: ReadonlyArray<{ role?: string }>): string | null {
-  if (inputs.length < 2) return null
+  if (inputs.length < 2 || !inputs.slice(1).some((input) => input.role)) return null
   const parts = inputs.map((input, i) => {
     if (i === 0) return 'Image 1: the image to edit.'
     return `Image ${i + 1}${input.role ? ` (${input.role})` : ''}: reference.`
