@@ -244,7 +244,8 @@ export interface HistoryEntryView {
   templateId?: string
   usage?: Record<string, unknown>
   attempts: number
-  inputs: Array<{ name: string; sha256?: string; width?: number; height?: number; url: string | null }>
+  /** The image edited, then its reference images in the order sent (with the role each was given). */
+  inputs: Array<{ name: string; sha256?: string; width?: number; height?: number; url: string | null; role?: string }>
   outputs: OutputView[]
 }
 

@@ -18,6 +18,7 @@ import { continueInEditor } from '../editor/openVersion'
 import { HistoryLineage } from './HistoryLineage'
 import { entryRequestId } from './selectors'
 import { useHistory } from './store'
+import { HistoryReferences } from './HistoryReferences'
 
 /** Inputs and outputs side by side, missing files marked, and "Show in folder" for each output still on disk. */
 function DetailImages({ entry }: { entry: HistoryEntryView }) {
@@ -66,6 +67,7 @@ function DetailImages({ entry }: { entry: HistoryEntryView }) {
         </div>
       ) : null}
       <ErrorNotice error={revealError} compact onDismiss={() => setRevealError(null)} />
+      {entry.kind === 'edit' ? <HistoryReferences inputs={entry.inputs} /> : null}
     </>
   )
 }
