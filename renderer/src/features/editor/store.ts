@@ -7,6 +7,7 @@ import { asError } from '../../lib/format'
 import { useCatalog } from '../settings/catalogStore'
 import { emptyDraft, specFrom, type Draft } from '../../lib/draft'
 import { useJobs } from '../batches/jobsStore'
+import { referencesPayload } from './referencesStore'
 
 /** An earlier result being edited instead of a library image: named by its record and output, never a path. */
 export interface EditBase {
@@ -90,6 +91,7 @@ export const useEditor = create<EditorState>()((set, get) => ({
           // A single edit is run on purpose: running the same thing again is what the user asked for.
           duplicates: 'run'
         })
+        Object.assign(spec, referencesPayload())
         batch = await useJobs.getState().start(spec)
       }
       set({ batchId: batch.id, starting: false })
