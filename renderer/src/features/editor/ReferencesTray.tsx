@@ -44,6 +44,7 @@ export function ReferencesTray() {
       </span>
       <div
         className={`reference-drop${over ? ' over' : ''}`}
+        role="group"
         aria-labelledby="references-label"
         data-testid="references-drop"
         onDragOver={(e) => {
