@@ -6,6 +6,7 @@ import { requestFingerprint, inputIdentityWithRole } from '../../electron/core/h
 import { withPromptAdditions } from '../../electron/core/jobs/expand'
 import { batchSpecSchema, jobInputSchema, recordInputOf } from '../../electron/core/jobs/model'
 import { parseRefFlag } from '../../electron/cli/reference-flags'
+import { assertReferencesFit } from '../../electron/core/jobspec'
 
 const catalog = bundledCatalog()
 const png = (label: string, bytes = 1000): InputFacts => ({ source: 'file', format: 'png', bytes, label })
@@ -94,6 +95,20 @@ describe('references through the queue', () => {
     expect(fp(['a', inputIdentityWithRole('b', 'style')])).not.toBe(fp(['a', inputIdentityWithRole('b', 'logo')]))
     expect(fp(['a', 'b', 'c'])).not.toBe(fp(['a', 'c', 'b']))
     expect(fp(['a', inputIdentityWithRole('b', undefined)])).toBe(fp(['a', 'b']))
+  })
+})
+
+describe('a batch from the window', () => {
+  it('is refused before queueing when a model cannot take all its references, naming the model and limit', () => {
+    const spec = (model: string, count: number) => ({
+      prompt: 'p',
+      files: [{ path: '/main.png' }],
+      references: Array.from({ length: count }, (_, i) => ({ path: `/r${i}.png` })),
+      models: [{ model, provider: 'pixapi' as const }]
+    })
+    expect(() => assertReferencesFit(spec('gpt-image-2', 15), catalog)).not.toThrow()
+    expect(() => assertReferencesFit(spec('nano-banana', 3), catalog)).toThrow(/gemini-2\.5-flash-image accepts at most 3 input images \(the image to edit plus at most 2 reference images\); 4 were given/)
+    expect(() => assertReferencesFit(spec('nano-banana', 2), catalog)).not.toThrow()
   })
 })
 
