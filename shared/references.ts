@@ -27,9 +27,6 @@ export const referenceRoleSchema = z
 /** The most reference images any catalog model takes beside the image edited (GPT image: 16 inputs). */
 export const MAX_REFERENCES = 15
 
-/** Which input number the first reference has: image 1 is always the one edited. */
-export const FIRST_REFERENCE_NUMBER = 2
-
 /**
  * The line that tells the model which picture is which, put before the prompt when some reference of an
  * edit has a role. Without roles the prompt goes as written: the images are numbered in the order sent
