@@ -298,26 +298,37 @@ export function requestIssues(model: ModelEntry, req: RequestFacts): AppErrorDat
   const minInputs = req.kind === 'edit' ? Math.max(1, caps.minInputs) : 0
   if (count < minInputs) add('inputs', `An edit needs at least ${minInputs} input image${minInputs > 1 ? 's' : ''}.`)
   if (req.kind === 'generate' && count > 0) add('inputs', 'A generation takes no input images; use an edit to work from images.')
-  else if (count > caps.maxInputs) add('inputs', `${model.id} accepts at most ${caps.maxInputs} input image${caps.maxInputs === 1 ? '' : 's'}; ${count} were given.`)
+  else if (count > caps.maxInputs) add('inputs', tooManyInputs(model.id, caps.maxInputs, count, req.kind))
   let total = 0
   req.inputs.forEach((input, i) => {
     const field = `inputs[${i}]`
-    if (input.format !== undefined && !caps.inputFormats.includes(input.format)) {
-      add(field, `${input.label} is ${input.format.toUpperCase()}; ${model.id} accepts ${list(caps.inputFormats)}.`)
+    // Every input after the first of an edit is a reference image; say so, the user thinks of it that way.
+    const label = req.kind === 'edit' && i > 0 ? `Reference image ${i} (${input.label})` : input.label
+    if (input.format === 'unknown') add(field, `${label} is not an image that can be read (damaged, or not ${list(caps.inputFormats)}); nothing was sent.`)
+    else if (input.format !== undefined && !caps.inputFormats.includes(input.format)) {
+      add(field, `${label} is ${input.format.toUpperCase()}; ${model.id} accepts ${list(caps.inputFormats)}.`)
     }
     if (input.bytes !== undefined) {
       total += input.bytes
-      if (input.bytes === 0) add(field, `${input.label} is empty.`)
-      else if (input.bytes > caps.maxInputBytes) add(field, `${input.label} is ${mb(input.bytes)}; ${model.id} accepts at most ${mb(caps.maxInputBytes)} per image.`)
+      if (input.bytes === 0) add(field, `${label} is empty.`)
+      else if (input.bytes > caps.maxInputBytes) add(field, `${label} is ${mb(input.bytes)}; ${model.id} accepts at most ${mb(caps.maxInputBytes)} per image.`)
     }
     if (input.source === 'url' && !factsOf(req.provider).urlInputs) {
-      add(field, `The ${factsOf(req.provider).name} route takes local files or data URLs, not web URLs: download ${input.label} first${urlAlternative(model)}.`)
+      add(field, `The ${factsOf(req.provider).name} route takes local files or data URLs, not web URLs: download ${label} first${urlAlternative(model)}.`)
     }
   })
   if (caps.maxTotalInputBytes !== undefined && total > caps.maxTotalInputBytes) {
     add('inputs', `The inputs total ${mb(total)}; ${model.id} accepts at most ${mb(caps.maxTotalInputBytes)} in one request.`)
   }
   return issues
+}
+
+/** The count limit in the user's terms: an edit is the image edited plus its reference images. */
+function tooManyInputs(modelId: string, max: number, count: number, kind: RequestKind): string {
+  if (kind !== 'edit') return `${modelId} accepts at most ${max} input image${max === 1 ? '' : 's'}; ${count} were given.`
+  const refs = max - 1
+  const allowed = refs > 0 ? `the image to edit plus at most ${refs} reference image${refs === 1 ? '' : 's'}` : 'only the image to edit, no reference images'
+  return `${modelId} accepts at most ${max} input image${max === 1 ? '' : 's'} (${allowed}); ${count} were given (1 + ${count - 1} references).`
 }
 
 /** Throws the first issue as an AppError (code "validation", field named, allowed values listed). */

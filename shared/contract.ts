@@ -14,6 +14,8 @@ import {
   type TotalsResult
 } from './history'
 import { providerIds } from './records'
+import { MAX_REFERENCES, referenceRoleSchema } from './references'
+import type { KitView } from './kits'
 import { templateIdSchema, templateInputSchema, type TemplateImportView } from './templates'
 import { packIdSchema, packInputSchema, packRunRequestSchema, type Pack, type PackPlanView } from './packs'
 import type { Settings, SettingsNotice } from './settings'
@@ -118,7 +120,11 @@ export const batchSpecPayload = z
     /** Fan each input out to every model as one compare group (2–4 models). */
     compare: z.boolean().default(false),
     /** Extra images sent with every item, after the item's own file (a reference, a logo). */
-    referenceAssetIds: z.array(id).max(15).default([]),
+    referenceAssetIds: z.array(id).max(MAX_REFERENCES).default([]),
+    /** The role of each reference, by position (null: none); written into the prompt. */
+    referenceRoles: z.array(referenceRoleSchema.nullable()).max(MAX_REFERENCES).default([]),
+    /** A brand kit: its references come before referenceAssetIds, its snippets after the prompt. */
+    kitId: id.optional(),
     params: paramsPayload.default({ n: 1 }),
     /** Per model id, settings merged over `params` for that model only (GPT quality beside Gemini's aspect ratio). */
     paramsByModel: z.record(modelId, paramsOverridePayload).default({}),
@@ -193,6 +199,8 @@ export const channels = {
   'catalog.addCustom': channel(customModelSchema, returns<ModelEntry>()),
   'catalog.removeCustom': channel(z.object({ id: modelId }).strict(), returns<ModelEntry[]>()),
   'templates.list': channel(empty, returns<TemplateView[]>()),
+  /** Brand kits in the data folder (reference images with roles, prompt snippets). */
+  'kits.list': channel(empty, returns<KitView[]>()),
   /** What was wrong with the user's templates file when it was last read (entries kept but not offered). */
   'templates.warnings': channel(empty, returns<string[]>()),
   'templates.create': channel(z.object({ template: templateInputSchema }).strict(), returns<TemplateView>()),

@@ -54,7 +54,9 @@ const recordInputSchema = z.object({
   width: z.number().int().optional(),
   height: z.number().int().optional(),
   format: z.string().optional(),
-  normalised: normalisationSchema.optional()
+  normalised: normalisationSchema.optional(),
+  /** A reference image's role as given (every input after the first is a reference). */
+  role: z.string().optional()
 })
 export type RecordInput = z.infer<typeof recordInputSchema>
 

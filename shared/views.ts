@@ -251,7 +251,8 @@ export interface HistoryEntryView {
   templateId?: string
   usage?: Record<string, unknown>
   attempts: number
-  inputs: Array<{ name: string; sha256?: string; width?: number; height?: number; url: string | null }>
+  /** The image edited, then its reference images in the order sent (with the role each was given). */
+  inputs: Array<{ name: string; sha256?: string; width?: number; height?: number; url: string | null; role?: string }>
   outputs: OutputView[]
   /** A masked edit: how the mask reached the model, the leak per output (0..1), and the mask itself when it is still kept. */
   mask?: { route: 'native' | 'crop'; leak: number[]; note?: string; url: string | null }

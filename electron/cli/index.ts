@@ -10,6 +10,7 @@ import { registerDiagnostics } from './commands/diagnostics'
 import { registerEdit } from './commands/edit'
 import { registerHistory } from './commands/history'
 import { registerKey } from './commands/key'
+import { registerKits } from './commands/kits'
 import { registerModels } from './commands/models'
 import { registerPack } from './commands/pack'
 import { registerSandbox } from './commands/sandbox'
@@ -118,6 +119,7 @@ Environment: PIXDESK_HOME, ${environmentVariables().join(', ')}.`
   registerKey(program, run)
   registerModels(program, run)
   registerTemplates(program, run)
+  registerKits(program, run)
   registerScan(program, run)
   registerEdit(program, run)
   registerBatch(program, run)

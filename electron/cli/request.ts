@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { requestIssues, type InputFacts, type ModelEntry } from '../../shared/catalog'
+import { promptWithReferences } from '../../shared/references'
 import { isSendableUrl, jobInputSchema, type JobInputSpec, type SkippedInput } from '../core/jobs/model'
 import type { ProviderId } from '../../shared/providers'
 import type { RequestKind, RequestParams } from '../../shared/records'
@@ -118,7 +119,7 @@ export function jobInputOf(raw: string): JobInputSpec {
  */
 export async function preflight(
   routes: ModelRoute[],
-  request: { kind: RequestKind; prompt: string; params: RequestParams; route: 'sync' | 'async'; itemInputs: string[][] }
+  request: { kind: RequestKind; prompt: string; params: RequestParams; route: 'sync' | 'async'; itemInputs: string[][]; roles?: ReadonlyArray<string | undefined> }
 ): Promise<void> {
   const facts = new Map<string, InputFacts>()
   for (const inputs of request.itemInputs) {
@@ -136,7 +137,7 @@ export async function preflight(
     const limits = uploadLimitsFor(model, provider)
     for (const inputs of request.itemInputs) {
       const inputFacts: InputFacts[] = []
-      for (const input of inputs) {
+      for (const [i, input] of inputs.entries()) {
         const base = facts.get(input)!
         if (base.source !== 'file') {
           inputFacts.push(base)
@@ -144,13 +145,16 @@ export async function preflight(
         }
         const info = await inspectFile(input, limits)
         if (!info.verdict.ok) {
-          throw usageError(`${info.verdict.error.message} Nothing was sent.`, 'inputs', input)
+          const which = request.kind === 'edit' && i > 0 ? `Reference image ${i}: ` : ''
+          throw usageError(`${which}${info.verdict.error.message} Nothing was sent.`, i > 0 ? 'ref' : 'inputs', input)
         }
         // Formats the route does not take are converted before upload, so they are checked as the converted copy.
         const format = info.format && limits.acceptedFormats.includes(info.format as never) ? info.format : limits.acceptedFormats[0]
         inputFacts.push({ ...base, format, bytes: info.bytes })
       }
-      const issues = requestIssues(model, { kind: request.kind, provider, route: request.route, prompt: request.prompt, params: request.params, inputs: inputFacts })
+      // Checked as sent: with references, the line naming each image comes before the prompt.
+      const prompt = request.kind === 'edit' ? promptWithReferences(request.prompt, inputs.map((_, i) => ({ role: request.roles?.[i] }))) : request.prompt
+      const issues = requestIssues(model, { kind: request.kind, provider, route: request.route, prompt, params: request.params, inputs: inputFacts })
       const first = issues[0]
       if (first) {
         const flag = flagFor(first.field)

@@ -1,5 +1,6 @@
 import type { z } from 'zod'
 import type { batchSpecPayload } from '../../shared/contract'
+import { requestIssues } from '../../shared/catalog'
 import { AppError, type AppErrorData } from '../../shared/errors'
 import type { BatchEstimate, BatchSpec, JobInput, SkippedInput } from './jobs/model'
 import type { Settings } from '../../shared/settings'
@@ -7,6 +8,8 @@ import type { JobEngine } from './jobs/engine'
 import type { Library } from './library/library'
 import { chosenOutputFolder } from './outputs'
 import { providerAdapter } from './providers/registry'
+import { kitReferences, type Kit } from './kits/store'
+import type { Catalog } from './catalog'
 
 /** A batch as a person asks for it: library asset ids, model ids, a prompt or template. */
 export type BatchSpecRequest = z.output<typeof batchSpecPayload>
@@ -17,7 +20,7 @@ export type BatchSpecRequest = z.output<typeof batchSpecPayload>
  * output folder. Unknown assets and unusable references are refused here, before anything is queued;
  * an unusable image among the batch's own files is carried as skipped, with its reason, and the rest run.
  */
-export function toBatchSpec(request: BatchSpecRequest, settings: Settings, library: Library): BatchSpec {
+export function toBatchSpec(request: BatchSpecRequest, settings: Settings, library: Library, kit?: Kit): BatchSpec {
   const assetAt = (ids: readonly string[], i: number, field: string) => {
     const asset = library.get(ids[i] ?? '')
     if (!asset) {
@@ -25,11 +28,14 @@ export function toBatchSpec(request: BatchSpecRequest, settings: Settings, libra
     }
     return asset
   }
-  const references: JobInput[] = request.referenceAssetIds.map((assetId, i) => {
+  const picked: JobInput[] = request.referenceAssetIds.map((assetId, i) => {
     const asset = assetAt(request.referenceAssetIds, i, 'referenceAssetIds')
     if (!asset.verdict.ok) throw new AppError({ ...asset.verdict.error, field: `referenceAssetIds.${i}`, path: asset.path })
-    return { path: asset.path, assetId }
+    const role = request.referenceRoles[i]
+    return role ? { path: asset.path, assetId, role } : { path: asset.path, assetId }
   })
+  // A kit's references come first, as on the command line (--kit before --ref).
+  const references = [...(kit ? kitReferences(kit) : []), ...picked]
   const files: JobInput[] = []
   const skipped: SkippedInput[] = []
   request.assetIds.forEach((assetId, i) => {
@@ -47,6 +53,7 @@ export function toBatchSpec(request: BatchSpecRequest, settings: Settings, libra
     skipped,
     references,
     prompt: request.prompt,
+    ...(kit?.manifest.snippets.length ? { promptAdditions: kit.manifest.snippets } : {}),
     templateId: request.templateId,
     variables: request.variables,
     models: request.models.map((model) => {
@@ -61,6 +68,27 @@ export function toBatchSpec(request: BatchSpecRequest, settings: Settings, libra
     duplicates: request.duplicates,
     outputDir,
     sandbox: settings.provider.sandbox
+  }
+}
+
+/**
+ * Every model of the batch must take the image edited plus all its references; more is refused before
+ * anything is queued, naming the model and its limit (the same words as the pre-flight check).
+ */
+export function assertReferencesFit(spec: BatchSpec, catalog: Catalog): void {
+  const references = spec.references?.length ?? 0
+  if (!references || spec.kind === 'generate') return
+  for (const { model: id, provider } of spec.models) {
+    const model = catalog.resolve(id, provider)
+    const issue = requestIssues(model, {
+      kind: 'edit',
+      provider,
+      route: spec.route ?? 'sync',
+      prompt: 'x',
+      params: { n: 1 },
+      inputs: Array.from({ length: references + 1 }, (_, i) => ({ source: 'file' as const, label: `image ${i + 1}` }))
+    }).find((i) => i.field === 'inputs')
+    if (issue) throw new AppError({ ...issue, field: 'referenceAssetIds' })
   }
 }
 

@@ -281,6 +281,7 @@ function xmpPacket(params: Record<string, unknown>): string {
     field('requestId') +
     field('sourceSha256') +
     field('parentRequestId') +
+    (Array.isArray(params.references) ? `<pixdesk:references>${xmlEscape(JSON.stringify(params.references))}</pixdesk:references>` : '') +
     field('createdAt') +
     '</rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>'
   )

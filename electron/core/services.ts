@@ -22,7 +22,9 @@ import { confirmMovedKeys, openKeyOrigins, type KeyOrigins } from './key-origins
 import { createKeychain, type Keychain } from './keychain'
 import { testKey } from './providers/execute'
 import type { BoundKey } from './providers/key-origin'
-import { estimateRequest, toBatchSpec, type BatchSpecRequest, type RequestEstimate } from './jobspec'
+import { assertReferencesFit, estimateRequest, toBatchSpec, type BatchSpecRequest, type RequestEstimate } from './jobspec'
+import { findKit, kitView, listKits } from './kits/store'
+import type { KitView } from '../../shared/kits'
 import { continueSpec, type ContinueFromRequest } from './continue-edit'
 import { drawnMaskRef } from './masks/store'
 import { Library } from './library/library'
@@ -127,6 +129,8 @@ export interface Services {
   checkAssets(assetIds: readonly string[], model: string, provider?: ProviderId): AssetCheck[]
   estimate(request: BatchSpecRequest): Promise<RequestEstimate>
   startBatch(request: BatchSpecRequest): Promise<BatchSummary & { items: JobItem[] }>
+  /** The brand kits in the data folder, for pickers (a kit folder that cannot be read is left out). */
+  kits(): Promise<KitView[]>
   /** One edit of an earlier version's output (found from its record), as the next version of its chain. */
   continueFrom(request: ContinueFromRequest): Promise<BatchSummary & { items: JobItem[] }>
   /** Saves a key in the keychain, bound to the provider's base URL in force now. */
@@ -363,9 +367,14 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
       return checkAssets(library, assetIds, uploadLimitsFor(catalog.resolve(model, route), route))
     },
     estimate: (request) => estimateRequest(request, settings.get(), library, jobEngine.open),
+    async kits() {
+      return (await listKits(paths.dataDir)).kits.map(kitView)
+    },
     async startBatch(request) {
-      const planned = toBatchSpec(request, settings.get(), library)
+      const kit = request.kitId ? await findKit(paths.dataDir, request.kitId) : undefined
+      const planned = toBatchSpec(request, settings.get(), library, kit)
       const spec = request.mask ? { ...planned, mask: await drawnMaskRef(paths.dataDir, request.mask.pngBase64, planned.files) } : planned
+      assertReferencesFit(spec, catalog)
       const engine = await jobEngine.open()
       const summary = await engine.createBatch(spec)
       return engine.get(summary.id)

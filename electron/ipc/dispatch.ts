@@ -71,6 +71,7 @@ function createHandlers(services: Services, urls: AssetUrls, grants: PathGrants)
     },
 
     'templates.list': () => services.templates.views(),
+    'kits.list': () => services.kits(),
     'templates.warnings': async () => {
       await services.templates.refresh()
       return services.templates.warnings()

@@ -120,7 +120,8 @@ export function historyEntryView(item: HistoryItem, urls: AssetUrls): HistoryEnt
       sha256: input.sha256,
       width: input.width,
       height: input.height,
-      url: input.path ? urls.input(input.path) : null
+      url: input.path ? urls.input(input.path) : null,
+      ...(input.role ? { role: input.role } : {})
     })),
     outputs,
     ...(item.mask ? { mask: { route: item.mask.route, leak: item.mask.leak, ...(item.mask.note ? { note: item.mask.note } : {}), url: urls.mask?.(item.mask.sha256) ?? null } } : {})

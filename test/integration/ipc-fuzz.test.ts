@@ -32,6 +32,7 @@ const validPayloads: Record<Channel, Record<string, unknown>> = {
   'catalog.addCustom': { id: 'fuzz-model', provider: 'openai' },
   'catalog.removeCustom': { id: 'fuzz-model' },
   'templates.list': {},
+  'kits.list': {},
   'templates.warnings': {},
   'templates.create': { template: { name: 'Fuzz', prompt: 'Paint it {colour}.', variables: [{ name: 'colour', label: 'Colour' }] } },
   'templates.update': { id: 'fuzz', template: { name: 'Fuzz', prompt: 'Brighter.' } },

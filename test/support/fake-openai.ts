@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import sharp from 'sharp'
@@ -17,8 +18,8 @@ export interface ReceivedOpenAI {
   /** Bytes of request body actually received. */
   bodyBytes: number
   fields: Record<string, string>
-  /** Multipart file parts, in order, by field name. */
-  files: Array<{ field: string; name: string; type: string; bytes: number }>
+  /** Multipart file parts, in order, by field name, with the content's hash. */
+  files: Array<{ field: string; name: string; type: string; bytes: number; sha256: string }>
   json?: Record<string, unknown>
 }
 
@@ -71,7 +72,7 @@ export async function startFakeOpenAI(options: { apiKey: string }) {
       const form = await new Request('http://fake/', { method: 'POST', headers: { 'content-type': type }, body }).formData()
       for (const [k, v] of form.entries()) {
         if (typeof v === 'string') r.fields[k] = v
-        else r.files.push({ field: k, name: v.name, type: v.type, bytes: v.size })
+        else r.files.push({ field: k, name: v.name, type: v.type, bytes: v.size, sha256: createHash('sha256').update(Buffer.from(await v.arrayBuffer())).digest('hex') })
       }
       if (!r.files.length) return error(res, 400, "Missing required parameter: 'image'.", 'invalid_request_error', null, 'image')
       for (const f of r.files) {

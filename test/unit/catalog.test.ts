@@ -76,7 +76,7 @@ describe('request validation', () => {
 
   it('checks input count, format and bytes', () => {
     const png = { source: 'file' as const, format: 'png', bytes: 10, label: 'a.png' }
-    expect(firstIssue('nano-banana', { inputs: [png, png, png, png] })?.message).toMatch(/at most 3 input images; 4 were given/)
+    expect(firstIssue('nano-banana', { inputs: [png, png, png, png] })?.message).toMatch(/at most 3 input images \(the image to edit plus at most 2 reference images\); 4 were given \(1 \+ 3 references\)/)
     expect(firstIssue('nano-banana', { inputs: [] })?.message).toMatch(/at least 1 input image/)
     expect(firstIssue('nano-banana', { inputs: [{ ...png, format: 'heic', label: 'IMG_1.heic' }] })).toMatchObject({ field: 'inputs[0]' })
     expect(firstIssue('nano-banana', { inputs: [{ ...png, format: 'heic', label: 'IMG_1.heic' }] })?.message).toMatch(/IMG_1.heic is HEIC; .* accepts "png", "jpeg", "webp"/)

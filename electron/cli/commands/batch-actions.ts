@@ -12,6 +12,8 @@ import { itemForScripts, printReport, runBatch } from '../run'
 import { formatCredits } from '../output'
 import { jobInputOf, outDirOf, preflight, resolveInputs, resolveModels } from '../request'
 import { paramsOf, requestFlagsSchema } from '../request-options'
+import { referenceFlagsSchema, referenceJobInput, referencesFromFlags } from '../reference-flags'
+import { withPromptAdditions } from '../../core/jobs/expand'
 
 // What the batch commands do (registered in batch.ts).
 
@@ -23,6 +25,7 @@ const budgetFlag = z
 
 const batchSchema = requestFlagsSchema.extend({
   ...templateFlagsSchema.shape,
+  ...referenceFlagsSchema.shape,
   model: z.string({ error: 'is required: one model id, or several separated by commas' }).trim().min(1, 'is empty'),
   concurrency: intFlag(1, 8).optional(),
   budget: budgetFlag.optional(),
@@ -59,7 +62,11 @@ export async function startBatch(ctx: CliContext, paths: string[], raw: Record<s
   }
   const params = choice.params
   const route = flags.async ? 'async' : 'sync'
-  await preflight(routes, { kind: 'edit', prompt: choice.rendered, params, route, itemInputs: files.map((f) => [f]) })
+  // Every item of the batch takes the same references, after its own image.
+  const refs = await referencesFromFlags(ctx, flags)
+  const refInputs = refs.references.map((r) => r.input)
+  const prompt = withPromptAdditions(choice.rendered, refs.snippets)
+  await preflight(routes, { kind: 'edit', prompt, params, route, itemInputs: files.map((f) => [f, ...refInputs]), roles: [undefined, ...refs.references.map((r) => r.role)] })
   const outputDir = await outDirOf(flags.out)
   const connection = await connect(ctx, services, unique(routes.map((r) => r.provider)), { provider: flags.provider, baseUrl: flags.baseUrl })
   const engine = await ctx.jobs(connection, flags.concurrency)
@@ -71,7 +78,9 @@ export async function startBatch(ctx: CliContext, paths: string[], raw: Record<s
         kind: 'edit',
         files: files.map(jobInputOf),
         skipped,
+        references: refs.references.map((r) => referenceJobInput(jobInputOf, r)),
         ...choice.spec,
+        ...(refs.snippets.length ? { promptAdditions: refs.snippets } : {}),
         models: routes.map((r) => ({ model: r.model.id, provider: r.provider })),
         params,
         route,

@@ -2,18 +2,21 @@ import type { Command } from 'commander'
 import type { Runner } from '../types'
 import { addRequestOptions } from '../request-options'
 import { addTemplateOptions } from '../template-flags'
+import { addReferenceOptions } from '../reference-flags'
 
 // The bodies live in batch-actions.ts and are loaded when a batch command runs, so registering (and
 // `pixdesk --help`) loads neither the engine nor the providers.
 
 export function registerBatch(program: Command, run: Runner): void {
   const batch = addRequestOptions(
-    addTemplateOptions(
-      program
-        .command('batch')
-        .description('run one edit per image (and per model), with a budget, resumable after Ctrl-C')
-        .argument('<paths...>', 'image files and folders (searched recursively), https URLs or data URLs')
-        .option('--prompt <text>', 'the edit for every image (or use --template)')
+    addReferenceOptions(
+      addTemplateOptions(
+        program
+          .command('batch')
+          .description('run one edit per image (and per model), with a budget, resumable after Ctrl-C')
+          .argument('<paths...>', 'image files and folders (searched recursively), https URLs or data URLs')
+          .option('--prompt <text>', 'the edit for every image (or use --template)')
+      )
     )
       // Not a required option to commander: it would then demand --model of `batch list` too; zod checks it.
       .option('--model <ids>', 'model id or alias; several separated by commas run every image on each (required)')

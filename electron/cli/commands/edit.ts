@@ -11,9 +11,11 @@ import { usageError } from '../exit'
 import { parseFlags } from '../flags'
 import { addRequestOptions, paramsOf, requestFlagsSchema } from '../request-options'
 import { addTemplateOptions, promptFromFlags, templateFlagsSchema } from '../template-flags'
+import { addReferenceOptions, referenceFlagsSchema } from '../reference-flags'
 
 const singleSchema = requestFlagsSchema.extend({
   ...templateFlagsSchema.shape,
+  ...referenceFlagsSchema.shape,
   model: z.string({ error: 'is required (see pixdesk models)' }).trim().min(1, 'is empty (see pixdesk models)'),
   parent: z.string().trim().min(1, 'is empty: give a request id, optionally with :<output number>').max(300).optional(),
   mask: z.string().trim().min(1, 'is empty: give a mask image file').optional()
@@ -21,15 +23,17 @@ const singleSchema = requestFlagsSchema.extend({
 
 export function registerEdit(program: Command, run: Runner): void {
   addRequestOptions(
-    addTemplateOptions(
-      program
-        .command('edit')
-        .description('edit one image (several images are sent together in one request, the first being the one edited)')
-        .argument('[images...]', 'image files, https URLs or data URLs (with --parent: reference images only)')
-        .option('--prompt <text>', 'what to change (or use --template)')
-        .requiredOption('--model <id>', 'model id or alias (see pixdesk models)')
-        .option('--parent <request id[:n]>', "continue from an earlier result: that request's output n (default 1) is the image edited")
-        .option('--mask <file>', 'where the edit may happen: a PNG with transparency (transparent = edit) or a black-and-white image (white = edit)')
+    addReferenceOptions(
+      addTemplateOptions(
+        program
+          .command('edit')
+          .description('edit one image (several images are sent together in one request, the first being the one edited, the others references)')
+          .argument('[images...]', 'image files, https URLs or data URLs (with --parent: reference images only)')
+          .option('--prompt <text>', 'what to change (or use --template)')
+          .requiredOption('--model <id>', 'model id or alias (see pixdesk models)')
+          .option('--parent <request id[:n]>', "continue from an earlier result: that request's output n (default 1) is the image edited")
+          .option('--mask <file>', 'where the edit may happen: a PNG with transparency (transparent = edit) or a black-and-white image (white = edit)')
+      )
     )
   ).action(run(async (ctx, images: string[], raw: Record<string, unknown>) => single(ctx, 'edit', images, raw)))
 
@@ -47,20 +51,21 @@ export function registerEdit(program: Command, run: Runner): void {
 async function single(ctx: CliContext, kind: RequestKind, images: string[], raw: Record<string, unknown>) {
   const flags = parseFlags(singleSchema, raw)
   // Loaded here rather than at the top, so registering the command loads none of the request machinery.
-  const [{ connect }, { jobInputOf, outDirOf, preflight, resolveInputs, resolveModels }, { printReport, runBatch }] = await Promise.all([
-    import('../connection'),
-    import('../request'),
-    import('../run')
-  ])
+  const [{ connect }, { jobInputOf, outDirOf, preflight, resolveInputs, resolveModels }, { printReport, runBatch }, { referencesFromFlags, referenceJobInput }, { withPromptAdditions }] =
+    await Promise.all([import('../connection'), import('../request'), import('../run'), import('../reference-flags'), import('../../core/jobs/expand')])
   const services = await ctx.services()
   const [route] = resolveModels(services, [flags.model], flags.provider, '--model')
   const choice = await promptFromFlags(ctx, flags, [route!], paramsOf(flags))
   const params = choice.params
   const chained = flags.parent ? await parentOf(ctx, flags.parent) : undefined
   if (kind === 'edit' && !chained && images.length === 0) throw usageError('Give the image to edit, or --parent <request id> to continue from an earlier result.', 'images')
+  if (kind === 'generate' && (flags.ref.length || flags.kit)) throw usageError('--ref and --kit go with edit: a generation takes no images.', flags.kit ? 'kit' : 'ref')
   const inputs = await resolveInputs(chained ? [chained.path, ...images] : images, { folders: false })
+  const refs = await referencesFromFlags(ctx, flags)
+  if (refs.references.length && inputs.length === 0) throw usageError('--ref: give the image to edit first; references go with it.', 'ref')
   const requestRoute = flags.async ? 'async' : 'sync'
-  await preflight([route!], { kind, prompt: choice.rendered, params, route: requestRoute, itemInputs: [inputs] })
+  const prompt = withPromptAdditions(choice.rendered, refs.snippets)
+  await preflight([route!], { kind, prompt, params, route: requestRoute, itemInputs: [[...inputs, ...refs.references.map((r) => r.input)]], roles: [...inputs.map(() => undefined), ...refs.references.map((r) => r.role)] })
   const mask = flags.mask ? await maskOf(ctx, services, flags.mask, inputs[0]) : undefined
   const outputDir = await outDirOf(flags.out)
   const connection = await connect(ctx, services, [route!.provider], { provider: flags.provider, baseUrl: flags.baseUrl })
@@ -73,8 +78,9 @@ async function single(ctx: CliContext, kind: RequestKind, images: string[], raw:
       spec: {
         kind,
         files: first ? [jobInputOf(first)] : [],
-        references: references.map(jobInputOf),
+        references: [...references.map(jobInputOf), ...refs.references.map((r) => referenceJobInput(jobInputOf, r))],
         ...choice.spec,
+        ...(refs.snippets.length ? { promptAdditions: refs.snippets } : {}),
         models: [{ model: route!.model.id, provider: route!.provider }],
         params,
         route: requestRoute,

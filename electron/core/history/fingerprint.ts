@@ -26,9 +26,14 @@ export function recordFingerprint(record: RequestRecord): string {
     model: record.model,
     params: record.params,
     prompt: record.prompt,
-    inputSha256s: record.inputs.map((i) => i.sha256 ?? i.url ?? ''),
+    inputSha256s: record.inputs.map((i) => inputIdentityWithRole(i.sha256 ?? i.url ?? '', i.role)),
     sandbox: record.sandbox
   })
+}
+
+/** The same picture as another reference role is another request: the role is part of the prompt sent. */
+export function inputIdentityWithRole(identity: string, role: string | undefined): string {
+  return role ? `${identity} as ${role}` : identity
 }
 
 function sortedParams(params: RequestParams): [string, unknown][] {

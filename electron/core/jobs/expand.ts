@@ -22,9 +22,18 @@ export function parseSpec(spec: BatchSpec): ParsedBatchSpec {
 
 /** The prompt as sent: a template renders here, once, into every snapshot. */
 function resolvePrompt(spec: ParsedBatchSpec, templates: TemplateLibrary | undefined): string {
+  return withPromptAdditions(basePrompt(spec, templates), spec.promptAdditions)
+}
+
+function basePrompt(spec: ParsedBatchSpec, templates: TemplateLibrary | undefined): string {
   if (!spec.templateId) return spec.prompt?.trim() ?? ''
   if (!templates) throw new AppError({ code: 'validation', field: 'templateId', message: 'Templates are not available.' })
   return templates.render(spec.templateId, spec.variables, spec.prompt)
+}
+
+/** A brand kit's snippets follow the prompt, a paragraph each, in the kit's order. */
+export function withPromptAdditions(prompt: string, additions: readonly string[]): string {
+  return [prompt, ...additions].filter((part) => part.trim()).join('\n\n')
 }
 
 /** files × models, with the prompt resolved once. */

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { appErrorSchema } from '../../../shared/errors'
 import { maskRefSchema } from '../masks/store'
 import { packFinishSchema } from '../../../shared/packs'
+import { MAX_REFERENCES, referenceRoleSchema } from '../../../shared/references'
 import { parentRefSchema, providerIdSchema, recordOutputSchema, requestKindSchema, requestParamsSchema, requestRecordSchema, type RecordInput } from '../../../shared/records'
 
 /**
@@ -62,7 +63,9 @@ function dataUrlLabel(dataUrl: string): string {
 const fileInputSchema = z.object({
   path: z.string().min(1),
   /** The library's id for the file, when it came from the library. */
-  assetId: z.string().optional()
+  assetId: z.string().optional(),
+  /** A reference image's role (style, logo...), written into the prompt (shared/references.ts). */
+  role: referenceRoleSchema.optional()
 })
 
 const urlInputSchema = z
@@ -70,17 +73,23 @@ const urlInputSchema = z
     url: z.string().refine(isSendableUrl, 'must be an https URL (http only for this computer), without credentials'),
     path: z.string().min(1).optional(),
     /** Only files come from the library; declared so code reading `assetId` of any input type-checks. */
-    assetId: z.undefined().optional()
+    assetId: z.undefined().optional(),
+    role: referenceRoleSchema.optional()
   })
-  .transform((i): { url: string; path: string; assetId?: undefined } => ({ url: i.url, path: i.path ?? i.url }))
+  .transform((i): { url: string; path: string; assetId?: undefined; role?: string } => ({ url: i.url, path: i.path ?? i.url, ...(i.role ? { role: i.role } : {}) }))
 
 const dataInputSchema = z
   .object({
     dataUrl: z.string().regex(DATA_URL, 'must be a base64 data URL (data:image/png;base64,...)'),
     path: z.string().min(1).optional(),
-    assetId: z.undefined().optional()
+    assetId: z.undefined().optional(),
+    role: referenceRoleSchema.optional()
   })
-  .transform((i): { dataUrl: string; path: string; assetId?: undefined } => ({ dataUrl: i.dataUrl, path: i.path ?? dataUrlLabel(i.dataUrl) }))
+  .transform((i): { dataUrl: string; path: string; assetId?: undefined; role?: string } => ({
+    dataUrl: i.dataUrl,
+    path: i.path ?? dataUrlLabel(i.dataUrl),
+    ...(i.role ? { role: i.role } : {})
+  }))
 
 /**
  * One input image: a file (`path`), a web address (`url`) or inline data (`dataUrl`). Every input has a
@@ -110,9 +119,10 @@ export function jobInputSource(input: JobInput): JobInputSource {
 /** How a request record names an input it could not send (the data itself never goes in the ledger). */
 export function recordInputOf(input: JobInput): RecordInput {
   const source = jobInputSource(input)
-  if (source.kind === 'url') return { source: 'url', url: source.url }
-  if (source.kind === 'data') return { source: 'data' }
-  return { source: 'file', path: source.path }
+  const role = input.role ? { role: input.role } : {}
+  if (source.kind === 'url') return { source: 'url', url: source.url, ...role }
+  if (source.kind === 'data') return { source: 'data', ...role }
+  return { source: 'file', path: source.path, ...role }
 }
 
 /**
@@ -358,9 +368,11 @@ export const batchSpecSchema = z
      * "skipped" item per model, with its reason, so the report and the history list it; nothing is sent.
      */
     skipped: z.array(skippedInputSchema).max(10_000).default([]),
-    /** Extra images sent with every item (a reference or a logo), after the item's own file. */
-    references: z.array(jobInputSchema).max(15).default([]),
+    /** Reference images sent with every item, in this order, after the item's own file (shared/references.ts). */
+    references: z.array(jobInputSchema).max(MAX_REFERENCES).default([]),
     prompt: z.string().max(100_000).optional(),
+    /** Text added after the prompt (or the rendered template), each as its own paragraph: a brand kit's snippets. */
+    promptAdditions: z.array(z.string().trim().min(1).max(4000)).max(20).default([]),
     templateId: z.string().optional(),
     variables: z.record(z.string(), z.string()).default({}),
     models: z

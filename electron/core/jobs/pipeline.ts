@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto'
 import { stat } from 'node:fs/promises'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { AppError } from '../../../shared/errors'
 import { jobInputSource, type ItemSnapshot, type JobInput, type JobItem } from './model'
 import type { ProviderId, RecordOutput, RequestRecord } from '../../../shared/records'
 import type { Settings } from '../../../shared/settings'
 import type { Catalog } from '../catalog'
-import { requestFingerprint } from '../history/fingerprint'
+import { inputIdentityWithRole, requestFingerprint } from '../history/fingerprint'
 import type { History } from '../history/history'
 import type { UploadLimits } from '../library/types'
 import { uploadLimitsFor } from '../limits'
@@ -217,7 +217,7 @@ export function createJobDeps(options: PipelineOptions): JobDeps {
     },
 
     async findDuplicate(snapshot) {
-      const inputSha256s = await Promise.all(snapshot.inputs.map((i) => inputIdentity(hashes, i)))
+      const inputSha256s = await Promise.all(snapshot.inputs.map(async (i) => inputIdentityWithRole(await inputIdentity(hashes, i), i.role)))
       // The same picture and prompt with another mask is another edit.
       if (snapshot.mask) inputSha256s.push(`mask:${snapshot.mask.sha256}`)
       const fingerprint = requestFingerprint({ model: snapshot.model, params: snapshot.params, prompt: snapshot.prompt, inputSha256s, sandbox: snapshot.sandbox })
@@ -376,11 +376,26 @@ async function writeItemOutputs(item: JobItem, outcome: RunOutcome, batchName: s
       sandbox: snapshot.sandbox,
       ...(snapshot.parent ? { parentRequestId: snapshot.parent.requestId ?? snapshot.parent.recordId, parentOutputIndex: snapshot.parent.outputIndex, rootSha256: snapshot.parent.rootSha256 } : {}),
       ...(snapshot.mask ? { maskSha256: snapshot.mask.sha256 } : {}),
-      ...(snapshot.finish ? { pack: snapshot.finish.packId, packTarget: snapshot.finish.target } : {})
+      ...(snapshot.finish ? { pack: snapshot.finish.packId, packTarget: snapshot.finish.target } : {}),
+      ...referencesMetadata(outcome.record)
     }
   })
   const outputs = finished && snapshot.finish ? await withPackChecks(written, finished, snapshot.finish) : written
   return settings.output.keepRawMaskResult && !finished ? keepRawResults(outputs, answer) : outputs
+}
+
+/** Reference images as the output file describes them: in order, by name, content hash and role. */
+function referencesMetadata(record: RequestRecord): { references?: Array<{ image: number; name?: string; sha256?: string; role?: string }> } {
+  if (record.kind !== 'edit' || record.inputs.length < 2) return {}
+  return {
+    references: record.inputs.slice(1).map((input, i) => ({
+      image: i + 2,
+      // The file name only: a full path would tell whoever gets the picture how the sender's disk is laid out.
+      ...(input.path ? { name: basename(input.path) } : input.url ? { name: input.url } : {}),
+      ...(input.sha256 ? { sha256: input.sha256 } : {}),
+      ...(input.role ? { role: input.role } : {})
+    }))
+  }
 }
 
 function requestFor(item: JobItem, inputs: ImageRequest['inputs']): ImageRequest {
@@ -391,7 +406,11 @@ function requestFor(item: JobItem, inputs: ImageRequest['inputs']): ImageRequest
     prompt: item.snapshot.prompt,
     params: item.snapshot.params,
     route: item.snapshot.route,
-    inputs,
+    // Roles ride on the inputs by position; a masked edit's cropped first image keeps its place.
+    inputs: inputs.map((input, i) => {
+      const role = item.snapshot.inputs[i]?.role
+      return role ? { ...input, role } : input
+    }),
     sandbox: item.snapshot.sandbox,
     batchId: item.batchId,
     compareGroup: item.snapshot.compareGroup,

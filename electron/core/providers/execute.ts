@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { assertRequestValid, capabilitiesFor, priceFor, type ModelEntry } from '../../../shared/catalog'
 import { AppError, toAppErrorData, type AppErrorData } from '../../../shared/errors'
+import { promptWithReferences } from '../../../shared/references'
 import { providerNamesWhere, type ProviderId } from '../../../shared/providers'
 import type { Attempt, Cost, RequestRecord } from '../../../shared/records'
 import { bundledCatalog } from '../catalog'
@@ -44,6 +45,8 @@ interface Prepared {
   model: ModelEntry
   inputs: PreparedInput[]
   baseUrl: string
+  /** The prompt as it goes out: with references, the line naming each image comes first. */
+  sentPrompt: string
 }
 
 /** Every check that can refuse the request, before a single byte is sent. */
@@ -53,16 +56,17 @@ async function prepare(request: ImageRequest, options: ExecuteOptions): Promise<
   const baseUrl = normaliseBaseUrl(options.baseUrl, request.provider)
   if (options.apiKey && options.keyOrigin) assertKeyMayGo(request.provider, options.keyOrigin, baseUrl)
   const inputs = await prepareInputs(request.inputs)
+  const sentPrompt = request.kind === 'edit' ? promptWithReferences(request.prompt, request.inputs) : request.prompt
   assertRequestValid(model, {
     kind: request.kind,
     provider: request.provider,
     route: request.route,
-    prompt: request.prompt,
+    prompt: sentPrompt,
     params: request.params,
     inputs: inputs.map((i) => i.facts)
   })
   if (request.mask) assertMaskSendable(request, inputs)
-  return { request, model, inputs, baseUrl }
+  return { request, model, inputs, baseUrl, sentPrompt }
 }
 
 /** A mask part goes only with one uploaded file edit on a route that has the field. */
@@ -138,7 +142,7 @@ async function runAndRecord(p: Prepared, options: ExecuteOptions, runner: Runner
     kind: request.kind,
     model: p.model,
     caps: capabilitiesFor(p.model, request.provider) ?? p.model.capabilities,
-    prompt: request.prompt,
+    prompt: p.sentPrompt,
     params: request.params,
     inputs: p.inputs,
     mask: request.mask,
@@ -249,7 +253,7 @@ export async function downloadResultAgain(request: ImageRequest, urls: readonly 
   const model = catalog.resolve(request.model, request.provider)
   const baseUrl = normaliseBaseUrl(options.baseUrl, request.provider)
   if (options.apiKey && options.keyOrigin) assertKeyMayGo(request.provider, options.keyOrigin, baseUrl)
-  const p: Prepared = { request, model, inputs: [], baseUrl }
+  const p: Prepared = { request, model, inputs: [], baseUrl, sentPrompt: request.prompt }
   const http: SendContext = { signal: options.signal, retry: { ...defaultRetry, ...options.retry }, timeouts: { ...defaultTimeouts, ...options.timeouts }, attempts: [] }
   const raw: RawResult = { outputs: urls.map((url) => ({ url })), requestIds: [] }
   const progress = options.onProgress ?? (() => {})

@@ -72,75 +72,81 @@ async function openInput(path: string): Promise<{ blob: Blob; head: Buffer }> {
  */
 export async function prepareInputs(inputs: readonly ImageInput[]): Promise<PreparedInput[]> {
   return Promise.all(
-    inputs.map(async (input, i): Promise<PreparedInput> => {
-      const field = `inputs[${i}]`
-      if (input.source === 'file') {
-        const label = basename(input.path)
-        let file: { blob: Blob; head: Buffer }
-        try {
-          file = await openInput(input.path)
-        } catch (err) {
-          const code = (err as NodeJS.ErrnoException).code ?? (err as Error).name
-          throw new AppError(
-            { code: 'validation', field, path: input.path, message: `Cannot read input ${label}: ${code || 'unreadable'}. Check that the file still exists.` },
-            { cause: err }
-          )
-        }
-        const size = file.blob.size
-        const format = detectImageFormat(file.head.subarray(0, SNIFF_BYTES)) ?? undefined
-        const whole = file.head.length === size
-        const sha256 = input.sha256 ?? (whole ? createHash('sha256').update(file.head).digest('hex') : undefined)
-        const path = input.path
-        return {
-          facts: { source: 'file', format: format ?? 'unknown', bytes: size, label },
-          record: {
-            source: 'file',
-            path,
-            sha256,
-            bytes: size,
-            width: input.width,
-            height: input.height,
-            format: format ?? input.format,
-            normalised: input.normalised
-          },
-          file,
-          hash: sha256 === undefined ? () => sha256Stream(path) : undefined,
-          format,
-          fileName: label,
-          source: input
-        }
-      }
-      if (input.source === 'data') {
-        const label = `Input ${i + 1} (data URL)`
-        const data = decodeDataUrl(input.dataUrl, label)
-        const format = detectImageFormat(data.subarray(0, SNIFF_BYTES)) ?? undefined
-        return {
-          facts: { source: 'data', format: format ?? 'unknown', bytes: data.length, label },
-          record: { source: 'data', sha256: createHash('sha256').update(data).digest('hex'), bytes: data.length, format },
-          data,
-          format,
-          fileName: `input-${i + 1}.${format ?? 'bin'}`,
-          source: input
-        }
-      }
-      let url: URL
-      try {
-        url = new URL(input.url)
-      } catch {
-        throw new AppError({ code: 'validation', field, message: `Input ${i + 1} is not a valid URL.` })
-      }
-      if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
-        throw new AppError({ code: 'validation', field, message: `Input ${i + 1} must be an https:// URL (http only for this computer).` })
-      }
-      if (url.username || url.password) throw new AppError({ code: 'validation', field, message: `Input ${i + 1} URL must not contain credentials.` })
-      return {
-        facts: { source: 'url', label: `Input ${i + 1} (${url.host})` },
-        record: { source: 'url', url: url.toString() },
-        fileName: basename(url.pathname) || `input-${i + 1}`,
-        source: input
-      }
+    inputs.map(async (input, i) => {
+      const prepared = await prepareInput(input, i)
+      if (input.role) prepared.record.role = input.role
+      return prepared
     })
   )
+}
+
+async function prepareInput(input: ImageInput, i: number): Promise<PreparedInput> {
+  const field = `inputs[${i}]`
+  if (input.source === 'file') {
+    const label = basename(input.path)
+    let file: { blob: Blob; head: Buffer }
+    try {
+      file = await openInput(input.path)
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? (err as Error).name
+      throw new AppError(
+        { code: 'validation', field, path: input.path, message: `Cannot read input ${label}: ${code || 'unreadable'}. Check that the file still exists.` },
+        { cause: err }
+      )
+    }
+    const size = file.blob.size
+    const format = detectImageFormat(file.head.subarray(0, SNIFF_BYTES)) ?? undefined
+    const whole = file.head.length === size
+    const sha256 = input.sha256 ?? (whole ? createHash('sha256').update(file.head).digest('hex') : undefined)
+    const path = input.path
+    return {
+      facts: { source: 'file', format: format ?? 'unknown', bytes: size, label },
+      record: {
+        source: 'file',
+        path,
+        sha256,
+        bytes: size,
+        width: input.width,
+        height: input.height,
+        format: format ?? input.format,
+        normalised: input.normalised
+      },
+      file,
+      hash: sha256 === undefined ? () => sha256Stream(path) : undefined,
+      format,
+      fileName: label,
+      source: input
+    }
+  }
+  if (input.source === 'data') {
+    const label = `Input ${i + 1} (data URL)`
+    const data = decodeDataUrl(input.dataUrl, label)
+    const format = detectImageFormat(data.subarray(0, SNIFF_BYTES)) ?? undefined
+    return {
+      facts: { source: 'data', format: format ?? 'unknown', bytes: data.length, label },
+      record: { source: 'data', sha256: createHash('sha256').update(data).digest('hex'), bytes: data.length, format },
+      data,
+      format,
+      fileName: `input-${i + 1}.${format ?? 'bin'}`,
+      source: input
+    }
+  }
+  let url: URL
+  try {
+    url = new URL(input.url)
+  } catch {
+    throw new AppError({ code: 'validation', field, message: `Input ${i + 1} is not a valid URL.` })
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) {
+    throw new AppError({ code: 'validation', field, message: `Input ${i + 1} must be an https:// URL (http only for this computer).` })
+  }
+  if (url.username || url.password) throw new AppError({ code: 'validation', field, message: `Input ${i + 1} URL must not contain credentials.` })
+  return {
+    facts: { source: 'url', label: `Input ${i + 1} (${url.host})` },
+    record: { source: 'url', url: url.toString() },
+    fileName: basename(url.pathname) || `input-${i + 1}`,
+    source: input
+  }
 }
 
 /** The upload content of a file or data-URL input, in order, without reading the rest of a file now. */

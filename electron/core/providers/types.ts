@@ -3,7 +3,7 @@ import type { Normalisation, ProviderId, RequestKind, RequestParams, RequestReco
 import type { Catalog } from '../catalog'
 import type { RetryOptions, TimeoutOptions } from './http'
 
-export type ImageInput =
+export type ImageInput = (
   | {
       source: 'file'
       /** The file to upload (the library's normalised temp copy); streamed, never read whole. */
@@ -17,6 +17,10 @@ export type ImageInput =
     }
   | { source: 'url'; url: string }
   | { source: 'data'; dataUrl: string }
+) & {
+  /** A reference image's role, written into the prompt before it (shared/references.ts). */
+  role?: string
+}
 
 export interface ImageRequest {
   kind: RequestKind

@@ -8,6 +8,7 @@ import { answerUrls, hostileBody } from './hostile'
 import { FaultInjector, faultPlanSchema, type FaultKind, type FaultPlan, type FaultSpec, type FaultStage } from './faults'
 import { RenderCache } from './render-cache'
 import { checkMask, type MaskStat } from './masks'
+import { referencesStat, type ReferencesStat } from './references'
 import { HttpFailure, parseSubmission, readBody, type ParsedInput, type ParsedSubmission } from './parse'
 import { renderOutputs } from './simulate'
 
@@ -66,6 +67,8 @@ interface SandboxSubmission {
   fault?: FaultKind
   /** The mask part as received, when there was one. */
   mask?: MaskStat
+  /** An edit's reference images (every image after the first) as received, in order, with their roles. */
+  references?: ReferencesStat
 }
 
 export interface SandboxStats {
@@ -225,6 +228,7 @@ async function submit(st: SandboxState, req: IncomingMessage, res: ServerRespons
     return failure(res, err, requestId)
   }
   Object.assign(entry, { model: parsed.model, prompt: parsed.prompt, n: parsed.n, size: parsed.size, inputs: parsed.inputs.map(inputStat) })
+  if (kind === 'edit' && parsed.inputs.length > 1) entry.references = await referencesStat(parsed.inputs, parsed.prompt)
 
   await sleep(st.faults.latency())
   const fault = st.faults.next('submit')

@@ -15,6 +15,8 @@ import { useProvider } from '../settings/selectors'
 import { useSettings } from '../settings/store'
 import { editPrice } from './selectors'
 import { useEditor } from './store'
+import { ReferencesTray } from './ReferencesTray'
+import { ASSET_DRAG_TYPE } from './referencesStore'
 
 /** The edit's side panel: the images, the prompt, the model and what the run will cost. */
 export function EditorForm({ sources, problem, running, run }: { sources: AssetView[]; problem: string | null; running: boolean; run(): void }) {
@@ -46,7 +48,7 @@ export function EditorForm({ sources, problem, running, run }: { sources: AssetV
           ) : sources.length ? (
             <div className="source-strip">
               {sources.map((a) => (
-                <div key={a.id} className="source-chip" title={a.relPath}>
+                <div key={a.id} className="source-chip" title={a.relPath} draggable onDragStart={(e) => e.dataTransfer.setData(ASSET_DRAG_TYPE, a.id)} data-testid="edit-source">
                   <Thumbnail url={a.thumbUrl} alt={a.name} />
                   <button type="button" className="icon-btn chip-remove" aria-label={`Remove ${a.name}`} onClick={() => editor.setAssets(assetIds.filter((id) => id !== a.id))}>
                     <Icon name="close" size={12} />
@@ -58,6 +60,7 @@ export function EditorForm({ sources, problem, running, run }: { sources: AssetV
             <LibraryHint pick="Pick images" action="Edit" onOpenLibrary={() => useUi.getState().navigate('library')} />
           )}
         </div>
+        {base ? null : <ReferencesTray />}
         <PromptBox draft={draft} templates={templates} templatesError={templatesError} onChange={editor.setDraft} onRun={run} error={error} />
         <ModelPicker
           models={models}

@@ -9,6 +9,7 @@ import { emptyDraft, specFrom, type Draft } from '../../lib/draft'
 import { useJobs } from '../batches/jobsStore'
 import { drawnMaskPayload } from './mask/encodeMask'
 import { maskKeyOf } from './mask/maskStore'
+import { referencesPayload } from './referencesStore'
 
 /** An earlier result being edited instead of a library image: named by its record and output, never a path. */
 export interface EditBase {
@@ -94,6 +95,7 @@ export const useEditor = create<EditorState>()((set, get) => ({
           // A single edit is run on purpose: running the same thing again is what the user asked for.
           duplicates: 'run'
         })
+        Object.assign(spec, referencesPayload())
         batch = await useJobs.getState().start(mask ? { ...spec, mask } : spec)
       }
       set({ batchId: batch.id, starting: false })

@@ -19,6 +19,7 @@ import { HistoryLineage } from './HistoryLineage'
 import { entryRequestId } from './selectors'
 import { useHistory } from './store'
 import { MaskDetail } from './MaskDetail'
+import { HistoryReferences } from './HistoryReferences'
 
 /** Inputs and outputs side by side, missing files marked, and "Show in folder" for each output still on disk. */
 function DetailImages({ entry }: { entry: HistoryEntryView }) {
@@ -67,6 +68,7 @@ function DetailImages({ entry }: { entry: HistoryEntryView }) {
         </div>
       ) : null}
       <ErrorNotice error={revealError} compact onDismiss={() => setRevealError(null)} />
+      {entry.kind === 'edit' ? <HistoryReferences inputs={entry.inputs} /> : null}
     </>
   )
 }
