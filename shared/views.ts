@@ -99,6 +99,10 @@ export interface OutputView {
   height: number
   bytes: number
   missing: boolean
+  /** Not at the size asked for: "asked 2048×2048 (2K, 1:1), got 1024×1024", and whether it was then finished to it. */
+  sizeMismatch?: { asked: string; got: string; finished: boolean }
+  /** Content Credentials signed into the file, or why not; absent when they are turned off. */
+  contentCredentials?: { signed: boolean; note?: string }
 }
 
 export interface ItemView {

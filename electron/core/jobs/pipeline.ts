@@ -11,6 +11,7 @@ import type { History } from '../history/history'
 import type { UploadLimits } from '../library/types'
 import { uploadLimitsFor } from '../limits'
 import { normaliseForUpload, type NormalisedUpload } from '../library/normalise'
+import { askedSizeOf, checkDeliveredSizes } from '../delivered-size'
 import { chosenOutputFolder, writeOutputs } from '../outputs'
 import { discardKeptImages, findKeptImages, keepPaidImages, readKeptImages } from '../paid-results'
 import { downloadResultAgain, executeImageRequest, normaliseBaseUrl, resumeAsyncTask } from '../providers/execute'
@@ -346,7 +347,10 @@ async function compositeAnswer(record: RequestRecord, images: RunOutcome['images
 async function writeItemOutputs(item: JobItem, outcome: RunOutcome, batchName: string, options: PipelineOptions, chosenDir?: string): Promise<RecordOutput[]> {
   const settings = options.settings()
   const { snapshot } = item
-  const images = outcome.images as Array<{ bytes: Buffer; format?: string; raw?: MaskedOutputImage['raw'] }>
+  const answered = outcome.images as Array<{ bytes: Buffer; format?: string; raw?: MaskedOutputImage['raw'] }>
+  // A masked edit is composited back onto its original, so it has the original's size whatever was asked.
+  const asked = snapshot.mask ? null : askedSizeOf(snapshot.params)
+  const images = await checkDeliveredSizes(answered, asked, settings.output.sizeMismatch)
   const first = snapshot.inputs[0] ? jobInputSource(snapshot.inputs[0]) : undefined
   const outputs = await writeOutputs(images, {
     // Outputs go beside the source only when the source is a file on this computer.
@@ -361,6 +365,11 @@ async function writeItemOutputs(item: JobItem, outcome: RunOutcome, batchName: s
     requestId: outcome.record.requestIds.at(-1),
     sourceSha256: outcome.record.inputs[0]?.sha256,
     sidecar: settings.output.writeSidecar,
+    kind: snapshot.kind,
+    label: {
+      copyExif: settings.output.copySourceExif ? { gps: settings.output.copySourceGps } : undefined,
+      contentCredentials: settings.output.contentCredentials ? { dataDir: options.dataDir } : undefined
+    },
     metadata: {
       provider: snapshot.provider,
       params: snapshot.params,
