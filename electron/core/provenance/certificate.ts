@@ -12,7 +12,7 @@ import { AppError } from '../../../shared/errors'
  * certificate and a signing certificate it issued (C2PA refuses self-signed signing certificates). A
  * studio that has its own certificate puts its two files there instead; see docs/provenance.md.
  */
-export const CREDENTIALS_FOLDER = 'content-credentials'
+const CREDENTIALS_FOLDER = 'content-credentials'
 const CHAIN_FILE = 'signer.pem'
 const KEY_FILE = 'signer.key'
 /** Extended key usage for e-mail protection: one C2PA accepts for signing certificates. */

@@ -18,7 +18,7 @@ const XMP_JPEG_HEADER = Buffer.from('http://ns.adobe.com/xap/1.0/\0', 'latin1')
 const EXIF_JPEG_HEADER = Buffer.from('Exif\0\0', 'latin1')
 const PNG_XMP_KEYWORD = 'XML:com.adobe.xmp'
 
-export class ContainerError extends Error {}
+class ContainerError extends Error {}
 
 // ---------- PNG ----------
 

@@ -6,11 +6,11 @@
 
 const IPTC_SOURCE_TYPES = 'http://cv.iptc.org/newscodes/digitalsourcetype/'
 /** A new picture made by a model from a prompt alone. */
-export const GENERATED_SOURCE_TYPE = `${IPTC_SOURCE_TYPES}trainedAlgorithmicMedia`
+const GENERATED_SOURCE_TYPE = `${IPTC_SOURCE_TYPES}trainedAlgorithmicMedia`
 /** A picture that combines a source with what a model made of it: every edit. */
-export const EDITED_SOURCE_TYPE = `${IPTC_SOURCE_TYPES}compositeWithTrainedAlgorithmicMedia`
+const EDITED_SOURCE_TYPE = `${IPTC_SOURCE_TYPES}compositeWithTrainedAlgorithmicMedia`
 
-export const PIXDESK_XMP_NAMESPACE = 'https://pixdesk.app/ns/1.0/'
+const PIXDESK_XMP_NAMESPACE = 'https://pixdesk.app/ns/1.0/'
 
 export type ProvenanceKind = 'edit' | 'generate'
 
