@@ -3,7 +3,6 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import type * as C2paWasm from '@contentauth/c2pa-wasm'
 import { AppError } from '../../../shared/errors'
-import { signingCredentials } from './certificate'
 import { coseSign1, reserveFor } from './cose'
 import { digitalSourceTypeFor, type ProvenanceKind } from './xmp'
 
@@ -110,6 +109,8 @@ function manifestFor(facts: ManifestFacts, format: C2paFormat): Record<string, u
 /** The image with a signed manifest embedded: the source as its ingredient, the model as the agent that made it. */
 export async function signContentCredentials(bytes: Buffer, format: C2paFormat, facts: ManifestFacts, dataDir: string): Promise<Buffer> {
   const c2pa = await library()
+  // Loaded on first signing: certificate creation pulls in an X.509 library every command would otherwise pay for at start.
+  const { signingCredentials } = await import('./certificate')
   const credentials = await signingCredentials(dataDir)
   // No thumbnails: making them decodes and scales the whole image inside WebAssembly, which roughly doubled the signing time.
   const builder = c2pa.WasmBuilder.fromJson(JSON.stringify(manifestFor(facts, format)), JSON.stringify({ builder: { thumbnail: { enabled: false } } }))
