@@ -61,7 +61,8 @@ const result = await build({
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  external: ['keytar', 'electron'],
+  // The C2PA library finds its WebAssembly file beside its own package, so it is loaded from node_modules.
+  external: ['keytar', 'electron', '@contentauth/c2pa-wasm'],
   minify: true,
   keepNames: true,
   sourcemap: 'linked',

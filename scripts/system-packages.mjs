@@ -11,7 +11,8 @@ export const TEST_PACKAGES = [
   { name: 'gnome-keyring', present: () => has('gnome-keyring-daemon'), why: 'a real keychain for the keychain tests' },
   { name: 'dbus', present: () => has('dbus-run-session'), why: 'a private D-Bus session for the keychain tests' },
   { name: 'dbus-x11', present: () => has('dbus-launch'), why: 'D-Bus session helpers' },
-  { name: 'libsecret-tools', present: () => has('secret-tool'), why: 'inspecting the test keyring' }
+  { name: 'libsecret-tools', present: () => has('secret-tool'), why: 'inspecting the test keyring' },
+  { name: 'libimage-exiftool-perl', present: () => has('exiftool'), why: 'reading back the provenance written into outputs' }
 ]
 
 export const BENCH_PACKAGES = [{ name: 'libvips-tools', present: () => has('vipsthumbnail'), why: 'the thumbnail speed reference' }]

@@ -104,6 +104,8 @@ export interface TotalsRow {
   /** Requests whose cost is only an estimate (the provider did not report one). */
   unreportedCount: number
   latencyMsAverage: number
+  /** Requests with a result not at the size asked for: which models ignore sizes. */
+  sizeMismatches: number
 }
 
 export interface TotalsResult {

@@ -69,6 +69,18 @@ const attemptSchema = z.object({
 })
 export type Attempt = z.infer<typeof attemptSchema>
 
+/**
+ * A result whose pixel size is not what was asked: `asked` as the request put it ("2048×2048 (2K, 1:1)"),
+ * `got` as delivered ("1024×1024"). `finished` when the output was then resized to the asked size.
+ */
+export const sizeMismatchSchema = z.object({
+  asked: z.string().max(100),
+  got: z.string().max(100),
+  delivered: z.object({ width: z.number().int(), height: z.number().int() }),
+  finished: z.boolean()
+})
+export type SizeMismatch = z.infer<typeof sizeMismatchSchema>
+
 export const recordOutputSchema = z.object({
   path: z.string(),
   sha256: z.string(),
@@ -80,7 +92,12 @@ export const recordOutputSchema = z.object({
   /** A masked edit's model result before compositing, kept beside the output for inspection. */
   rawPath: z.string().optional(),
   /** A pack target's output: how it was finished to the target and whether it meets the target's rules. */
-  finish: outputFinishSchema.optional()
+  finish: outputFinishSchema.optional(),
+  sizeMismatch: sizeMismatchSchema.optional(),
+  /** Content Credentials: signed, or why not. Absent when they were turned off (or for older records). */
+  contentCredentials: z.object({ signed: z.boolean(), note: z.string().max(300).optional() }).optional(),
+  /** The source photo's EXIF (camera, copyright, captions) was copied into the output. */
+  sourceExifCopied: z.boolean().optional()
 })
 export type RecordOutput = z.infer<typeof recordOutputSchema>
 

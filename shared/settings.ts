@@ -15,6 +15,9 @@ export type ThemeChoice = (typeof themeChoices)[number]
 /** Placeholders the output naming template may use; anything else in braces is refused. */
 export const namingPlaceholders = ['name', 'model', 'index', 'provider', 'date', 'time', 'batch', 'requestId'] as const
 
+/** What happens to a result whose pixel size is not the one asked for. */
+export const sizeMismatchActions = ['keep', 'finish'] as const
+
 const eachProvider = <T extends z.ZodType>(schema: T) => z.object(perProvider<T>(() => schema))
 
 const absolutePath = z
@@ -74,7 +77,14 @@ export const settingsSchema = z
         namingTemplate: namingTemplateSchema,
         writeSidecar: z.boolean(),
         /** Masked edits: keep the model's own result beside the composited output. */
-        keepRawMaskResult: z.boolean().default(true)
+        keepRawMaskResult: z.boolean().default(true),
+        /** A result not at the asked size: keep it as delivered, or resize it to the asked size (the record says so either way). */
+        sizeMismatch: z.enum(sizeMismatchActions).default('keep'),
+        /** Copy the source photo's EXIF (camera, copyright, captions) into outputs; never its GPS position unless copySourceGps. */
+        copySourceExif: z.boolean().default(false),
+        copySourceGps: z.boolean().default(false),
+        /** Sign Content Credentials (C2PA) into every output; the XMP "made by AI" label is written regardless. */
+        contentCredentials: z.boolean().default(true)
       })
       .refine((o) => o.folderMode !== 'custom' || o.customFolder !== null, {
         message: 'a custom output folder must be chosen when the folder mode is "custom"',
@@ -141,7 +151,11 @@ export const defaultSettings: Settings = {
     customFolder: null,
     namingTemplate: '{name}_{model}_{index}',
     writeSidecar: false,
-    keepRawMaskResult: true
+    keepRawMaskResult: true,
+    sizeMismatch: 'keep',
+    copySourceExif: false,
+    copySourceGps: false,
+    contentCredentials: true
   },
   upload: { keepMetadata: false },
   jobs: {

@@ -102,6 +102,10 @@ export interface OutputView {
   missing: boolean
   /** A pack target's output: its finishing and its rule checks. */
   finish?: OutputFinish
+  /** Not at the size asked for: "asked 2048×2048 (2K, 1:1), got 1024×1024", and whether it was then finished to it. */
+  sizeMismatch?: { asked: string; got: string; finished: boolean }
+  /** Content Credentials signed into the file, or why not; absent when they are turned off. */
+  contentCredentials?: { signed: boolean; note?: string }
 }
 
 export interface ItemView {

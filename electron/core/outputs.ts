@@ -2,13 +2,14 @@ import { createHash, randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
 import { link, mkdir, open, rename, unlink } from 'node:fs/promises'
 import { basename, dirname, extname, join } from 'node:path'
-import { crc32 } from 'node:zlib'
 import sharp from 'sharp'
 import { AppError } from '../../shared/errors'
-import type { RecordOutput } from '../../shared/records'
+import type { RecordOutput, SizeMismatch } from '../../shared/records'
 import { namingTemplateSchema, type namingPlaceholders, type Settings } from '../../shared/settings'
 import { detectImageFormat, type ImageFormat } from './imageformat'
 import { maxPathBytes } from './library/inspect'
+import { labelOutput, readSource, type LabelSettings } from './provenance/label'
+import type { ProvenanceFields, ProvenanceKind } from './provenance/xmp'
 
 const DEFAULT_OUTPUT_TEMPLATE = '{name}_{model}_{index}'
 export const DEFAULT_OUTPUT_FOLDER = 'pixdesk'
@@ -19,6 +20,8 @@ export interface OutputImage {
   bytes: Buffer
   /** What the provider said it returned; the bytes decide. */
   format?: string
+  /** The delivered size differed from the asked one (the bytes may already be finished to the asked size). */
+  sizeMismatch?: SizeMismatch
 }
 
 export interface OutputContext {
@@ -42,6 +45,11 @@ export interface OutputContext {
   /** Further request parameters for the embedded metadata and sidecar (size, quality, provider...). */
   metadata?: Record<string, unknown>
   platform?: NodeJS.Platform
+  /** An edit of a source or a new picture: what the label's digital source type says. Edits when there is a source. */
+  kind?: ProvenanceKind
+  parentRequestId?: string
+  /** EXIF copy and Content Credentials; the XMP label is written whatever these say. */
+  label?: LabelSettings
 }
 
 const EXT: Partial<Record<ImageFormat, string>> = { png: '.png', jpeg: '.jpg', webp: '.webp', gif: '.gif', avif: '.avif' }
@@ -73,18 +81,21 @@ async function writeEach(images: readonly OutputImage[], ctx: OutputContext, res
   const dir = outputDirFor(ctx)
   await mkdir(dir, { recursive: true })
   const date = ctx.date ?? new Date()
+  const labelSettings = ctx.label ?? {}
+  const source = await readSource(ctx.sourcePath, labelSettings)
   for (const [i, image] of images.entries()) {
-    const format = detectImageFormat(image.bytes.subarray(0, 512))
-    const ext = format ? EXT[format] : undefined
-    if (!format || !ext) {
+    const detected = detectImageFormat(image.bytes.subarray(0, 512))
+    if (!detected || !EXT[detected]) {
       throw new AppError({
         code: 'bad_response',
-        message: `Output ${i + 1} from ${ctx.model} is not a PNG, JPEG, WebP, GIF or AVIF image (${format ?? 'unknown data'}); nothing was saved for it.`
+        message: `Output ${i + 1} from ${ctx.model} is not a PNG, JPEG, WebP, GIF or AVIF image (${detected ?? 'unknown data'}); nothing was saved for it.`
       })
     }
     const meta = await sharp(image.bytes).metadata()
     const params = embeddedParameters(ctx, date)
-    const bytes = embedMetadata(image.bytes, format, params, meta)
+    const labelled = await labelOutput(image.bytes, detected, provenanceFields(ctx, date), pngTextOf(params), source, labelSettings)
+    const { bytes, format } = labelled
+    const ext = EXT[format]!
     const stem = fileStem(template, ctx, i + 1, date, dir, ext)
     const path = await writeExclusive(dir, stem, ext, bytes)
     const output: RecordOutput = {
@@ -93,7 +104,10 @@ async function writeEach(images: readonly OutputImage[], ctx: OutputContext, res
       bytes: bytes.length,
       width: meta.width ?? 0,
       height: meta.height ?? 0,
-      format
+      format,
+      ...(image.sizeMismatch ? { sizeMismatch: image.sizeMismatch } : {}),
+      ...(labelled.contentCredentials ? { contentCredentials: labelled.contentCredentials } : {}),
+      ...(labelled.exifCopied ? { sourceExifCopied: true } : {})
     }
     results.push(output)
     if (ctx.sidecar) {
@@ -128,6 +142,34 @@ function embeddedParameters(ctx: OutputContext, date: Date): Record<string, unkn
     createdAt: date.toISOString(),
     ...(ctx.metadata ?? {})
   }
+}
+
+function provenanceFields(ctx: OutputContext, date: Date): ProvenanceFields {
+  const { recordId, parentRequestId, references } = ctx.metadata ?? {}
+  return {
+    kind: ctx.kind ?? (ctx.sourcePath || ctx.sourceSha256 ? 'edit' : 'generate'),
+    model: ctx.model,
+    provider: ctx.provider,
+    prompt: ctx.prompt,
+    requestId: ctx.requestId,
+    parentRequestId: ctx.parentRequestId ?? (typeof parentRequestId === 'string' ? parentRequestId : undefined),
+    recordId: typeof recordId === 'string' ? recordId : undefined,
+    sourceSha256: ctx.sourceSha256,
+    ...(Array.isArray(references) ? { references: references as ProvenanceFields['references'] } : {}),
+    createdAt: date.toISOString(),
+    software: 'Pixdesk'
+  }
+}
+
+/** PNG readers that show text chunks rather than XMP still find the readable fields and all parameters. */
+function pngTextOf(params: Record<string, unknown>): Record<string, string> {
+  const text: Record<string, string> = {}
+  for (const key of ['model', 'prompt', 'requestId', 'sourceSha256', 'parentRequestId'] as const) {
+    const value = params[key]
+    if (typeof value === 'string') text[`pixdesk:${key}`] = value
+  }
+  text['pixdesk:parameters'] = JSON.stringify(params)
+  return text
 }
 
 /** A file name component safe on Windows, macOS and Linux. */
@@ -226,104 +268,4 @@ export async function syncDir(dir: string): Promise<void> {
   } finally {
     await fh.close()
   }
-}
-
-// ---------- embedded metadata ----------
-
-function embedMetadata(bytes: Buffer, format: ImageFormat, params: Record<string, unknown>, meta: { width?: number; height?: number; hasAlpha?: boolean }): Buffer {
-  if (format === 'png') return pngWithText(bytes, params)
-  if (format === 'jpeg') return jpegWithXmp(bytes, xmpPacket(params))
-  if (format === 'webp') return webpWithXmp(bytes, xmpPacket(params), meta)
-  return bytes
-}
-
-function pngChunk(type: string, data: Buffer): Buffer {
-  const head = Buffer.alloc(8)
-  head.writeUInt32BE(data.length, 0)
-  head.write(type, 4, 'latin1')
-  const crc = Buffer.alloc(4)
-  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])))
-  return Buffer.concat([head, data, crc])
-}
-
-/**
- * iTXt (UTF-8) chunks right after IHDR, where readers that stop at the image data still find them: the
- * readable fields one by one, and all parameters as JSON.
- */
-function pngWithText(bytes: Buffer, params: Record<string, unknown>): Buffer {
-  const afterHeader = 8 + 8 + 13 + 4
-  if (bytes.toString('latin1', 12, 16) !== 'IHDR' || bytes.length < afterHeader) return bytes
-  const itxt = (key: string, value: string) => pngChunk('iTXt', Buffer.concat([Buffer.from(`${key}\0\0\0\0\0`, 'latin1'), Buffer.from(value, 'utf8')]))
-  const chunks = [pngChunk('tEXt', Buffer.from('Software\0Pixdesk', 'latin1'))]
-  for (const key of ['model', 'prompt', 'requestId', 'sourceSha256', 'parentRequestId'] as const) {
-    const value = params[key]
-    if (typeof value === 'string') chunks.push(itxt(`pixdesk:${key}`, value))
-  }
-  chunks.push(itxt('pixdesk:parameters', JSON.stringify(params)))
-  return Buffer.concat([bytes.subarray(0, afterHeader), ...chunks, bytes.subarray(afterHeader)])
-}
-
-const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
-
-function xmpPacket(params: Record<string, unknown>): string {
-  const field = (key: string) => (typeof params[key] === 'string' ? `<pixdesk:${key}>${xmlEscape(params[key])}</pixdesk:${key}>` : '')
-  // JPEG segments end at 64 KB: a very long prompt is shortened here (the sidecar keeps it whole).
-  const prompt = String(params.prompt ?? '').slice(0, 16_000)
-  return (
-    '<?xpacket begin="\uFEFF" id="W5M0MpCehiHzreSzNTczkc9d"?>' +
-    '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">' +
-    '<rdf:Description rdf:about="" xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/" ' +
-    'xmlns:pixdesk="https://pixdesk.app/ns/1.0/">' +
-    '<xmp:CreatorTool>Pixdesk</xmp:CreatorTool>' +
-    `<dc:description><rdf:Alt><rdf:li xml:lang="x-default">${xmlEscape(prompt)}</rdf:li></rdf:Alt></dc:description>` +
-    field('model') +
-    `<pixdesk:prompt>${xmlEscape(prompt)}</pixdesk:prompt>` +
-    field('requestId') +
-    field('sourceSha256') +
-    field('parentRequestId') +
-    (Array.isArray(params.references) ? `<pixdesk:references>${xmlEscape(JSON.stringify(params.references))}</pixdesk:references>` : '') +
-    field('createdAt') +
-    '</rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end="w"?>'
-  )
-}
-
-/** An APP1 XMP segment right after SOI (and JFIF APP0, which must come first). */
-function jpegWithXmp(bytes: Buffer, xmp: string): Buffer {
-  const payload = Buffer.concat([Buffer.from('http://ns.adobe.com/xap/1.0/\0', 'latin1'), Buffer.from(xmp, 'utf8')])
-  if (payload.length + 2 > 0xffff) return bytes
-  const seg = Buffer.alloc(4)
-  seg.writeUInt16BE(0xffe1, 0)
-  seg.writeUInt16BE(payload.length + 2, 2)
-  let at = 2
-  if (bytes[2] === 0xff && bytes[3] === 0xe0) at = 4 + bytes.readUInt16BE(4)
-  return Buffer.concat([bytes.subarray(0, at), seg, payload, bytes.subarray(at)])
-}
-
-/** WebP keeps XMP in an 'XMP ' chunk announced by the VP8X header, which simple files must gain first. */
-function webpWithXmp(bytes: Buffer, xmp: string, meta: { width?: number; height?: number; hasAlpha?: boolean }): Buffer {
-  if (bytes.toString('latin1', 0, 4) !== 'RIFF' || bytes.toString('latin1', 8, 12) !== 'WEBP') return bytes
-  const chunk = (fourcc: string, data: Buffer) => {
-    const head = Buffer.alloc(8)
-    head.write(fourcc, 0, 'latin1')
-    head.writeUInt32LE(data.length, 4)
-    return Buffer.concat([head, data, data.length % 2 ? Buffer.alloc(1) : Buffer.alloc(0)])
-  }
-  let body = bytes.subarray(12)
-  const first = body.toString('latin1', 0, 4)
-  if (first === 'VP8X') {
-    const vp8x = Buffer.from(body.subarray(0, 18))
-    vp8x[8] = vp8x[8]! | 0x04
-    body = Buffer.concat([vp8x, body.subarray(18)])
-  } else {
-    const w = (meta.width ?? 1) - 1
-    const h = (meta.height ?? 1) - 1
-    const data = Buffer.alloc(10)
-    data[0] = 0x04 | (meta.hasAlpha ? 0x10 : 0)
-    data.writeUIntLE(w, 4, 3)
-    data.writeUIntLE(h, 7, 3)
-    body = Buffer.concat([chunk('VP8X', data), body])
-  }
-  const out = Buffer.concat([Buffer.from('RIFF\0\0\0\0WEBP', 'latin1'), body, chunk('XMP ', Buffer.from(xmp, 'utf8'))])
-  out.writeUInt32LE(out.length - 8, 4)
-  return out
 }

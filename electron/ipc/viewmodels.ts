@@ -1,6 +1,7 @@
 import { basename } from 'node:path'
 import type { HistoryItem, HistoryPage } from '../../shared/history'
 import type { BatchSummary, JobItem } from '../core/jobs/model'
+import type { RecordOutput } from '../../shared/records'
 import type {
   AssetView,
   BatchDetailView,
@@ -80,6 +81,14 @@ export const keyView = (status: KeyStatus): KeyStatusView => ({
   problem: status.error
 })
 
+/** What the record says about an output beyond its file: a missed size, its Content Credentials. */
+function outputFacts(o: RecordOutput): Pick<OutputView, 'sizeMismatch' | 'contentCredentials'> {
+  return {
+    ...(o.sizeMismatch ? { sizeMismatch: { asked: o.sizeMismatch.asked, got: o.sizeMismatch.got, finished: o.sizeMismatch.finished } } : {}),
+    ...(o.contentCredentials ? { contentCredentials: o.contentCredentials } : {})
+  }
+}
+
 export function historyEntryView(item: HistoryItem, urls: AssetUrls): HistoryEntryView {
   const outputs: OutputView[] = item.outputs.map((o, index) => ({
     index,
@@ -88,7 +97,8 @@ export function historyEntryView(item: HistoryItem, urls: AssetUrls): HistoryEnt
     width: o.width,
     height: o.height,
     bytes: o.bytes,
-    missing: o.fileMissing
+    missing: o.fileMissing,
+    ...outputFacts(o)
   }))
   return {
     id: item.id,
@@ -209,7 +219,8 @@ export function itemView(item: JobItem, urls: AssetUrls, library: Library): Item
       height: o.height,
       bytes: o.bytes,
       missing: false,
-      ...(o.finish ? { finish: o.finish } : {})
+      ...(o.finish ? { finish: o.finish } : {}),
+      ...outputFacts(o)
     })),
     ...(item.snapshot.finish ? { packTarget: item.snapshot.finish.target } : {}),
     duplicateOf: item.duplicateOf?.recordId,

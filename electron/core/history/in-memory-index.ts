@@ -465,6 +465,7 @@ function toEntry(record: RequestRecord, file: string, offset: number, length: nu
     estimate: record.cost.estimate,
     estimated: record.cost.estimated,
     latencyMs: record.latencyMs,
+    sizeMismatch: record.outputs.some((o) => o.sizeMismatch),
     batchId: record.batchId,
     compareGroup: record.compareGroup,
     templateId: record.templateId,

@@ -23,6 +23,8 @@ export interface Entry {
   estimate: number
   estimated: boolean
   latencyMs: number
+  /** At least one result was not at the size asked for. */
+  sizeMismatch: boolean
   batchId?: string
   compareGroup?: string
   templateId?: string

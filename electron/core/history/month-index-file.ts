@@ -21,7 +21,8 @@ import { monthOrderBase } from './ledger'
  * through the header), strings as JSON arrays (JSON.parse is the fastest string decoder V8 has).
  */
 const INDEX_DIR = '.index'
-export const INDEX_VERSION = 1
+// 2: the flags also say whether a result missed its asked size (indexes without that bit are rebuilt).
+export const INDEX_VERSION = 2
 const MAGIC = Buffer.from('PXDHIDX\n', 'latin1')
 /** How much of the month file's start and of its indexed end is compared with what the index was built from. */
 const CHECK_BYTES = 4096
@@ -32,6 +33,7 @@ const LITTLE_ENDIAN = endianness() === 'LE'
 
 const FLAG_SANDBOX = 1
 const FLAG_ESTIMATED = 2
+const FLAG_SIZE_MISMATCH = 4
 
 export interface DeleteMark {
   id: string
@@ -149,7 +151,7 @@ function encodeMonthIndex(data: MonthIndexData, check: { headCrc: number; tailCr
     modelCol[i] = code
     status[i] = statuses.indexOf(e.status)
     provider[i] = providerIds.indexOf(e.provider)
-    flags[i] = (e.sandbox ? FLAG_SANDBOX : 0) | (e.estimated ? FLAG_ESTIMATED : 0)
+    flags[i] = (e.sandbox ? FLAG_SANDBOX : 0) | (e.estimated ? FLAG_ESTIMATED : 0) | (e.sizeMismatch ? FLAG_SIZE_MISMATCH : 0)
   }
   const strings = (get: (e: Entry) => string | undefined) => Buffer.from(JSON.stringify(entries.map((e) => get(e) ?? null)), 'utf8')
   const meta = {
@@ -306,6 +308,7 @@ function decodeMonthIndex(buf: Buffer, file: string): { data: MonthIndexData; he
       estimate: estimate[i] as number,
       estimated: (f & FLAG_ESTIMATED) !== 0,
       latencyMs: latencyMs[i] as number,
+      sizeMismatch: (f & FLAG_SIZE_MISMATCH) !== 0,
       // Listed (as undefined until decoded) so these entries have the same shape as ones read from lines.
       batchId: undefined,
       compareGroup: undefined,

@@ -115,7 +115,8 @@ function emptyRow(key: string): TotalsRow {
     reportedCredits: 0,
     estimatedCredits: 0,
     unreportedCount: 0,
-    latencyMsAverage: 0
+    latencyMsAverage: 0,
+    sizeMismatches: 0
   }
 }
 
@@ -126,6 +127,7 @@ function addTo(row: TotalsRow, entry: Entry): void {
   if (entry.estimated) row.unreportedCount++
   else row.reportedCredits += entry.credits
   row.estimatedCredits += entry.estimate
+  if (entry.sizeMismatch) row.sizeMismatches++
   // Running sum for now; turned into the average once all entries are in.
   row.latencyMsAverage += entry.latencyMs
 }

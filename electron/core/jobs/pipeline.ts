@@ -11,6 +11,7 @@ import type { History } from '../history/history'
 import type { UploadLimits } from '../library/types'
 import { uploadLimitsFor } from '../limits'
 import { normaliseForUpload, type NormalisedUpload } from '../library/normalise'
+import { askedSizeOf, checkDeliveredSizes } from '../delivered-size'
 import { chosenOutputFolder, writeOutputs } from '../outputs'
 import { discardKeptImages, findKeptImages, keepPaidImages, readKeptImages } from '../paid-results'
 import { downloadResultAgain, executeImageRequest, normaliseBaseUrl, resumeAsyncTask } from '../providers/execute'
@@ -349,9 +350,13 @@ async function writeItemOutputs(item: JobItem, outcome: RunOutcome, batchName: s
   const settings = options.settings()
   const { snapshot } = item
   const answer = outcome.images as Array<{ bytes: Buffer; format?: string; raw?: MaskedOutputImage['raw'] }>
+  // A masked edit is composited back onto its original, so it has the original's size whatever was asked.
+  const asked = snapshot.mask ? null : askedSizeOf(snapshot.params)
+  // A pack target is finished to its own frame below: a wrong size is only noted, never resized twice.
+  const delivered = await checkDeliveredSizes(answer, asked, snapshot.finish ? 'keep' : settings.output.sizeMismatch)
   // A pack target's answer is finished to its exact frame before it is written, and checked once written.
-  const finished = snapshot.finish ? await finishPackImages(answer, snapshot.finish, snapshot.prompt) : undefined
-  const images = finished ?? answer
+  const finished = snapshot.finish ? await finishPackImages(delivered, snapshot.finish, snapshot.prompt) : undefined
+  const images = finished ? finished.map((image, i) => ({ ...image, ...(delivered[i]?.sizeMismatch ? { sizeMismatch: delivered[i].sizeMismatch } : {}) })) : delivered
   const first = snapshot.inputs[0] ? jobInputSource(snapshot.inputs[0]) : undefined
   const written = await writeOutputs(images, {
     // Outputs go beside the source only when the source is a file on this computer.
@@ -366,6 +371,11 @@ async function writeItemOutputs(item: JobItem, outcome: RunOutcome, batchName: s
     requestId: outcome.record.requestIds.at(-1),
     sourceSha256: outcome.record.inputs[0]?.sha256,
     sidecar: settings.output.writeSidecar,
+    kind: snapshot.kind,
+    label: {
+      copyExif: settings.output.copySourceExif ? { gps: settings.output.copySourceGps } : undefined,
+      contentCredentials: settings.output.contentCredentials ? { dataDir: options.dataDir } : undefined
+    },
     metadata: {
       provider: snapshot.provider,
       params: snapshot.params,

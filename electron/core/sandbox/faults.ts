@@ -22,7 +22,9 @@ const faultKinds = [
   'endless',
   'huge',
   'foreign_url',
-  'redirect'
+  'redirect',
+  /** A model that ignores the asked size: the answer's images are `scale` times the asked width and height. */
+  'small_output'
 ] as const
 export type FaultKind = (typeof faultKinds)[number]
 
@@ -44,7 +46,9 @@ const faultSpecSchema = z.object({
   /** For trickle: the pause between single bytes. */
   intervalMs: z.number().min(1).default(2000),
   /** For foreign_url: the output URLs point here instead of at the sandbox; for redirect: where downloads are sent. */
-  target: z.string().optional()
+  target: z.string().optional(),
+  /** For small_output: the share of the asked width and height delivered. */
+  scale: z.number().min(0.05).max(1).default(0.5)
 })
 export type FaultSpec = z.output<typeof faultSpecSchema>
 
@@ -58,7 +62,9 @@ export const faultPlanSchema = z.object({
   probabilities: z.partialRecord(z.enum(faultKinds), z.number().min(0).max(1)).default({}),
   queue: z.array(faultSpecSchema).default([]),
   /** Masked edits: the top share of rows (0..1) where the simulated edit also changes pixels outside the mask. */
-  leakOutsideMask: z.number().min(0).max(1).default(0)
+  leakOutsideMask: z.number().min(0).max(1).default(0),
+  /** Answer in this image format, as providers that return JPEG or WebP do (PNG otherwise). */
+  answerFormat: z.enum(['png', 'jpeg', 'webp']).optional()
 })
 export type FaultPlan = z.input<typeof faultPlanSchema>
 export type ParsedFaultPlan = z.output<typeof faultPlanSchema>

@@ -10,7 +10,7 @@ import { RenderCache } from './render-cache'
 import { checkMask, type MaskStat } from './masks'
 import { referencesStat, type ReferencesStat } from './references'
 import { HttpFailure, parseSubmission, readBody, type ParsedInput, type ParsedSubmission } from './parse'
-import { renderOutputs } from './simulate'
+import { renderOutputs, type RenderRequest } from './simulate'
 
 /**
  * The sandbox: a local server speaking the Pixapi contract exactly as the app assumes it
@@ -262,7 +262,7 @@ async function submit(st: SandboxState, req: IncomingMessage, res: ServerRespons
     entry.taskId = task.id
     entry.status = 200
     json(res, 200, { id: task.id, status: 'queued', model: model.id, created: Math.floor(Date.now() / 1000), request_id: requestId }, { 'x-request-id': requestId })
-    void renderFor(st, parsed, entry, nonImage).then(
+    void renderFor(st, parsed, entry, nonImage, fault).then(
       (outs) => {
         task.urls = answerUrls(fault, outs.map((o) => storeFile(st, o.bytes, o.mime)))
         task.state = 'done'
@@ -282,7 +282,7 @@ async function submit(st: SandboxState, req: IncomingMessage, res: ServerRespons
   }
   let outs: Array<{ bytes: Buffer; mime: string }>
   try {
-    outs = await renderFor(st, parsed, entry, nonImage)
+    outs = await renderFor(st, parsed, entry, nonImage, fault)
   } catch (e) {
     entry.status = 400
     return failure(res, new HttpFailure(400, 'invalid_request', 'invalid_request_error', `The input image could not be processed: ${e instanceof Error ? e.message : String(e)}`), requestId)
@@ -450,6 +450,7 @@ async function applyFault(
     }
     case 'non_image':
     case 'stuck_task':
+    case 'small_output':
     case 'excess_outputs':
     case 'foreign_url':
     case 'redirect':
@@ -496,19 +497,21 @@ function validate(catalog: Catalog, p: ParsedSubmission, kind: 'edit' | 'generat
   return model
 }
 
-function renderFor(st: SandboxState, p: ParsedSubmission, entry: SandboxSubmission, nonImage: boolean): Promise<Array<{ bytes: Buffer; mime: string }>> {
-  const leak = st.faults.current().leakOutsideMask
-  // A masked or leaking answer depends on more than the cache's key: it is rendered afresh.
-  if (!st.renders || nonImage || p.mask || leak) return render(p, nonImage, leak)
-  return st.renders.get({ inputSha256: entry.inputs[0]?.sha256, prompt: p.prompt, size: p.size, n: p.n }, () => render(p, nonImage, leak))
+function renderFor(st: SandboxState, p: ParsedSubmission, entry: SandboxSubmission, nonImage: boolean, fault?: FaultSpec): Promise<Array<{ bytes: Buffer; mime: string }>> {
+  const plan = st.faults.current()
+  const looks: RenderLooks = { leakRows: plan.leakOutsideMask, format: plan.answerFormat, scale: fault?.kind === 'small_output' ? fault.scale : undefined }
+  // A masked, leaking, shrunk or re-encoded answer depends on more than the cache's key: it is rendered afresh.
+  if (!st.renders || nonImage || p.mask || looks.leakRows || looks.format || looks.scale) return render(p, nonImage, looks)
+  return st.renders.get({ inputSha256: entry.inputs[0]?.sha256, prompt: p.prompt, size: p.size, n: p.n }, () => render(p, nonImage, looks))
 }
 
 function emptyStats(): SandboxStats {
   return { submissions: [], sync: 0, async: 0, tasksCreated: 0, polls: 0, downloads: 0, creditsCharged: 0, faults: [], downloadsRefused: 0 }
 }
 
-const render = (p: ParsedSubmission, nonImage: boolean, leakRows: number) =>
-  renderOutputs({ input: p.inputs[0]?.bytes, mask: p.mask, prompt: p.prompt, size: p.size, n: p.n, nonImage, leakRows })
+type RenderLooks = Pick<RenderRequest, 'leakRows' | 'format' | 'scale'>
+const render = (p: ParsedSubmission, nonImage: boolean, looks: RenderLooks) =>
+  renderOutputs({ input: p.inputs[0]?.bytes, mask: p.mask, prompt: p.prompt, size: p.size, n: p.n, nonImage, ...looks })
 
 function inputStat(i: ParsedInput): SandboxInputStat {
   return { sha256: createHash('sha256').update(i.bytes).digest('hex'), bytes: i.bytes.length, format: i.format }

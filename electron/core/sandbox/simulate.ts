@@ -17,6 +17,8 @@ export interface SimulateOptions {
   /** 0-based output number within the request, so n outputs differ from each other. */
   index: number
   outputFormat?: string
+  /** Deliver this share of the asked width and height (a model that ignores the size). */
+  scale?: number
 }
 
 // 5×7 bitmaps for the banner's letters: drawn as rectangles, so no font has to be installed.
@@ -80,7 +82,10 @@ export async function simulateImage(opts: SimulateOptions): Promise<{ bytes: Buf
   const hue = ((digest[0]! << 8) | digest[1]!) % 360
   const angle = digest[2]! % 180
   const tint = `#${digest.subarray(3, 6).toString('hex')}`
-  const { width, height } = await outputDimensions(opts.size, opts.input)
+  const asked = await outputDimensions(opts.size, opts.input)
+  const scale = opts.scale ?? 1
+  const width = Math.max(1, Math.round(asked.width * scale))
+  const height = Math.max(1, Math.round(asked.height * scale))
   const base = opts.input
     ? sharp(opts.input).rotate().resize(width, height, { fit: 'cover' })
     : sharp({ create: { width, height, channels: 3, background: { r: digest[6]!, g: digest[7]!, b: digest[8]! } } })
@@ -104,6 +109,10 @@ export interface RenderRequest {
   nonImage: boolean
   /** Top share of rows where a masked edit leaks outside the mask (fault plan leakOutsideMask). */
   leakRows: number
+  /** The answer's image format (fault plan answerFormat); PNG by default. */
+  format?: 'png' | 'jpeg' | 'webp'
+  /** Share of the asked width and height delivered (fault small_output). */
+  scale?: number
 }
 
 /** The n outputs of one simulated request. */
@@ -111,7 +120,7 @@ export async function renderOutputs(r: RenderRequest): Promise<Array<{ bytes: Bu
   if (r.nonImage) return [{ bytes: Buffer.from('<html><body>Not an image (simulated fault).</body></html>'), mime: 'text/html' }]
   const outs: Array<{ bytes: Buffer; mime: string }> = []
   for (let i = 0; i < r.n; i++) {
-    const out = await simulateImage({ input: r.input, prompt: r.prompt, size: r.size, index: i })
+    const out = await simulateImage({ input: r.input, prompt: r.prompt, size: r.size, index: i, outputFormat: r.format, scale: r.scale })
     if (r.mask && r.input) outs.push({ bytes: await keepToMask(out.bytes, r.input, r.mask, r.leakRows), mime: 'image/png' })
     else outs.push({ bytes: out.bytes, mime: `image/${out.format}` })
   }

@@ -1,12 +1,13 @@
 import type { ItemView } from '@shared/views'
 import { formatBytes, formatMs } from '../lib/format'
-import { holdText } from '../lib/items'
+import { holdText, sizeMismatchOf } from '../lib/items'
 import { CostBadge } from './CostBadge'
 import { StatusPill } from './StatusPill'
 
 /** One line that says where an item is and what it cost: the same wording in every view. */
 export function ItemMeta({ item }: { item: ItemView }) {
   const uploading = item.state === 'uploading' && item.uploadTotalBytes > 0
+  const missedSize = sizeMismatchOf(item.outputs)
   return (
     <span className="item-meta">
       <StatusPill state={item.state} />
@@ -29,6 +30,12 @@ export function ItemMeta({ item }: { item: ItemView }) {
       {item.outputsDiscarded ? (
         <span className="hold" title="The provider sent more images than were asked for; the extra ones were neither saved nor counted.">
           {item.outputsDiscarded} extra {item.outputsDiscarded === 1 ? 'output' : 'outputs'} not kept
+        </span>
+      ) : null}
+      {missedSize ? (
+        <span className="hold size-mismatch" title="The model did not deliver the size asked for. Settings → Output decides whether such results are kept or resized.">
+          {item.outputs.length > 1 ? `output ${missedSize.output}: ` : ''}
+          {missedSize.text}
         </span>
       ) : null}
     </span>

@@ -1,4 +1,4 @@
-import type { ItemView } from '@shared/views'
+import type { ItemView, OutputView } from '@shared/views'
 
 /** Why a queued item has not started, in the words every view uses. */
 export const holdText: Record<NonNullable<ItemView['hold']>, string> = {
@@ -23,4 +23,15 @@ export const phaseLabels: Record<(typeof phases)[number], string> = {
 export function phaseTimes(item: ItemView): Array<{ phase: (typeof phases)[number]; ms: number }> {
   const spent = item.timings?.phaseMs ?? {}
   return phases.filter((p) => (spent[p] ?? 0) > 0).map((p) => ({ phase: p, ms: spent[p]! }))
+}
+
+/** A result not at the size asked for, in the words every view uses. */
+export function sizeMismatchText(mismatch: NonNullable<OutputView['sizeMismatch']>): string {
+  return `asked ${mismatch.asked}, got ${mismatch.got}${mismatch.finished ? ': resized to the asked size' : ''}`
+}
+
+/** The first output of an item that missed its asked size, with its number when there are several. */
+export function sizeMismatchOf(outputs: readonly OutputView[]): { text: string; output: number } | null {
+  const missed = outputs.find((o) => o.sizeMismatch)
+  return missed?.sizeMismatch ? { text: sizeMismatchText(missed.sizeMismatch), output: missed.index + 1 } : null
 }

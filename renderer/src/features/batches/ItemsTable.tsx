@@ -10,7 +10,7 @@ import { RevealButton, revealProblem } from '../../components/RevealButton'
 import { StatusPill } from '../../components/StatusPill'
 import { Thumbnail } from '../../components/Thumbnail'
 import { formatBytes, formatMs } from '../../lib/format'
-import { holdText, phaseLabels, phaseTimes } from '../../lib/items'
+import { holdText, phaseLabels, phaseTimes, sizeMismatchOf } from '../../lib/items'
 import { modelLabel } from '../../lib/models'
 import { useCatalog } from '../settings/catalogStore'
 import { activeItemStates, useJobs } from './jobsStore'
@@ -80,6 +80,7 @@ function ItemRow({ batchId, item, top, revealError, onMove, onRevealError }: { b
   const models = useCatalog((s) => s.models)
   const message = revealError ? revealProblem(revealError) : item.error?.message
   const requestId = item.requestId ?? item.error?.requestId
+  const missedSize = sizeMismatchOf(item.outputs)
   return (
     <div role="row" className={`items-row ${item.state}`} style={{ transform: `translateY(${top}px)` }} data-testid="batch-item" data-copy-request-id={requestId}>
       <span role="cell" className="cell-source">
@@ -100,6 +101,11 @@ function ItemRow({ batchId, item, top, revealError, onMove, onRevealError }: { b
           </span>
         ) : null}
         {item.mayHaveCharged ? <span className="field-error ellipsis" title="May have been charged without a result">May have been charged without a result</span> : null}
+        {missedSize ? (
+          <span className="hold ellipsis size-mismatch" title={`${item.outputs.length > 1 ? `Output ${missedSize.output}: ` : ''}${missedSize.text}`}>
+            {missedSize.text}
+          </span>
+        ) : null}
         {message ? (
           <span className="field-error ellipsis" title={revealError?.message ?? message} role={revealError ? 'alert' : undefined}>
             {message}

@@ -10,6 +10,7 @@ import { RevealButton } from '../../components/RevealButton'
 import { StatusPill } from '../../components/StatusPill'
 import { Thumbnail } from '../../components/Thumbnail'
 import { formatCredits, formatDateTime, formatMs, plural } from '../../lib/format'
+import { sizeMismatchText } from '../../lib/items'
 import { modelLabel } from '../../lib/models'
 import { providerFacts } from '@shared/providers'
 import { useJobs } from '../batches/jobsStore'
@@ -91,6 +92,7 @@ function DetailMeta({ entry }: { entry: HistoryEntryView }) {
           </span>
         ) : null}
       </dd>
+      <OutputFacts entry={entry} />
       <dt>Latency</dt>
       <dd>
         {formatMs(entry.latencyMs)}
@@ -147,6 +149,43 @@ function DetailMeta({ entry }: { entry: HistoryEntryView }) {
         </>
       ) : null}
     </dl>
+  )
+}
+
+/** Per output: a size that missed what was asked, and whether Content Credentials were signed into the file. */
+function OutputFacts({ entry }: { entry: HistoryEntryView }) {
+  const numbered = (index: number) => (entry.outputs.length > 1 ? `Output ${index + 1}: ` : '')
+  const missed = entry.outputs.filter((o) => o.sizeMismatch)
+  const credentials = entry.outputs.filter((o) => o.contentCredentials)
+  return (
+    <>
+      {missed.length ? (
+        <>
+          <dt>Size</dt>
+          <dd>
+            {missed.map((o) => (
+              <span key={o.index} className="field-error block">
+                {numbered(o.index)}
+                {sizeMismatchText(o.sizeMismatch!)}
+              </span>
+            ))}
+          </dd>
+        </>
+      ) : null}
+      {credentials.length ? (
+        <>
+          <dt>Content Credentials</dt>
+          <dd>
+            {credentials.map((o) => (
+              <span key={o.index} className={o.contentCredentials!.signed ? 'block' : 'field-error block'}>
+                {numbered(o.index)}
+                {o.contentCredentials!.signed ? 'signed' : `not signed: ${o.contentCredentials!.note ?? 'no reason given'}`}
+              </span>
+            ))}
+          </dd>
+        </>
+      ) : null}
+    </>
   )
 }
 

@@ -39,6 +39,7 @@ export function HistoryTotals() {
             <p className="totals-sum">
               <strong>{formatCredits(overall.credits)}</strong> booked · {formatCredits(overall.estimatedCredits)} estimated · {plural(overall.count, 'request')}
               {overall.unreportedCount ? <span className="hint block">{plural(overall.unreportedCount, 'request')} without a provider figure: counted at the estimate.</span> : null}
+              {overall.sizeMismatches ? <span className="hint block">{plural(overall.sizeMismatches, 'request')} delivered a size other than the one asked for.</span> : null}
             </p>
           ) : null}
           <table className="mini-table totals-table">
@@ -53,6 +54,9 @@ export function HistoryTotals() {
                 </th>
                 <th scope="col" className="num">
                   Estimated
+                </th>
+                <th scope="col" className="num" title="Requests whose results were not at the size asked for">
+                  Wrong size
                 </th>
               </tr>
             </thead>
@@ -69,6 +73,7 @@ export function HistoryTotals() {
                   </td>
                   <td className="num">{formatCredits(t.credits)}</td>
                   <td className="num muted">{formatCredits(t.estimatedCredits)}</td>
+                  <td className={t.sizeMismatches ? 'num field-error' : 'num muted'}>{t.sizeMismatches}</td>
                 </tr>
               ))}
             </tbody>

@@ -1,6 +1,6 @@
 import { useState } from 'react'
 import { defaultBaseUrls, providerFacts, providerIds } from '@shared/providers'
-import { namingPlaceholders, themeChoices, type Settings, type ThemeChoice } from '@shared/settings'
+import { namingPlaceholders, sizeMismatchActions, themeChoices, type Settings, type ThemeChoice } from '@shared/settings'
 import { ErrorNotice } from '../../components/ErrorNotice'
 import { Icon } from '../../components/Icon'
 import { formatBytes } from '../../lib/format'
@@ -134,6 +134,25 @@ export function OutputSection({ s, form: { save, done, fail, errors, saved } }: 
         <Toggle label="Write a sidecar file" checked={s.output.writeSidecar} onChange={(v) => void save('sidecar', { output: { writeSidecar: v } })} description="A .json next to each output with the prompt, model, parameters, cost and request ids." />
         <Toggle label="Keep photo metadata when uploading" checked={s.upload.keepMetadata} onChange={(v) => void save('meta', { upload: { keepMetadata: v } })} description="Off: EXIF and XMP (including GPS location) are stripped from the copies sent to the provider." />
         <ErrorNotice error={errors.sidecar ?? errors.meta} compact />
+        <div className="segmented" role="radiogroup" aria-label="Results not at the asked size">
+          {sizeMismatchActions.map((action) => (
+            <button key={action} type="button" role="radio" aria-checked={s.output.sizeMismatch === action} className={s.output.sizeMismatch === action ? 'on' : ''} onClick={() => void save('sizeMismatch', { output: { sizeMismatch: action } })}>
+              {action === 'keep' ? 'Keep results as delivered' : 'Resize results to the asked size'}
+            </button>
+          ))}
+        </div>
+        <p className="hint">Every result is compared with the size asked for; one that differs is marked either way, and the record says whether it was resized.</p>
+        <Toggle
+          label="Sign Content Credentials"
+          checked={s.output.contentCredentials}
+          onChange={(v) => void save('credentials', { output: { contentCredentials: v } })}
+          description="A signed C2PA manifest in every output: the source as ingredient, the model as the generator. Every output says it is AI-made in its XMP whether this is on or off."
+        />
+        <Toggle label="Copy the source's EXIF to outputs" checked={s.output.copySourceExif} onChange={(v) => void save('exif', { output: { copySourceExif: v } })} description="Camera, lens, copyright and captions of the photo that was edited. Never its orientation or thumbnail." />
+        {s.output.copySourceExif ? (
+          <Toggle label="Also copy the GPS position" checked={s.output.copySourceGps} onChange={(v) => void save('gps', { output: { copySourceGps: v } })} description="Off: where the photo was taken stays out of the outputs." />
+        ) : null}
+        <ErrorNotice error={errors.sizeMismatch ?? errors.credentials ?? errors.exif ?? errors.gps} compact />
       </Section>
   )
 }
