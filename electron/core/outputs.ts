@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
-import { link, mkdir, open, rename, unlink } from 'node:fs/promises'
+import { link, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises'
 import { basename, dirname, extname, join } from 'node:path'
 import sharp from 'sharp'
 import { AppError } from '../../shared/errors'
@@ -80,6 +80,7 @@ async function writeEach(images: readonly OutputImage[], ctx: OutputContext, res
   const template = outputTemplateSchema.parse(ctx.template ?? DEFAULT_OUTPUT_TEMPLATE)
   const dir = outputDirFor(ctx)
   await mkdir(dir, { recursive: true })
+  await removeLeftovers(dir)
   const date = ctx.date ?? new Date()
   const labelSettings = ctx.label ?? {}
   const source = await readSource(ctx.sourcePath, labelSettings)
@@ -221,9 +222,53 @@ function fileStem(template: string, ctx: OutputContext, index: number, date: Dat
 /** Link semantics unsupported here (FAT/exFAT, some network shares): fall back to reserve-then-rename. */
 const NO_LINK = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'ENOSYS', 'EMLINK'])
 
+/** Temporary files this process is writing now; a temporary name also carries the writer's process id. */
+const writing = new Set<string>()
+const TEMP_NAME = /^\..*\.(?:(\d+)-)?[0-9a-f]{12}\.tmp$/
+const sweptFolders = new Set<string>()
+
+const isRunning = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/**
+ * A writer killed between creating its temporary file and linking it leaves the file behind (hidden, but
+ * in the user's folder). The first write into a folder removes those whose writer is gone: another
+ * running process's are left alone, and a nameless older one only once it is an hour old.
+ */
+async function removeLeftovers(dir: string): Promise<void> {
+  if (sweptFolders.has(dir)) return
+  sweptFolders.add(dir)
+  const names = await readdir(dir).catch(() => [] as string[])
+  for (const name of names) {
+    const m = TEMP_NAME.exec(name)
+    const path = join(dir, name)
+    if (!m || writing.has(path)) continue
+    const pid = m[1] ? Number(m[1]) : undefined
+    if (pid !== undefined && pid !== process.pid && isRunning(pid)) continue
+    if (pid === undefined) {
+      const age = await stat(path).then((st) => Date.now() - st.mtimeMs, () => 0)
+      if (age < 3_600_000) continue
+    }
+    await unlink(path).catch(() => undefined)
+  }
+}
+
 async function writeExclusive(dir: string, stem: string, ext: string, data: Buffer): Promise<string> {
-  const tmp = join(dir, `.${stem.slice(0, 40)}.${randomBytes(6).toString('hex')}.tmp`)
-  const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644)
+  const tmp = join(dir, `.${stem.slice(0, 40)}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`)
+  writing.add(tmp)
+  let fh
+  try {
+    fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644)
+  } catch (err) {
+    writing.delete(tmp)
+    throw err
+  }
   try {
     try {
       await fh.writeFile(data)
@@ -256,6 +301,7 @@ async function writeExclusive(dir: string, stem: string, ext: string, data: Buff
     throw new AppError({ code: 'internal', path: dir, message: `Could not find a free file name for "${stem}${ext}".` })
   } finally {
     await unlink(tmp).catch(() => undefined)
+    writing.delete(tmp)
   }
 }
 

@@ -148,7 +148,11 @@ describe('jobs chaos: faults and SIGKILL mid-batch', () => {
     const written = (await readdir(outDir)).map((f) => join(outDir, f))
     const listed = new Set(items.flatMap((i) => i.outputs.map((o) => o.path)))
     for (const path of written) {
-      const meta = await sharp(path).metadata()
+      const meta = await sharp(path)
+        .metadata()
+        .catch((err: Error) => {
+          throw new Error(`${path} is not a whole image: ${err.message}`)
+        })
       expect(meta.width, path).toBeGreaterThan(0)
       await sharp(path).raw().toBuffer()
     }

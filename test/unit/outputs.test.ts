@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, dirname, join } from 'node:path'
 import sharp from 'sharp'
@@ -117,6 +118,27 @@ describe('writeOutputs', () => {
     await expect(
       writeOutputs([{ bytes: await picture().png().toBuffer() }], { ...base, outputDir: join(outDir, 'e'.repeat(250)), platform: 'win32' })
     ).rejects.toMatchObject({ code: 'path_too_long' })
+  })
+
+  it('removes what a killed writer left behind, never what a running one is writing', async () => {
+    const { dir, source } = sourceIn('shoe.jpg')
+    const out = join(dir, 'pixdesk')
+    mkdirSync(out)
+    const gone = spawnSync(process.execPath, ['-e', '']).pid!
+    const leftovers = {
+      killed: `.shoe_gpt-image-2_1.${gone}-0123456789ab.tmp`,
+      running: `.shoe_gpt-image-2_2.${process.ppid}-0123456789ab.tmp`,
+      // From a writer that did not name itself: only removed once it is an hour old.
+      recent: '.shoe_gpt-image-2_3.0123456789ab.tmp',
+      old: '.shoe_gpt-image-2_4.abcdef012345.tmp',
+      someoneElses: '.notes.tmp'
+    }
+    for (const name of Object.values(leftovers)) writeFileSync(join(out, name), 'half an image')
+    const hourAgo = new Date(Date.now() - 2 * 3_600_000)
+    utimesSync(join(out, leftovers.old), hourAgo, hourAgo)
+    await writeOutputs([{ bytes: await picture().png().toBuffer(), format: 'png' }], { ...base, sourcePath: source })
+    const left = readdirSync(out).filter((f) => f.startsWith('.'))
+    expect(left.sort()).toEqual([leftovers.running, leftovers.recent, leftovers.someoneElses].sort())
   })
 
   it('refuses data that is not an image and leaves nothing behind', async () => {

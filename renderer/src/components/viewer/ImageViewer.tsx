@@ -1,6 +1,6 @@
 import { useEffect, useState, type ReactNode } from 'react'
 import { Icon } from '../Icon'
-import { MiddleTruncate, MODEL_NAME_TAIL } from '../MiddleTruncate'
+import { MiddleTruncate, modelNameTail } from '../MiddleTruncate'
 import { aspectLabel, LENS_FACTOR, shapesDiffer, zoomPercent, type Box, type Point, type Size } from './geometry'
 import { Surface, type Layer } from './Surface'
 import { useFrameViews, type ViewUpdate } from './useFrameViews'
@@ -279,7 +279,7 @@ export function ImageViewer({ panes, mode, pair, sync = true, toolbar, keyboard 
                 <figcaption className="stage-caption">
                   <span className="stage-title">
                     <strong>
-                      <MiddleTruncate text={held ? `${held.title} (held)` : pane.title} keepEnd={MODEL_NAME_TAIL} />
+                      <MiddleTruncate text={held ? `${held.title} (held)` : pane.title} keepEnd={modelNameTail} />
                     </strong>{' '}
                     <PictureSize pane={held ?? pane} natural={natural} />
                   </span>

@@ -5,7 +5,7 @@ import type { BatchView, ItemView } from '@shared/views'
 import { Icon } from '../../components/Icon'
 import { ItemCost } from '../../components/ItemStatus'
 import { RequestId } from '../../components/RequestId'
-import { MiddleTruncate, MODEL_NAME_TAIL } from '../../components/MiddleTruncate'
+import { MiddleTruncate, modelNameTail } from '../../components/MiddleTruncate'
 import { RevealButton, revealProblem } from '../../components/RevealButton'
 import { StatusPill } from '../../components/StatusPill'
 import { Thumbnail } from '../../components/Thumbnail'
@@ -88,7 +88,7 @@ function ItemRow({ batchId, item, top, revealError, onMove, onRevealError }: { b
         <MiddleTruncate text={item.sourceName} />
       </span>
       <span role="cell" className="cell-model">
-        <MiddleTruncate text={modelLabel(models, item.model)} keepEnd={MODEL_NAME_TAIL} />
+        <MiddleTruncate text={modelLabel(models, item.model)} keepEnd={modelNameTail} />
       </span>
       <span role="cell" className="cell-state">
         <span className="state-line">

@@ -2,7 +2,7 @@ import type { ItemView, OutputView } from '@shared/views'
 import { Icon } from '../../components/Icon'
 import { ItemCost } from '../../components/ItemStatus'
 import { RequestId } from '../../components/RequestId'
-import { MiddleTruncate, MODEL_NAME_TAIL } from '../../components/MiddleTruncate'
+import { MiddleTruncate, modelNameTail } from '../../components/MiddleTruncate'
 import { RevealButton } from '../../components/RevealButton'
 import { StatusPill } from '../../components/StatusPill'
 import { formatMs } from '../../lib/format'
@@ -46,7 +46,7 @@ export function ResultsTable({ ordered }: { ordered: ItemView[] }) {
           <tr key={item.id} data-copy-request-id={item.requestId ?? item.error?.requestId}>
             <td>{letters[i]}</td>
             <td className="cell-model">
-              <MiddleTruncate text={modelLabel(models, item.model)} keepEnd={MODEL_NAME_TAIL} />
+              <MiddleTruncate text={modelLabel(models, item.model)} keepEnd={modelNameTail} />
             </td>
             <td>{item.error ? <span className="field-error">{item.error.message}</span> : <StatusPill state={item.state} />}</td>
             <td className="num nowrap">{formatMs(item.latencyMs)}</td>

@@ -2,7 +2,7 @@ import type { LineageVersionView, LineageView } from '@shared/views'
 import { CostBadge } from '../../components/CostBadge'
 import { Thumbnail } from '../../components/Thumbnail'
 import { formatTime } from '../../lib/format'
-import { MiddleTruncate, MODEL_NAME_TAIL } from '../../components/MiddleTruncate'
+import { MiddleTruncate, modelNameTail } from '../../components/MiddleTruncate'
 import { modelLabel } from '../../lib/models'
 import { useCatalog } from '../settings/catalogStore'
 import './versions.css'
@@ -62,7 +62,7 @@ export function VersionStrip({ lineage, baseRecordId, comparing, onBranch, onTog
                   {version.prompt || 'No prompt'}
                 </span>
                 <span className="version-meta">
-                  <MiddleTruncate text={modelLabel(models, version.model)} keepEnd={MODEL_NAME_TAIL} focusable={false} />
+                  <MiddleTruncate text={modelLabel(models, version.model)} keepEnd={modelNameTail} focusable={false} />
                   <CostBadge credits={version.credits} kind={version.estimated ? 'estimate' : 'charged'} />
                   <time dateTime={version.at}>{formatTime(version.at)}</time>
                 </span>

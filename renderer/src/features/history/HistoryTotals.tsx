@@ -1,7 +1,7 @@
 import { lazy, Suspense } from 'react'
 import { useShallow } from 'zustand/react/shallow'
 import { ErrorNotice } from '../../components/ErrorNotice'
-import { MiddleTruncate, MODEL_NAME_TAIL } from '../../components/MiddleTruncate'
+import { MiddleTruncate, modelNameTail } from '../../components/MiddleTruncate'
 import { formatCredits, plural } from '../../lib/format'
 import { useJobs } from '../batches/jobsStore'
 import { useCatalog } from '../settings/catalogStore'
@@ -64,7 +64,7 @@ export function HistoryTotals() {
               {totals.map((t) => (
                 <tr key={t.key}>
                   <td>
-                    <MiddleTruncate text={keyLabel(t.key)} keepEnd={totalsBy === 'model' || totalsBy === 'provider' ? MODEL_NAME_TAIL : undefined} />
+                    <MiddleTruncate text={keyLabel(t.key)} keepEnd={totalsBy === 'model' || totalsBy === 'provider' ? modelNameTail : undefined} />
                     <span className="bar" style={{ width: `${(t.credits / max) * 100}%` }} aria-hidden />
                   </td>
                   <td className="num">
