@@ -13,9 +13,9 @@ import { expect, type PixdeskFixture } from './fixtures'
  * long prompts, a failure and the longest model names, an edit and a comparison on screen.
  */
 
-export const viewIds = ['library', 'editor', 'compare', 'batches', 'history', 'settings', 'packs'] as const
+export const viewIds = ['library', 'editor', 'compare', 'batches', 'history', 'settings', 'packs', 'watch'] as const
 export type ViewName = (typeof viewIds)[number]
-const sidebarLabel: Record<ViewName, string> = { library: 'Library', editor: 'Edit', compare: 'Compare', batches: 'Batches', history: 'History', settings: 'Settings', packs: 'Packs' }
+const sidebarLabel: Record<ViewName, string> = { library: 'Library', editor: 'Edit', compare: 'Compare', batches: 'Batches', history: 'History', settings: 'Settings', packs: 'Packs', watch: 'Watch' }
 
 /** The Packs view planned for the images selected in the library (the plan grid is part of what is checked). */
 export async function planSelection(page: Page): Promise<void> {
@@ -96,6 +96,8 @@ export async function openStudio(page: Page, app: PixdeskFixture): Promise<{ dir
   const { ok } = await importedAssets(app, dir)
   // Two photos with both models: enough rows to show the table, few enough for a loaded machine.
   await finishedBatch(app, ok.slice(0, 2))
+  // A rule on the shoot's folder: it takes what is there as its starting point, so nothing is sent.
+  await app.services.watch.create({ name: 'Incoming retouches', folder: dir, prompt: longPrompt, models: ['gemini-2.5-flash-image'], dailyBudget: 40 })
   await app.open(page)
   const tiles = page.getByTestId('asset-tile')
   await expect(tiles).toHaveCount(realPhotos().length + 1)

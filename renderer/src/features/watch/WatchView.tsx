@@ -1,9 +1,11 @@
 import { useEffect, useId, type ReactNode } from 'react'
 import { useShallow } from 'zustand/react/shallow'
-import type { WatchFileEvent, WatchRuleState, WatchRuleView } from '@shared/watch'
+import { DEFAULT_WATCH_PATTERNS, type WatchFileEvent, type WatchRuleState, type WatchRuleView } from '@shared/watch'
 import { ErrorNotice } from '../../components/ErrorNotice'
 import { Icon } from '../../components/Icon'
+import { MiddleTruncate } from '../../components/MiddleTruncate'
 import { formatCredits, formatTime, plural } from '../../lib/format'
+import { modelLabel } from '../../lib/models'
 import { useCatalog } from '../settings/catalogStore'
 import { useWatch, type WatchForm } from './store'
 import './watch.css'
@@ -44,8 +46,11 @@ function FileList({ label, events }: { label: string; events: WatchFileEvent[] }
   )
 }
 
+const samePatterns = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((p, i) => p === b[i])
+
 function RuleCard({ view }: { view: WatchRuleView }) {
   const { rule } = view
+  const { models, templates } = useCatalog(useShallow((s) => ({ models: s.models, templates: s.templates })))
   const store = useWatch.getState()
   const budget = rule.dailyBudget === null ? 'no daily cap' : `${formatCredits(view.spentToday)} of ${formatCredits(rule.dailyBudget)} today`
   return (
@@ -66,11 +71,24 @@ function RuleCard({ view }: { view: WatchRuleView }) {
           <Icon name="trash" /> Delete
         </button>
       </div>
-      <p className="watch-rule-meta">
-        <span title={rule.folder}>{rule.folder}</span>
-        {rule.recursive ? ' (with subfolders)' : ''} · {rule.patterns.join(', ')} · {rule.models.join(', ')} · {rule.templateId ? `template ${rule.templateId}` : 'prompt'} · {budget} ·{' '}
-        {plural(view.queuedCount, 'file')} sent since start
-      </p>
+      <dl className="watch-facts">
+        <dt>Folder</dt>
+        <dd>
+          <MiddleTruncate text={rule.folder} /> {rule.recursive ? <span className="muted">and its subfolders</span> : null}
+        </dd>
+        <dt>Files</dt>
+        <dd>{samePatterns(rule.patterns, DEFAULT_WATCH_PATTERNS) ? 'Every image (JPEG, PNG, WebP, HEIC, TIFF, AVIF)' : rule.patterns.join(', ')}</dd>
+        <dt>Edit</dt>
+        <dd className="watch-fact-prompt" title={rule.prompt}>
+          {rule.templateId ? `Template “${templates.find((t) => t.id === rule.templateId)?.name ?? rule.templateId}”` : rule.prompt}
+        </dd>
+        <dt>{rule.models.length > 1 ? 'Models' : 'Model'}</dt>
+        <dd>{rule.models.map((id) => modelLabel(models, id)).join(', ')}</dd>
+        <dt>Today</dt>
+        <dd>
+          {budget} · {plural(view.queuedCount, 'file')} sent since start
+        </dd>
+      </dl>
       {view.message ? (
         <p className="watch-rule-message" role="status">
           {view.message}
