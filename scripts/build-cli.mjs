@@ -61,8 +61,7 @@ const result = await build({
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  // The C2PA library finds its WebAssembly file beside its own package, so it is loaded from node_modules.
-  external: ['keytar', 'electron', '@contentauth/c2pa-wasm'],
+  external: ['keytar', 'electron'],
   minify: true,
   keepNames: true,
   sourcemap: 'linked',

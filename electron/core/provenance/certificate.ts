@@ -1,8 +1,7 @@
-import 'reflect-metadata'
 import { createPrivateKey, randomBytes, webcrypto, type KeyObject } from 'node:crypto'
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import * as x509 from '@peculiar/x509'
+import type * as X509Module from '@peculiar/x509'
 import { AppError } from '../../../shared/errors'
 
 /**
@@ -30,7 +29,23 @@ export interface SigningCredentials {
   folder: string
 }
 
-let cryptoReady = false
+type X509 = typeof X509Module
+let loadingX509: Promise<X509> | undefined
+
+/**
+ * The X.509 library is loaded only when credentials are created, once per installation: reading them
+ * back needs only node:crypto, and every command would otherwise pay for the library at start.
+ */
+function x509Library(): Promise<X509> {
+  loadingX509 ??= (async () => {
+    // The library's dependency injection reads decorator metadata, so the polyfill must be there first.
+    await import('reflect-metadata')
+    const x509 = await import('@peculiar/x509')
+    x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[1])
+    return x509
+  })()
+  return loadingX509
+}
 
 /** This installation's credentials, created the first time they are asked for. */
 export async function signingCredentials(dataDir: string): Promise<SigningCredentials> {
@@ -84,10 +99,7 @@ const credentialsError = (folder: string, why: string) =>
  * leave a key beside another process's certificate: the second move fails and its pair is dropped.
  */
 async function createCredentials(folder: string): Promise<void> {
-  if (!cryptoReady) {
-    x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[1])
-    cryptoReady = true
-  }
+  const x509 = await x509Library()
   const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' }
   const now = Date.now()
   const notBefore = new Date(now - DAY_MS)
