@@ -1,5 +1,5 @@
 import { createPrivateKey, randomBytes, webcrypto, type KeyObject } from 'node:crypto'
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type * as X509Module from '@peculiar/x509'
 import { AppError } from '../../../shared/errors'
@@ -58,7 +58,24 @@ export async function signingCredentials(dataDir: string): Promise<SigningCreden
   return created
 }
 
+/**
+ * Parsed credentials per folder, with the files' identity when they were read. Parsing the key costs
+ * about two milliseconds, paid on every output of a batch; a look at the files is far cheaper, and still
+ * notices a studio replacing them while the app runs.
+ */
+const parsed = new Map<string, { stamp: string; credentials: SigningCredentials }>()
+
 async function readCredentials(folder: string): Promise<SigningCredentials | undefined> {
+  let stamp: string
+  try {
+    const files = await Promise.all([stat(join(folder, CHAIN_FILE)), stat(join(folder, KEY_FILE))])
+    stamp = files.map((f) => `${f.ino}:${f.size}:${f.mtimeMs}`).join('|')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw err
+  }
+  const known = parsed.get(folder)
+  if (known?.stamp === stamp) return known.credentials
   let pem: string
   let keyPem: string
   try {
@@ -75,7 +92,9 @@ async function readCredentials(folder: string): Promise<SigningCredentials | und
   } catch (err) {
     throw credentialsError(folder, `${KEY_FILE} is not a readable private key (${(err as Error).message})`)
   }
-  return { chain, key, alg: algFor(key, folder), folder }
+  const credentials: SigningCredentials = { chain, key, alg: algFor(key, folder), folder }
+  parsed.set(folder, { stamp, credentials })
+  return credentials
 }
 
 function algFor(key: KeyObject, folder: string): SigningAlg {

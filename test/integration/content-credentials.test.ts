@@ -1,0 +1,33 @@
+import { copyFile, mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import sharp from 'sharp'
+import { afterAll, describe, expect, it } from 'vitest'
+import { readContentCredentials, signContentCredentials, type ManifestFacts } from '../../electron/core/provenance/c2pa'
+
+const facts: ManifestFacts = { kind: 'generate', model: 'gemini-3-pro-image-preview', provider: 'pixapi', title: 'output', requestId: 'req_1', software: { name: 'Pixdesk', version: '0.1.0' } }
+const signedBy = async (bytes: Buffer) => {
+  const read = await readContentCredentials(bytes, 'png')
+  expect(read?.failures).toEqual([])
+  return (read?.manifest.signature_info as { cert_serial_number?: string } | undefined)?.cert_serial_number
+}
+
+describe('Content Credentials signing certificate', () => {
+  const dirs: string[] = []
+  afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))))
+
+  it("signs with the studio's certificate as soon as its files replace the installation's, without a restart", async () => {
+    const [installation, studio] = await Promise.all([mkdtemp(join(tmpdir(), 'pixdesk-cc-a-')), mkdtemp(join(tmpdir(), 'pixdesk-cc-b-'))])
+    dirs.push(installation, studio)
+    const picture = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#884422' } }).png().toBuffer()
+
+    const first = await signedBy(await signContentCredentials(picture, 'png', facts, installation))
+    expect(await signedBy(await signContentCredentials(picture, 'png', facts, installation))).toBe(first)
+    const other = await signedBy(await signContentCredentials(picture, 'png', facts, studio))
+    expect(other).toBeDefined()
+    expect(other).not.toBe(first)
+
+    for (const file of ['signer.pem', 'signer.key']) await copyFile(join(studio, 'content-credentials', file), join(installation, 'content-credentials', file))
+    expect(await signedBy(await signContentCredentials(picture, 'png', facts, installation))).toBe(other)
+  }, 60_000)
+})
