@@ -1,6 +1,5 @@
 import { create } from 'zustand'
 import type { AppErrorData } from '@shared/errors'
-import { useHistory } from '../features/history/store'
 import { api } from '../lib/api'
 import { asError } from '../lib/format'
 import { useUi } from './uiStore'
@@ -51,11 +50,4 @@ export function copyRequestIdInFocus(): void {
   const id = requestIdInFocus()
   if (id) void useClipboard.getState().copy(id, `Request id ${id}`)
   else useUi.getState().toast('warning', 'No request id here: focus or select a request that has one, then press the shortcut again.')
-}
-
-/** The support bundle of the entry open in History, or a word on how to get one. */
-export function copySelectedSupportBundle(): void {
-  const selected = useHistory.getState().selectedId
-  if (selected) void useHistory.getState().copySupportBundle(selected)
-  else useUi.getState().toast('warning', 'Open a request in History first, then copy its support bundle.')
 }

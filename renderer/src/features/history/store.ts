@@ -209,3 +209,10 @@ export const useHistory = create<HistoryState>()((set, get) => ({
     await useClipboard.getState().copy(text, 'Support bundle')
   }
 }))
+
+/** The support bundle of the entry open in History, or a word on how to get one. */
+export function copySelectedSupportBundle(): void {
+  const selected = useHistory.getState().selectedId
+  if (selected) void useHistory.getState().copySupportBundle(selected)
+  else useUi.getState().toast('warning', 'Open a request in History first, then copy its support bundle.')
+}
