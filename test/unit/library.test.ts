@@ -195,6 +195,8 @@ describe('normaliseForUpload', () => {
     const copy = await normaliseForUpload(plain, DEFAULT_LIMITS)
     expect(copy.normalised.steps).toEqual([])
     expect(readFileSync(copy.path)).toEqual(readFileSync(plain))
+    const sent = await sharp(copy.path).metadata()
+    expect(copy.normalised).toMatchObject({ format: 'png', width: sent.width, height: sent.height, bytes: readFileSync(plain).length, sha256: createHash('sha256').update(readFileSync(copy.path)).digest('hex') })
     await copy.cleanup()
   })
 

@@ -60,6 +60,8 @@ export interface Inspection {
   preview?: Preview
   /** The file's content as judged; only with `keepBytes` and an accepted file. */
   bytes?: Buffer
+  /** Whether the file carries EXIF, XMP, IPTC, an ICC profile or comments; known once it was decoded. */
+  embeddedMetadata?: boolean
 }
 
 /**
@@ -197,6 +199,7 @@ async function judge(bytes: Buffer, { info, name, limits, options, fail }: Judgi
   info.space = meta.space ?? ''
   info.bitsPerSample = bitsOf(meta.depth)
   info.pages = meta.pages ?? 1
+  const embeddedMetadata = Boolean(meta.exif || meta.xmp || meta.iptc || meta.icc || meta.comments?.length)
 
   if (info.width <= 0 || info.height <= 0) return fail('corrupt', `"${name}" declares no image size; the file is damaged.`)
 
@@ -224,7 +227,7 @@ async function judge(bytes: Buffer, { info, name, limits, options, fail }: Judgi
     if (Math.max(preview.width, preview.height) !== expectedLong) {
       return fail('dimension_mismatch', `"${name}" claims ${info.width}×${info.height} but its pixel data has another size; the file is malformed.`)
     }
-    return options.previewSize === undefined ? { info } : { info, preview }
+    return options.previewSize === undefined ? { info, embeddedMetadata } : { info, preview, embeddedMetadata }
   } catch (err) {
     const reason = vipsReason(err)
     if (/timeout/i.test(reason)) {

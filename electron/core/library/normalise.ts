@@ -38,7 +38,7 @@ export async function normaliseForUpload(
   const path = typeof source === 'string' ? source : source.path
   // Everything below works on the bytes that were judged, never on the path again: a file replaced
   // after inspection (by another type, an SVG included) cannot reach the decoder or the upload.
-  const { info, bytes } = await inspectWithPreview(path, limits, { keepBytes: true })
+  const { info, bytes, embeddedMetadata } = await inspectWithPreview(path, limits, { keepBytes: true })
   if (!info.verdict.ok) throw new AppError(info.verdict.error)
   if (!bytes) throw new AppError({ code: 'internal', message: `"${basename(path)}" was accepted but its content was not kept; try again.`, path })
   const format = info.format as DecodableFormat
@@ -63,8 +63,7 @@ export async function normaliseForUpload(
     steps.push(`downscale ${info.displayWidth}×${info.displayHeight} to ${w}×${h}`)
   }
 
-  const meta = await sharp(bytes, { limitInputPixels: false }).metadata()
-  const hasMetadata = Boolean(meta.exif || meta.xmp || meta.iptc || meta.icc || meta.comments?.length)
+  const hasMetadata = embeddedMetadata ?? false
   const keepMetadata = options.keepMetadata ?? false
   const mustReencode = steps.length > 0 || (hasMetadata && !keepMetadata)
   if (hasMetadata) steps.push(keepMetadata ? 'keep metadata' : 'strip metadata (EXIF, GPS, XMP, ICC)')
@@ -76,16 +75,18 @@ export async function normaliseForUpload(
   try {
     if (!mustReencode) {
       await writeFile(out, bytes, { flag: 'wx' })
-    } else {
-      const maxPixels = Math.min(limits.maxPixels ?? HARD_MAX_PIXELS, HARD_MAX_PIXELS)
-      let pipeline = sharp(bytes, { failOn: 'error', limitInputPixels: maxPixels, pages: 1 }).autoOrient()
-      if (scale < 1) pipeline = pipeline.resize(limits.maxLongEdge, limits.maxLongEdge, { fit: 'inside', withoutEnlargement: true })
-      // toColourspace also casts to 8 bits per sample, which every route expects.
-      pipeline = pipeline.toColourspace('srgb')
-      if (keepMetadata) pipeline = pipeline.keepMetadata()
-      pipeline = encode(pipeline, target)
-      await pipeline.toFile(out)
+      // Sent as judged: its size, pixels and hash are the inspection's, with no second look at the copy.
+      const normalised: Normalisation = { steps, format: target, width: info.width, height: info.height, bytes: bytes.length, sha256: info.sha256 }
+      return { path: out, normalised, cleanup }
     }
+    const maxPixels = Math.min(limits.maxPixels ?? HARD_MAX_PIXELS, HARD_MAX_PIXELS)
+    let pipeline = sharp(bytes, { failOn: 'error', limitInputPixels: maxPixels, pages: 1 }).autoOrient()
+    if (scale < 1) pipeline = pipeline.resize(limits.maxLongEdge, limits.maxLongEdge, { fit: 'inside', withoutEnlargement: true })
+    // toColourspace also casts to 8 bits per sample, which every route expects.
+    pipeline = pipeline.toColourspace('srgb')
+    if (keepMetadata) pipeline = pipeline.keepMetadata()
+    pipeline = encode(pipeline, target)
+    await pipeline.toFile(out)
     const st = await stat(out)
     if (st.size > limits.maxInputBytes) {
       throw new AppError({
