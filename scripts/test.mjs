@@ -1,4 +1,4 @@
-// `npm test`: every suite in one command — typecheck, lint, build, unit and integration tests (vitest),
+// `npm test`: every suite in one command — typecheck, lint, unused code, build, unit and integration tests (vitest),
 // browser end-to-end tests (Playwright in Debian's Chromium) and the Electron end-to-end test where the
 // Electron runtime exists. Ends with one line `N passed, N failed, N skipped` summing all suites.
 import { spawnSync } from 'node:child_process'
@@ -65,6 +65,8 @@ step('typecheck (main, preload, core, tests)', bin('tsc'), ['-p', 'tsconfig.node
 step('typecheck (renderer)', bin('tsc'), ['-p', 'tsconfig.web.json', '--noEmit'])
 step('typecheck (end-to-end tests)', bin('tsc'), ['-p', 'tsconfig.e2e.json', '--noEmit'])
 step('lint', bin('eslint'), ['--max-warnings', '0', '.'])
+// Unused files, exports and dependencies: code nobody calls is code nobody tests (knip.json says what counts).
+step('unused code (knip)', bin('knip'), [])
 const built = step('build (out/main, out/preload, out/renderer)', bin('electron-vite'), ['build'])
 // The command-line bundle (out/cli): the CLI tests then run what `npm run build` ships.
 step('build (out/cli)', process.execPath, [join(root, 'scripts', 'build-cli.mjs')])
