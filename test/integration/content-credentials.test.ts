@@ -27,7 +27,10 @@ describe('Content Credentials signing certificate', () => {
     expect(other).toBeDefined()
     expect(other).not.toBe(first)
 
-    for (const file of ['signer.pem', 'signer.key']) await copyFile(join(studio, 'content-credentials', file), join(installation, 'content-credentials', file))
+    // Half replaced: the studio's certificate beside the installation's key is refused, naming both files.
+    await copyFile(join(studio, 'content-credentials', 'signer.pem'), join(installation, 'content-credentials', 'signer.pem'))
+    await expect(signContentCredentials(picture, 'png', facts, installation)).rejects.toThrow(/signer\.key is not the key of the first certificate in signer\.pem/)
+    await copyFile(join(studio, 'content-credentials', 'signer.key'), join(installation, 'content-credentials', 'signer.key'))
     expect(await signedBy(await signContentCredentials(picture, 'png', facts, installation))).toBe(other)
   }, 60_000)
 })

@@ -1,4 +1,4 @@
-import { createPrivateKey, randomBytes, webcrypto, type KeyObject } from 'node:crypto'
+import { createPrivateKey, randomBytes, webcrypto, X509Certificate, type KeyObject } from 'node:crypto'
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type * as X509Module from '@peculiar/x509'
@@ -92,6 +92,14 @@ async function readCredentials(folder: string): Promise<SigningCredentials | und
   } catch (err) {
     throw credentialsError(folder, `${KEY_FILE} is not a readable private key (${(err as Error).message})`)
   }
+  // A key from another pair would sign manifests no reader accepts: refuse it here, with a reason.
+  let matches: boolean
+  try {
+    matches = new X509Certificate(chain[0]!).checkPrivateKey(key)
+  } catch (err) {
+    throw credentialsError(folder, `the first certificate in ${CHAIN_FILE} cannot be read (${(err as Error).message})`)
+  }
+  if (!matches) throw credentialsError(folder, `${KEY_FILE} is not the key of the first certificate in ${CHAIN_FILE} (a pair half replaced?)`)
   const credentials: SigningCredentials = { chain, key, alg: algFor(key, folder), folder }
   parsed.set(folder, { stamp, credentials })
   return credentials
