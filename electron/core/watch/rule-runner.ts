@@ -33,8 +33,13 @@ export const DEFAULT_WATCH_TIMING: WatchTiming = { stabilityMs: 2000, pollMs: 25
 export interface RuleRunnerDeps {
   dataDir: string
   engine(): Promise<WatchEngine>
-  /** The batch for these files (prompt or template, models, parameters, output folder, route). */
-  specFor(rule: WatchRule, files: readonly string[], name: string): BatchSpec
+  /**
+   * The batch for these files (prompt or template, or a pack planned for them; models, parameters,
+   * output folder, route). Refuses (throws) when the rule cannot be run as it is, e.g. its pack is gone.
+   */
+  specFor(rule: WatchRule, files: readonly string[], name: string): BatchSpec | Promise<BatchSpec>
+  /** Refuses (throws) a rule that cannot run as it is (its pack gone): shown as the rule's state, tried again on each health check. */
+  check?(rule: WatchRule): Promise<void>
   /** Where outputs of this rule go when it names no folder itself (the settings' chosen folder), if anywhere fixed. */
   defaultOutputDir(): string | undefined
   onChange(view: WatchRuleView): void
@@ -184,7 +189,7 @@ export class RuleRunner {
   }
 
   private async begin(): Promise<void> {
-    const problem = await this.folderState()
+    const problem = await this.problem()
     if (problem) {
       this.folderProblem = problem
       return this.changed()
@@ -367,7 +372,7 @@ export class RuleRunner {
     const engine = await this.deps.engine()
     const token = randomBytes(4).toString('hex')
     const name = (list: Settled[]) => `Watch ${this.rule.name}: ${basename(list[0]!.path)}${list.length > 1 ? ` +${list.length - 1}` : ''} #${token}`
-    const estimate = await engine.estimate(this.deps.specFor(this.rule, files.map((f) => f.path), name(files)))
+    const estimate = await engine.estimate(await this.deps.specFor(this.rule, files.map((f) => f.path), name(files)))
     const perFile = files.length ? estimate.total / files.length : 0
     const fit = this.affordable(files.length, perFile)
     const sending = files.slice(0, fit)
@@ -378,7 +383,7 @@ export class RuleRunner {
     await this.ledger.append(sending.map((f) => ({ t: 'pending', hash: f.hash, path: f.path, size: f.size, mtimeMs: f.mtimeMs, at, token, estimate: perFile })))
     let batchId: string
     try {
-      batchId = (await engine.createBatch(this.deps.specFor(this.rule, sending.map((f) => f.path), name(sending)))).id
+      batchId = (await engine.createBatch(await this.deps.specFor(this.rule, sending.map((f) => f.path), name(sending)))).id
     } catch (err) {
       await this.ledger.append(sending.map((f) => ({ t: 'released', hash: f.hash, token, at: this.now().toISOString() })))
       // A refused request stays refused until the rule is changed; anything else (the queue busy) is tried again.
@@ -402,6 +407,19 @@ export class RuleRunner {
       this.budgetProblem = `Daily budget reached: ${round(spent + fit * perFile)} of ${round(cap)} credits committed today; the next file needs ${round(perFile)}. New files wait until tomorrow (or a higher budget).`
     }
     return fit
+  }
+
+  /** What keeps the rule from running now: its folder, or the rule itself (a pack that is gone). */
+  private async problem(): Promise<string | undefined> {
+    const folder = await this.folderState()
+    if (folder) return folder
+    try {
+      await this.deps.check?.(this.rule)
+      return undefined
+    } catch (err) {
+      this.lastError = toAppErrorData(err)
+      return `The rule cannot run: ${this.lastError.message}`
+    }
   }
 
   private async folderState(): Promise<string | undefined> {
@@ -431,7 +449,7 @@ export class RuleRunner {
   }
 
   private async checkHealthOnce(): Promise<void> {
-    const problem = await this.folderState()
+    const problem = await this.problem()
     if (this.stopped) return
     if (problem) {
       if (problem === this.folderProblem) return
