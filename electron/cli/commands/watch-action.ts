@@ -15,6 +15,7 @@ import type { CliContext } from '../context'
 import { ExitCode, usageError, type ExitCodeValue } from '../exit'
 import { durationFlag, intFlag, parseFlags, splitList } from '../flags'
 import { formatCredits } from '../output'
+import { sizeMismatchesOf, sizeMismatchText } from '../size-mismatches'
 import { outDirOf, resolveModels, type ModelRoute } from '../request'
 import { requestFlagsSchema } from '../request-options'
 import { promptFromFlags, templateFlagsSchema } from '../template-flags'
@@ -209,11 +210,26 @@ function reportItem(ctx: CliContext, event: JobEvent, ours: ReadonlySet<string>,
     totals.done++
     totals.credits += item.charged ?? 0
     ctx.out.line(`done    ${source} → ${item.outputs.map((o) => o.path).join(', ')}`)
+    for (const output of item.outputs) {
+      const [mismatch] = sizeMismatchesOf([{ ...item, outputs: [output] }])
+      if (mismatch) ctx.out.note(`pixdesk: ${output.path}: not the size asked: ${sizeMismatchText(mismatch)}`)
+      for (const miss of output.finish?.checks.filter((c) => !c.passed) ?? []) ctx.out.note(`pixdesk: ${output.path}: ${output.finish!.target} does not meet its rule: ${miss.message}`)
+    }
   } else if (item.state === 'failed' || item.state === 'interrupted') {
     totals.failed++
     ctx.out.note(`pixdesk: ✗ ${source} · ${item.snapshot.model}: ${item.error?.message ?? item.state}`)
   } else return
-  ctx.out.event('watch.item', { batchId: event.batchId, itemId: item.id, state: item.state, source, model: item.snapshot.model, outputs: item.outputs.map((o) => o.path), charged: item.charged })
+  ctx.out.event('watch.item', {
+    batchId: event.batchId,
+    itemId: item.id,
+    state: item.state,
+    source,
+    model: item.snapshot.model,
+    outputs: item.outputs.map((o) => o.path),
+    ...(item.snapshot.finish ? { target: item.snapshot.finish.target, checks: item.outputs.map((o) => o.finish?.checks ?? []) } : {}),
+    sizeMismatches: sizeMismatchesOf([item]),
+    charged: item.charged
+  })
 }
 
 /**
