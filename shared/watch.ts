@@ -88,7 +88,8 @@ export const watchRuleSchema = z.object({
 })
 export type WatchRule = z.infer<typeof watchRuleSchema>
 
-export type WatchRuleState = 'starting' | 'watching' | 'paused' | 'waiting_network' | 'budget_reached' | 'error'
+/** folder_missing / folder_unreadable: the rule waits (nothing sent) and starts again by itself once the folder is usable. */
+export type WatchRuleState = 'starting' | 'watching' | 'paused' | 'waiting_network' | 'budget_reached' | 'folder_missing' | 'folder_unreadable' | 'error'
 
 export interface WatchFileEvent {
   path: string
@@ -102,7 +103,7 @@ export interface WatchFileEvent {
 export interface WatchRuleView {
   rule: WatchRule
   state: WatchRuleState
-  /** A plain sentence for the state when it needs one (folder missing, budget reached). */
+  /** A plain sentence for the state when it needs one (folder missing or unreadable, budget reached). */
   message?: string
   /** Credits committed today (local day) by this rule. */
   spentToday: number

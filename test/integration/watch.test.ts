@@ -197,7 +197,7 @@ describe('watch folders against the sandbox', () => {
     const service = await openService(engine)
     const { rule } = await service.create(ruleFor(inbox))
     await rename(inbox, join(dir, 'away'))
-    await until(async () => (await stateOf(service, rule.id)).state === 'error', 10_000, 'the error state')
+    await until(async () => (await stateOf(service, rule.id)).state === 'folder_missing', 10_000, 'the folder missing state')
     expect((await stateOf(service, rule.id)).message).toMatch(/is missing/)
     expect((await service.list()).map((v) => v.rule.id)).toEqual([rule.id])
 

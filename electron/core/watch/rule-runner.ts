@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
-import { access, readFile, stat } from 'node:fs/promises'
+import { access, opendir, readFile, stat } from 'node:fs/promises'
 import { basename, relative, resolve, sep } from 'node:path'
 import { watch, type FSWatcher } from 'chokidar'
 import type { AppErrorData } from '../../../shared/errors'
@@ -56,6 +56,14 @@ interface Settled {
   mtimeMs: number
 }
 
+/** What keeps a rule from running, as its state says it, with the sentence for people. */
+interface Problem {
+  state: Extract<WatchRuleState, 'folder_missing' | 'folder_unreadable' | 'error'>
+  message: string
+}
+
+const sameProblem = (a: Problem | undefined, b: Problem | undefined) => a?.state === b?.state && a?.message === b?.message
+
 const KEEP_EVENTS = 25
 /** A group is sent at once when it reaches this many files, without waiting for the quiet window. */
 const MAX_GROUP = 100
@@ -86,7 +94,7 @@ export class RuleRunner {
   private stopped = true
   private ready = false
   private checking = false
-  private folderProblem: string | undefined
+  private folderProblem: Problem | undefined
   private budgetProblem: string | undefined
   private budgetDay = ''
   private offline = false
@@ -133,14 +141,14 @@ export class RuleRunner {
 
   private state(): WatchRuleState {
     if (this.rule.paused) return 'paused'
-    if (this.folderProblem) return 'error'
+    if (this.folderProblem) return this.folderProblem.state
     if (this.budgetProblem) return 'budget_reached'
     if (this.offline) return 'waiting_network'
     return this.ready ? 'watching' : 'starting'
   }
 
   private message(state: WatchRuleState): string | undefined {
-    if (state === 'error') return this.folderProblem
+    if (this.folderProblem && state === this.folderProblem.state) return this.folderProblem.message
     if (state === 'budget_reached') return this.budgetProblem
     if (state === 'waiting_network') return 'The server cannot be reached; queued files are sent when it answers again.'
     return undefined
@@ -204,7 +212,7 @@ export class RuleRunner {
       this.rebaseline = false
     } catch (err) {
       this.lastError = toAppErrorData(err)
-      this.folderProblem = `The rule could not start: ${this.lastError.message}`
+      this.folderProblem = { state: 'error', message: `The rule could not start: ${this.lastError.message}` }
       return this.changed()
     }
     if (this.stopped) return
@@ -410,7 +418,7 @@ export class RuleRunner {
   }
 
   /** What keeps the rule from running now: its folder, or the rule itself (a pack that is gone). */
-  private async problem(): Promise<string | undefined> {
+  private async problem(): Promise<Problem | undefined> {
     const folder = await this.folderState()
     if (folder) return folder
     try {
@@ -418,22 +426,34 @@ export class RuleRunner {
       return undefined
     } catch (err) {
       this.lastError = toAppErrorData(err)
-      return `The rule cannot run: ${this.lastError.message}`
+      return { state: 'error', message: `The rule cannot run: ${this.lastError.message}` }
     }
   }
 
-  private async folderState(): Promise<string | undefined> {
+  /**
+   * The folder as this process can use it: there, a folder, and readable (listed and entered). The
+   * folder is opened for real, since a permission check alone does not see every way a read is refused.
+   */
+  private async folderState(): Promise<Problem | undefined> {
     const folder = this.rule.folder
     try {
       const st = await stat(folder)
-      if (!st.isDirectory()) return `${folder} is not a folder. Choose a folder to watch; the rule is kept.`
+      if (!st.isDirectory()) return { state: 'folder_missing', message: `${folder} is not a folder. Choose a folder to watch; the rule is kept.` }
       await access(folder, constants.R_OK | constants.X_OK)
+      await (await opendir(folder)).close()
       return undefined
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code
-      if (code === 'ENOENT' || code === 'ENOTDIR') return `The folder ${folder} is missing (moved, deleted or its drive is not connected). The rule is kept and starts again when the folder is back.`
-      if (code === 'EACCES' || code === 'EPERM') return `The folder ${folder} cannot be read (permission denied). The rule is kept and starts again once it can be read.`
-      return `The folder ${folder} cannot be read (${code ?? 'error'}). The rule is kept and tries again.`
+      if (code === 'ENOENT' || code === 'ENOTDIR') {
+        return { state: 'folder_missing', message: `The folder ${folder} is missing (moved, deleted or its drive is not connected). The rule is kept and starts again when the folder is back.` }
+      }
+      if (code === 'EACCES' || code === 'EPERM') {
+        return {
+          state: 'folder_unreadable',
+          message: `The folder ${folder} cannot be read (permission denied), so nothing in it is sent. Give the user running Pixdesk permission to read and open it (on macOS and Linux, e.g. chmod u+rx on the folder; on macOS also allow Pixdesk under Privacy & Security › Files and Folders). The rule is kept and starts again by itself once the folder can be read.`
+        }
+      }
+      return { state: 'folder_unreadable', message: `The folder ${folder} cannot be read (${code ?? 'error'}), so nothing in it is sent. Check the folder or its drive; the rule is kept and tries again.` }
     }
   }
 
@@ -452,7 +472,7 @@ export class RuleRunner {
     const problem = await this.problem()
     if (this.stopped) return
     if (problem) {
-      if (problem === this.folderProblem) return
+      if (sameProblem(problem, this.folderProblem)) return
       const wasWatching = !this.folderProblem
       this.folderProblem = problem
       if (wasWatching) {

@@ -17,6 +17,8 @@ const STATE_LABEL: Record<WatchRuleState, string> = {
   paused: 'Paused',
   waiting_network: 'Waiting for network',
   budget_reached: 'Budget reached',
+  folder_missing: 'Folder missing',
+  folder_unreadable: 'Folder unreadable',
   error: 'Error'
 }
 
