@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { AppErrorData } from './errors'
+import { packIdSchema } from './packs'
 import { requestParamsSchema } from './records'
 
 /**
@@ -8,6 +9,33 @@ import { requestParamsSchema } from './records'
  */
 
 export const DEFAULT_WATCH_PATTERNS = ['*.jpg', '*.jpeg', '*.png', '*.webp', '*.heic', '*.heif', '*.tif', '*.tiff', '*.avif'] as const
+
+interface WhatToDo {
+  prompt?: string
+  templateId?: string
+  packId?: string
+  models: readonly string[]
+  params: { size?: string; aspectRatio?: string; n?: number }
+}
+
+/**
+ * A rule does one thing with each new image: an edit (a prompt, or a template) or a pack (every target
+ * of it, each target choosing its own size). Each problem names the field to change.
+ */
+export function whatToDoIssues(r: WhatToDo): Array<{ path: string[]; message: string }> {
+  const edit = Boolean(r.prompt?.trim()) || Boolean(r.templateId)
+  if (!r.packId) return edit ? [] : [{ path: ['prompt'], message: 'Write a prompt, pick a template, or pick a pack' }]
+  const issues: Array<{ path: string[]; message: string }> = []
+  if (edit) {
+    issues.push({ path: ['packId'], message: 'A rule runs either a pack or an edit (prompt or template), not both: clear the prompt and template, or the pack' })
+  }
+  if (r.models.length > 1) issues.push({ path: ['models'], message: 'A pack runs with one model; pick one' })
+  if (r.params.size || r.params.aspectRatio) {
+    issues.push({ path: ['params', r.params.size ? 'size' : 'aspectRatio'], message: 'A pack sets the size of each target itself; leave size and aspect ratio empty' })
+  }
+  if (r.params.n !== undefined && r.params.n !== 1) issues.push({ path: ['params', 'n'], message: 'A pack makes one image per target; leave the image count at 1' })
+  return issues
+}
 
 /** What a person fills in (the id and dates are the store's). */
 export const watchRuleInputSchema = z
@@ -20,6 +48,10 @@ export const watchRuleInputSchema = z
     prompt: z.string().max(100_000).optional(),
     templateId: z.string().trim().min(1).max(200).optional(),
     variables: z.record(z.string(), z.string()).default({}),
+    /** A channel pack instead of a prompt or template: each new image is made into every target of the pack. */
+    packId: packIdSchema.optional(),
+    /** For a pack: accept enlarging with sharp where a target is larger than the model makes (flagged in each output). */
+    allowUpscale: z.boolean().optional(),
     models: z.array(z.string().trim().min(1).max(200)).min(1, 'Pick at least one model').max(8),
     params: requestParamsSchema.partial().default({}),
     /** Default: a "pixdesk" folder beside each new file. */
@@ -29,7 +61,9 @@ export const watchRuleInputSchema = z
     /** Process the images already in the folder when the rule first starts (default: only new ones). */
     includeExisting: z.boolean().default(false)
   })
-  .refine((r) => Boolean(r.prompt?.trim()) || Boolean(r.templateId), { message: 'Write a prompt or pick a template', path: ['prompt'] })
+  .superRefine((r, ctx) => {
+    for (const issue of whatToDoIssues(r)) ctx.addIssue({ code: 'custom', ...issue })
+  })
 export type WatchRuleInput = z.input<typeof watchRuleInputSchema>
 
 export const watchRuleSchema = z.object({
@@ -41,6 +75,8 @@ export const watchRuleSchema = z.object({
   prompt: z.string().optional(),
   templateId: z.string().optional(),
   variables: z.record(z.string(), z.string()),
+  packId: z.string().optional(),
+  allowUpscale: z.boolean().optional(),
   models: z.array(z.string()).min(1),
   params: requestParamsSchema.partial(),
   outputDir: z.string().optional(),
@@ -52,7 +88,8 @@ export const watchRuleSchema = z.object({
 })
 export type WatchRule = z.infer<typeof watchRuleSchema>
 
-export type WatchRuleState = 'starting' | 'watching' | 'paused' | 'waiting_network' | 'budget_reached' | 'error'
+/** folder_missing / folder_unreadable: the rule waits (nothing sent) and starts again by itself once the folder is usable. */
+export type WatchRuleState = 'starting' | 'watching' | 'paused' | 'waiting_network' | 'budget_reached' | 'folder_missing' | 'folder_unreadable' | 'error'
 
 export interface WatchFileEvent {
   path: string
@@ -66,7 +103,7 @@ export interface WatchFileEvent {
 export interface WatchRuleView {
   rule: WatchRule
   state: WatchRuleState
-  /** A plain sentence for the state when it needs one (folder missing, budget reached). */
+  /** A plain sentence for the state when it needs one (folder missing or unreadable, budget reached). */
   message?: string
   /** Credits committed today (local day) by this rule. */
   spentToday: number

@@ -6,6 +6,7 @@ import type { JobEngine } from '../core/jobs/engine'
 import type { CliContext } from './context'
 import { ExitCode, exitCodeFor, type ExitCodeValue } from './exit'
 import { formatCredits, type ProgressBar } from './output'
+import { printSizeMismatches, sizeMismatchesOf } from './size-mismatches'
 
 export interface RunResult {
   summary: BatchSummary & { items: JobItem[] }
@@ -260,6 +261,7 @@ export function printReport(ctx: CliContext, result: RunResult): void {
   ]
   const failures = items.filter((i) => i.state === 'failed' || i.state === 'interrupted' || (i.state === 'cancelled' && i.error))
   const outputs = items.flatMap((i) => i.outputs.map((o) => o.path))
+  const mismatches = sizeMismatchesOf(items)
 
   ctx.out.line('')
   // The skipped column appears only when a file was skipped, so the usual table keeps its shape.
@@ -287,13 +289,15 @@ export function printReport(ctx: CliContext, result: RunResult): void {
     for (const path of outputs.slice(0, 20)) ctx.out.line(`  ${path}`)
     if (outputs.length > 20) ctx.out.line(`  … and ${outputs.length - 20} more (pixdesk history --batch ${summary.id})`)
   }
+  printSizeMismatches(ctx, mismatches, outputs.length)
   const left = summary.counts.queued + summary.counts.active + summary.counts.cancelled + summary.counts.interrupted
   if (result.exitCode === ExitCode.interrupted || result.exitCode === ExitCode.budget || left > 0) {
     const how = result.exitCode === ExitCode.budget ? ` --budget <more credits>` : ''
     if (left > 0) ctx.out.line(`\nBatch ${summary.id} is paused with ${left} item${left === 1 ? '' : 's'} left. Continue it with: pixdesk batch resume ${summary.id}${how}`)
   } else {
     const skippedPart = summary.counts.skipped ? `, ${summary.counts.skipped} skipped` : ''
-    ctx.out.line(`\nBatch ${summary.id}: ${summary.counts.done} done, ${summary.counts.failed} failed${skippedPart}, ${formatCredits(summary.charged)} credits.`)
+    const mismatchPart = mismatches.length ? `, ${mismatches.length} output${mismatches.length === 1 ? '' : 's'} not the size asked` : ''
+    ctx.out.line(`\nBatch ${summary.id}: ${summary.counts.done} done, ${summary.counts.failed} failed${skippedPart}${mismatchPart}, ${formatCredits(summary.charged)} credits.`)
   }
   ctx.out.event('summary', {
     batchId: summary.id,
@@ -314,6 +318,8 @@ export function printReport(ctx: CliContext, result: RunResult): void {
     })),
     skipped: skipped.map((i) => ({ itemId: i.id, source: i.snapshot.inputs[0]?.path ?? null, model: i.snapshot.model, reason: i.error ?? null })),
     outputs,
+    sizeMismatched: mismatches.length,
+    sizeMismatches: mismatches,
     exitCode: result.exitCode
   })
 }

@@ -321,7 +321,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
   const jobEngine = sharedJobEngine(() =>
     openServicesJobEngine({ dataDir: paths.dataDir, catalog, history, keyOrigins, settings, sandbox, templates, events, jobOptions: options.jobs ?? {} })
   )
-  const watch = new WatchService({ dataDir: paths.dataDir, engine: jobEngine.open, settings: () => settings.get() })
+  const watch = new WatchService({ dataDir: paths.dataDir, engine: jobEngine.open, settings: () => settings.get(), catalog })
   if (options.runWatchRules ?? options.watchFolders ?? true) {
     watch.start().catch((err: unknown) => events.emit('app.notice', { level: 'error', message: `Watch rules could not start: ${toAppErrorData(err).message}` }))
   }

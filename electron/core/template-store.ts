@@ -12,9 +12,10 @@ import {
   type TemplateUsage,
   type TemplateView
 } from '../../shared/templates'
-import { backupFile, readJsonFile, writeJsonAtomic } from './atomic'
+import { writeJsonAtomic } from './atomic'
 import type { History } from './history/history'
 import { exportDocument, parseTemplateFile } from './template-files'
+import { readUserList } from './user-list-file'
 import { unknownTemplateError, type TemplateLibrary } from './templates'
 
 /**
@@ -77,44 +78,16 @@ async function stampOf(path: string): Promise<string> {
   }
 }
 
-function describeEntry(raw: unknown, index: number): string {
-  const name = (raw as { name?: unknown } | null)?.name
-  return `entry ${index + 1}${typeof name === 'string' ? ` ("${name.slice(0, 60)}")` : ''}`
-}
-
 async function readStore(path: string, builtInIds: ReadonlySet<string>): Promise<Loaded> {
   const stamp = await stampOf(path)
-  const read = await readJsonFile(path)
-  if (read.kind === 'missing') return { templates: [], kept: [], stamp, warnings: [] }
-  if (read.kind === 'unreadable') {
-    throw new AppError({ code: 'unreadable', path, message: `Your templates (${path}) cannot be read: ${read.reason}.` })
+  const list = await readUserList({ path, key: 'templates', singular: 'template', entryWord: 'entry', schema: storedTemplateSchema, builtInIds })
+  return {
+    templates: list.entries.map((t) => ({ ...t, builtIn: false })),
+    kept: list.kept,
+    // A list started afresh has a new modification time: the stamp is the new file's.
+    stamp: list.reset ? await stampOf(path) : stamp,
+    warnings: list.warnings
   }
-  const doc = read.kind === 'ok' ? (read.value as { version?: unknown; templates?: unknown } | null) : null
-  if (read.kind === 'corrupt' || !doc || typeof doc !== 'object' || doc.version !== 1 || !Array.isArray(doc.templates)) {
-    const reason = read.kind === 'corrupt' ? read.reason : 'it is not a version 1 template list'
-    const backup = await backupFile(path, 'corrupt')
-    await writeJsonAtomic(path, { version: 1, templates: [] })
-    return { templates: [], kept: [], stamp: await stampOf(path), warnings: [`Your templates file could not be used (${reason}); it was kept as ${backup} and a new, empty one started.`] }
-  }
-  const templates: Template[] = []
-  const kept: unknown[] = []
-  const warnings: string[] = []
-  const seen = new Set<string>()
-  doc.templates.forEach((raw, i) => {
-    const parsed = storedTemplateSchema.safeParse(raw)
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]
-      warnings.push(`${path}: ${describeEntry(raw, i)} is not offered: ${issue?.path.join('.') || 'entry'} ${issue?.message ?? 'is invalid'}. It stays in the file; fix or delete it there.`)
-      kept.push(raw)
-    } else if (seen.has(parsed.data.id) || builtInIds.has(parsed.data.id)) {
-      warnings.push(`${path}: ${describeEntry(raw, i)} reuses the id "${parsed.data.id}" and is not offered. It stays in the file; give it another id there.`)
-      kept.push(raw)
-    } else {
-      seen.add(parsed.data.id)
-      templates.push({ ...parsed.data, builtIn: false })
-    }
-  })
-  return { templates, kept, stamp, warnings }
 }
 
 function stored(t: Template): unknown {

@@ -3,7 +3,10 @@ import { copyFile, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import sharp from 'sharp'
 import { loadQueue } from '../../electron/core/jobs/store'
+import { builtInPacks } from '../../shared/packs'
+import { realPhotos } from '../support/corpus'
 import { makeImages } from '../support/jobs-fixtures'
 
 /** `pixdesk watch` in the foreground, as a server or a script runs it (the built CLI, against its own sandbox). */
@@ -50,7 +53,7 @@ const lines = (text: string) =>
   text
     .split('\n')
     .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as { type: string; state?: string; source?: string; outcome?: string; queued?: number; done?: number })
+    .map((l) => JSON.parse(l) as { type: string; state?: string; source?: string; outcome?: string; queued?: number; done?: number; outputs?: string[] })
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -97,6 +100,48 @@ describe('pixdesk watch', () => {
     expect(await second.exited, second.stderr()).toBe(0)
     expect((await sentItems()).sort()).toEqual([join(inbox, 'a.png'), join(inbox, 'b.png'), join(inbox, 'c.png')])
   }, 120_000)
+
+  it('--pack: each new photo made once into every target of the pack at its exact size; a second run sends nothing again', async () => {
+    const inbox = join(dir, 'pack-inbox')
+    const out = join(dir, 'pack-out')
+    await mkdir(inbox)
+    const social = builtInPacks.find((p) => p.id === 'social')!
+    const args = ['--sandbox', 'watch', inbox, '--pack', 'social', '--model', 'gemini-3-pro-image', '--out', out, '--settle', '400ms', '--json']
+    const first = start(args)
+    await until(() => lines(first.stdout()).some((l) => l.type === 'watch.state' && l.state === 'watching'), 'watching')
+    // The plan is printed before anything is watched: one row per target.
+    expect(lines(first.stdout()).find((l) => l.type === 'plan')).toMatchObject({ packId: 'social', targets: expect.arrayContaining([expect.objectContaining({ target: 'Story', width: 1080, height: 1920 })]) })
+    const [photo] = realPhotos()
+    await copyFile(photo!, join(inbox, 'photo.jpg'))
+    await until(() => lines(first.stdout()).filter((l) => l.type === 'watch.item' && l.state === 'done').length >= 3, 'the three targets', 120_000)
+    await pause(1000)
+    first.child.kill('SIGTERM')
+    expect(await first.exited, first.stderr()).toBe(0)
+    const done = lines(first.stdout()).filter((l) => l.type === 'watch.item' && l.state === 'done')
+    expect(done).toHaveLength(3)
+    const sizes = await Promise.all(done.map(async (l) => sharp(l.outputs![0]!).metadata()))
+    expect(sizes.map((m) => `${m.width}×${m.height}`).sort()).toEqual(social.targets.map((t) => `${t.width}×${t.height}`).sort())
+
+    const again = start(args)
+    await until(() => lines(again.stdout()).some((l) => l.type === 'watch.state' && l.state === 'watching'), 'watching again')
+    await copyFile(photo!, join(inbox, 'same-photo.jpg'))
+    await until(() => lines(again.stdout()).some((l) => l.type === 'watch.file' && l.outcome === 'skipped_duplicate'), 'the copy passed over')
+    again.child.kill('SIGTERM')
+    expect(await again.exited, again.stderr()).toBe(0)
+    expect((await sentItems()).filter((p) => p.startsWith(inbox))).toEqual([join(inbox, 'photo.jpg'), join(inbox, 'photo.jpg'), join(inbox, 'photo.jpg')])
+  }, 180_000)
+
+  it('--pack: an unknown pack, or a pack with a prompt, is refused before anything is sent (exit 2)', async () => {
+    const unknown = start(['--sandbox', 'watch', join(dir, 'images'), '--pack', 'no-such-pack', '--model', 'gemini-3-pro-image'])
+    expect(await unknown.exited).toBe(2)
+    expect(unknown.stderr()).toMatch(/--pack: There is no pack "no-such-pack"\. The packs are: .*social \(Social\).*Nothing was sent/)
+    const both = start(['--sandbox', 'watch', join(dir, 'images'), '--pack', 'social', '--prompt', 'x', '--model', 'gemini-3-pro-image'])
+    expect(await both.exited).toBe(2)
+    expect(both.stderr()).toMatch(/--prompt and --pack: a rule runs either a pack or an edit/)
+    const upscale = start(['--sandbox', 'watch', join(dir, 'images'), '--pack', 'marketplace', '--model', 'gpt-image-1.5'])
+    expect(await upscale.exited).toBe(2)
+    expect(upscale.stderr()).toMatch(/larger than .* makes; add --allow-upscale/)
+  }, 60_000)
 
   it('refuses a daily budget of 0 and a missing folder before anything is sent (exit 2)', async () => {
     const zero = start(['--sandbox', 'watch', join(dir, 'images'), '--prompt', 'x', '--model', 'nano-banana', '--daily-budget', '0'])

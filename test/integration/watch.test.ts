@@ -3,6 +3,7 @@ import { appendFile, copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, un
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { bundledCatalog } from '../../electron/core/catalog'
 import { startSandbox, type Sandbox } from '../../electron/core/sandbox/server'
 import { WatchService } from '../../electron/core/watch/service'
 import type { WatchRuleInput, WatchRuleView } from '../../shared/watch'
@@ -34,7 +35,7 @@ async function openEngine(): Promise<TestEngine> {
 }
 
 async function openService(engine: TestEngine): Promise<WatchService> {
-  const service = new WatchService({ dataDir: join(dir, 'data'), engine: async () => engine.engine, settings: () => engine.settings, timing: TIMING })
+  const service = new WatchService({ dataDir: join(dir, 'data'), engine: async () => engine.engine, settings: () => engine.settings, catalog: bundledCatalog(), timing: TIMING })
   services.push(service)
   await service.start()
   return service
@@ -196,7 +197,7 @@ describe('watch folders against the sandbox', () => {
     const service = await openService(engine)
     const { rule } = await service.create(ruleFor(inbox))
     await rename(inbox, join(dir, 'away'))
-    await until(async () => (await stateOf(service, rule.id)).state === 'error', 10_000, 'the error state')
+    await until(async () => (await stateOf(service, rule.id)).state === 'folder_missing', 10_000, 'the folder missing state')
     expect((await stateOf(service, rule.id)).message).toMatch(/is missing/)
     expect((await service.list()).map((v) => v.rule.id)).toEqual([rule.id])
 

@@ -65,7 +65,7 @@ async function packOf(ctx: CliContext, value: string): Promise<Pack> {
   }
 }
 
-function printPlan(ctx: CliContext, plan: PackPlan): void {
+export function printPlan(ctx: CliContext, plan: PackPlan): void {
   ctx.out.event('plan', { ...plan })
   ctx.out.table(
     ['target', 'size', 'model size', 'finishing', 'credits'],

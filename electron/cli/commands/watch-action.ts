@@ -6,6 +6,8 @@ import { requestIssues } from '../../../shared/catalog'
 import type { RequestParams } from '../../../shared/records'
 import { DEFAULT_WATCH_PATTERNS, type WatchFileEvent, type WatchRule, type WatchRuleView } from '../../../shared/watch'
 import type { JobEvent } from '../../core/jobs/model'
+import type { Pack } from '../../../shared/packs'
+import { packRuleSpec } from '../../core/watch/pack-rule'
 import { RuleRunner } from '../../core/watch/rule-runner'
 import { ruleRequest } from '../../core/watch/service'
 import { connect } from '../connection'
@@ -13,9 +15,11 @@ import type { CliContext } from '../context'
 import { ExitCode, usageError, type ExitCodeValue } from '../exit'
 import { durationFlag, intFlag, parseFlags, splitList } from '../flags'
 import { formatCredits } from '../output'
+import { sizeMismatchesOf, sizeMismatchText } from '../size-mismatches'
 import { outDirOf, resolveModels, type ModelRoute } from '../request'
 import { requestFlagsSchema } from '../request-options'
 import { promptFromFlags, templateFlagsSchema } from '../template-flags'
+import { packFlagConflicts, packOfFlag, planPackRuleForCli } from './watch-pack'
 
 // What `pixdesk watch` does (registered in watch.ts).
 
@@ -33,6 +37,8 @@ const watchSchema = requestFlagsSchema.omit({ maxWait: true }).extend({
   settle: durationFlag.optional(),
   aspectRatio: z.string().trim().min(1).max(16).optional(),
   n: intFlag(1, 10).optional(),
+  pack: z.string().trim().min(1, 'is empty: a pack id or name (see pixdesk packs list)').optional(),
+  allowUpscale: z.boolean().optional(),
   json: z.boolean().optional()
 })
 type WatchFlags = z.infer<typeof watchSchema>
@@ -50,17 +56,27 @@ export async function watchFolder(ctx: CliContext, folderArg: string, raw: Recor
   const services = await ctx.services()
   const routes = resolveModels(services, splitList(flags.model), flags.provider, '--model')
   if (routes.length > 8) throw usageError('--model: at most 8 models per rule.', 'model')
-  const params: RequestParams = {
-    n: flags.n ?? 1,
-    ...(flags.size ? { size: flags.size } : {}),
-    ...(flags.quality ? { quality: flags.quality } : {}),
-    ...(flags.aspectRatio ? { aspectRatio: flags.aspectRatio } : {})
-  }
-  const choice = await promptFromFlags(ctx, flags, routes, params)
   const route = flags.async ? 'async' : 'sync'
-  checkRequest(routes, choice.rendered, choice.params, route)
   const outputDir = await outDirOf(flags.out)
-  const rule = ruleOf(folder, flags, routes, choice, outputDir)
+  let rule: WatchRule
+  let pack: Pack | undefined
+  if (flags.pack !== undefined || flags.allowUpscale) {
+    packFlagConflicts(flags, routes.length)
+    pack = await packOfFlag(ctx, flags.pack!)
+    rule = ruleOf(folder, flags, routes, { packId: pack.id, params: { n: 1, ...(flags.quality ? { quality: flags.quality } : {}) } }, outputDir)
+    const plan = await planPackRuleForCli(ctx, rule, pack, routes[0]!)
+    for (const target of plan.targets) checkRequest(routes, target.prompt, { n: 1, ...target.params }, route)
+  } else {
+    const params: RequestParams = {
+      n: flags.n ?? 1,
+      ...(flags.size ? { size: flags.size } : {}),
+      ...(flags.quality ? { quality: flags.quality } : {}),
+      ...(flags.aspectRatio ? { aspectRatio: flags.aspectRatio } : {})
+    }
+    const choice = await promptFromFlags(ctx, flags, routes, params)
+    checkRequest(routes, choice.rendered, choice.params, route)
+    rule = ruleOf(folder, flags, routes, { ...choice.spec, params: choice.params }, outputDir)
+  }
 
   const connection = await connect(ctx, services, [...new Set(routes.map((r) => r.provider))], { provider: flags.provider, baseUrl: flags.baseUrl })
   // Takes the queue like any request command: refused (exit 75, nothing sent) while the app or another command runs it.
@@ -72,13 +88,16 @@ export async function watchFolder(ctx: CliContext, folderArg: string, raw: Recor
   const runner = new RuleRunner(rule, {
     dataDir: services.paths.dataDir,
     engine: async () => engine,
-    specFor: (r, files, name) => ({
-      ...ruleRequest(r, files, name),
-      models: routes.map((m) => ({ model: m.model.id, provider: m.provider })),
-      route,
-      ...(outputDir ? { outputDir } : {}),
-      sandbox: connection.sandbox
-    }),
+    specFor: (r, files, name) =>
+      pack
+        ? packRuleSpec(r, files, name, async () => pack, { catalog: services.catalog, provider: routes[0]!.provider, route, outputDir, sandbox: connection.sandbox })
+        : {
+            ...ruleRequest(r, files, name),
+            models: routes.map((m) => ({ model: m.model.id, provider: m.provider })),
+            route,
+            ...(outputDir ? { outputDir } : {}),
+            sandbox: connection.sandbox
+          },
     defaultOutputDir: () => outputDir,
     onChange: (view) => {
       if (view.state === lastState) return
@@ -96,7 +115,7 @@ export async function watchFolder(ctx: CliContext, folderArg: string, raw: Recor
   })
   const keepAlive = setInterval(() => undefined, 60_000)
   try {
-    ctx.out.note(`pixdesk: watching ${folder}${rule.recursive ? ' and its subfolders' : ''} for ${rule.patterns.join(', ')} → ${routes.map((r) => r.model.id).join(', ')}${rule.dailyBudget !== null ? `, at most ${formatCredits(rule.dailyBudget)} credits a day` : ''}. Ctrl-C stops.`)
+    ctx.out.note(`pixdesk: watching ${folder}${rule.recursive ? ' and its subfolders' : ''} for ${rule.patterns.join(', ')} → ${pack ? `pack ${pack.id} with ` : ''}${routes.map((r) => r.model.id).join(', ')}${rule.dailyBudget !== null ? `, at most ${formatCredits(rule.dailyBudget)} credits a day` : ''}. Ctrl-C stops.`)
     await runner.start()
     if (!ctx.signal.aborted) await new Promise<void>((done) => ctx.signal.addEventListener('abort', () => done(), { once: true }))
     await runner.stop()
@@ -122,23 +141,28 @@ function checkRequest(routes: readonly ModelRoute[], prompt: string, params: Req
   }
 }
 
+/** What the rule does with each file: an edit (prompt or template) or a pack, with the parameters. */
+type RuleAction = ({ prompt?: string } | { templateId: string; variables: Record<string, string>; prompt?: string } | { packId: string }) & { params: RequestParams }
+
 /**
  * The rule a command line stands for. Its id comes from what it does, so running the same command again
  * picks up the same ledger: files sent by an earlier run are not sent again.
  */
-function ruleOf(folder: string, flags: WatchFlags, routes: readonly ModelRoute[], choice: Awaited<ReturnType<typeof promptFromFlags>>, outputDir: string | undefined): WatchRule {
-  const spec = choice.spec
+function ruleOf(folder: string, flags: WatchFlags, routes: readonly ModelRoute[], action: RuleAction, outputDir: string | undefined): WatchRule {
   const patterns = flags.pattern.length ? flags.pattern : [...DEFAULT_WATCH_PATTERNS]
+  const packId = 'packId' in action ? action.packId : undefined
   const what = {
     folder,
     recursive: flags.recursive === true,
     patterns,
-    prompt: 'prompt' in spec ? spec.prompt : undefined,
-    templateId: 'templateId' in spec ? spec.templateId : undefined,
-    variables: 'variables' in spec ? spec.variables : {},
+    prompt: 'prompt' in action ? action.prompt : undefined,
+    templateId: 'templateId' in action ? action.templateId : undefined,
+    variables: 'variables' in action ? action.variables : {},
     models: routes.map((r) => r.model.id),
-    params: choice.params,
-    outputDir
+    params: action.params,
+    outputDir,
+    // Only in a pack rule's id, so the ids of the rules people already run stay as they were.
+    ...(packId ? { packId, allowUpscale: flags.allowUpscale === true } : {})
   }
   const id = `cli-${createHash('sha256').update(JSON.stringify(what)).digest('hex').slice(0, 16)}`
   const at = new Date().toISOString()
@@ -151,6 +175,7 @@ function ruleOf(folder: string, flags: WatchFlags, routes: readonly ModelRoute[]
     ...(what.prompt ? { prompt: what.prompt } : {}),
     ...(what.templateId ? { templateId: what.templateId } : {}),
     variables: what.variables,
+    ...(packId ? { packId, allowUpscale: flags.allowUpscale === true } : {}),
     models: what.models,
     params: what.params,
     ...(outputDir ? { outputDir } : {}),
@@ -185,11 +210,26 @@ function reportItem(ctx: CliContext, event: JobEvent, ours: ReadonlySet<string>,
     totals.done++
     totals.credits += item.charged ?? 0
     ctx.out.line(`done    ${source} → ${item.outputs.map((o) => o.path).join(', ')}`)
+    for (const output of item.outputs) {
+      const [mismatch] = sizeMismatchesOf([{ ...item, outputs: [output] }])
+      if (mismatch) ctx.out.note(`pixdesk: ${output.path}: not the size asked: ${sizeMismatchText(mismatch)}`)
+      for (const miss of output.finish?.checks.filter((c) => !c.passed) ?? []) ctx.out.note(`pixdesk: ${output.path}: ${output.finish!.target} does not meet its rule: ${miss.message}`)
+    }
   } else if (item.state === 'failed' || item.state === 'interrupted') {
     totals.failed++
     ctx.out.note(`pixdesk: ✗ ${source} · ${item.snapshot.model}: ${item.error?.message ?? item.state}`)
   } else return
-  ctx.out.event('watch.item', { batchId: event.batchId, itemId: item.id, state: item.state, source, model: item.snapshot.model, outputs: item.outputs.map((o) => o.path), charged: item.charged })
+  ctx.out.event('watch.item', {
+    batchId: event.batchId,
+    itemId: item.id,
+    state: item.state,
+    source,
+    model: item.snapshot.model,
+    outputs: item.outputs.map((o) => o.path),
+    ...(item.snapshot.finish ? { target: item.snapshot.finish.target, checks: item.outputs.map((o) => o.finish?.checks ?? []) } : {}),
+    sizeMismatches: sizeMismatchesOf([item]),
+    charged: item.charged
+  })
 }
 
 /**

@@ -12,7 +12,8 @@ import {
   type Pack,
   type PackInput
 } from '../../../shared/packs'
-import { backupFile, readJsonFile, writeJsonAtomic } from '../atomic'
+import { writeJsonAtomic } from '../atomic'
+import { readUserList } from '../user-list-file'
 
 /**
  * The packs a person owns, in `packs.json` in the data folder, beside the built-in ones. As with the
@@ -51,41 +52,9 @@ interface Loaded {
   warnings: string[]
 }
 
-function describeEntry(raw: unknown, index: number): string {
-  const name = (raw as { name?: unknown } | null)?.name
-  return `pack ${index + 1}${typeof name === 'string' ? ` ("${name.slice(0, 60)}")` : ''}`
-}
-
 async function readStore(path: string): Promise<Loaded> {
-  const read = await readJsonFile(path)
-  if (read.kind === 'missing') return { packs: [], kept: [], warnings: [] }
-  if (read.kind === 'unreadable') throw new AppError({ code: 'unreadable', path, message: `Your packs (${path}) cannot be read: ${read.reason}.` })
-  const doc = read.kind === 'ok' ? (read.value as { version?: unknown; packs?: unknown } | null) : null
-  if (read.kind === 'corrupt' || !doc || typeof doc !== 'object' || doc.version !== 1 || !Array.isArray(doc.packs)) {
-    const reason = read.kind === 'corrupt' ? read.reason : 'it is not a version 1 pack list'
-    const backup = await backupFile(path, 'corrupt')
-    await writeJsonAtomic(path, { version: 1, packs: [] })
-    return { packs: [], kept: [], warnings: [`Your packs file could not be used (${reason}); it was kept as ${backup} and a new, empty one started.`] }
-  }
-  const packs: Pack[] = []
-  const kept: unknown[] = []
-  const warnings: string[] = []
-  const seen = new Set<string>()
-  doc.packs.forEach((raw, i) => {
-    const parsed = storedPackSchema.safeParse(raw)
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]
-      warnings.push(`${path}: ${describeEntry(raw, i)} is not offered: ${issue?.path.join('.') || 'entry'} ${issue?.message ?? 'is invalid'}. It stays in the file; fix or delete it there.`)
-      kept.push(raw)
-    } else if (seen.has(parsed.data.id) || builtInIds.has(parsed.data.id)) {
-      warnings.push(`${path}: ${describeEntry(raw, i)} reuses the id "${parsed.data.id}" and is not offered. It stays in the file; give it another id there.`)
-      kept.push(raw)
-    } else {
-      seen.add(parsed.data.id)
-      packs.push({ ...parsed.data, builtIn: false })
-    }
-  })
-  return { packs, kept, warnings }
+  const list = await readUserList({ path, key: 'packs', singular: 'pack', entryWord: 'pack', schema: storedPackSchema, builtInIds })
+  return { packs: list.entries.map((p) => ({ ...p, builtIn: false })), kept: list.kept, warnings: list.warnings }
 }
 
 /** The fields as validated; the first problem is the error, naming the field (targets.1.width). */

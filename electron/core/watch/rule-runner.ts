@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
-import { access, readFile, stat } from 'node:fs/promises'
+import { access, opendir, readFile, stat } from 'node:fs/promises'
 import { basename, relative, resolve, sep } from 'node:path'
 import { watch, type FSWatcher } from 'chokidar'
 import type { AppErrorData } from '../../../shared/errors'
@@ -33,8 +33,13 @@ export const DEFAULT_WATCH_TIMING: WatchTiming = { stabilityMs: 2000, pollMs: 25
 export interface RuleRunnerDeps {
   dataDir: string
   engine(): Promise<WatchEngine>
-  /** The batch for these files (prompt or template, models, parameters, output folder, route). */
-  specFor(rule: WatchRule, files: readonly string[], name: string): BatchSpec
+  /**
+   * The batch for these files (prompt or template, or a pack planned for them; models, parameters,
+   * output folder, route). Refuses (throws) when the rule cannot be run as it is, e.g. its pack is gone.
+   */
+  specFor(rule: WatchRule, files: readonly string[], name: string): BatchSpec | Promise<BatchSpec>
+  /** Refuses (throws) a rule that cannot run as it is (its pack gone): shown as the rule's state, tried again on each health check. */
+  check?(rule: WatchRule): Promise<void>
   /** Where outputs of this rule go when it names no folder itself (the settings' chosen folder), if anywhere fixed. */
   defaultOutputDir(): string | undefined
   onChange(view: WatchRuleView): void
@@ -50,6 +55,14 @@ interface Settled {
   size: number
   mtimeMs: number
 }
+
+/** What keeps a rule from running, as its state says it, with the sentence for people. */
+interface Problem {
+  state: Extract<WatchRuleState, 'folder_missing' | 'folder_unreadable' | 'error'>
+  message: string
+}
+
+const sameProblem = (a: Problem | undefined, b: Problem | undefined) => a?.state === b?.state && a?.message === b?.message
 
 const KEEP_EVENTS = 25
 /** A group is sent at once when it reaches this many files, without waiting for the quiet window. */
@@ -81,7 +94,7 @@ export class RuleRunner {
   private stopped = true
   private ready = false
   private checking = false
-  private folderProblem: string | undefined
+  private folderProblem: Problem | undefined
   private budgetProblem: string | undefined
   private budgetDay = ''
   private offline = false
@@ -128,14 +141,14 @@ export class RuleRunner {
 
   private state(): WatchRuleState {
     if (this.rule.paused) return 'paused'
-    if (this.folderProblem) return 'error'
+    if (this.folderProblem) return this.folderProblem.state
     if (this.budgetProblem) return 'budget_reached'
     if (this.offline) return 'waiting_network'
     return this.ready ? 'watching' : 'starting'
   }
 
   private message(state: WatchRuleState): string | undefined {
-    if (state === 'error') return this.folderProblem
+    if (this.folderProblem && state === this.folderProblem.state) return this.folderProblem.message
     if (state === 'budget_reached') return this.budgetProblem
     if (state === 'waiting_network') return 'The server cannot be reached; queued files are sent when it answers again.'
     return undefined
@@ -184,7 +197,7 @@ export class RuleRunner {
   }
 
   private async begin(): Promise<void> {
-    const problem = await this.folderState()
+    const problem = await this.problem()
     if (problem) {
       this.folderProblem = problem
       return this.changed()
@@ -199,7 +212,7 @@ export class RuleRunner {
       this.rebaseline = false
     } catch (err) {
       this.lastError = toAppErrorData(err)
-      this.folderProblem = `The rule could not start: ${this.lastError.message}`
+      this.folderProblem = { state: 'error', message: `The rule could not start: ${this.lastError.message}` }
       return this.changed()
     }
     if (this.stopped) return
@@ -367,7 +380,7 @@ export class RuleRunner {
     const engine = await this.deps.engine()
     const token = randomBytes(4).toString('hex')
     const name = (list: Settled[]) => `Watch ${this.rule.name}: ${basename(list[0]!.path)}${list.length > 1 ? ` +${list.length - 1}` : ''} #${token}`
-    const estimate = await engine.estimate(this.deps.specFor(this.rule, files.map((f) => f.path), name(files)))
+    const estimate = await engine.estimate(await this.deps.specFor(this.rule, files.map((f) => f.path), name(files)))
     const perFile = files.length ? estimate.total / files.length : 0
     const fit = this.affordable(files.length, perFile)
     const sending = files.slice(0, fit)
@@ -378,7 +391,7 @@ export class RuleRunner {
     await this.ledger.append(sending.map((f) => ({ t: 'pending', hash: f.hash, path: f.path, size: f.size, mtimeMs: f.mtimeMs, at, token, estimate: perFile })))
     let batchId: string
     try {
-      batchId = (await engine.createBatch(this.deps.specFor(this.rule, sending.map((f) => f.path), name(sending)))).id
+      batchId = (await engine.createBatch(await this.deps.specFor(this.rule, sending.map((f) => f.path), name(sending)))).id
     } catch (err) {
       await this.ledger.append(sending.map((f) => ({ t: 'released', hash: f.hash, token, at: this.now().toISOString() })))
       // A refused request stays refused until the rule is changed; anything else (the queue busy) is tried again.
@@ -404,18 +417,43 @@ export class RuleRunner {
     return fit
   }
 
-  private async folderState(): Promise<string | undefined> {
+  /** What keeps the rule from running now: its folder, or the rule itself (a pack that is gone). */
+  private async problem(): Promise<Problem | undefined> {
+    const folder = await this.folderState()
+    if (folder) return folder
+    try {
+      await this.deps.check?.(this.rule)
+      return undefined
+    } catch (err) {
+      this.lastError = toAppErrorData(err)
+      return { state: 'error', message: `The rule cannot run: ${this.lastError.message}` }
+    }
+  }
+
+  /**
+   * The folder as this process can use it: there, a folder, and readable (listed and entered). The
+   * folder is opened for real, since a permission check alone does not see every way a read is refused.
+   */
+  private async folderState(): Promise<Problem | undefined> {
     const folder = this.rule.folder
     try {
       const st = await stat(folder)
-      if (!st.isDirectory()) return `${folder} is not a folder. Choose a folder to watch; the rule is kept.`
+      if (!st.isDirectory()) return { state: 'folder_missing', message: `${folder} is not a folder. Choose a folder to watch; the rule is kept.` }
       await access(folder, constants.R_OK | constants.X_OK)
+      await (await opendir(folder)).close()
       return undefined
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code
-      if (code === 'ENOENT' || code === 'ENOTDIR') return `The folder ${folder} is missing (moved, deleted or its drive is not connected). The rule is kept and starts again when the folder is back.`
-      if (code === 'EACCES' || code === 'EPERM') return `The folder ${folder} cannot be read (permission denied). The rule is kept and starts again once it can be read.`
-      return `The folder ${folder} cannot be read (${code ?? 'error'}). The rule is kept and tries again.`
+      if (code === 'ENOENT' || code === 'ENOTDIR') {
+        return { state: 'folder_missing', message: `The folder ${folder} is missing (moved, deleted or its drive is not connected). The rule is kept and starts again when the folder is back.` }
+      }
+      if (code === 'EACCES' || code === 'EPERM') {
+        return {
+          state: 'folder_unreadable',
+          message: `The folder ${folder} cannot be read (permission denied), so nothing in it is sent. Give the user running Pixdesk permission to read and open it (on macOS and Linux, e.g. chmod u+rx on the folder; on macOS also allow Pixdesk under Privacy & Security › Files and Folders). The rule is kept and starts again by itself once the folder can be read.`
+        }
+      }
+      return { state: 'folder_unreadable', message: `The folder ${folder} cannot be read (${code ?? 'error'}), so nothing in it is sent. Check the folder or its drive; the rule is kept and tries again.` }
     }
   }
 
@@ -431,10 +469,10 @@ export class RuleRunner {
   }
 
   private async checkHealthOnce(): Promise<void> {
-    const problem = await this.folderState()
+    const problem = await this.problem()
     if (this.stopped) return
     if (problem) {
-      if (problem === this.folderProblem) return
+      if (sameProblem(problem, this.folderProblem)) return
       const wasWatching = !this.folderProblem
       this.folderProblem = problem
       if (wasWatching) {

@@ -64,6 +64,8 @@ export class WatchRuleStore {
         if (input.outputDir === undefined) delete updated.outputDir
         if (input.templateId === undefined) delete updated.templateId
         if (input.prompt === undefined) delete updated.prompt
+        if (input.packId === undefined) delete updated.packId
+        if (input.allowUpscale === undefined) delete updated.allowUpscale
         return updated
       })
     )

@@ -1,9 +1,12 @@
 import type { Settings } from '../../../shared/settings'
 import type { WatchRule, WatchRuleInput, WatchRuleView } from '../../../shared/watch'
+import type { Catalog } from '../catalog'
 import type { BatchSpec } from '../jobs/model'
 import { chosenOutputFolder } from '../outputs'
+import { openPackStore, type PackStore } from '../packs/store'
 import { providerAdapter } from '../providers/registry'
 import { RuleLedger } from './ledger'
+import { checkPackRule, packRuleSpec, type PackLookup } from './pack-rule'
 import { RuleRunner, type WatchEngine, type WatchTiming } from './rule-runner'
 import { WatchRuleStore } from './rules-store'
 
@@ -11,6 +14,8 @@ export interface WatchServiceOptions {
   dataDir: string
   engine(): Promise<WatchEngine>
   settings(): Settings
+  /** Prices and model sizes, for rules that run a pack. */
+  catalog: Catalog
   timing?: Partial<WatchTiming>
   now?: () => Date
 }
@@ -25,10 +30,13 @@ export class WatchService {
   private readonly runners = new Map<string, RuleRunner>()
   private readonly listeners = new Set<(view: WatchRuleView) => void>()
   private started = false
+  private packStore: Promise<PackStore> | undefined
 
   constructor(private readonly options: WatchServiceOptions) {
     this.store = new WatchRuleStore(options.dataDir, options.now)
   }
+
+  private readonly findPack: PackLookup = async (id) => (await (this.packStore ??= openPackStore({ dataDir: this.options.dataDir }))).find(id)
 
   /** Starts every stored rule; resolves once each has looked at its folder. */
   async start(): Promise<void> {
@@ -59,11 +67,13 @@ export class WatchService {
   }
 
   async create(input: WatchRuleInput): Promise<WatchRuleView> {
+    await this.checkPack(input)
     const rule = await this.store.create(input)
     return this.run(rule)
   }
 
   async update(id: string, input: WatchRuleInput): Promise<WatchRuleView> {
+    await this.checkPack(input)
     const rule = await this.store.update(id, input)
     return this.run(rule)
   }
@@ -89,6 +99,11 @@ export class WatchService {
     await Promise.all(all.map((r) => r.stop()))
   }
 
+  /** A rule naming a pack that does not exist is refused when saved, with the packs there are. */
+  private async checkPack(input: WatchRuleInput): Promise<void> {
+    if (input.packId) await this.findPack(input.packId)
+  }
+
   private async run(rule: WatchRule): Promise<WatchRuleView> {
     if (!this.started) return idleView(rule)
     const runner = this.runners.get(rule.id)
@@ -101,7 +116,10 @@ export class WatchService {
     const runner = new RuleRunner(rule, {
       dataDir: this.options.dataDir,
       engine: this.options.engine,
-      specFor: (r, files, name) => appSpecFor(r, files, name, this.options.settings()),
+      specFor: (r, files, name) => appSpecFor(r, files, name, this.options.settings(), { catalog: this.options.catalog, findPack: this.findPack }),
+      check: async (r) => {
+        if (r.packId) await checkPackRule(r, this.findPack, { catalog: this.options.catalog, provider: this.options.settings().provider.active })
+      },
       defaultOutputDir: () => chosenOutputFolder(this.options.settings().output),
       onChange: (view) => {
         for (const listener of [...this.listeners]) listener(view)
@@ -119,13 +137,21 @@ function idleView(rule: WatchRule): WatchRuleView {
 }
 
 /** A rule's batch as the app sends it: the active provider, its route and the settings' output folder. */
-export function appSpecFor(rule: WatchRule, files: readonly string[], name: string, settings: Settings): BatchSpec {
+export function appSpecFor(
+  rule: WatchRule,
+  files: readonly string[],
+  name: string,
+  settings: Settings,
+  packs: { catalog: Catalog; findPack: PackLookup }
+): BatchSpec | Promise<BatchSpec> {
   const provider = settings.provider.active
   const outputDir = rule.outputDir ?? chosenOutputFolder(settings.output)
+  const route = providerAdapter(provider).routeFromSettings?.(settings) ?? 'sync'
+  if (rule.packId) return packRuleSpec(rule, files, name, packs.findPack, { catalog: packs.catalog, provider, route, outputDir, sandbox: settings.provider.sandbox })
   return {
     ...ruleRequest(rule, files, name),
     models: rule.models.map((model) => ({ model, provider })),
-    route: providerAdapter(provider).routeFromSettings?.(settings) ?? 'sync',
+    route,
     ...(outputDir ? { outputDir } : {}),
     sandbox: settings.provider.sandbox
   }

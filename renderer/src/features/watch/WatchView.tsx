@@ -6,6 +6,7 @@ import { Icon } from '../../components/Icon'
 import { MiddleTruncate } from '../../components/MiddleTruncate'
 import { formatCredits, formatTime, plural } from '../../lib/format'
 import { modelLabel } from '../../lib/models'
+import { usePacks } from '../packs/store'
 import { useCatalog } from '../settings/catalogStore'
 import { useWatch, type WatchForm } from './store'
 import './watch.css'
@@ -16,6 +17,8 @@ const STATE_LABEL: Record<WatchRuleState, string> = {
   paused: 'Paused',
   waiting_network: 'Waiting for network',
   budget_reached: 'Budget reached',
+  folder_missing: 'Folder missing',
+  folder_unreadable: 'Folder unreadable',
   error: 'Error'
 }
 
@@ -51,7 +54,9 @@ const samePatterns = (a: readonly string[], b: readonly string[]) => a.length ==
 function RuleCard({ view }: { view: WatchRuleView }) {
   const { rule } = view
   const { models, templates } = useCatalog(useShallow((s) => ({ models: s.models, templates: s.templates })))
+  const packs = usePacks((s) => s.packs)
   const store = useWatch.getState()
+  const pack = rule.packId ? packs.find((p) => p.id === rule.packId) : undefined
   const budget = rule.dailyBudget === null ? 'no daily cap' : `${formatCredits(view.spentToday)} of ${formatCredits(rule.dailyBudget)} today`
   return (
     <li className="watch-rule" aria-label={`Rule ${rule.name}`}>
@@ -80,7 +85,11 @@ function RuleCard({ view }: { view: WatchRuleView }) {
         <dd>{samePatterns(rule.patterns, DEFAULT_WATCH_PATTERNS) ? 'Every image (JPEG, PNG, WebP, HEIC, TIFF, AVIF)' : rule.patterns.join(', ')}</dd>
         <dt>Edit</dt>
         <dd className="watch-fact-prompt" title={rule.prompt}>
-          {rule.templateId ? `Template “${templates.find((t) => t.id === rule.templateId)?.name ?? rule.templateId}”` : rule.prompt}
+          {rule.packId
+            ? `Pack “${pack?.name ?? rule.packId}”${pack ? ` · ${pack.targets.map((t) => (t.width && t.height ? `${t.width}×${t.height}` : t.aspectRatio)).join(', ')}` : ''}`
+            : rule.templateId
+              ? `Template “${templates.find((t) => t.id === rule.templateId)?.name ?? rule.templateId}”`
+              : rule.prompt}
         </dd>
         <dt>{rule.models.length > 1 ? 'Models' : 'Model'}</dt>
         <dd>{rule.models.map((id) => modelLabel(models, id)).join(', ')}</dd>
@@ -118,7 +127,9 @@ function RuleForm({ id, form }: { id?: string; form: WatchForm }) {
   const store = useWatch.getState()
   const { models, templates } = useCatalog(useShallow((s) => ({ models: s.models, templates: s.templates })))
   const saving = useWatch((s) => s.saving)
+  const packs = usePacks((s) => s.packs)
   const set = (patch: Partial<WatchForm>) => store.setForm(patch)
+  const pack = form.mode === 'pack'
   return (
     <form
       className="watch-form"
@@ -158,7 +169,28 @@ function RuleForm({ id, form }: { id?: string; form: WatchForm }) {
         <label className="check">
           <input type="radio" name={`${base}-mode`} checked={form.mode === 'template'} onChange={() => set({ mode: 'template' })} /> Use a template
         </label>
+        <label className="check">
+          <input type="radio" name={`${base}-mode`} checked={pack} onChange={() => set({ mode: 'pack' })} /> Run a pack
+        </label>
       </fieldset>
+      {pack ? (
+        <>
+          <Field label="Pack" id={`${base}-pack`}>
+            <select id={`${base}-pack`} value={form.packId} onChange={(e) => set({ packId: e.target.value })}>
+              <option value="">Choose a pack</option>
+              {packs.map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.name} ({plural(p.targets.length, 'target')})
+                </option>
+              ))}
+            </select>
+          </Field>
+          <p className="hint">Each new image is made into every target of the pack, finished to its exact size and checked, with one model.</p>
+          <label className="check">
+            <input type="checkbox" checked={form.allowUpscale} onChange={(e) => set({ allowUpscale: e.target.checked })} /> Enlarge where a target is larger than the model makes
+          </label>
+        </>
+      ) : null}
       {form.mode === 'template' ? (
         <Field label="Template" id={`${base}-template`}>
           <select id={`${base}-template`} value={form.templateId} onChange={(e) => set({ templateId: e.target.value })}>
@@ -171,9 +203,11 @@ function RuleForm({ id, form }: { id?: string; form: WatchForm }) {
           </select>
         </Field>
       ) : null}
-      <Field label={form.mode === 'template' ? 'Extra instructions (optional)' : 'Prompt'} id={`${base}-prompt`}>
-        <textarea id={`${base}-prompt`} rows={3} value={form.prompt} onChange={(e) => set({ prompt: e.target.value })} />
-      </Field>
+      {pack ? null : (
+        <Field label={form.mode === 'template' ? 'Extra instructions (optional)' : 'Prompt'} id={`${base}-prompt`}>
+          <textarea id={`${base}-prompt`} rows={3} value={form.prompt} onChange={(e) => set({ prompt: e.target.value })} />
+        </Field>
+      )}
       <Field label="Model" id={`${base}-model`}>
         <select id={`${base}-model`} value={form.model} onChange={(e) => set({ model: e.target.value })}>
           <option value="">Choose a model</option>
@@ -185,12 +219,16 @@ function RuleForm({ id, form }: { id?: string; form: WatchForm }) {
         </select>
       </Field>
       <div className="watch-params">
-        <Field label="Size" id={`${base}-size`}>
-          <input id={`${base}-size`} value={form.size} placeholder="e.g. 1024x1024, 2K" onChange={(e) => set({ size: e.target.value })} />
-        </Field>
-        <Field label="Aspect ratio" id={`${base}-aspect`}>
-          <input id={`${base}-aspect`} value={form.aspectRatio} placeholder="e.g. 4:5" onChange={(e) => set({ aspectRatio: e.target.value })} />
-        </Field>
+        {pack ? null : (
+          <>
+            <Field label="Size" id={`${base}-size`}>
+              <input id={`${base}-size`} value={form.size} placeholder="e.g. 1024x1024, 2K" onChange={(e) => set({ size: e.target.value })} />
+            </Field>
+            <Field label="Aspect ratio" id={`${base}-aspect`}>
+              <input id={`${base}-aspect`} value={form.aspectRatio} placeholder="e.g. 4:5" onChange={(e) => set({ aspectRatio: e.target.value })} />
+            </Field>
+          </>
+        )}
         <Field label="Quality" id={`${base}-quality`}>
           <input id={`${base}-quality`} value={form.quality} placeholder="low, medium, high" onChange={(e) => set({ quality: e.target.value })} />
         </Field>
@@ -238,6 +276,7 @@ export function WatchView() {
   useEffect(() => {
     void useWatch.getState().load()
     if (!useCatalog.getState().loaded) void useCatalog.getState().load()
+    if (!usePacks.getState().loaded) void usePacks.getState().load()
   }, [])
   return (
     <div className="view watch-view" data-testid="watch-view">
@@ -263,7 +302,7 @@ export function WatchView() {
             ))}
           </ul>
         ) : s.loaded && !s.editing ? (
-          <p className="hint">No watch rules yet. A rule sends each new image in a folder once, with a prompt or template, within a daily budget, while the app is open.</p>
+          <p className="hint">No watch rules yet. A rule sends each new image in a folder once, with a prompt, a template or a pack, within a daily budget, while the app is open.</p>
         ) : null}
       </div>
     </div>

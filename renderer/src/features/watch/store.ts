@@ -10,9 +10,12 @@ export interface WatchForm {
   folder: string
   recursive: boolean
   patterns: string
-  mode: 'prompt' | 'template'
+  mode: 'prompt' | 'template' | 'pack'
   prompt: string
   templateId: string
+  packId: string
+  /** For a pack: accept enlarging where a target is larger than the model makes. */
+  allowUpscale: boolean
   model: string
   size: string
   quality: string
@@ -31,6 +34,8 @@ export function emptyWatchForm(): WatchForm {
     mode: 'prompt',
     prompt: '',
     templateId: '',
+    packId: '',
+    allowUpscale: false,
     model: '',
     size: '',
     quality: '',
@@ -47,9 +52,11 @@ function formOf(rule: WatchRule): WatchForm {
     folder: rule.folder,
     recursive: rule.recursive,
     patterns: rule.patterns.join(', '),
-    mode: rule.templateId ? 'template' : 'prompt',
+    mode: rule.packId ? 'pack' : rule.templateId ? 'template' : 'prompt',
     prompt: rule.prompt ?? '',
     templateId: rule.templateId ?? '',
+    packId: rule.packId ?? '',
+    allowUpscale: rule.allowUpscale === true,
     model: rule.models[0] ?? '',
     size: rule.params.size ?? '',
     quality: rule.params.quality ?? '',
@@ -64,10 +71,13 @@ function formOf(rule: WatchRule): WatchForm {
 function inputOf(form: WatchForm): WatchRuleInput {
   const budget = form.dailyBudget.trim()
   if (budget && !/^\d+(\.\d+)?$/.test(budget)) throw { code: 'validation', field: 'dailyBudget', message: 'The daily budget is a number of credits, e.g. 200 (empty: no daily cap).' } satisfies AppErrorData
+  const pack = form.mode === 'pack'
+  if (pack && !form.packId) throw { code: 'validation', field: 'packId', message: 'Choose the pack each new image is made into.' } satisfies AppErrorData
+  // A pack sets each target's size itself; what was typed for an edit is not sent with it.
   const params = {
-    ...(form.size.trim() ? { size: form.size.trim() } : {}),
+    ...(!pack && form.size.trim() ? { size: form.size.trim() } : {}),
     ...(form.quality.trim() ? { quality: form.quality.trim() } : {}),
-    ...(form.aspectRatio.trim() ? { aspectRatio: form.aspectRatio.trim() } : {})
+    ...(!pack && form.aspectRatio.trim() ? { aspectRatio: form.aspectRatio.trim() } : {})
   }
   return {
     ...(form.name.trim() ? { name: form.name.trim() } : {}),
@@ -77,7 +87,11 @@ function inputOf(form: WatchForm): WatchRuleInput {
       .split(',')
       .map((p) => p.trim())
       .filter(Boolean),
-    ...(form.mode === 'prompt' ? { prompt: form.prompt } : { templateId: form.templateId, ...(form.prompt.trim() ? { prompt: form.prompt } : {}) }),
+    ...(form.mode === 'pack'
+      ? { packId: form.packId, ...(form.allowUpscale ? { allowUpscale: true } : {}) }
+      : form.mode === 'prompt'
+        ? { prompt: form.prompt }
+        : { templateId: form.templateId, ...(form.prompt.trim() ? { prompt: form.prompt } : {}) }),
     models: form.model ? [form.model] : [],
     params,
     ...(form.outputDir ? { outputDir: form.outputDir } : {}),
