@@ -59,6 +59,19 @@ describe('Pixapi contract against the sandbox', () => {
     expect(sub.inputs.map((i) => i.sha256)).toEqual(r.record.inputs.map((i) => i.sha256))
   })
 
+  it("sends a Gemini model's aspect ratio beside its size tier, on both body forms, and gets that frame back", async () => {
+    const r = await executeImageRequest(edit({ params: { n: 1, size: '2K', aspectRatio: '4:5', responseFormat: 'b64_json' } }), { baseUrl: sandbox.url, ...fast })
+    expect(r.record.status).toBe('succeeded')
+    const gen = await executeImageRequest(edit({ kind: 'generate', inputs: [], params: { n: 1, size: '1K', aspectRatio: '16:9' } }), { baseUrl: sandbox.url, ...fast })
+    expect(sandbox.stats().submissions.map((s) => [s.size, s.aspectRatio])).toEqual([
+      ['2K', '4:5'],
+      ['1K', '16:9']
+    ])
+    // The price is the tier's, whatever the shape: 6 credits at 2K, 4 at 1K for this model.
+    expect([r.record.cost?.credits, gen.record.cost?.credits]).toEqual([6, 4])
+    expect([r, gen].map((x) => `${x.images[0]!.width}x${x.images[0]!.height}`)).toEqual(['1856x2304', '1376x768'])
+  })
+
   it('takes image URLs and data URLs (JSON `image` field), and generations', async () => {
     const files = createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'image/png' })

@@ -3,6 +3,7 @@ import { AppError } from '../../../shared/errors'
 import type { Pack, PackFinish, PackFramePlan, PackPlan, PackTarget, PackTargetPlan } from '../../../shared/packs'
 import type { ProviderId } from '../../../shared/providers'
 import type { RequestParams } from '../../../shared/records'
+import { geminiFrame } from '../providers/gemini-frames'
 
 /**
  * For each target of a pack: the model's nearest native frame (aspect ratio first, then the smallest size
@@ -10,36 +11,6 @@ import type { RequestParams } from '../../../shared/records'
  * the answer to the exact pixels. Pure: the catalog entry and a price function come in, a plan goes out.
  */
 
-/**
- * Gemini's documented output sizes at 1K per aspect ratio; 2K and 4K double and quadruple them. The
- * Gemini 3 image models answer slightly larger 1K frames than Gemini 2.5 Flash Image.
- */
-const GEMINI_1K: Record<'2.5' | '3', Record<string, [number, number]>> = {
-  '2.5': {
-    '1:1': [1024, 1024],
-    '2:3': [832, 1248],
-    '3:2': [1248, 832],
-    '3:4': [864, 1184],
-    '4:3': [1184, 864],
-    '4:5': [896, 1152],
-    '5:4': [1152, 896],
-    '9:16': [768, 1344],
-    '16:9': [1344, 768],
-    '21:9': [1536, 672]
-  },
-  '3': {
-    '1:1': [1024, 1024],
-    '2:3': [848, 1264],
-    '3:2': [1264, 848],
-    '3:4': [896, 1200],
-    '4:3': [1200, 896],
-    '4:5': [928, 1152],
-    '5:4': [1152, 928],
-    '9:16': [768, 1376],
-    '16:9': [1376, 768],
-    '21:9': [1584, 672]
-  }
-}
 const TIERS = [
   ['1K', 1],
   ['2K', 2],
@@ -51,12 +22,12 @@ export function nativeFrames(model: ModelEntry, caps: Capabilities): PackFramePl
   if (caps.aspectRatios.length) {
     const tiers = TIERS.filter(([tier]) => caps.sizes.includes(tier))
     const usable = tiers.length ? tiers : [TIERS[0]]
-    const table = usable.some(([tier]) => tier !== '1K') ? GEMINI_1K['3'] : GEMINI_1K['2.5']
+    const generation = usable.some(([tier]) => tier !== '1K') ? '3' : '2.5'
     return usable.flatMap(([tier, scale]) =>
       caps.aspectRatios.flatMap((ratio) => {
-        const base = table[ratio] ?? ratioFrame(ratio, 1024)
-        if (!base) return []
-        const [width, height] = [base[0] * scale, base[1] * scale]
+        const frame = geminiFrame(generation, ratio, scale)
+        if (!frame) return []
+        const { width, height } = frame
         return [{ size: tier, aspectRatio: ratio, width, height, label: `${tier} ${ratio} (${width}×${height})` }]
       })
     )
@@ -65,13 +36,6 @@ export function nativeFrames(model: ModelEntry, caps: Capabilities): PackFramePl
     const wh = parseSize(size)
     return wh ? [{ size, width: wh.width, height: wh.height, label: `${wh.width}×${wh.height}` }] : []
   })
-}
-
-/** A listed ratio the table does not know: its frame with a long edge of `long`. */
-function ratioFrame(ratio: string, long: number): [number, number] | null {
-  const [a, b] = ratio.split(':').map(Number)
-  if (!a || !b) return null
-  return a >= b ? [long, Math.round((long * b) / a / 16) * 16] : [Math.round((long * a) / b / 16) * 16, long]
 }
 
 /**

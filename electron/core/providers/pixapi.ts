@@ -53,6 +53,8 @@ async function bodyFor(ctx: RouteContext): Promise<UploadBody> {
     prompt: ctx.prompt,
     n: params.n,
     size: params.size,
+    // Assumption (docs/pixapi-contract.md): Gemini's aspect ratio goes as its own field, the size staying the tier.
+    aspect_ratio: params.aspectRatio,
     quality: params.quality,
     response_format: params.responseFormat
   }

@@ -26,6 +26,8 @@ export interface ParsedSubmission {
   prompt: string
   n: number
   size?: string
+  /** `aspect_ratio` (Gemini models): the frame's shape, with `size` as its tier. */
+  aspectRatio?: string
   quality?: string
   responseFormat?: 'url' | 'b64_json'
   inputs: ParsedInput[]
@@ -116,6 +118,6 @@ export async function parseSubmission(req: IncomingMessage, kind: 'edit' | 'gene
   const responseFormat = str('response_format')
   if (responseFormat !== undefined && responseFormat !== 'url' && responseFormat !== 'b64_json') throw bad('"response_format" must be "url" or "b64_json".', 'response_format')
   if (kind === 'edit' && inputs.length === 0) throw bad('An edit needs at least one "image".', 'image')
-  return { model: str('model') ?? '', prompt: str('prompt') ?? '', n, size: str('size'), quality: str('quality'), responseFormat, inputs, mask }
+  return { model: str('model') ?? '', prompt: str('prompt') ?? '', n, size: str('size'), aspectRatio: str('aspect_ratio'), quality: str('quality'), responseFormat, inputs, mask }
 }
 

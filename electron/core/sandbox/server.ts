@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { priceFor, requestIssues, type InputFacts, type ModelEntry } from '../../../shared/catalog'
 import { bundledCatalog, type Catalog } from '../catalog'
+import { geminiFrame, geminiGenerationOf } from '../providers/gemini-frames'
 import { answerUrls, hostileBody } from './hostile'
 import { FaultInjector, faultPlanSchema, type FaultKind, type FaultPlan, type FaultSpec, type FaultStage } from './faults'
 import { RenderCache } from './render-cache'
@@ -55,6 +56,7 @@ interface SandboxSubmission {
   prompt: string
   n: number
   size?: string
+  aspectRatio?: string
   inputs: SandboxInputStat[]
   /** Request body bytes actually received, and the Content-Length the client declared (absent when chunked). */
   bodyBytes: number
@@ -227,7 +229,7 @@ async function submit(st: SandboxState, req: IncomingMessage, res: ServerRespons
     entry.status = err.status
     return failure(res, err, requestId)
   }
-  Object.assign(entry, { model: parsed.model, prompt: parsed.prompt, n: parsed.n, size: parsed.size, inputs: parsed.inputs.map(inputStat) })
+  Object.assign(entry, { model: parsed.model, prompt: parsed.prompt, n: parsed.n, size: parsed.size, aspectRatio: parsed.aspectRatio, inputs: parsed.inputs.map(inputStat) })
   if (kind === 'edit' && parsed.inputs.length > 1) entry.references = await referencesStat(parsed.inputs, parsed.prompt)
 
   await sleep(st.faults.latency())
@@ -490,7 +492,7 @@ function validate(catalog: Catalog, p: ParsedSubmission, kind: 'edit' | 'generat
     provider: 'pixapi',
     route,
     prompt: p.prompt,
-    params: { n: p.n, size: p.size, quality: p.quality, responseFormat: p.responseFormat },
+    params: { n: p.n, size: p.size, aspectRatio: p.aspectRatio, quality: p.quality, responseFormat: p.responseFormat },
     inputs: p.inputs.map((i, k): InputFacts => ({ source: 'data', format: i.format ?? 'unknown', bytes: i.bytes.length, label: `image ${k + 1}` }))
   })[0]
   if (issue) throw new HttpFailure(400, 'invalid_request', 'invalid_request_error', issue.message, issue.field)
@@ -502,7 +504,7 @@ function renderFor(st: SandboxState, p: ParsedSubmission, entry: SandboxSubmissi
   const looks: RenderLooks = { leakRows: plan.leakOutsideMask, format: plan.answerFormat, scale: fault?.kind === 'small_output' ? fault.scale : undefined }
   // A masked, leaking, shrunk or re-encoded answer depends on more than the cache's key: it is rendered afresh.
   if (!st.renders || nonImage || p.mask || looks.leakRows || looks.format || looks.scale) return render(p, nonImage, looks)
-  return st.renders.get({ inputSha256: entry.inputs[0]?.sha256, prompt: p.prompt, size: p.size, n: p.n }, () => render(p, nonImage, looks))
+  return st.renders.get({ inputSha256: entry.inputs[0]?.sha256, prompt: p.prompt, size: answeredSize(p), n: p.n }, () => render(p, nonImage, looks))
 }
 
 function emptyStats(): SandboxStats {
@@ -511,7 +513,15 @@ function emptyStats(): SandboxStats {
 
 type RenderLooks = Pick<RenderRequest, 'leakRows' | 'format' | 'scale'>
 const render = (p: ParsedSubmission, nonImage: boolean, looks: RenderLooks) =>
-  renderOutputs({ input: p.inputs[0]?.bytes, mask: p.mask, prompt: p.prompt, size: p.size, n: p.n, nonImage, ...looks })
+  renderOutputs({ input: p.inputs[0]?.bytes, mask: p.mask, prompt: p.prompt, size: answeredSize(p), n: p.n, nonImage, ...looks })
+
+/** A Gemini model asked for a ratio answers its own frame for it at the asked tier (1K when none), as Gemini does. */
+function answeredSize(p: ParsedSubmission): string | undefined {
+  if (!p.aspectRatio) return p.size
+  const tier = /^(\d)K$/.exec(p.size ?? '1K')
+  const frame = tier ? geminiFrame(geminiGenerationOf(p.model), p.aspectRatio, Number(tier[1])) : null
+  return frame ? `${frame.width}x${frame.height}` : p.size
+}
 
 function inputStat(i: ParsedInput): SandboxInputStat {
   return { sha256: createHash('sha256').update(i.bytes).digest('hex'), bytes: i.bytes.length, format: i.format }
