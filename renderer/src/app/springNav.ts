@@ -29,9 +29,10 @@ export function useSpringLoadedNav() {
       }
     },
     onDragLeave(e: DragEvent) {
-      // Moving onto the entry's own icon or label is not leaving it.
+      // Moving onto the entry's own icon or label is not leaving it; and the next entry's enter comes
+      // before this leave, so only this entry's own wait is cancelled.
       if (e.relatedTarget instanceof Node && e.currentTarget.contains(e.relatedTarget)) return
-      cancel()
+      if (pending.current?.view === view) cancel()
     }
   })
 }

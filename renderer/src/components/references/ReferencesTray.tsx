@@ -40,7 +40,7 @@ function KitContents({ kit }: { kit: KitView }) {
         <span className="hint">This kit has no images.</span>
       )}
       {kit.snippets.length ? (
-        <ul className="kit-snippets" aria-label={`Prompt snippets of ${kit.name}`}>
+        <ul className="kit-snippets" aria-label={`Snippets ${kit.name} adds`}>
           {kit.snippets.map((snippet) => (
             <li key={snippet} data-testid="kit-snippet">
               {snippet}

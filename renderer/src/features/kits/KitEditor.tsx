@@ -118,7 +118,7 @@ export function KitEditor() {
   return (
     <form
       className="kit-editor"
-      aria-label={editing.id ? `Edit ${form.name}` : 'New brand kit'}
+      aria-label={editing.id ? 'Edit brand kit' : 'New brand kit'}
       onSubmit={(e) => {
         e.preventDefault()
         void store.save()
