@@ -35,7 +35,7 @@ export const viewRegistry: Record<ViewId, ViewDefinition> = {
   templates: { label: 'Templates', icon: 'sparkle', shortcut: '7', component: TemplatesView },
   packs: { label: 'Packs', icon: 'fit', shortcut: '8', component: PacksView },
   watch: { label: 'Watch', icon: 'folder', shortcut: '9', component: WatchView },
-  kits: { label: 'Brand kits', icon: 'sparkle', shortcut: 'b', component: KitsView }
+  kits: { label: 'Brand kits', icon: 'swatches', shortcut: 'b', component: KitsView }
 }
 
 export const views: ReadonlyArray<ViewDefinition & { id: ViewId }> = (Object.keys(viewRegistry) as ViewId[]).map((id) => ({ id, ...viewRegistry[id] }))

@@ -1,4 +1,4 @@
-import { useId, useState, type DragEvent } from 'react'
+import { useEffect, useId, useState, type DragEvent } from 'react'
 import type { KitView } from '@shared/kits'
 import { SUGGESTED_REFERENCE_ROLES } from '@shared/references'
 import type { AssetView } from '@shared/views'
@@ -12,6 +12,8 @@ interface Props {
   store: ReferencesStore
   assets: Record<string, AssetView>
   kits: readonly KitView[]
+  /** The kits have been listed: a chosen kit missing from them was deleted or renamed. */
+  kitsLoaded: boolean
   kitsError: string | null
   /** The tightest limit among the chosen models; the tray says it and flags going over it. */
   limit: ReferenceLimit | null
@@ -57,7 +59,7 @@ function KitContents({ kit }: { kit: KitView }) {
  * editor's image chips) and they are sent after the image edited, as image 2, 3, … in this order, with
  * the role typed beside each. A brand kit's images go before these and its snippets after the prompt.
  */
-export function ReferencesTray({ store, assets, kits, kitsError, limit, onAdded, hint }: Props) {
+export function ReferencesTray({ store, assets, kits, kitsLoaded, kitsError, limit, onAdded, hint }: Props) {
   const picks = store((s) => s.picks)
   const kitId = store((s) => s.kitId)
   const references = store.getState()
@@ -67,6 +69,10 @@ export function ReferencesTray({ store, assets, kits, kitsError, limit, onAdded,
   const kit = kits.find((k) => k.id === kitId)
   const offset = kit ? kit.references.length : 0
   const problem = referencesProblem(limit, offset + picks.length)
+  // A kit deleted or renamed since it was chosen is no longer sent (the main process would refuse it).
+  useEffect(() => {
+    if (kitsLoaded && kitId && !kit) store.getState().setKit(null)
+  }, [kitsLoaded, kitId, kit, store])
   const limitText = limitLine(limit)
 
   const onDrop = (e: DragEvent) => {

@@ -6,12 +6,12 @@ import { MAX_REFERENCES } from '@shared/references'
  * are sent after the image edited, each with an optional role, and the brand kit chosen, if any. The
  * editor and the batch form each have one.
  */
-export interface ReferencePick {
+interface ReferencePick {
   assetId: string
   role: string
 }
 
-export interface ReferencesState {
+interface ReferencesState {
   picks: ReferencePick[]
   kitId: string | null
   add(assetIds: readonly string[]): void

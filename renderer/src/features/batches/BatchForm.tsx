@@ -180,7 +180,7 @@ export function BatchForm() {
   const template = templates.find((t) => t.id === f.draft.templateId)
   // Read here so a change to the references re-asks the estimate, as any field of the spec does.
   const references = useBatchReferences(useShallow((s) => ({ picks: s.picks, kitId: s.kitId })))
-  const { kits, loadError: kitsError } = useKitChoices()
+  const { kits, loaded: kitsLoaded, loadError: kitsError } = useKitChoices()
   const limit = referenceLimit(models, provider, f.draft.models)
   const problem = draftProblem(f.draft, { minModels: 1, needAssets: 1, assets: sources.length, template }) ?? referencesProblem(limit, referenceCount(kits, references.kitId, references.picks.length))
   const key = form.specKey(provider)
@@ -227,6 +227,7 @@ export function BatchForm() {
             store={useBatchReferences}
             assets={assets}
             kits={kits}
+            kitsLoaded={kitsLoaded}
             kitsError={kitsError}
             limit={limit}
             hint="Drag images here from the library: every image of the batch is sent with these references, in this order, as image 2, 3, …"

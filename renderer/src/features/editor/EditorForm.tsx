@@ -32,7 +32,7 @@ export function EditorForm({ sources, problem, running, run }: { sources: AssetV
   const sandbox = useSettings((s) => s.settings?.provider.sandbox ?? false)
   const total = editPrice(models, provider, draft, base ? 1 : sources.length)
   const assets = useLibrary((s) => s.assets)
-  const { kits, loadError } = useKitChoices()
+  const { kits, loaded: kitsLoaded, loadError } = useKitChoices()
   /** An image made a reference is no longer one of the images edited. */
   const dropFromEdited = (ids: string[]) => {
     if (assetIds.some((id) => ids.includes(id))) editor.setAssets(assetIds.filter((id) => !ids.includes(id)))
@@ -75,6 +75,7 @@ export function EditorForm({ sources, problem, running, run }: { sources: AssetV
             store={useEditorReferences}
             assets={assets}
             kits={kits}
+            kitsLoaded={kitsLoaded}
             kitsError={loadError}
             limit={referenceLimit(models, provider, draft.models.slice(0, 1))}
             onAdded={dropFromEdited}

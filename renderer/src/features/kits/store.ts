@@ -17,7 +17,7 @@ export interface KitFormImage {
   role: string
 }
 
-export interface KitForm {
+interface KitForm {
   name: string
   description: string
   images: KitFormImage[]
@@ -55,9 +55,9 @@ interface KitsState {
   exportKit(id: string, form: 'folder' | 'json'): Promise<void>
 }
 
-export const emptyKitForm = (): KitForm => ({ name: '', description: '', images: [], snippets: [] })
+const emptyKitForm = (): KitForm => ({ name: '', description: '', images: [], snippets: [] })
 
-export function formFromKit(kit: KitView): KitForm {
+function formFromKit(kit: KitView): KitForm {
   return {
     name: kit.name,
     description: kit.description ?? '',
@@ -66,7 +66,7 @@ export function formFromKit(kit: KitView): KitForm {
   }
 }
 
-export function kitInputOf(form: KitForm): KitInput {
+function kitInputOf(form: KitForm): KitInput {
   const references = form.images.map((image): KitReferenceInput => ({ ...image.source, ...(image.role.trim() ? { role: image.role.trim() } : {}) }))
   return {
     name: form.name.trim(),
@@ -176,12 +176,12 @@ export const useKits = create<KitsState>()((set, get) => {
 })
 
 /** The kits a tray offers, listed once when first needed; `loadError` when they could not be read. */
-export function useKitChoices(): { kits: KitView[]; loadError: string | null } {
+export function useKitChoices(): { kits: KitView[]; loaded: boolean; loadError: string | null } {
   const { kits, loaded, loadError } = useKits(useShallow((s) => ({ kits: s.kits, loaded: s.loaded, loadError: s.loadError })))
   useEffect(() => {
     if (!loaded) void useKits.getState().load()
   }, [loaded])
-  return { kits, loadError }
+  return { kits, loaded, loadError }
 }
 
 /** How many reference images a request sends: the kit's, then the ones picked. */
