@@ -182,6 +182,7 @@ test('a batch of three images takes two references dragged from the library; eve
   await form.getByRole('radio', { name: 'Run them again' }).check()
   await expect(form.getByTestId('references-problem')).toHaveCount(0)
   await expect(form.getByTestId('batch-estimate')).toContainText('3 requests')
+  await page.screenshot({ path: 'test-results/screens/references-batch.png' })
   const before = (await sandboxStats(app)).submissions.length
   await form.getByTestId('start-batch').click()
   await expect.poll(async () => (await sandboxStats(app)).submissions.length - before, { timeout: 30_000 }).toBe(3)
@@ -191,7 +192,6 @@ test('a batch of three images takes two references dragged from the library; eve
   }
   // Each item edited its own image, the first of the three sent.
   expect(new Set(sent.map((s) => s.inputs[0]!.sha256)).size).toBe(3)
-  await page.screenshot({ path: 'test-results/screens/references-batch.png' })
 })
 
 test('two library tiles dragged one by one onto the editor tray become references in that order', async ({ page, app }) => {
