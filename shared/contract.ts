@@ -15,7 +15,7 @@ import {
 } from './history'
 import { providerIds } from './records'
 import { MAX_REFERENCES, referenceRoleSchema } from './references'
-import type { KitView } from './kits'
+import { kitIdSchema, kitInputSchema, type KitView } from './kits'
 import { templateIdSchema, templateInputSchema, type TemplateImportView } from './templates'
 import { packIdSchema, packInputSchema, packRunRequestSchema, type Pack, type PackPlanView } from './packs'
 import type { Settings, SettingsNotice } from './settings'
@@ -201,6 +201,15 @@ export const channels = {
   'templates.list': channel(empty, returns<TemplateView[]>()),
   /** Brand kits in the data folder (reference images with roles, prompt snippets). */
   'kits.list': channel(empty, returns<KitView[]>()),
+  'kits.create': channel(z.object({ kit: kitInputSchema }).strict(), returns<KitView>()),
+  /** Saves a kit anew (its images copied into the kit folder); a new name gives it a new id. */
+  'kits.update': channel(z.object({ id: kitIdSchema, kit: kitInputSchema }).strict(), returns<KitView>()),
+  'kits.duplicate': channel(z.object({ id: kitIdSchema }).strict(), returns<KitView>()),
+  'kits.delete': channel(z.object({ id: kitIdSchema }).strict(), returns<{ id: string }>()),
+  /** Asks for a kit folder or kit JSON file (native dialog) and imports it under a free name; null when cancelled. */
+  'kits.import': channel(z.object({ form: z.enum(['folder', 'json']) }).strict(), returns<KitView | null>()),
+  /** Asks where to write the kit (native dialog): a new folder inside the one chosen, or a JSON file. */
+  'kits.export': channel(z.object({ id: kitIdSchema, form: z.enum(['folder', 'json']) }).strict(), returns<{ path: string | null }>()),
   /** What was wrong with the user's templates file when it was last read (entries kept but not offered). */
   'templates.warnings': channel(empty, returns<string[]>()),
   'templates.create': channel(z.object({ template: templateInputSchema }).strict(), returns<TemplateView>()),

@@ -63,6 +63,31 @@ export interface KitView {
   id: string
   name: string
   description?: string
-  references: Array<{ file: string; role?: string; bytes: number; sha256: string }>
+  /** `url`: where the window loads the image from (set by the IPC layer). */
+  references: Array<{ file: string; role?: string; bytes: number; sha256: string; url?: string }>
   snippets: string[]
 }
+
+/**
+ * One reference of a kit as the window edits it: a library image (named by its asset id, never a path)
+ * or an image the kit already holds (named by its file in the kit folder), each with an optional role.
+ */
+export const kitReferenceInputSchema = z.union([
+  z.object({ assetId: z.string().min(1).max(200), role: referenceRoleSchema.optional() }).strict(),
+  z.object({ kitFile: kitFileNameSchema, role: referenceRoleSchema.optional() }).strict()
+])
+export type KitReferenceInput = z.infer<typeof kitReferenceInputSchema>
+
+/** A kit as the window creates or saves it; images are copied into the kit folder when it is saved. */
+export const kitInputSchema = z
+  .object({
+    name: kitNameSchema,
+    description: z.string().max(1000).optional(),
+    references: z.array(kitReferenceInputSchema).max(MAX_REFERENCES).default([]),
+    snippets: z.array(snippetSchema).max(20).default([])
+  })
+  .strict()
+export type KitInput = z.input<typeof kitInputSchema>
+
+/** A kit's id (its folder name in the data folder). */
+export const kitIdSchema = z.string().regex(/^[a-z0-9-]{1,100}$/, 'is not a brand kit id')

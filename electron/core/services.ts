@@ -24,6 +24,7 @@ import { testKey } from './providers/execute'
 import type { BoundKey } from './providers/key-origin'
 import { assertReferencesFit, estimateRequest, toBatchSpec, type BatchSpecRequest, type RequestEstimate } from './jobspec'
 import { findKit, kitView, listKits } from './kits/store'
+import { createKitService, type KitService } from './kits/service'
 import type { KitView } from '../../shared/kits'
 import { continueSpec, type ContinueFromRequest } from './continue-edit'
 import { drawnMaskRef } from './masks/store'
@@ -131,6 +132,8 @@ export interface Services {
   startBatch(request: BatchSpecRequest): Promise<BatchSummary & { items: JobItem[] }>
   /** The brand kits in the data folder, for pickers (a kit folder that cannot be read is left out). */
   kits(): Promise<KitView[]>
+  /** Brand kits as the window edits them: made from library images, imported and exported through the dialogs. */
+  brandKits: KitService
   /** One edit of an earlier version's output (found from its record), as the next version of its chain. */
   continueFrom(request: ContinueFromRequest): Promise<BatchSummary & { items: JobItem[] }>
   /** Saves a key in the keychain, bound to the provider's base URL in force now. */
@@ -370,6 +373,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     async kits() {
       return (await listKits(paths.dataDir)).kits.map(kitView)
     },
+    brandKits: createKitService({ dataDir: paths.dataDir, library, dialogs }),
     async startBatch(request) {
       const kit = request.kitId ? await findKit(paths.dataDir, request.kitId) : undefined
       const planned = toBatchSpec(request, settings.get(), library, kit)

@@ -16,6 +16,8 @@ export interface AssetHandlerOptions {
   resolveOutput?: (recordId: string, index: number) => Promise<string | undefined> | string | undefined
   /** The data folder's `masks/`, where masks of edits are kept by their sha256. */
   masksDir?: string
+  /** A brand kit's image by kit id and content hash, and the kits folder it must lie in. */
+  kitImages?: { dir: string; resolve(kitId: string, sha256: string): Promise<string | undefined> }
 }
 
 /**
@@ -29,7 +31,8 @@ const ROUTES = {
   original: /^original\/([0-9a-f]{24})$/,
   display: /^display\/([0-9a-f]{24})$/,
   output: /^output\/([A-Za-z0-9_-]{1,128})\/(\d{1,4})$/,
-  mask: /^mask\/([0-9a-f]{64})$/
+  mask: /^mask\/([0-9a-f]{64})$/,
+  kit: /^kit\/([a-z0-9-]{1,100})\/([0-9a-f]{64})$/
 }
 
 const text = (status: number, message: string) =>
@@ -38,7 +41,7 @@ const text = (status: number, message: string) =>
 /**
  * The renderer's only way to files: fetch-style, so Electron registers it for its custom scheme and
  * the browser harness mounts it on http. URLs name assets by id (`thumb/<id>?size=256`,
- * `original/<id>[?size=2048]`, `display/<id>[?size=2048]`, `output/<recordId>/<index>`, `mask/<sha256>`), never by
+ * `original/<id>[?size=2048]`, `display/<id>[?size=2048]`, `output/<recordId>/<index>`, `mask/<sha256>`, `kit/<kit id>/<sha256>`), never by
  * path. An original a browser can show is served byte for byte; any other (TIFF, CMYK, 16-bit...) as
  * an upright 8-bit sRGB display rendition of at most `size` px, marked `X-Pixdesk-Rendition: display`.
  * `display/` is what the viewer compares against a result: the original itself only when a browser
@@ -104,6 +107,11 @@ export function createAssetHandler(options: AssetHandlerOptions): (request: Requ
     }
     m = ROUTES.mask.exec(rest)
     if (m && options.masksDir) return serveFile(join(options.masksDir, `${m[1]!}.png`), [options.masksDir], head, 'image/png')
+    m = ROUTES.kit.exec(rest)
+    if (m && options.kitImages) {
+      const path = await options.kitImages.resolve(m[1]!, m[2]!)
+      return path ? serveFile(path, [options.kitImages.dir], head) : text(404, 'Unknown brand kit image.')
+    }
     return text(404, 'Unknown asset route.')
   }
 }

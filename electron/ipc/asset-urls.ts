@@ -16,6 +16,8 @@ export interface AssetUrls {
   display(asset: LibraryAsset): string
   /** A mask kept with an edit (`<data>/masks/<sha256>.png`). */
   mask?(sha256: string): string
+  /** An image of a brand kit (`<data>/kits/<id>/`), by its content hash. */
+  kitImage?(kitId: string, sha256: string): string
 }
 
 export function createAssetUrls(baseUrl: string, library: Library): AssetUrls {
@@ -29,7 +31,8 @@ export function createAssetUrls(baseUrl: string, library: Library): AssetUrls {
     thumbnail: (asset, size = 256) => `${baseUrl}thumb/${asset.id}?size=${size}&v=${asset.sha256.slice(0, 12)}`,
     original: (asset) => `${baseUrl}original/${asset.id}?v=${asset.sha256.slice(0, 12)}`,
     display: (asset) => `${baseUrl}display/${asset.id}?v=${asset.sha256.slice(0, 12)}`,
-    mask: (sha256) => `${baseUrl}mask/${sha256}`
+    mask: (sha256) => `${baseUrl}mask/${sha256}`,
+    kitImage: (kitId, sha256) => `${baseUrl}kit/${kitId}/${sha256}`
   }
   return urls
 }

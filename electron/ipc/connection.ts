@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import type { EventMap, EventName } from '../../shared/contract'
 import type { Services } from '../core/services'
+import { kitsDir, listKits } from '../core/kits/store'
 import { createAssetHandler } from './asset-handler'
 import { createAssetUrls } from './asset-urls'
 import { createDispatcher, type Dispatch } from './dispatch'
@@ -47,7 +48,11 @@ export function connectRenderer(services: Services, options: RendererConnectionO
       library: services.library,
       baseUrl: assetBaseUrl,
       resolveOutput: async (recordId, index) => (await services.history.get(recordId))?.outputs[index]?.path,
-      masksDir: join(services.paths.dataDir, 'masks')
+      masksDir: join(services.paths.dataDir, 'masks'),
+      kitImages: {
+        dir: kitsDir(services.paths.dataDir),
+        resolve: async (kitId, sha256) => (await listKits(services.paths.dataDir)).kits.find((k) => k.id === kitId)?.references.find((r) => r.sha256 === sha256)?.path
+      }
     }),
     assetBaseUrl,
     onEvent: (listener) => events.onAny(listener),

@@ -3,6 +3,7 @@ import { channels, type Channel, type Envelope, type Result } from '../../shared
 import { AppError, toAppErrorData } from '../../shared/errors'
 import type { BatchSummary } from '../core/jobs/model'
 import type { SettingsPatch } from '../../shared/settings'
+import type { KitView } from '../../shared/kits'
 import type { JobEngine } from '../core/jobs/engine'
 import type { Services } from '../core/services'
 import { lineageOf } from '../core/history/lineage'
@@ -18,6 +19,7 @@ type Handlers = { [C in Channel]: Handler<C> }
 function createHandlers(services: Services, urls: AssetUrls, grants: PathGrants): Handlers {
   const { library } = services
   const roots = () => rootViews(library)
+  const kitWithUrls = (kit: KitView): KitView => ({ ...kit, references: kit.references.map((ref) => ({ ...ref, url: urls.kitImage?.(kit.id, ref.sha256) })) })
   /** Runs a batch change and answers with the batch as the renderer sees it (compare group included). */
   const withEngine = async (change: (engine: JobEngine) => BatchSummary | Promise<BatchSummary>) => {
     const engine = await services.jobs()
@@ -71,7 +73,19 @@ function createHandlers(services: Services, urls: AssetUrls, grants: PathGrants)
     },
 
     'templates.list': () => services.templates.views(),
-    'kits.list': () => services.kits(),
+    'kits.list': async () => (await services.brandKits.list()).map(kitWithUrls),
+    'kits.create': async ({ kit }) => kitWithUrls(await services.brandKits.create(kit)),
+    'kits.update': async ({ id, kit }) => kitWithUrls(await services.brandKits.update(id, kit)),
+    'kits.duplicate': async ({ id }) => kitWithUrls(await services.brandKits.duplicate(id)),
+    'kits.delete': async ({ id }) => {
+      await services.brandKits.remove(id)
+      return { id }
+    },
+    'kits.import': async ({ form }) => {
+      const kit = await services.brandKits.importWithDialog(form)
+      return kit ? kitWithUrls(kit) : null
+    },
+    'kits.export': ({ id, form }) => services.brandKits.exportWithDialog(id, form),
     'templates.warnings': async () => {
       await services.templates.refresh()
       return services.templates.warnings()

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises'
 import AxeBuilder from '@axe-core/playwright'
 import type { Page } from '@playwright/test'
 import { test, expect } from './fixtures'
-import { goTo, openStudio, planSelection, runEditAndComparison, viewIds } from './studio'
+import { goTo, openStudio, planSelection, runEditAndComparison, showKit, viewIds } from './studio'
 
 /**
  * Every view, in both themes, with a studio's data and empty: axe finds no serious or critical
@@ -62,6 +62,7 @@ for (const theme of themes) {
       if (view === 'batches') await expect(page.getByTestId('batch-item').first()).toBeVisible()
       if (view === 'history') await expect(page.getByTestId('history-row').first()).toBeVisible()
       if (view === 'packs') await planSelection(page)
+      if (view === 'kits') await showKit(page)
       found.push(...(await audit(page, `${view} (${theme}, data)`)))
       await shoot(page, `${view}-${theme}-data`)
     }
@@ -79,7 +80,20 @@ for (const theme of themes) {
     found.push(...(await audit(page, `new batch (${theme})`)))
     await shoot(page, `batch-form-${theme}-data`)
 
+    await goTo(page, 'kits')
+    await page.getByRole('article').getByRole('button', { name: 'Edit', exact: true }).click()
+    await expect(page.getByRole('form', { name: 'Edit brand kit' })).toBeVisible()
+    found.push(...(await audit(page, `brand kit editor (${theme})`)))
+    await shoot(page, `kit-editor-${theme}-data`)
+    await page.getByRole('form', { name: 'Edit brand kit' }).getByRole('button', { name: 'Cancel' }).click()
+
     await goTo(page, 'editor')
+    await page.getByTestId('editor-view').getByTestId('brand-kit').selectOption({ index: 1 })
+    await expect(page.getByTestId('editor-view').getByTestId('kit-reference')).toHaveCount(2)
+    found.push(...(await audit(page, `editor with a brand kit (${theme})`)))
+    await shoot(page, `editor-kit-${theme}-data`)
+    await page.getByTestId('editor-view').getByTestId('brand-kit').selectOption('')
+
     await page.getByTestId('editor-view').getByLabel('Prompt').fill('/')
     await expect(page.getByRole('listbox', { name: 'Templates' })).toBeVisible()
     found.push(...(await audit(page, `template search (${theme})`)))

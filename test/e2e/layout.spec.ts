@@ -1,6 +1,6 @@
 import type { Page } from '@playwright/test'
 import { test, expect } from './fixtures'
-import { goTo, openStudio, planSelection, runEditAndComparison, viewIds, type ViewName } from './studio'
+import { goTo, openStudio, planSelection, runEditAndComparison, showKit, viewIds, type ViewName } from './studio'
 
 /**
  * Nothing clipped on a small laptop or a common desktop window: no view scrolls sideways, and every
@@ -90,6 +90,7 @@ async function fill(page: Page, view: ViewName): Promise<void> {
   }
   if (view === 'history') await expect(page.getByTestId('history-row').first()).toBeVisible()
   if (view === 'packs') await planSelection(page)
+  if (view === 'kits') await showKit(page)
 }
 
 test('no view scrolls sideways and no control is cut off at 1024×700 and 1280×800', async ({ page, app }) => {

@@ -13,14 +13,20 @@ import { expect, type PixdeskFixture } from './fixtures'
  * long prompts, a failure and the longest model names, an edit and a comparison on screen.
  */
 
-export const viewIds = ['library', 'editor', 'compare', 'batches', 'history', 'settings', 'packs', 'watch'] as const
+export const viewIds = ['library', 'editor', 'compare', 'batches', 'history', 'settings', 'packs', 'watch', 'kits'] as const
 export type ViewName = (typeof viewIds)[number]
-const sidebarLabel: Record<ViewName, string> = { library: 'Library', editor: 'Edit', compare: 'Compare', batches: 'Batches', history: 'History', settings: 'Settings', packs: 'Packs', watch: 'Watch' }
+const sidebarLabel: Record<ViewName, string> = { library: 'Library', editor: 'Edit', compare: 'Compare', batches: 'Batches', history: 'History', settings: 'Settings', packs: 'Packs', watch: 'Watch', kits: 'Brand kits' }
 
 /** The Packs view planned for the images selected in the library (the plan grid is part of what is checked). */
 export async function planSelection(page: Page): Promise<void> {
   await page.getByTestId('packs-view').getByRole('button', { name: /^Use library selection/ }).click()
   await expect(page.getByTestId('pack-plan')).toBeVisible()
+}
+
+/** The Brand kits view with the studio's kit open (its images, roles and snippets are part of what is checked). */
+export async function showKit(page: Page): Promise<void> {
+  await page.getByRole('region', { name: 'Brand kit list' }).getByRole('button', { name: /^Studio B – spring catalogue/ }).click()
+  await expect(page.getByTestId('kit-detail-image')).toHaveCount(2)
 }
 
 export async function goTo(page: Page, view: ViewName): Promise<void> {
@@ -98,6 +104,11 @@ export async function openStudio(page: Page, app: PixdeskFixture): Promise<{ dir
   await finishedBatch(app, ok.slice(0, 2))
   // A rule on the shoot's folder: it takes what is there as its starting point, so nothing is sent.
   await app.services.watch.create({ name: 'Incoming retouches', folder: dir, prompt: longPrompt, models: ['gemini-2.5-flash-image'], dailyBudget: 40 })
+  await app.services.brandKits.create({
+    name: 'Studio B – spring catalogue, warm grey sweep',
+    references: [{ assetId: ok[2]!, role: 'background' }, { assetId: ok[3]! }],
+    snippets: ['Keep the warm grey sweep and the soft contact shadow.', longPrompt]
+  })
   await app.open(page)
   const tiles = page.getByTestId('asset-tile')
   await expect(tiles).toHaveCount(realPhotos().length + 1)

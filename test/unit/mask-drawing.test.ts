@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest'
+import { compositeFeatherSigma } from '../../shared/feather'
+import { featherWeights } from '../../electron/core/masks/composite'
 import {
   applyOp,
   brushValue,
+  compositeWeights,
   coverage,
   createRaster,
   EDIT_THRESHOLD,
@@ -123,5 +126,41 @@ describe('feather', () => {
   it('exports white where the edit goes, opaque everywhere', () => {
     const rgba = greyscaleRgba(Uint8Array.from([0, 200]))
     expect([...rgba]).toEqual([0, 0, 0, 255, 200, 200, 200, 255])
+  })
+})
+
+describe('the feather preview', () => {
+  const size = { width: 640, height: 480 }
+  const rect = renderOps(size, [{ kind: 'rect', erase: false, from: { x: 200, y: 150 }, to: { x: 440, y: 330 } }])
+  const sigma = compositeFeatherSigma(size.width, size.height)
+
+  it('shows the weights the composite blends with, within two levels, at any feather', async () => {
+    for (const feather of [0, 12, 40]) {
+      const drawn = feather ? feathered(rect, feather) : rect.data
+      const core = await featherWeights({ width: size.width, height: size.height, data: Buffer.from(drawn) })
+      const preview = compositeWeights(rect, feather, sigma)
+      let worst = 0
+      let outside = 0
+      for (let i = 0; i < preview.length; i++) {
+        worst = Math.max(worst, Math.abs(preview[i]! - core[i]!))
+        // Nothing outside what was drawn, as in the composite.
+        if (rect.data[i]! < EDIT_THRESHOLD && preview[i] !== 0) outside++
+      }
+      expect(worst, `feather ${feather}`).toBeLessThanOrEqual(2)
+      expect(outside).toBe(0)
+    }
+  })
+
+  it('widens the soft band inside the edge as the feather grows', () => {
+    const softBand = (feather: number) => {
+      const w = compositeWeights(rect, feather, sigma)
+      const row = 240 * rect.width
+      let soft = 0
+      for (let x = 200; x < 440; x++) if (w[row + x]! > 0 && w[row + x]! < 250) soft++
+      return soft
+    }
+    expect(softBand(0)).toBeGreaterThan(0)
+    expect(softBand(20)).toBeGreaterThan(softBand(0) + 10)
+    expect(softBand(60)).toBeGreaterThan(softBand(20) + 20)
   })
 })

@@ -4,7 +4,7 @@ import { AppError } from '../../../shared/errors'
 import { KIT_FILE, KIT_JSON_FORMAT, kitDocumentSchema, kitManifestSchema, MAX_KIT_IMAGE_BYTES, type KitDocument } from '../../../shared/kits'
 import { readJsonFile, writeJsonAtomic } from '../atomic'
 import { detectImageFormat, FORMAT_MIME, SNIFF_BYTES } from '../imageformat'
-import { findKit, saveKit, type Kit, type KitImage } from './store'
+import { findKit, saveKit, type Kit, type KitContent, type KitImage } from './store'
 
 /**
  * Brand kit import and export: a folder (`kit.json` beside the images, the form kept in the data folder)
@@ -54,20 +54,28 @@ async function readKitDocument(path: string): Promise<{ name: string; descriptio
   return { name, ...(description ? { description } : {}), snippets, images }
 }
 
-/** Imports a kit folder or a kit JSON file into the data folder (checked whole; nothing kept on a problem). */
-export async function importKit(dataDir: string, source: string, options: { replace?: boolean; name?: string } = {}): Promise<Kit> {
+/** A kit folder or a kit JSON file read whole (not yet checked image by image: saving does that). */
+export async function readKitSource(source: string): Promise<KitContent> {
   const info = await stat(source).catch(() => null)
   if (!info) throw invalid(`${source} does not exist.`, source)
-  const content = info.isDirectory() ? await readKitFolder(source) : await readKitDocument(source)
+  return info.isDirectory() ? readKitFolder(source) : readKitDocument(source)
+}
+
+/** Imports a kit folder or a kit JSON file into the data folder (checked whole; nothing kept on a problem). */
+export async function importKit(dataDir: string, source: string, options: { replace?: boolean; name?: string } = {}): Promise<Kit> {
+  const content = await readKitSource(source)
   return saveKit(dataDir, { ...content, ...(options.name ? { name: options.name } : {}) }, options)
 }
 
-/** Writes a kit as a folder (a new or empty folder) or as one JSON file (which must not exist yet). */
-export async function exportKit(dataDir: string, nameOrId: string, dest: string, form: 'folder' | 'json'): Promise<{ kit: Kit; path: string }> {
+/**
+ * Writes a kit as a folder (a new or empty folder) or as one JSON file (which must not exist yet, unless
+ * `overwrite`: a file the user chose in a save dialog, which has already asked about replacing it).
+ */
+export async function exportKit(dataDir: string, nameOrId: string, dest: string, form: 'folder' | 'json', options: { overwrite?: boolean } = {}): Promise<{ kit: Kit; path: string }> {
   const kit = await findKit(dataDir, nameOrId)
   const existing = await stat(dest).catch(() => null)
   if (form === 'json') {
-    if (existing) throw invalid(`${dest} already exists; choose a new file name for the export.`, dest)
+    if (existing && !(options.overwrite && existing.isFile())) throw invalid(`${dest} already exists; choose a new file name for the export.`, dest)
     const doc: KitDocument = {
       format: KIT_JSON_FORMAT,
       version: 1,

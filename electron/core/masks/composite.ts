@@ -1,6 +1,7 @@
 import sharp from 'sharp'
 import { EDIT_THRESHOLD, type EditMask } from './read'
 import type { Box } from './route-shapes'
+import { compositeFeatherSigma } from '../../../shared/feather'
 
 /**
  * The last step of every masked edit, whatever the model did: its result is laid over the original
@@ -70,7 +71,7 @@ export function measureLeak(placed: RgbImage, original: RgbImage, mask: EditMask
  * but only inwards: outside the mask the weight stays 0, so the original is untouched there.
  */
 export async function featherWeights(mask: EditMask): Promise<Buffer> {
-  const sigma = Math.max(0.8, Math.max(mask.width, mask.height) / 800)
+  const sigma = compositeFeatherSigma(mask.width, mask.height)
   const blurred = await sharp(mask.data, { raw: { width: mask.width, height: mask.height, channels: 1 } }).blur(sigma).extractChannel(0).raw().toBuffer()
   const weights = Buffer.alloc(mask.data.length)
   for (let i = 0; i < weights.length; i++) weights[i] = mask.data[i]! < EDIT_THRESHOLD ? 0 : Math.min(mask.data[i]!, blurred[i]!)

@@ -1,6 +1,7 @@
 import { Icon } from '../components/Icon'
 import { useSettings } from '../features/settings/store'
 import { modKey } from '../lib/format'
+import { useSpringLoadedNav } from './springNav'
 import { useUi } from './uiStore'
 import { views } from './views'
 
@@ -8,6 +9,7 @@ export function Sidebar() {
   const view = useUi((s) => s.view)
   const info = useUi((s) => s.info)
   const sandbox = useSettings((s) => s.settings?.provider.sandbox ?? false)
+  const springLoaded = useSpringLoadedNav()
   return (
     <nav className="sidebar" aria-label="Main">
       <div className="brand">
@@ -19,7 +21,7 @@ export function Sidebar() {
       <ul>
         {views.map((n) => (
           <li key={n.id}>
-            <button type="button" className={`nav-item${view === n.id ? ' on' : ''}`} aria-current={view === n.id ? 'page' : undefined} onClick={() => useUi.getState().navigate(n.id)} title={`${n.label} (${modKey}+${n.shortcut})`}>
+            <button type="button" className={`nav-item${view === n.id ? ' on' : ''}`} aria-current={view === n.id ? 'page' : undefined} onClick={() => useUi.getState().navigate(n.id)} title={`${n.label} (${modKey}+${n.shortcut})`} {...springLoaded(n.id)}>
               <Icon name={n.icon} size={18} />
               <span className="nav-label">{n.label}</span>
             </button>

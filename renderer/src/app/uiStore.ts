@@ -3,7 +3,7 @@ import type { AppInfo, EventMap } from '@shared/contract'
 import type { NetworkView } from '@shared/views'
 import { api } from '../lib/api'
 
-export type ViewId = 'library' | 'editor' | 'compare' | 'batches' | 'history' | 'settings' | 'templates' | 'packs' | 'watch'
+export type ViewId = 'library' | 'editor' | 'compare' | 'batches' | 'history' | 'settings' | 'templates' | 'packs' | 'watch' | 'kits'
 
 export interface Toast {
   id: number

@@ -4,6 +4,7 @@ import { BatchesView } from '../features/batches/BatchesView'
 import { CompareView } from '../features/compare/CompareView'
 import { EditorView } from '../features/editor/EditorView'
 import { HistoryView } from '../features/history/HistoryView'
+import { KitsView } from '../features/kits/KitsView'
 import { LibraryView } from '../features/library/LibraryView'
 import { PacksView } from '../features/packs/PacksView'
 import { SettingsView } from '../features/settings/SettingsView'
@@ -33,7 +34,8 @@ export const viewRegistry: Record<ViewId, ViewDefinition> = {
   settings: { label: 'Settings', icon: 'settings', shortcut: '6', component: SettingsView },
   templates: { label: 'Templates', icon: 'sparkle', shortcut: '7', component: TemplatesView },
   packs: { label: 'Packs', icon: 'fit', shortcut: '8', component: PacksView },
-  watch: { label: 'Watch', icon: 'folder', shortcut: '9', component: WatchView }
+  watch: { label: 'Watch', icon: 'folder', shortcut: '9', component: WatchView },
+  kits: { label: 'Brand kits', icon: 'swatches', shortcut: 'b', component: KitsView }
 }
 
 export const views: ReadonlyArray<ViewDefinition & { id: ViewId }> = (Object.keys(viewRegistry) as ViewId[]).map((id) => ({ id, ...viewRegistry[id] }))

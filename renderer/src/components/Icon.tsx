@@ -28,7 +28,8 @@ const paths = {
   copy: 'M9 9h11v11H9zM5 15H4V4h11v1',
   sandbox: 'M4 20h16M6 20l2-9h8l2 9M9 11V6h6v5',
   plus: 'M12 5v14M5 12h14',
-  sparkle: 'M12 3l2 6 6 2-6 2-2 6-2-6-6-2 6-2z'
+  sparkle: 'M12 3l2 6 6 2-6 2-2 6-2-6-6-2 6-2z',
+  swatches: 'M4 4h6v16H4zM10 8l5-3 5 9-10 6M7 16v.5'
 } as const
 
 export type IconName = keyof typeof paths

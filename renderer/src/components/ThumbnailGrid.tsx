@@ -1,5 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual'
-import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type MouseEvent, type RefObject } from 'react'
+import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type DragEvent, type KeyboardEvent, type MouseEvent, type RefObject } from 'react'
 import type { AssetView } from '@shared/views'
 import { formatBytes } from '../lib/format'
 import { MiddleTruncate } from './MiddleTruncate'
@@ -20,6 +20,8 @@ interface Props {
   tileSize?: number
   /** Crop pictures to fill their square instead of showing them whole. */
   fill?: boolean
+  /** Makes tiles draggable: fills the drag's data for the tile the drag started on. */
+  onDragTile?(asset: AssetView, data: DataTransfer): void
 }
 
 /** The element's content width, kept current as it resizes. */
@@ -48,7 +50,7 @@ function arrowTarget(key: string, current: number, columns: number, count: numbe
  * scroll like ten. Focus stays on the grid itself (aria-activedescendant), which survives rows being
  * recycled as they scroll out.
  */
-export function ThumbnailGrid({ assets, selected, focusedId, label, onSelect, onOpen, tileSize = TILE, fill = false }: Props) {
+export function ThumbnailGrid({ assets, selected, focusedId, label, onSelect, onOpen, tileSize = TILE, fill = false, onDragTile }: Props) {
   const scrollRef = useRef<HTMLDivElement>(null)
   const width = useContentWidth(scrollRef)
   const anchor = useRef<number | null>(null)
@@ -140,6 +142,7 @@ export function ThumbnailGrid({ assets, selected, focusedId, label, onSelect, on
                 focused={asset.id === focusedId}
                 onChoose={choose}
                 onOpen={onOpen}
+                onDragTile={onDragTile}
               />
             ))}
           </div>
@@ -156,7 +159,8 @@ const Tile = memo(function Tile({
   selected,
   focused,
   onChoose,
-  onOpen
+  onOpen,
+  onDragTile
 }: {
   asset: AssetView
   index: number
@@ -165,7 +169,13 @@ const Tile = memo(function Tile({
   focused: boolean
   onChoose(index: number, event: MouseEvent): void
   onOpen(asset: AssetView): void
+  onDragTile?(asset: AssetView, data: DataTransfer): void
 }) {
+  const onDragStart = (e: DragEvent) => {
+    // Only what the grid's owner puts in: not the picture's own URL or file, which the window would import.
+    e.dataTransfer.clearData()
+    onDragTile?.(asset, e.dataTransfer)
+  }
   const detail = asset.ok === false ? (asset.error?.message ?? 'Cannot be used') : asset.width && asset.height ? `${asset.width}×${asset.height} · ${formatBytes(asset.bytes)}` : asset.ok === null ? 'Inspecting…' : formatBytes(asset.bytes)
   return (
     <div
@@ -178,6 +188,8 @@ const Tile = memo(function Tile({
       onDoubleClick={() => onOpen(asset)}
       title={asset.ok === false && asset.error ? `${asset.relPath}\n${asset.error.message}` : asset.relPath}
       data-testid="asset-tile"
+      draggable={onDragTile ? true : undefined}
+      onDragStart={onDragTile ? onDragStart : undefined}
     >
       <Thumbnail url={asset.thumbUrl} alt={asset.name} problem={asset.ok === false} pending={asset.ok === null} alpha={asset.alpha} />
       <div className="tile-caption">

@@ -19,7 +19,10 @@ import { useLibrary } from '../library/store'
 import { useCatalog } from '../settings/catalogStore'
 import { useProvider } from '../settings/selectors'
 import { useSettings } from '../settings/store'
-import { useBatchForm } from './formStore'
+import { ReferencesTray } from '../../components/references/ReferencesTray'
+import { referenceLimit, referencesProblem } from '../../lib/referenceLimits'
+import { referenceCount, useKitChoices } from '../kits/store'
+import { useBatchForm, useBatchReferences } from './formStore'
 import { estimateStatus, unusableSources } from './selectors'
 
 /**
@@ -175,7 +178,11 @@ export function BatchForm() {
   const settings = useSettings((s) => s.settings)
   const sources = f.assetIds.map((id) => assets[id]).filter((a) => a !== undefined)
   const template = templates.find((t) => t.id === f.draft.templateId)
-  const problem = draftProblem(f.draft, { minModels: 1, needAssets: 1, assets: sources.length, template })
+  // Read here so a change to the references re-asks the estimate, as any field of the spec does.
+  const references = useBatchReferences(useShallow((s) => ({ picks: s.picks, kitId: s.kitId })))
+  const { kits, loaded: kitsLoaded, loadError: kitsError } = useKitChoices()
+  const limit = referenceLimit(models, provider, f.draft.models)
+  const problem = draftProblem(f.draft, { minModels: 1, needAssets: 1, assets: sources.length, template }) ?? referencesProblem(limit, referenceCount(kits, references.kitId, references.picks.length))
   const key = form.specKey(provider)
   const { fresh, nothingToRun } = estimateStatus(f.estimate, f.estimateKey, key, f.budget)
 
@@ -215,6 +222,15 @@ export function BatchForm() {
               if (fresh && !problem && !nothingToRun) void form.start(provider)
             }}
             error={f.error}
+          />
+          <ReferencesTray
+            store={useBatchReferences}
+            assets={assets}
+            kits={kits}
+            kitsLoaded={kitsLoaded}
+            kitsError={kitsError}
+            limit={limit}
+            hint="Drag images here from the library: every image of the batch is sent with these references, in this order, as image 2, 3, …"
           />
         </div>
         <div className="form-col">

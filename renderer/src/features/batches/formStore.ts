@@ -4,7 +4,11 @@ import type { ProviderId } from '@shared/records'
 import type { BatchEstimateView } from '@shared/views'
 import { useCatalog } from '../settings/catalogStore'
 import { emptyDraft, specFrom, type Draft } from '../../lib/draft'
+import { createReferencesStore, referencesPayload } from '../../components/references/referencesStore'
 import { useJobs } from './jobsStore'
+
+/** The batch's reference images and brand kit: every item of the batch gets the same ones. */
+export const useBatchReferences = createReferencesStore()
 
 interface BatchFormState {
   open: boolean
@@ -34,13 +38,16 @@ export const useBatchForm = create<BatchFormState>()((set, get) => {
   const spec = (provider: ProviderId) => {
     const { draft, assetIds, name, budget, duplicates } = get()
     const credits = budget.trim() === '' ? null : Number(budget)
-    return specFrom(draft, useCatalog.getState().models, provider, {
-      kind: 'edit',
-      name: name.trim() || undefined,
-      assetIds,
-      duplicates,
-      budgetCredits: credits !== null && Number.isFinite(credits) ? credits : null
-    })
+    return {
+      ...specFrom(draft, useCatalog.getState().models, provider, {
+        kind: 'edit',
+        name: name.trim() || undefined,
+        assetIds,
+        duplicates,
+        budgetCredits: credits !== null && Number.isFinite(credits) ? credits : null
+      }),
+      ...referencesPayload(useBatchReferences.getState())
+    }
   }
   return {
     open: false,

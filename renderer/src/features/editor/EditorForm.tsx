@@ -15,8 +15,12 @@ import { useProvider } from '../settings/selectors'
 import { useSettings } from '../settings/store'
 import { editPrice } from './selectors'
 import { useEditor } from './store'
-import { ReferencesTray } from './ReferencesTray'
-import { ASSET_DRAG_TYPE } from './referencesStore'
+import { ReferencesTray } from '../../components/references/ReferencesTray'
+import { ASSET_DRAG_TYPE } from '../../components/references/referencesStore'
+import { referenceLimit } from '../../lib/referenceLimits'
+import { useLibrary } from '../library/store'
+import { useKitChoices } from '../kits/store'
+import { useEditorReferences } from './referencesStore'
 
 /** The edit's side panel: the images, the prompt, the model and what the run will cost. */
 export function EditorForm({ sources, problem, running, run }: { sources: AssetView[]; problem: string | null; running: boolean; run(): void }) {
@@ -27,6 +31,12 @@ export function EditorForm({ sources, problem, running, run }: { sources: AssetV
   const provider = useProvider()
   const sandbox = useSettings((s) => s.settings?.provider.sandbox ?? false)
   const total = editPrice(models, provider, draft, base ? 1 : sources.length)
+  const assets = useLibrary((s) => s.assets)
+  const { kits, loaded: kitsLoaded, loadError } = useKitChoices()
+  /** An image made a reference is no longer one of the images edited. */
+  const dropFromEdited = (ids: string[]) => {
+    if (assetIds.some((id) => ids.includes(id))) editor.setAssets(assetIds.filter((id) => !ids.includes(id)))
+  }
   return (
     <div className="side-panel">
       <header className="panel-header">
@@ -60,7 +70,18 @@ export function EditorForm({ sources, problem, running, run }: { sources: AssetV
             <LibraryHint pick="Pick images" action="Edit" onOpenLibrary={() => useUi.getState().navigate('library')} />
           )}
         </div>
-        {base ? null : <ReferencesTray />}
+        {base ? null : (
+          <ReferencesTray
+            store={useEditorReferences}
+            assets={assets}
+            kits={kits}
+            kitsLoaded={kitsLoaded}
+            kitsError={loadError}
+            limit={referenceLimit(models, provider, draft.models.slice(0, 1))}
+            onAdded={dropFromEdited}
+            hint="Drag images here from the library (or the images above) to send them as references: style, product, logo, background. The prompt can name them as “image 2”, “image 3”."
+          />
+        )}
         <PromptBox draft={draft} templates={templates} templatesError={templatesError} onChange={editor.setDraft} onRun={run} error={error} />
         <ModelPicker
           models={models}

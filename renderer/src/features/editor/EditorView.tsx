@@ -25,6 +25,9 @@ import { MaskCanvas } from './mask/MaskCanvas'
 import { maskKeyOf, useMask, type MaskTarget } from './mask/maskStore'
 import { MaskButton, MaskTools } from './mask/MaskTools'
 import { leakSentence } from '../../lib/maskLeak'
+import { referenceLimit, referencesProblem } from '../../lib/referenceLimits'
+import { referenceCount, useKits } from '../kits/store'
+import { useEditorReferences } from './referencesStore'
 
 const noItems: ItemView[] = []
 
@@ -129,7 +132,13 @@ export function EditorView() {
 
   const sources = assetIds.map((id) => assets[id]).filter((a) => a !== undefined)
   const template = useCatalog((st) => st.templates.find((t) => t.id === draft.templateId))
-  const problem = draftProblem(draft, { minModels: 1, needAssets: 1, assets: base ? 1 : sources.length, template })
+  const referencePicks = useEditorReferences((s) => s.picks.length)
+  const referenceKit = useEditorReferences((s) => s.kitId)
+  const kits = useKits((s) => s.kits)
+  // References go with library images only; continuing from a version sends that version alone.
+  const problem =
+    draftProblem(draft, { minModels: 1, needAssets: 1, assets: base ? 1 : sources.length, template }) ??
+    (base ? null : referencesProblem(referenceLimit(models, provider, draft.models.slice(0, 1)), referenceCount(kits, referenceKit, referencePicks)))
   const run = () => {
     if (!problem && !starting) void editor.run(provider)
   }

@@ -9,7 +9,8 @@ import { emptyDraft, specFrom, type Draft } from '../../lib/draft'
 import { useJobs } from '../batches/jobsStore'
 import { drawnMaskPayload } from './mask/encodeMask'
 import { maskKeyOf } from './mask/maskStore'
-import { referencesPayload } from './referencesStore'
+import { referencesPayload } from '../../components/references/referencesStore'
+import { useEditorReferences } from './referencesStore'
 
 /** An earlier result being edited instead of a library image: named by its record and output, never a path. */
 export interface EditBase {
@@ -95,7 +96,7 @@ export const useEditor = create<EditorState>()((set, get) => ({
           // A single edit is run on purpose: running the same thing again is what the user asked for.
           duplicates: 'run'
         })
-        Object.assign(spec, referencesPayload())
+        Object.assign(spec, referencesPayload(useEditorReferences.getState()))
         batch = await useJobs.getState().start(mask ? { ...spec, mask } : spec)
       }
       set({ batchId: batch.id, starting: false })

@@ -1,6 +1,6 @@
 import type { HistoryEntryView } from '@shared/views'
 import { Thumbnail } from '../../components/Thumbnail'
-import '../../components/references.css'
+import '../../components/references/references.css'
 
 /**
  * The reference images an edit was sent with, in order, by the number the prompt uses for each (the

@@ -4,6 +4,7 @@ import type { AssetView, RootView } from '@shared/views'
 import { ErrorNotice } from '../../components/ErrorNotice'
 import { Icon } from '../../components/Icon'
 import { Thumbnail } from '../../components/Thumbnail'
+import { ASSET_DRAG_TYPE } from '../../components/references/referencesStore'
 import { ThumbnailGrid } from '../../components/ThumbnailGrid'
 import { formatBytes, formatDateTime, plural } from '../../lib/format'
 import { folderLabel } from './folderTree'
@@ -162,6 +163,14 @@ export function LibraryView() {
   const onOpen = useCallback((asset: AssetView) => {
     if (asset.ok) openInEditor([asset.id])
   }, [])
+  /** A tile of the selection carries the whole selection (its usable images, in order); any other tile itself. */
+  const dragAssets = useCallback((asset: AssetView, data: DataTransfer) => {
+    const { selected: chosen, assets } = useLibrary.getState()
+    const ids = chosen.includes(asset.id) ? usableSelection(chosen, assets) : asset.ok ? [asset.id] : []
+    if (!ids.length) return
+    data.setData(ASSET_DRAG_TYPE, ids.join('\n'))
+    data.effectAllowed = 'copy'
+  }, [])
 
   return (
     <div className="view library" data-testid="library-view">
@@ -193,7 +202,7 @@ export function LibraryView() {
         <section className="library-main">
           <LibraryFilters />
           {visible.length ? (
-            <ThumbnailGrid assets={visible} selected={selectedSet} focusedId={focused} label="Images" onSelect={onSelect} onOpen={onOpen} tileSize={thumbSizes[prefs.thumbSize]} fill={prefs.fit === 'fill'} />
+            <ThumbnailGrid assets={visible} selected={selectedSet} focusedId={focused} label="Images" onSelect={onSelect} onOpen={onOpen} tileSize={thumbSizes[prefs.thumbSize]} fill={prefs.fit === 'fill'} onDragTile={dragAssets} />
           ) : (
             <EmptyLibrary />
           )}

@@ -1,14 +1,16 @@
 import { useLayoutEffect, useRef, useState, type PointerEvent as ReactPointerEvent } from 'react'
 import { useShallow } from 'zustand/react/shallow'
 import type { Box } from '../../../components/viewer/geometry'
-import { applyOp, createRaster, drawSegment, renderOps, type Dirty, type MaskOp, type MaskRaster, type Point } from './maskModel'
+import { compositeFeatherSigma } from '@shared/feather'
+import { applyOp, compositeWeights, createRaster, drawSegment, renderOps, type Dirty, type MaskOp, type MaskRaster, type Point } from './maskModel'
 import { useMask } from './maskStore'
 
 /** The overlay's colour (a magenta that reads on skin, sky and foliage alike) and its strength at full coverage. */
 const OVERLAY_RGB = [232, 0, 128] as const
 const OVERLAY_ALPHA = 0.5
 
-function paintOverlay(canvas: HTMLCanvasElement, raster: MaskRaster, dirty: Dirty) {
+/** Paints `values` (the raster's own, or the composite's weights) over the dirty region. */
+function paintOverlay(canvas: HTMLCanvasElement, raster: MaskRaster, dirty: Dirty, values: Uint8Array = raster.data) {
   const context = canvas.getContext('2d')
   if (!context) return
   const width = dirty.right - dirty.left
@@ -22,7 +24,7 @@ function paintOverlay(canvas: HTMLCanvasElement, raster: MaskRaster, dirty: Dirt
       pixels.data[o] = OVERLAY_RGB[0]
       pixels.data[o + 1] = OVERLAY_RGB[1]
       pixels.data[o + 2] = OVERLAY_RGB[2]
-      pixels.data[o + 3] = Math.round(raster.data[row + x]! * OVERLAY_ALPHA)
+      pixels.data[o + 3] = Math.round(values[row + x]! * OVERLAY_ALPHA)
     }
   }
   context.putImageData(pixels, dirty.left, dirty.top)
@@ -36,7 +38,9 @@ type Gesture = { kind: 'stroke'; op: MaskOp & { kind: 'stroke' } } | { kind: 're
  * they are drawn, rectangles and lassos as an outline until released.
  */
 export function MaskCanvas({ box, label }: { box: Box; label: string }) {
-  const { target, tool, radius, hardness, done } = useMask(useShallow((s) => ({ target: s.target, tool: s.tool, radius: s.radius, hardness: s.hardness, done: s.history.done })))
+  const { target, tool, radius, hardness, feather, done } = useMask(
+    useShallow((s) => ({ target: s.target, tool: s.tool, radius: s.radius, hardness: s.hardness, feather: s.feather, done: s.history.done }))
+  )
   const canvasRef = useRef<HTMLCanvasElement | null>(null)
   const rasterRef = useRef<MaskRaster | null>(null)
   /** The operations the raster holds, so a stroke drawn live is not drawn a second time when it is recorded. */
@@ -46,17 +50,22 @@ export function MaskCanvas({ box, label }: { box: Box; label: string }) {
   const [pointer, setPointer] = useState<{ x: number; y: number } | null>(null)
   const size = target?.size
 
+  // The whole overlay shows the edge the composite will have: the feather, then the main process's own
+  // edge blur. While a stroke is drawn only its raw dabs are painted; the edge follows on release.
   useLayoutEffect(() => {
     const canvas = canvasRef.current
     if (!canvas || !size) return
-    if (appliedRef.current === done && rasterRef.current) return
-    const raster = renderOps(size, done)
-    rasterRef.current = raster
-    appliedRef.current = done
-    canvas.width = raster.width
-    canvas.height = raster.height
-    paintOverlay(canvas, raster, { left: 0, top: 0, right: raster.width, bottom: raster.height })
-  }, [size, done])
+    const fresh = appliedRef.current !== done || !rasterRef.current
+    if (fresh) {
+      const raster = renderOps(size, done)
+      rasterRef.current = raster
+      appliedRef.current = done
+      canvas.width = raster.width
+      canvas.height = raster.height
+    }
+    const raster = rasterRef.current!
+    paintOverlay(canvas, raster, { left: 0, top: 0, right: raster.width, bottom: raster.height }, compositeWeights(raster, feather, compositeFeatherSigma(size.width, size.height)))
+  }, [size, done, feather])
 
   if (!target || !size) return null
   const scale = box.width / size.width

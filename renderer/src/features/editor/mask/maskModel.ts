@@ -272,6 +272,45 @@ export function feathered(r: MaskRaster, radius: number): Uint8Array {
   return out
 }
 
+/**
+ * A separable Gaussian blur of `sigma` raster pixels, its kernel cut where it falls below a fifth of its
+ * peak, as libvips (sharp's blur) cuts it, so the preview and the composite agree.
+ */
+function gaussianBlur(values: Uint8Array, width: number, height: number, sigma: number): Uint8Array {
+  const reach = Math.max(1, Math.floor(sigma * Math.sqrt(2 * Math.log(5))))
+  const kernel = Array.from({ length: reach * 2 + 1 }, (_, i) => Math.exp(-((i - reach) ** 2) / (2 * sigma * sigma)))
+  const total = kernel.reduce((a, b) => a + b, 0)
+  const weights = kernel.map((k) => k / total)
+  const pass = (src: Float32Array, lines: number, length: number, lineStep: number, stride: number) => {
+    const dst = new Float32Array(src.length)
+    for (let line = 0; line < lines; line++) {
+      const base = line * lineStep
+      for (let i = 0; i < length; i++) {
+        let sum = 0
+        for (let k = -reach; k <= reach; k++) sum += src[base + Math.min(length - 1, Math.max(0, i + k)) * stride]! * weights[k + reach]!
+        dst[base + i * stride] = sum
+      }
+    }
+    return dst
+  }
+  const rows = pass(Float32Array.from(values), height, width, width, 1)
+  const both = pass(rows, width, height, 1, width)
+  return Uint8Array.from(both, (v) => Math.round(v))
+}
+
+/**
+ * The blend weights the composite will use, at the raster's scale: the feather drawn in the editor,
+ * then the main process's own edge blur (a Gaussian of `sigma` image pixels, kept inside the mask). The
+ * overlay shows these, so the edge on screen is the edge of the result.
+ */
+export function compositeWeights(r: MaskRaster, feather: number, sigma: number): Uint8Array {
+  const drawn = feather > 0 ? feathered(r, feather) : r.data
+  const blurred = gaussianBlur(drawn, r.width, r.height, sigma * r.scale)
+  const out = new Uint8Array(drawn.length)
+  for (let i = 0; i < out.length; i++) out[i] = drawn[i]! < EDIT_THRESHOLD ? 0 : Math.min(drawn[i]!, blurred[i]!)
+  return out
+}
+
 /** The history of a mask: operations applied, and those undone (cleared by any new operation). */
 export interface MaskHistory {
   done: readonly MaskOp[]
