@@ -55,7 +55,6 @@ export const packTargetSchema = z
     }
   })
 export type PackTarget = z.output<typeof packTargetSchema>
-type PackTargetInput = z.input<typeof packTargetSchema>
 
 /** What a person writes when making or editing a pack. */
 export const packInputSchema = z
