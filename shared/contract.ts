@@ -319,6 +319,7 @@ export type MenuCommand =
   | 'view-templates'
   | 'view-packs'
   | 'view-watch'
+  | 'view-kits'
   | 'command-palette'
   | 'open-batch'
   | 'copy-request-id'

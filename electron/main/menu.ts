@@ -47,7 +47,8 @@ const viewCommands: CommandItem[] = [
   { label: 'Settings', command: 'view-settings', accelerator: 'CmdOrCtrl+6', rendererHandlesKey: true },
   { label: 'Templates', command: 'view-templates', accelerator: 'CmdOrCtrl+7', rendererHandlesKey: true },
   { label: 'Packs', command: 'view-packs', accelerator: 'CmdOrCtrl+8', rendererHandlesKey: true },
-  { label: 'Watch', command: 'view-watch', accelerator: 'CmdOrCtrl+9', rendererHandlesKey: true }
+  { label: 'Watch', command: 'view-watch', accelerator: 'CmdOrCtrl+9', rendererHandlesKey: true },
+  { label: 'Brand Kits', command: 'view-kits', accelerator: 'CmdOrCtrl+Shift+B', rendererHandlesKey: true }
 ]
 
 const paletteCommand: CommandItem = { label: 'Command Palette…', command: 'command-palette', accelerator: 'CmdOrCtrl+K', rendererHandlesKey: true }

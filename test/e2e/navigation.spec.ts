@@ -19,6 +19,14 @@ test('the command palette and shortcuts reach every view without the mouse', asy
   await expect(page.getByTestId('compare-view')).toBeVisible()
   await page.keyboard.press('Control+6')
   await expect(page.getByTestId('settings-view')).toBeVisible()
+  // Brand kits take Shift: the plain Ctrl+B is "New batch from selection" in the app menu.
+  await page.keyboard.press('Control+b')
+  await expect(page.getByTestId('settings-view')).toBeVisible()
+  await page.keyboard.press('Control+Shift+B')
+  await expect(page.getByTestId('kits-view')).toBeVisible()
+  await expect(page.getByRole('button', { name: /^Brand kits/ })).toHaveAttribute('title', 'Brand kits (Ctrl+Shift+B)')
+  await page.keyboard.press('Control+6')
+  await expect(page.getByTestId('settings-view')).toBeVisible()
 
   // The palette's sandbox command flips the real setting.
   await page.keyboard.press('Control+k')

@@ -45,6 +45,7 @@ describe('application menu', () => {
     ['Templates', 'CmdOrCtrl+7', 'view-templates'],
     ['Packs', 'CmdOrCtrl+8', 'view-packs'],
     ['Watch', 'CmdOrCtrl+9', 'view-watch'],
+    ['Brand Kits', 'CmdOrCtrl+Shift+B', 'view-kits'],
     ['Settings…', 'CmdOrCtrl+,', 'view-settings'],
     ['Command Palette…', 'CmdOrCtrl+K', 'command-palette']
   ] as const)('%s (%s) sends %s to the window', (label, accelerator, command) => {

@@ -3,7 +3,7 @@ import { useSettings } from '../features/settings/store'
 import { modKey } from '../lib/format'
 import { useSpringLoadedNav } from './springNav'
 import { useUi } from './uiStore'
-import { views } from './views'
+import { shortcutLabel, views } from './views'
 
 export function Sidebar() {
   const view = useUi((s) => s.view)
@@ -21,7 +21,7 @@ export function Sidebar() {
       <ul>
         {views.map((n) => (
           <li key={n.id}>
-            <button type="button" className={`nav-item${view === n.id ? ' on' : ''}`} aria-current={view === n.id ? 'page' : undefined} onClick={() => useUi.getState().navigate(n.id)} title={`${n.label} (${modKey}+${n.shortcut})`} {...springLoaded(n.id)}>
+            <button type="button" className={`nav-item${view === n.id ? ' on' : ''}`} aria-current={view === n.id ? 'page' : undefined} onClick={() => useUi.getState().navigate(n.id)} title={`${n.label} (${shortcutLabel(n, modKey)})`} {...springLoaded(n.id)}>
               <Icon name={n.icon} size={18} />
               <span className="nav-label">{n.label}</span>
             </button>

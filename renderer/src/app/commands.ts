@@ -10,11 +10,11 @@ import { modKey } from '../lib/format'
 import { copySelectedSupportBundle } from '../features/history/store'
 import { copyRequestIdInFocus } from './clipboard'
 import { useUi } from './uiStore'
-import { views } from './views'
+import { shortcutLabel, views } from './views'
 
 /** What the command palette offers: one "Go to" per view, then the actions that work from anywhere. */
 export function paletteCommands(settings: Settings | null): Command[] {
-  const go = views.map((v) => ({ id: `go-${v.id}`, title: `Go to ${v.label}`, hint: `${modKey}+${v.shortcut}`, run: () => useUi.getState().navigate(v.id) }))
+  const go = views.map((v) => ({ id: `go-${v.id}`, title: `Go to ${v.label}`, hint: shortcutLabel(v, modKey), run: () => useUi.getState().navigate(v.id) }))
   const provider = activeProvider(settings)
   return [
     ...go,

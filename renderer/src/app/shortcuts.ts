@@ -21,7 +21,7 @@ export function useGlobalShortcuts() {
         useUi.getState().setPalette(!useUi.getState().paletteOpen)
         return
       }
-      const view = viewForShortcut(e.key)
+      const view = viewForShortcut(e.key, e.shiftKey)
       if (view) {
         e.preventDefault()
         useUi.getState().navigate(view)

@@ -16,8 +16,9 @@ export interface ViewDefinition {
   /** Sidebar label; the palette offers "Go to <label>". */
   label: string
   icon: IconName
-  /** Ctrl/Cmd + this key opens the view. */
+  /** Ctrl/Cmd + this key opens the view (with Shift when `shift`: the plain letter is taken by a command). */
   shortcut: string
+  shift?: boolean
   component: ComponentType
 }
 
@@ -35,11 +36,16 @@ export const viewRegistry: Record<ViewId, ViewDefinition> = {
   templates: { label: 'Templates', icon: 'sparkle', shortcut: '7', component: TemplatesView },
   packs: { label: 'Packs', icon: 'fit', shortcut: '8', component: PacksView },
   watch: { label: 'Watch', icon: 'folder', shortcut: '9', component: WatchView },
-  kits: { label: 'Brand kits', icon: 'swatches', shortcut: 'b', component: KitsView }
+  // Ctrl/Cmd+B is "New batch from selection", and Ctrl/Cmd+0 resets the zoom.
+  kits: { label: 'Brand kits', icon: 'swatches', shortcut: 'b', shift: true, component: KitsView }
 }
 
 export const views: ReadonlyArray<ViewDefinition & { id: ViewId }> = (Object.keys(viewRegistry) as ViewId[]).map((id) => ({ id, ...viewRegistry[id] }))
 
-export function viewForShortcut(key: string): ViewId | undefined {
-  return views.find((v) => v.shortcut === key)?.id
+export function viewForShortcut(key: string, shift: boolean): ViewId | undefined {
+  return views.find((v) => v.shortcut === key.toLowerCase() && Boolean(v.shift) === shift)?.id
 }
+
+/** "Ctrl+5", "Ctrl+Shift+B": how a view's shortcut is written in titles and the palette. */
+export const shortcutLabel = (view: Pick<ViewDefinition, 'shortcut' | 'shift'>, modKey: string): string =>
+  `${modKey}+${view.shift ? 'Shift+' : ''}${view.shortcut.toUpperCase()}`
