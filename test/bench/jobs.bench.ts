@@ -1,5 +1,6 @@
 /**
- * Jobs engine throughput: 200 items against the sandbox with 200 ms simulated latency at concurrency 4,
+ * Jobs engine throughput: 200 items against the sandbox with 200 ms simulated latency (each answer comes
+ * 200 ms after its request was fully received, the sandbox's own parsing included) at concurrency 4,
  * compared with the ideal N×L/c (every slot busy with nothing but the simulated latency: no client,
  * engine, disk or server work at all) and with a reference measured in the same run (the same requests
  * sent straight through the pipeline by a bare pool of 4, no engine: what the client costs on this

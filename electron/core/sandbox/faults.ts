@@ -56,7 +56,7 @@ const latencySchema = z.union([z.number().min(0), z.tuple([z.number().min(0), z.
 
 export const faultPlanSchema = z.object({
   seed: z.number().int().default(1),
-  /** Added to every submission: a fixed delay or a [min, max] range. */
+  /** Every submission's answer time, from its whole body being in: a fixed delay or a [min, max] range. */
   latencyMs: latencySchema.optional(),
   /** Chance per submission of each fault (checked in the order of faultKinds). */
   probabilities: z.partialRecord(z.enum(faultKinds), z.number().min(0).max(1)).default({}),

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { priceFor, requestIssues, type InputFacts, type ModelEntry } from '../../../shared/catalog'
 import { bundledCatalog, type Catalog } from '../catalog'
@@ -221,9 +222,15 @@ async function submit(st: SandboxState, req: IncomingMessage, res: ServerRespons
   st.stats.submissions.push(entry)
   st.stats[route]++
   let parsed: ParsedSubmission
+  // The latency runs from the moment the whole request is in, as a provider's answer time does: the
+  // upload before it is the client's, the sandbox's own parsing and checks after it are inside it.
+  let received = performance.now()
   try {
     checkAuth(req, st.apiKey)
-    parsed = await parseSubmission(req, kind, st.maxBody, (bytes) => (entry.bodyBytes = bytes))
+    parsed = await parseSubmission(req, kind, st.maxBody, (bytes) => {
+      entry.bodyBytes = bytes
+      received = performance.now()
+    })
   } catch (e) {
     const err = e instanceof HttpFailure ? e : new HttpFailure(400, 'invalid_request', 'invalid_request_error', 'The request body could not be read.')
     entry.status = err.status
@@ -232,7 +239,7 @@ async function submit(st: SandboxState, req: IncomingMessage, res: ServerRespons
   Object.assign(entry, { model: parsed.model, prompt: parsed.prompt, n: parsed.n, size: parsed.size, aspectRatio: parsed.aspectRatio, inputs: parsed.inputs.map(inputStat) })
   if (kind === 'edit' && parsed.inputs.length > 1) entry.references = await referencesStat(parsed.inputs, parsed.prompt)
 
-  await sleep(st.faults.latency())
+  await sleep(Math.max(0, st.faults.latency() - (performance.now() - received)))
   const fault = st.faults.next('submit')
   entry.fault = fault?.kind
   if (await applyFault(fault, 'submit', req, res, requestId, st.stats, st.pending)) {
