@@ -4,6 +4,7 @@ import { SUGGESTED_REFERENCE_ROLES } from '@shared/references'
 import type { AssetView } from '@shared/views'
 import { limitLine, referencesProblem, type ReferenceLimit } from '../../lib/referenceLimits'
 import { Icon } from '../Icon'
+import { MiddleTruncate } from '../MiddleTruncate'
 import { Thumbnail } from '../Thumbnail'
 import { ASSET_DRAG_TYPE, draggedAssetIds, type ReferencesStore } from './referencesStore'
 import './references.css'
@@ -34,7 +35,7 @@ function KitContents({ kit }: { kit: KitView }) {
                 <Thumbnail url={ref.url ?? null} alt={ref.file} />
               </div>
               <span className="reference-number">Image {i + 2}</span>
-              <span className="reference-name">{ref.role ? `${ref.role} · ${ref.file}` : ref.file}</span>
+              <MiddleTruncate className="reference-name" text={ref.role ? `${ref.role} · ${ref.file}` : ref.file} />
             </li>
           ))}
         </ol>

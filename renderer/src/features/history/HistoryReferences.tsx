@@ -1,4 +1,5 @@
 import type { HistoryEntryView } from '@shared/views'
+import { MiddleTruncate } from '../../components/MiddleTruncate'
 import { Thumbnail } from '../../components/Thumbnail'
 import '../../components/references/references.css'
 
@@ -20,7 +21,7 @@ export function HistoryReferences({ inputs }: { inputs: HistoryEntryView['inputs
               {!ref.url ? <span className="missing-tag">file missing</span> : null}
             </div>
             <span className="reference-number">Image {i + 2}</span>
-            <span className="reference-name">{ref.name}</span>
+            <MiddleTruncate className="reference-name" text={ref.name} />
             <span className="reference-role">{ref.role ?? 'no role'}</span>
             {ref.sha256 ? (
               <code className="reference-hash" title={`sha256 ${ref.sha256}`}>

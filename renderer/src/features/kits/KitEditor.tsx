@@ -4,6 +4,7 @@ import { MAX_REFERENCES, SUGGESTED_REFERENCE_ROLES } from '@shared/references'
 import { useUi } from '../../app/uiStore'
 import { ErrorNotice } from '../../components/ErrorNotice'
 import { Icon } from '../../components/Icon'
+import { MiddleTruncate } from '../../components/MiddleTruncate'
 import { Thumbnail } from '../../components/Thumbnail'
 import { plural } from '../../lib/format'
 import { useLibrary } from '../library/store'
@@ -40,7 +41,7 @@ function ImagesField({ images }: { images: KitFormImage[] }) {
                 <Thumbnail url={image.url} alt={image.label} />
               </div>
               <span className="reference-number">Image {i + 2}</span>
-              <span className="reference-name kit-image-name">{image.label}</span>
+              <MiddleTruncate className="reference-name kit-image-name" text={image.label} />
               <input
                 className="reference-role"
                 aria-label={`Role of ${image.label}`}

@@ -4,6 +4,7 @@ import type { KitView } from '@shared/kits'
 import { useUi } from '../../app/uiStore'
 import { ErrorNotice } from '../../components/ErrorNotice'
 import { Icon } from '../../components/Icon'
+import { MiddleTruncate } from '../../components/MiddleTruncate'
 import { Thumbnail } from '../../components/Thumbnail'
 import { formatBytes, plural } from '../../lib/format'
 import { useBatchForm, useBatchReferences } from '../batches/formStore'
@@ -100,7 +101,7 @@ function KitDetail({ kit }: { kit: KitView }) {
                 <Thumbnail url={ref.url ?? null} alt={ref.file} />
               </div>
               <span className="reference-number">Image {i + 2}</span>
-              <span className="reference-name">{ref.file}</span>
+              <MiddleTruncate className="reference-name" text={ref.file} />
               <span className="muted">{ref.role ?? 'no role'}</span>
               <span className="muted nowrap">{formatBytes(ref.bytes)}</span>
             </li>
