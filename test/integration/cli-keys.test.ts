@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runCli, type CliResult } from '../support/cli-process'
 
 /**
  * `pixdesk key` against the real Secret Service of the session the test runner provides (npm test runs
@@ -10,23 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
  * when no keychain can be reached.
  */
 
-const bin = join(resolve(import.meta.dirname, '..', '..'), 'bin', 'pixdesk.cjs')
 const hasSession = Boolean(process.env.DBUS_SESSION_BUS_ADDRESS)
 let home: string
 
-function run(args: string[], input = '', extra: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, PIXDESK_HOME: home, ...extra }
-  for (const name of ['PIXAPI_KEY', 'OPENAI_API_KEY', 'GEMINI_API_KEY']) if (!(name in extra)) delete env[name]
-  const child = spawn(process.execPath, [bin, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
-  child.stdin.end(input)
-  return new Promise((done) => child.on('close', (code) => done({ code, stdout, stderr })))
-}
-
-const lines = (stdout: string) => stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>)
+// Standard input is always a pipe: `key set` reads the key from it.
+const run = (args: string[], input = '', env: Record<string, string> = {}): Promise<CliResult> => runCli(args, { home, input, env })
 
 beforeAll(async () => {
   home = await mkdtemp(join(tmpdir(), 'pixdesk-cli-keys-'))
@@ -47,19 +35,19 @@ describe.skipIf(!hasSession)('pixdesk key, in the session keyring', () => {
 
     const status = await run(['key', 'status', '--json'])
     expect(status.code).toBe(0)
-    const openai = lines(status.stdout).find((l) => l.provider === 'openai')
+    const openai = status.events.find((l) => l.provider === 'openai')
     expect(openai).toMatchObject({ type: 'key', set: true, source: 'keychain', last4: key.slice(-4) })
     expect(status.stdout).not.toContain(key)
 
     // The environment variable wins over the keychain entry, and says so.
     const env = await run(['key', 'status', '--provider', 'openai', '--json'], '', { OPENAI_API_KEY: 'sk_from_environment_0000' })
-    expect(lines(env.stdout)[0]).toMatchObject({ source: 'environment', last4: '0000' })
+    expect(env.events[0]).toMatchObject({ source: 'environment', last4: '0000' })
 
     const del = await run(['key', 'delete', '--provider', 'openai', '--json'])
     expect(del.code).toBe(0)
-    expect(lines(del.stdout)[0]).toMatchObject({ deleted: true })
+    expect(del.events[0]).toMatchObject({ deleted: true })
     const after = await run(['key', 'status', '--provider', 'openai', '--json'])
-    expect(lines(after.stdout)[0]).toMatchObject({ set: false })
+    expect(after.events[0]).toMatchObject({ set: false })
   })
 
   it('refuses an empty key or a bad provider with exit 2, saving nothing', async () => {
@@ -70,7 +58,7 @@ describe.skipIf(!hasSession)('pixdesk key, in the session keyring', () => {
     expect(bad.code).toBe(2)
     expect(bad.stderr).toMatch(/--provider "acme" is not a provider/)
     const status = await run(['key', 'status', '--provider', 'gemini', '--json'])
-    expect(lines(status.stdout)[0]).toMatchObject({ set: false })
+    expect(status.events[0]).toMatchObject({ set: false })
   })
 })
 

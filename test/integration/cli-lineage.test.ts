@@ -1,44 +1,25 @@
-import { spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openHistory } from '../../electron/core/history/history'
+import { runCli, type CliResult } from '../support/cli-process'
 import { makeImages } from '../support/jobs-fixtures'
 
 /** Chains of edits on the command line: edit the edit, branch, lose a file, read the chain back. */
-
-const root = resolve(import.meta.dirname, '..', '..')
-const bin = join(root, 'bin', 'pixdesk.cjs')
 
 let dir: string
 let home: string
 let image: string
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, PIXDESK_HOME: home }
-  for (const name of ['PIXAPI_KEY', 'OPENAI_API_KEY', 'GEMINI_API_KEY', 'PIXAPI_BASE_URL']) delete env[name]
-  const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
-  return new Promise((done) => child.on('close', (code) => done({ code, stdout, stderr })))
-}
-
-const events = (stdout: string) =>
-  stdout
-    .trim()
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Record<string, unknown> & { type: string })
+const run = (args: string[]): Promise<CliResult> => runCli(args, { home, cwd: dir })
 
 /** Runs one sandbox edit and gives back its request id and output path. */
 async function edit(args: string[]): Promise<{ requestId: string; output: string }> {
   const r = await run(['--sandbox', 'edit', ...args, '--model', 'nano-banana', '--json'])
   expect(r.code, r.stderr).toBe(0)
-  const summary = events(r.stdout).find((e) => e.type === 'summary') as unknown as { outputs: string[] }
-  const items = events(r.stdout).filter((e) => e.type === 'item.updated') as unknown as Array<{ item: { state: string; requestIds: string[] } }>
+  const summary = r.events.find((e) => e.type === 'summary') as unknown as { outputs: string[] }
+  const items = r.events.filter((e) => e.type === 'item.updated') as unknown as Array<{ item: { state: string; requestIds: string[] } }>
   const done = items.findLast((e) => e.item.state === 'done')!
   return { requestId: done.item.requestIds.at(-1)!, output: summary.outputs[0]! }
 }
@@ -75,7 +56,7 @@ describe('pixdesk edit --parent and history lineage', () => {
     await rm(second.output)
     const lineage = await run(['history', 'lineage', third.requestId, '--json'])
     expect(lineage.code, lineage.stderr).toBe(0)
-    const versions = events(lineage.stdout).filter((e) => e.type === 'version') as unknown as Array<{ requestId: string; depth: number; outputs: Array<{ fileMissing: boolean }> }>
+    const versions = lineage.events.filter((e) => e.type === 'version') as unknown as Array<{ requestId: string; depth: number; outputs: Array<{ fileMissing: boolean }> }>
     expect(versions.map((v) => [v.requestId, v.depth])).toEqual([
       [first.requestId, 0],
       [second.requestId, 1],
@@ -83,7 +64,7 @@ describe('pixdesk edit --parent and history lineage', () => {
       [branch.requestId, 1]
     ])
     expect(versions[1]?.outputs[0]?.fileMissing).toBe(true)
-    const summary = events(lineage.stdout).find((e) => e.type === 'summary') as unknown as { versions: number; credits: number }
+    const summary = lineage.events.find((e) => e.type === 'summary') as unknown as { versions: number; credits: number }
     expect(summary.versions).toBe(4)
     expect(summary.credits).toBe(page.items.reduce((n, i) => n + i.cost.credits, 0))
 

@@ -1,50 +1,20 @@
-import { spawn } from 'node:child_process'
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startSandbox, type Sandbox } from '../../electron/core/sandbox/server'
+import { runCli, type CliResult } from '../support/cli-process'
 import { realPhotos } from '../support/corpus'
 
 /** `pixdesk pack` and `pixdesk packs` as a child process, in a temporary PIXDESK_HOME, against a sandbox. */
-
-const root = resolve(import.meta.dirname, '..', '..')
-const bin = join(root, 'bin', 'pixdesk.cjs')
-
-interface Result {
-  code: number | null
-  stdout: string
-  stderr: string
-  json: Array<Record<string, unknown> & { type: string }>
-}
 
 let dir: string
 let home: string
 let sandbox: Sandbox
 let photo: string
 
-function run(args: string[]): Promise<Result> {
-  const env: NodeJS.ProcessEnv = { ...process.env, PIXDESK_HOME: home, PIXAPI_BASE_URL: sandbox.url }
-  for (const name of ['PIXAPI_KEY', 'OPENAI_API_KEY', 'GEMINI_API_KEY']) delete env[name]
-  const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
-  return new Promise((done) =>
-    child.on('close', (code) => {
-      const json = stdout.split('\n').flatMap((l) => {
-        try {
-          return l.startsWith('{') ? [JSON.parse(l) as Result['json'][number]] : []
-        } catch {
-          return []
-        }
-      })
-      done({ code, stdout, stderr, json })
-    })
-  )
-}
+const run = (args: string[]): Promise<CliResult> => runCli(args, { home, cwd: dir, baseUrl: sandbox.url })
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pixdesk-cli-packs-'))
@@ -65,7 +35,7 @@ describe('pixdesk pack', () => {
   it('lists and shows the built-in packs', async () => {
     const list = await run(['packs', 'list', '--json'])
     expect(list.code).toBe(0)
-    expect(list.json.filter((e) => e.type === 'pack').map((e) => e.id)).toEqual(['marketplace', 'social', 'web', 'print'])
+    expect(list.events.filter((e) => e.type === 'pack').map((e) => e.id)).toEqual(['marketplace', 'social', 'web', 'print'])
     const show = await run(['packs', 'show', 'web'])
     expect(show.code).toBe(0)
     expect(show.stdout).toMatch(/Link preview\s+1200×628\s+jpeg\s+85\s+300 KB/)
@@ -103,7 +73,7 @@ describe('pixdesk pack', () => {
     const r = await run(['pack', join(dir, 'in'), '--pack', 'social', '--model', 'gemini-3.1-flash-image', '--out', out, '--json'])
     expect(r.stderr).toBe('')
     expect(r.code).toBe(0)
-    const outputs = r.json.filter((e) => e.type === 'output')
+    const outputs = r.events.filter((e) => e.type === 'output')
     expect(outputs).toHaveLength(3)
     const sizes = await Promise.all((await readdir(out)).filter((f) => f.endsWith('.jpg')).map(async (f) => sharp(await readFile(join(out, f))).metadata()))
     expect(sizes.map((m) => `${m.width}x${m.height}`).sort()).toEqual(['1080x1080', '1080x1350', '1080x1920'])
@@ -125,7 +95,7 @@ describe('pixdesk pack', () => {
     expect(dry.stdout).toMatch(/Wide\s+1500×500\s+1K 21:9 \(1584×672\)\s+fit 1584×672 inside 1500×500, pad the sides, PNG/)
     const imported = await run(['packs', 'import', file, '--json'])
     expect(imported.code).toBe(0)
-    expect(imported.json.find((e) => e.type === 'pack')?.id).toBe('banner')
+    expect(imported.events.find((e) => e.type === 'pack')?.id).toBe('banner')
     const exported = join(dir, 'export.json')
     expect((await run(['packs', 'export', exported])).code).toBe(0)
     expect(JSON.parse(await readFile(exported, 'utf8'))).toMatchObject({ format: 'pixdesk-packs', version: 1, packs: [{ id: 'banner', name: 'Banner' }] })

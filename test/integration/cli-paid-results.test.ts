@@ -1,31 +1,19 @@
-import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadQueue } from '../../electron/core/jobs/store'
 import { recoveryDir } from '../../electron/core/paid-results'
+import { runCli, type CliResult } from '../support/cli-process'
 import { makeImages } from '../support/jobs-fixtures'
 
 /** A paid result the command line could not write: kept, shown by `batch status`, saved by `batch resume`. */
 
-const root = resolve(import.meta.dirname, '..', '..')
-const bin = join(root, 'bin', 'pixdesk.cjs')
-
 let dir: string
 let home: string
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, PIXDESK_HOME: home }
-  for (const name of ['PIXAPI_KEY', 'OPENAI_API_KEY', 'GEMINI_API_KEY', 'PIXAPI_BASE_URL']) delete env[name]
-  const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
-  return new Promise((done) => child.on('close', (code) => done({ code, stdout, stderr })))
-}
+const run = (args: string[]): Promise<CliResult> => runCli(args, { home, cwd: dir })
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pixdesk-cli-paid-'))
@@ -55,11 +43,9 @@ describe('pixdesk batch with an output folder that cannot be written', () => {
     expect(status.code, status.stderr).toBe(0)
     expect(status.stdout).toMatch(/paid, not saved \(kept in the recovery folder/)
     const statusJson = await run(['batch', 'status', batch.id, '--json'])
-    const items = statusJson.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { type: string; paidNotSaved?: { kept: string[] } })
-      .filter((e) => e.type === 'item')
+    // Every line of the --json output is an event.
+    expect(statusJson.events).toHaveLength(statusJson.stdout.trim().split('\n').length)
+    const items = statusJson.events.filter((e) => e.type === 'item') as Array<{ type: string; paidNotSaved?: { kept: string[] } }>
     expect(items.map((i) => i.paidNotSaved?.kept.length)).toEqual([1, 1])
 
     const elsewhere = join(dir, 'delivered')

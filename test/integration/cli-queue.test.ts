@@ -1,13 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { bundledCatalog } from '../../electron/core/catalog'
 import { openHistory } from '../../electron/core/history/history'
 import { openJobEngine } from '../../electron/core/jobs/pipeline'
 import { loadQueue } from '../../electron/core/jobs/store'
 import { defaultSettings } from '../../shared/settings'
+import { runCli, type CliResult } from '../support/cli-process'
 import { makeImages } from '../support/jobs-fixtures'
 
 /**
@@ -15,29 +16,11 @@ import { makeImages } from '../support/jobs-fixtures'
  * says plainly who holds the queue when it cannot have it.
  */
 
-const root = resolve(import.meta.dirname, '..', '..')
-const bin = join(root, 'bin', 'pixdesk.cjs')
-
 let dir: string
 let home: string
 let image: string
 
-interface Result {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
-function run(args: string[]): Promise<Result> {
-  const env: NodeJS.ProcessEnv = { ...process.env, PIXDESK_HOME: home }
-  for (const name of ['PIXAPI_KEY', 'OPENAI_API_KEY', 'GEMINI_API_KEY', 'PIXAPI_BASE_URL']) delete env[name]
-  const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
-  return new Promise((done) => child.on('close', (code) => done({ code, stdout, stderr })))
-}
+const run = (args: string[]): Promise<CliResult> => runCli(args, { home, cwd: dir })
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pixdesk-cli-queue-'))
@@ -96,11 +79,7 @@ describe('pixdesk and the shared job queue', () => {
       expect(edit.code).toBe(75)
       expect(edit.stderr).toContain(`the Pixdesk app (pid ${holder.pid}`)
       expect(edit.stderr).toMatch(/Nothing was sent\. Quit the app/)
-      const error = edit.stdout
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l) as { type: string; exitCode?: number })
-        .find((l) => l.type === 'error')
+      const error = edit.events.find((l) => l.type === 'error')
       expect(error).toMatchObject({ exitCode: 75 })
       expect((await loadQueue(home)).batches.length).toBe(before)
 

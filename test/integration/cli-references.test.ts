@@ -1,22 +1,19 @@
-import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { openHistory } from '../../electron/core/history/history'
 import { startSandbox, type Sandbox } from '../../electron/core/sandbox/server'
+import { runCli, type CliResult } from '../support/cli-process'
 import { makeImages } from '../support/jobs-fixtures'
 
 /**
  * Reference images and brand kits on the command line (`npm run build` first): the built CLI runs as a
  * child process against a sandbox in this process, whose stats say exactly what arrived.
  */
-
-const root = resolve(import.meta.dirname, '..', '..')
-const bin = join(root, 'bin', 'pixdesk.cjs')
 
 let dir: string
 let home: string
@@ -25,25 +22,10 @@ let photos: string[]
 let style: string
 let logo: string
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, PIXDESK_HOME: home, PIXAPI_BASE_URL: sandbox.url }
-  for (const name of ['PIXAPI_KEY', 'OPENAI_API_KEY', 'GEMINI_API_KEY']) delete env[name]
-  const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
-  return new Promise((done) => child.on('close', (code) => done({ code, stdout, stderr })))
-}
+const run = (args: string[]): Promise<CliResult> => runCli(args, { home, cwd: dir, baseUrl: sandbox.url })
 
 const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex')
-const summaryOf = (stdout: string) =>
-  stdout
-    .trim()
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Record<string, unknown> & { type: string })
-    .find((e) => e.type === 'summary') as { outputs?: string[] } | undefined
+const summaryOf = (r: CliResult) => r.events.find((e) => e.type === 'summary') as { outputs?: string[] } | undefined
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pixdesk-cli-refs-'))
@@ -80,7 +62,7 @@ describe('pixdesk edit --ref', () => {
       [logo, sha(logo), undefined]
     ])
     // The output file carries the references in its embedded parameters (PNG iTXt).
-    const output = summaryOf(r.stdout)!.outputs![0]!
+    const output = summaryOf(r)!.outputs![0]!
     const embedded = readFileSync(output).toString('utf8')
     expect(embedded).toContain(`"references":[{"image":2,"name":"look.jpg","sha256":"${sha(style)}","role":"style"},{"image":3,"name":"logo.png","sha256":"${sha(logo)}"}]`)
   })

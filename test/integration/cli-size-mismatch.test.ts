@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startSandbox, type Sandbox } from '../../electron/core/sandbox/server'
+import { runCli, type CliResult } from '../support/cli-process'
 import { makeImages } from '../support/jobs-fixtures'
 
 /**
@@ -12,8 +12,6 @@ import { makeImages } from '../support/jobs-fixtures'
  * counted, with `--json` too: the sandbox plays a model that ignores the size (`small_output`).
  */
 
-const root = resolve(import.meta.dirname, '..', '..')
-const bin = join(root, 'bin', 'pixdesk.cjs')
 const MODEL = 'gemini-3-pro-image'
 
 interface Mismatch {
@@ -30,10 +28,7 @@ interface Summary {
   sizeMismatches: Mismatch[]
   outputs: string[]
 }
-interface Result {
-  code: number | null
-  stdout: string
-  stderr: string
+interface Result extends CliResult {
   summary: Summary | undefined
 }
 
@@ -42,24 +37,9 @@ let home: string
 let sandbox: Sandbox
 let images: string[]
 
-function run(args: string[]): Promise<Result> {
-  const env: NodeJS.ProcessEnv = { ...process.env, PIXDESK_HOME: home, PIXAPI_BASE_URL: sandbox.url }
-  for (const name of ['PIXAPI_KEY', 'OPENAI_API_KEY', 'GEMINI_API_KEY']) delete env[name]
-  const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
-  return new Promise((done) =>
-    child.on('close', (code) => {
-      const summary = stdout
-        .split('\n')
-        .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l) as { type: string })
-        .find((e): e is Summary => e.type === 'summary')
-      done({ code, stdout, stderr, summary })
-    })
-  )
+async function run(args: string[]): Promise<Result> {
+  const result = await runCli(args, { home, cwd: dir, baseUrl: sandbox.url })
+  return { ...result, summary: result.events.find((e) => e.type === 'summary') as Summary | undefined }
 }
 
 /** The next `count` requests are answered at half the asked width and height. */

@@ -1,59 +1,26 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { copyFile, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import sharp from 'sharp'
 import { loadQueue } from '../../electron/core/jobs/store'
 import { builtInPacks } from '../../shared/packs'
+import { runCli, startCli, type CliProcess, type CliResult } from '../support/cli-process'
 import { realPhotos } from '../support/corpus'
 import { makeImages } from '../support/jobs-fixtures'
 
 /** `pixdesk watch` in the foreground, as a server or a script runs it (the built CLI, against its own sandbox). */
 
-const root = resolve(import.meta.dirname, '..', '..')
-const bin = join(root, 'bin', 'pixdesk.cjs')
-
 let dir: string
 let home: string
 let sources: string[]
 
-function envFor(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, PIXDESK_HOME: home }
-  for (const name of ['PIXAPI_KEY', 'OPENAI_API_KEY', 'GEMINI_API_KEY', 'PIXAPI_BASE_URL']) delete env[name]
-  return env
-}
+const start = (args: string[]): CliProcess => startCli(args, { home, cwd: dir })
+const run = (args: string[]): Promise<CliResult> => runCli(args, { home, cwd: dir })
 
-interface Watching {
-  child: ChildProcessWithoutNullStreams
-  stdout: () => string
-  stderr: () => string
-  exited: Promise<number | null>
-}
-
-function start(args: string[]): Watching {
-  const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env: envFor() })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
-  const exited = new Promise<number | null>((done) => child.on('close', (code) => done(code)))
-  return { child, stdout: () => stdout, stderr: () => stderr, exited }
-}
-
-async function until(check: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
-
-const lines = (text: string) =>
-  text
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as { type: string; state?: string; source?: string; outcome?: string; queued?: number; done?: number; outputs?: string[] })
+const lines = (watching: CliProcess) =>
+  watching.events() as Array<{ type: string; state?: string; source?: string; outcome?: string; queued?: number; done?: number; outputs?: string[] }>
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -77,27 +44,25 @@ describe('pixdesk watch', () => {
     await mkdir(inbox)
     const args = ['--sandbox', 'watch', inbox, '--prompt', 'white background', '--model', 'nano-banana', '--settle', '400ms', '--json']
     const first = start(args)
-    await until(() => lines(first.stdout()).some((l) => l.type === 'watch.state' && l.state === 'watching'), 'watching')
+    await first.until(() => lines(first).some((l) => l.type === 'watch.state' && l.state === 'watching'), 'watching')
     await copyFile(sources[0]!, join(inbox, 'a.png'))
     await copyFile(sources[1]!, join(inbox, 'b.png'))
-    await until(() => lines(first.stdout()).filter((l) => l.type === 'watch.item' && l.state === 'done').length >= 2, 'two results')
+    await first.until(() => lines(first).filter((l) => l.type === 'watch.item' && l.state === 'done').length >= 2, 'two results')
     // Renamed, and copied under another name: already processed.
     await rename(join(inbox, 'a.png'), join(inbox, 'a-renamed.png'))
     await copyFile(sources[1]!, join(inbox, 'b-again.png'))
-    await until(() => lines(first.stdout()).filter((l) => l.type === 'watch.file' && l.outcome === 'skipped_duplicate').length >= 2, 'the duplicates passed over')
-    first.child.kill('SIGTERM')
-    expect(await first.exited, first.stderr()).toBe(0)
-    const summary = lines(first.stdout()).find((l) => l.type === 'summary')
+    await first.until(() => lines(first).filter((l) => l.type === 'watch.file' && l.outcome === 'skipped_duplicate').length >= 2, 'the duplicates passed over')
+    expect((await first.stop('SIGTERM')).code, first.stderr()).toBe(0)
+    const summary = lines(first).find((l) => l.type === 'summary')
     expect(summary).toMatchObject({ queued: 2, done: 2 })
     expect((await sentItems()).sort()).toEqual([join(inbox, 'a.png'), join(inbox, 'b.png')])
 
     // Added while nothing watched: found by the next run of the same command, which sends nothing twice.
     await copyFile(sources[2]!, join(inbox, 'c.png'))
     const second = start(args)
-    await until(() => lines(second.stdout()).some((l) => l.type === 'watch.item' && l.state === 'done'), 'the file added meanwhile')
+    await second.until(() => lines(second).some((l) => l.type === 'watch.item' && l.state === 'done'), 'the file added meanwhile')
     await pause(1500)
-    second.child.kill('SIGINT')
-    expect(await second.exited, second.stderr()).toBe(0)
+    expect((await second.stop('SIGINT')).code, second.stderr()).toBe(0)
     expect((await sentItems()).sort()).toEqual([join(inbox, 'a.png'), join(inbox, 'b.png'), join(inbox, 'c.png')])
   }, 120_000)
 
@@ -108,48 +73,46 @@ describe('pixdesk watch', () => {
     const social = builtInPacks.find((p) => p.id === 'social')!
     const args = ['--sandbox', 'watch', inbox, '--pack', 'social', '--model', 'gemini-3-pro-image', '--out', out, '--settle', '400ms', '--json']
     const first = start(args)
-    await until(() => lines(first.stdout()).some((l) => l.type === 'watch.state' && l.state === 'watching'), 'watching')
+    await first.until(() => lines(first).some((l) => l.type === 'watch.state' && l.state === 'watching'), 'watching')
     // The plan is printed before anything is watched: one row per target.
-    expect(lines(first.stdout()).find((l) => l.type === 'plan')).toMatchObject({ packId: 'social', targets: expect.arrayContaining([expect.objectContaining({ target: 'Story', width: 1080, height: 1920 })]) })
+    expect(lines(first).find((l) => l.type === 'plan')).toMatchObject({ packId: 'social', targets: expect.arrayContaining([expect.objectContaining({ target: 'Story', width: 1080, height: 1920 })]) })
     const [photo] = realPhotos()
     await copyFile(photo!, join(inbox, 'photo.jpg'))
-    await until(() => lines(first.stdout()).filter((l) => l.type === 'watch.item' && l.state === 'done').length >= 3, 'the three targets', 120_000)
+    await first.until(() => lines(first).filter((l) => l.type === 'watch.item' && l.state === 'done').length >= 3, 'the three targets', 120_000)
     await pause(1000)
-    first.child.kill('SIGTERM')
-    expect(await first.exited, first.stderr()).toBe(0)
-    const done = lines(first.stdout()).filter((l) => l.type === 'watch.item' && l.state === 'done')
+    expect((await first.stop('SIGTERM')).code, first.stderr()).toBe(0)
+    const done = lines(first).filter((l) => l.type === 'watch.item' && l.state === 'done')
     expect(done).toHaveLength(3)
     const sizes = await Promise.all(done.map(async (l) => sharp(l.outputs![0]!).metadata()))
     expect(sizes.map((m) => `${m.width}×${m.height}`).sort()).toEqual(social.targets.map((t) => `${t.width}×${t.height}`).sort())
 
     const again = start(args)
-    await until(() => lines(again.stdout()).some((l) => l.type === 'watch.state' && l.state === 'watching'), 'watching again')
+    await again.until(() => lines(again).some((l) => l.type === 'watch.state' && l.state === 'watching'), 'watching again')
     await copyFile(photo!, join(inbox, 'same-photo.jpg'))
-    await until(() => lines(again.stdout()).some((l) => l.type === 'watch.file' && l.outcome === 'skipped_duplicate'), 'the copy passed over')
-    again.child.kill('SIGTERM')
-    expect(await again.exited, again.stderr()).toBe(0)
+    await again.until(() => lines(again).some((l) => l.type === 'watch.file' && l.outcome === 'skipped_duplicate'), 'the copy passed over')
+    expect((await again.stop('SIGTERM')).code, again.stderr()).toBe(0)
     expect((await sentItems()).filter((p) => p.startsWith(inbox))).toEqual([join(inbox, 'photo.jpg'), join(inbox, 'photo.jpg'), join(inbox, 'photo.jpg')])
   }, 180_000)
 
   it('--pack: an unknown pack, or a pack with a prompt, is refused before anything is sent (exit 2)', async () => {
-    const unknown = start(['--sandbox', 'watch', join(dir, 'images'), '--pack', 'no-such-pack', '--model', 'gemini-3-pro-image'])
-    expect(await unknown.exited).toBe(2)
-    expect(unknown.stderr()).toMatch(/--pack: There is no pack "no-such-pack"\. The packs are: .*social \(Social\).*Nothing was sent/)
-    const both = start(['--sandbox', 'watch', join(dir, 'images'), '--pack', 'social', '--prompt', 'x', '--model', 'gemini-3-pro-image'])
-    expect(await both.exited).toBe(2)
-    expect(both.stderr()).toMatch(/--prompt and --pack: a rule runs either a pack or an edit/)
-    const upscale = start(['--sandbox', 'watch', join(dir, 'images'), '--pack', 'marketplace', '--model', 'gpt-image-1.5'])
-    expect(await upscale.exited).toBe(2)
-    expect(upscale.stderr()).toMatch(/larger than .* makes; add --allow-upscale/)
+    const unknown = await run(['--sandbox', 'watch', join(dir, 'images'), '--pack', 'no-such-pack', '--model', 'gemini-3-pro-image'])
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toMatch(/--pack: There is no pack "no-such-pack"\. The packs are: .*social \(Social\).*Nothing was sent/)
+    const both = await run(['--sandbox', 'watch', join(dir, 'images'), '--pack', 'social', '--prompt', 'x', '--model', 'gemini-3-pro-image'])
+    expect(both.code).toBe(2)
+    expect(both.stderr).toMatch(/--prompt and --pack: a rule runs either a pack or an edit/)
+    const upscale = await run(['--sandbox', 'watch', join(dir, 'images'), '--pack', 'marketplace', '--model', 'gpt-image-1.5'])
+    expect(upscale.code).toBe(2)
+    expect(upscale.stderr).toMatch(/larger than .* makes; add --allow-upscale/)
   }, 60_000)
 
   it('refuses a daily budget of 0 and a missing folder before anything is sent (exit 2)', async () => {
-    const zero = start(['--sandbox', 'watch', join(dir, 'images'), '--prompt', 'x', '--model', 'nano-banana', '--daily-budget', '0'])
-    expect(await zero.exited).toBe(2)
-    expect(zero.stderr()).toMatch(/budget of 0 credits sends nothing/)
-    const missing = start(['--sandbox', 'watch', join(dir, 'nowhere'), '--prompt', 'x', '--model', 'nano-banana'])
-    expect(await missing.exited).toBe(2)
-    expect(missing.stderr()).toMatch(/does not exist/)
+    const zero = await run(['--sandbox', 'watch', join(dir, 'images'), '--prompt', 'x', '--model', 'nano-banana', '--daily-budget', '0'])
+    expect(zero.code).toBe(2)
+    expect(zero.stderr).toMatch(/budget of 0 credits sends nothing/)
+    const missing = await run(['--sandbox', 'watch', join(dir, 'nowhere'), '--prompt', 'x', '--model', 'nano-banana'])
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toMatch(/does not exist/)
   }, 60_000)
 
   it('takes the queue like any request command: refused while another process holds it (exit 75)', async () => {
@@ -158,9 +121,9 @@ describe('pixdesk watch', () => {
       await mkdir(join(home, 'jobs'), { recursive: true })
       await writeFile(join(home, 'jobs', 'queue.lock'), String(holder.pid))
       await writeFile(join(home, 'jobs', 'queue.lock.json'), JSON.stringify({ pid: holder.pid, name: 'the Pixdesk app', since: new Date().toISOString() }))
-      const busy = start(['--sandbox', 'watch', join(dir, 'images'), '--prompt', 'x', '--model', 'nano-banana'])
-      expect(await busy.exited).toBe(75)
-      expect(busy.stderr()).toContain('the Pixdesk app')
+      const busy = await run(['--sandbox', 'watch', join(dir, 'images'), '--prompt', 'x', '--model', 'nano-banana'])
+      expect(busy.code).toBe(75)
+      expect(busy.stderr).toContain('the Pixdesk app')
     } finally {
       holder.kill('SIGKILL')
       await rm(join(home, 'jobs', 'queue.lock'), { force: true })

@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runCli, startCli, type CliOptions, type CliProcess, type CliResult } from '../support/cli-process'
 
 /**
  * The command line end to end: every command runs as a child process (`node bin/pixdesk.cjs`, as
@@ -12,73 +12,28 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
  * `pixdesk sandbox --port 0` in another child process, over loopback.
  */
 
-const root = resolve(import.meta.dirname, '..', '..')
-const bin = join(root, 'bin', 'pixdesk.cjs')
-
-interface Result {
-  code: number | null
-  stdout: string
-  stderr: string
-  json: Array<Record<string, unknown> & { type: string }>
-}
-
 let dir: string
 let home: string
-let sandbox: ChildProcess
+let sandbox: CliProcess
 let sandboxUrl: string
-let keyedSandbox: ChildProcess
+let keyedSandbox: CliProcess
 let keyedUrl: string
 let images: string
 let shoot: string
 
-function baseEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, PIXDESK_HOME: home }
-  // No key from the test runner's environment: these runs use the sandbox, which needs none.
-  for (const name of ['PIXAPI_KEY', 'OPENAI_API_KEY', 'GEMINI_API_KEY', 'PIXAPI_BASE_URL']) delete env[name]
-  for (const [k, v] of Object.entries(extra)) {
-    if (v === undefined) delete env[k]
-    else env[k] = v
-  }
-  return env
-}
+/**
+ * Against the `pixdesk sandbox` child unless `baseUrl` says otherwise (undefined: none, for the in-process
+ * `--sandbox`), with an empty standard input as a script gives it.
+ */
+const options = (overrides: Partial<CliOptions> = {}): CliOptions => ({ home, cwd: dir, baseUrl: sandboxUrl, input: '', ...overrides })
+const start = (args: string[], overrides?: Partial<CliOptions>): CliProcess => startCli(args, options(overrides))
+const run = (args: string[], overrides?: Partial<CliOptions>): Promise<CliResult> => runCli(args, options(overrides))
 
-function start(args: string[], env: NodeJS.ProcessEnv = baseEnv({ PIXAPI_BASE_URL: sandboxUrl })): { child: ChildProcess; done: Promise<Result> } {
-  const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env, stdio: ['pipe', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()))
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()))
-  child.stdin!.end()
-  const done = new Promise<Result>((resolveDone) => {
-    child.on('close', (code) => {
-      // Only whole-line objects count: `history export --format json` prints one pretty document instead.
-      const json = stdout.split('\n').flatMap((l) => {
-        try {
-          return l.startsWith('{') ? [JSON.parse(l) as Result['json'][number]] : []
-        } catch {
-          return []
-        }
-      })
-      resolveDone({ code, stdout, stderr, json })
-    })
-  })
-  return { child, done }
-}
-
-const run = (args: string[], env?: NodeJS.ProcessEnv) => start(args, env).done
-
-async function startSandbox(args: string[], env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [bin, 'sandbox', '--port', '0', '--json', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] })
-  const url = await new Promise<string>((resolveUrl, reject) => {
-    let out = ''
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString()
-      const line = out.split('\n')[0]
-      if (out.includes('\n') && line) resolveUrl((JSON.parse(line) as { url: string }).url)
-    })
-    child.on('exit', (code) => reject(new Error(`sandbox exited with ${code}`)))
-  })
-  return { child, url }
+/** `pixdesk sandbox` on a free port, left running; its first line says where. */
+async function startSandbox(args: string[], env: Record<string, string> = {}): Promise<{ server: CliProcess; url: string }> {
+  const server = startCli(['sandbox', '--port', '0', '--json', ...args], { home, env })
+  await server.until(() => server.stdout().includes('\n') && server.stdout().split('\n')[0] !== '', 'the sandbox address')
+  return { server, url: (JSON.parse(server.stdout().split('\n')[0]!) as { url: string }).url }
 }
 
 async function sandboxControl(path: string, body?: unknown): Promise<unknown> {
@@ -87,7 +42,7 @@ async function sandboxControl(path: string, body?: unknown): Promise<unknown> {
 }
 
 const submissions = async () => ((await sandboxControl('stats')) as { submissions: unknown[] }).submissions.length
-const summaryOf = (r: Result) => r.json.at(-1) as Record<string, unknown> & { type: string }
+const summaryOf = (r: CliResult) => r.events.at(-1)!
 
 async function png(path: string, colour: [number, number, number], w = 64, h = 48): Promise<void> {
   await sharp({ create: { width: w, height: h, channels: 3, background: { r: colour[0], g: colour[1], b: colour[2] } } })
@@ -106,18 +61,13 @@ beforeAll(async () => {
   await sharp({ create: { width: 80, height: 60, channels: 3, background: { r: 30, g: 30, b: 200 } } }).jpeg().toFile(join(images, 'blue.jpg'))
   await writeFile(join(images, 'notes.txt'), 'not an image\n')
   for (const [i, c] of ([[200, 200, 200], [20, 160, 20], [250, 200, 0]] as const).entries()) await png(join(shoot, `item-${i + 1}.png`), [...c])
-  const env = baseEnv()
-  ;({ child: sandbox, url: sandboxUrl } = await startSandbox([], env))
-  ;({ child: keyedSandbox, url: keyedUrl } = await startSandbox(['--require-key'], { ...env, PIXAPI_KEY: 'sk_right_key_0123456789' }))
+  ;({ server: sandbox, url: sandboxUrl } = await startSandbox([]))
+  ;({ server: keyedSandbox, url: keyedUrl } = await startSandbox(['--require-key'], { PIXAPI_KEY: 'sk_right_key_0123456789' }))
 })
 
 afterAll(async () => {
-  for (const child of [sandbox, keyedSandbox]) {
-    if (child && child.exitCode === null) {
-      const exited = new Promise((r) => child.once('exit', r))
-      child.kill('SIGINT')
-      await exited
-    }
+  for (const server of [sandbox, keyedSandbox]) {
+    if (server && server.child.exitCode === null) await server.stop('SIGINT')
   }
   await rm(dir, { recursive: true, force: true })
 })
@@ -163,20 +113,20 @@ describe('pixdesk: look-ups', () => {
   it('models and templates list the catalog and the template library as JSON lines', async () => {
     const models = await run(['models', '--json'])
     expect(models.code).toBe(0)
-    const ids = models.json.filter((l) => l.type === 'model').map((l) => l.id)
+    const ids = models.events.filter((l) => l.type === 'model').map((l) => l.id)
     expect(ids).toContain('gpt-image-1.5')
-    const maskRoute = (id: string) => models.json.find((l) => l.type === 'model' && l.id === id)?.masks
+    const maskRoute = (id: string) => models.events.find((l) => l.type === 'model' && l.id === id)?.masks
     expect([maskRoute('gpt-image-1.5'), maskRoute('gemini-2.5-flash-image')]).toEqual(['native', 'crop'])
     expect(summaryOf(models)).toMatchObject({ type: 'summary', count: ids.length })
     const templates = await run(['templates', '--json'])
     expect(templates.code).toBe(0)
-    expect(templates.json.filter((l) => l.type === 'template').map((l) => l.id)).toContain('background-replace')
+    expect(templates.events.filter((l) => l.type === 'template').map((l) => l.id)).toContain('background-replace')
   })
 
   it('scan gives one line per file with content facts, the reason for refusals, and exit 1 when one is refused', async () => {
     const r = await run(['scan', images, '--json'])
     expect(r.code).toBe(1)
-    const files = r.json.filter((l) => l.type === 'file')
+    const files = r.events.filter((l) => l.type === 'file')
     expect(files).toHaveLength(3)
     const red = files.find((f) => String(f.path).endsWith('red.png'))!
     expect(red).toMatchObject({ ok: true, format: 'png', width: 64, height: 48 })
@@ -200,14 +150,14 @@ describe('pixdesk: requests against the sandbox', () => {
     expect(outputs).toHaveLength(1)
     expect(existsSync(outputs[0]!)).toBe(true)
     expect(outputs[0]).toContain(join(images, 'pixdesk'))
-    expect(r.json.some((l) => l.type === 'item.updated')).toBe(true)
-    const done = r.json.filter((l) => l.type === 'item.updated').map((l) => l.item as { state: string; requestIds: string[] }).find((i) => i.state === 'done')!
+    expect(r.events.some((l) => l.type === 'item.updated')).toBe(true)
+    const done = r.events.filter((l) => l.type === 'item.updated').map((l) => l.item as { state: string; requestIds: string[] }).find((i) => i.state === 'done')!
     const requestId = done.requestIds[0]!
     expect(requestId).toMatch(/^req_/)
 
     const found = await run(['history', '--search', requestId, '--json'])
     expect(found.code).toBe(0)
-    const records = found.json.filter((l) => l.type === 'record')
+    const records = found.events.filter((l) => l.type === 'record')
     expect(records).toHaveLength(1)
     expect(records[0]).toMatchObject({ model: 'gemini-2.5-flash-image', status: 'succeeded', sandbox: true, requestIds: [requestId] })
   })
@@ -218,7 +168,7 @@ describe('pixdesk: requests against the sandbox', () => {
     await writeFile(csv, 'name,prompt,negative_prompt\nStudio grey,"{prompt}, on a warm grey studio background","harsh shadows"\n')
     const imported = await run(['templates', 'import', csv, '--json'])
     expect(imported.code, imported.stderr).toBe(0)
-    expect(imported.json.filter((l) => l.type === 'template').map((l) => l.id)).toEqual(['studio-grey'])
+    expect(imported.events.filter((l) => l.type === 'template').map((l) => l.id)).toEqual(['studio-grey'])
 
     const before = await submissions()
     const noText = await run(['edit', red, '--template', 'studio-grey', '--model', 'nano-banana'])
@@ -232,9 +182,9 @@ describe('pixdesk: requests against the sandbox', () => {
     const r = await run(['edit', red, '--template', 'studio-grey', '--prompt', 'the red tile', '--model', 'nano-banana', '--json'])
     expect(r.code, r.stderr).toBe(0)
     const shown = await run(['templates', 'show', 'studio-grey', '--json'])
-    expect(shown.json[0]).toMatchObject({ type: 'template', id: 'studio-grey', builtIn: false, usage: { count: 1 } })
+    expect(shown.events[0]).toMatchObject({ type: 'template', id: 'studio-grey', builtIn: false, usage: { count: 1 } })
     const found = await run(['history', '--search', 'warm grey studio background', '--json'])
-    expect(found.json.filter((l) => l.type === 'record').map((l) => l.prompt)).toContain('the red tile, on a warm grey studio background\n\nAvoid: harsh shadows')
+    expect(found.events.filter((l) => l.type === 'record').map((l) => l.prompt)).toContain('the red tile, on a warm grey studio background\n\nAvoid: harsh shadows')
 
     const out = join(dir, 'my-templates.json')
     const exported = await run(['templates', 'export', out, '--json'])
@@ -247,7 +197,7 @@ describe('pixdesk: requests against the sandbox', () => {
     const dataUrl = `data:image/png;base64,${(await readFile(join(images, 'red.png'))).toString('base64')}`
     const edit = await run(['edit', dataUrl, '--prompt', 'make it teal', '--model', 'gpt-image-1.5', '--quality', 'low', '--out', out, '--json'])
     expect(edit.code, edit.stderr).toBe(0)
-    const generate = await run(['--sandbox', 'generate', '--prompt', 'a ceramic mug on oak', '--model', 'nano-banana', '--out', out, '--json'], baseEnv())
+    const generate = await run(['--sandbox', 'generate', '--prompt', 'a ceramic mug on oak', '--model', 'nano-banana', '--out', out, '--json'], { baseUrl: undefined })
     expect(generate.code, generate.stderr).toBe(0)
     for (const r of [edit, generate]) {
       const [path] = summaryOf(r).outputs as string[]
@@ -259,7 +209,7 @@ describe('pixdesk: requests against the sandbox', () => {
   it('compare runs one arm per model with latency, credits and outputs', async () => {
     const r = await run(['compare', join(images, 'blue.jpg'), '--prompt', 'white background', '--models', 'nano-banana,gpt-image-1.5', '--json'])
     expect(r.code, r.stderr).toBe(0)
-    const arms = r.json.filter((l) => l.type === 'arm')
+    const arms = r.events.filter((l) => l.type === 'arm')
     expect(arms.map((a) => a.model)).toEqual(['gemini-2.5-flash-image', 'gpt-image-1.5'])
     for (const arm of arms) {
       expect(arm.state).toBe('done')
@@ -292,7 +242,7 @@ describe('pixdesk: requests against the sandbox', () => {
     expect(skipped).toMatchObject({ source: join(mixed, 'torn.jpg'), reason: { code: 'corrupt' } })
 
     const history = await run(['history', '--status', 'skipped', '--batch', String(summary.batchId), '--json'])
-    const records = history.json.filter((l) => l.type === 'record')
+    const records = history.events.filter((l) => l.type === 'record')
     expect(records).toHaveLength(1)
     expect(records[0]).toMatchObject({ status: 'skipped', cost: { credits: 0 }, error: { message: skipped!.reason.message }, inputs: [{ path: join(mixed, 'torn.jpg') }] })
   })
@@ -315,7 +265,7 @@ describe('pixdesk: requests against the sandbox', () => {
     expect(bad.stderr).toContain(failure!.requestId)
 
     const totals = await run(['history', 'totals', '--by', 'batch', '--json'])
-    const row = totals.json.find((l) => l.type === 'total' && l.key === summary.batchId)
+    const row = totals.events.find((l) => l.type === 'total' && l.key === summary.batchId)
     expect(row).toMatchObject({ count: 3, succeeded: 2, failed: 1 })
   })
 
@@ -324,7 +274,7 @@ describe('pixdesk: requests against the sandbox', () => {
     expect(r.code, r.stderr).toBe(4)
     const summary = summaryOf(r)
     expect(summary).toMatchObject({ counts: { done: 1 }, charged: 2, exitCode: 4 })
-    expect(r.json.some((l) => l.type === 'budget.reached')).toBe(true)
+    expect(r.events.some((l) => l.type === 'budget.reached')).toBe(true)
 
     const resumed = await run(['batch', 'resume', String(summary.batchId), '--budget', '10', '--json'])
     expect(resumed.code, resumed.stderr).toBe(0)
@@ -333,17 +283,10 @@ describe('pixdesk: requests against the sandbox', () => {
 
   it('Ctrl-C cancels the request in flight, exits 130 and leaves the batch resumable; resume completes it', async () => {
     await sandboxControl('faults', { latencyMs: 1500 })
-    const { child, done } = start(['batch', shoot, '--prompt', 'interrupted run', '--model', 'nano-banana', '--concurrency', '1', '--json'])
+    const batch = start(['batch', shoot, '--prompt', 'interrupted run', '--model', 'nano-banana', '--concurrency', '1', '--json'])
     // Interrupt once the first request is on the wire.
-    await new Promise<void>((resolveSent) => {
-      let seen = ''
-      child.stdout!.on('data', (c: Buffer) => {
-        seen += c.toString()
-        if (/"state":"(uploading|running)"/.test(seen)) resolveSent()
-      })
-    })
-    child.kill('SIGINT')
-    const r = await done
+    await batch.until(() => /"state":"(uploading|running)"/.test(batch.stdout()), 'the first request on the wire')
+    const r = await batch.stop('SIGINT')
     await sandboxControl('faults', {})
     expect(r.code, r.stderr).toBe(130)
     const summary = summaryOf(r)
@@ -355,7 +298,7 @@ describe('pixdesk: requests against the sandbox', () => {
     expect(status.code).toBe(0)
     expect(summaryOf(status)).toMatchObject({ state: 'paused', total: 3 })
     const list = await run(['batch', 'list', '--json'])
-    expect(list.json.find((l) => l.type === 'batch' && l.id === batchId)).toMatchObject({ state: 'paused' })
+    expect(list.events.find((l) => l.type === 'batch' && l.id === batchId)).toMatchObject({ state: 'paused' })
 
     const resumed = await run(['batch', 'resume', batchId.slice(0, 8), '--json'])
     expect(resumed.code, resumed.stderr).toBe(0)
@@ -364,23 +307,23 @@ describe('pixdesk: requests against the sandbox', () => {
 
   it('a key the API refuses ends with exit 3; the key never appears in the output', async () => {
     const key = 'sk_wrong_key_abcdefghijkl'
-    const r = await run(['edit', join(images, 'red.png'), '--prompt', 'x', '--model', 'nano-banana', '--json'], baseEnv({ PIXAPI_BASE_URL: keyedUrl, PIXAPI_KEY: key }))
+    const r = await run(['edit', join(images, 'red.png'), '--prompt', 'x', '--model', 'nano-banana', '--json'], { baseUrl: keyedUrl, env: { PIXAPI_KEY: key } })
     expect(r.code).toBe(3)
     expect(summaryOf(r)).toMatchObject({ exitCode: 3 })
     expect(r.stdout + r.stderr).not.toContain(key)
-    const good = await run(['edit', join(images, 'red.png'), '--prompt', 'y', '--model', 'nano-banana'], baseEnv({ PIXAPI_BASE_URL: keyedUrl, PIXAPI_KEY: 'sk_right_key_0123456789' }))
+    const good = await run(['edit', join(images, 'red.png'), '--prompt', 'y', '--model', 'nano-banana'], { baseUrl: keyedUrl, env: { PIXAPI_KEY: 'sk_right_key_0123456789' } })
     expect(good.code, good.stderr).toBe(0)
   })
 
   it('history lists, filters and exports what the other commands recorded', async () => {
     const all = await run(['history', '--json', '--limit', '500'])
     expect(all.code).toBe(0)
-    const records = all.json.filter((l) => l.type === 'record')
+    const records = all.events.filter((l) => l.type === 'record')
     expect(records.length).toBeGreaterThan(10)
     const failed = await run(['history', '--status', 'failed', '--since', '2020-01-01', '--json'])
-    expect(failed.json.filter((l) => l.type === 'record').every((l) => l.status === 'failed')).toBe(true)
+    expect(failed.events.filter((l) => l.type === 'record').every((l) => l.status === 'failed')).toBe(true)
     const byModel = await run(['history', '--model', 'gpt-image-1.5', '--json'])
-    expect(byModel.json.filter((l) => l.type === 'record').every((l) => l.model === 'gpt-image-1.5')).toBe(true)
+    expect(byModel.events.filter((l) => l.type === 'record').every((l) => l.model === 'gpt-image-1.5')).toBe(true)
 
     const csvPath = join(dir, 'support.csv')
     const exported = await run(['history', 'export', '--format', 'csv', '--out', csvPath, '--status', 'failed'])
@@ -403,14 +346,14 @@ describe('pixdesk: requests against the sandbox', () => {
     expect(spend.code, spend.stderr).toBe(0)
     const overall = (summaryOf(totals) as unknown as { overall: { credits: number; count: number } }).overall
     expect(summaryOf(spend)).toMatchObject({ by: 'day', overall: { credits: overall.credits, count: overall.count } })
-    const periods = spend.json.filter((l) => l.type === 'spend') as unknown as Array<{ credits: number }>
+    const periods = spend.events.filter((l) => l.type === 'spend') as unknown as Array<{ credits: number }>
     expect(periods.length).toBeGreaterThan(0)
     expect(periods.reduce((sum, p) => sum + p.credits, 0)).toBeCloseTo(overall.credits, 6)
     expect((await run(['history', 'spend', '--by', 'year'])).code).toBe(2)
 
     // A support bundle names the request ids of the record it is about.
     const failed = await run(['history', '--status', 'failed', '--json'])
-    const failedRecord = failed.json.find((l) => l.type === 'record') as unknown as { id: string; requestIds: string[] }
+    const failedRecord = failed.events.find((l) => l.type === 'record') as unknown as { id: string; requestIds: string[] }
     const bundle = await run(['history', 'bundle', failedRecord.id])
     expect(bundle.code, bundle.stderr).toBe(0)
     expect(bundle.stdout).toContain(`Record id: ${failedRecord.id}`)

@@ -1,11 +1,11 @@
-import { spawn } from 'node:child_process'
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { openHistory } from '../../electron/core/history/history'
 import { startSandbox, type Sandbox } from '../../electron/core/sandbox/server'
+import { runCli, type CliResult } from '../support/cli-process'
 import { realPhotos } from '../support/corpus'
 import { startFakeOpenAI } from '../support/fake-openai'
 import { executeImageRequest } from '../../electron/core/providers/execute'
@@ -16,8 +16,6 @@ import { executeImageRequest } from '../../electron/core/providers/execute'
  * a bad mask stops the command before anything is sent.
  */
 
-const root = resolve(import.meta.dirname, '..', '..')
-const bin = join(root, 'bin', 'pixdesk.cjs')
 const W = 960
 const H = 600
 /** The painted rectangle: x 300..599, y 150..399. */
@@ -29,17 +27,7 @@ let photo: string
 let original: Buffer
 let sandbox: Sandbox
 
-function run(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, PIXDESK_HOME: home, PIXAPI_BASE_URL: sandbox.url }
-  for (const name of ['PIXAPI_KEY', 'OPENAI_API_KEY', 'GEMINI_API_KEY']) delete env[name]
-  Object.assign(env, extraEnv)
-  const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
-  return new Promise((done) => child.on('close', (code) => done({ code, stdout, stderr })))
-}
+const run = (args: string[], env: Record<string, string> = {}): Promise<CliResult> => runCli(args, { home, cwd: dir, baseUrl: sandbox.url, env })
 
 interface DoneItem {
   state: string
@@ -47,15 +35,10 @@ interface DoneItem {
   outputs: Array<{ path: string; rawPath?: string }>
 }
 
-async function maskedEdit(model: string, mask: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}, global: string[] = []): Promise<DoneItem> {
+async function maskedEdit(model: string, mask: string, extra: string[] = [], env: Record<string, string> = {}, global: string[] = []): Promise<DoneItem> {
   const r = await run([...global, 'edit', photo, '--mask', mask, '--model', model, '--prompt', 'a red ceramic cup on the table', '--json', ...extra], env)
   expect(r.code, r.stderr).toBe(0)
-  const items = r.stdout
-    .trim()
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as { type: string; item?: DoneItem })
-    .filter((e) => e.type === 'item.updated')
+  const items = r.events.filter((e) => e.type === 'item.updated') as Array<{ type: string; item?: DoneItem }>
   return items.findLast((e) => e.item?.state === 'done')!.item!
 }
 
