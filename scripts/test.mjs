@@ -102,10 +102,11 @@ function vitestSuite(title, reportPath, extraArgs = '') {
   totals.passed += report.numPassedTests
   totals.failed += report.numFailedTests
   totals.skipped += report.numPendingTests + report.numTodoTests
-  // A test file that fails to load has no test results of its own: count it, or it would vanish.
-  const brokenFiles = report.testResults.filter((f) => f.status === 'failed' && f.assertionResults.length === 0)
+  // A file that fails outside its tests (it does not load, or a beforeAll/afterAll hook throws) has no
+  // failed test of its own, and its tests are reported as skipped: count it, or the failure would vanish.
+  const brokenFiles = report.testResults.filter((f) => f.status === 'failed' && !f.assertionResults.some((t) => t.status === 'failed'))
   totals.failed += brokenFiles.length
-  for (const f of brokenFiles) failures.push(`vitest: ${f.name.replace(root + '/', '')} did not load: ${f.message.split('\n')[0]}`)
+  for (const f of brokenFiles) failures.push(`vitest: ${f.name.replace(root + '/', '')} failed outside its tests: ${f.message.split('\n')[0]}`)
   for (const f of report.testResults)
     for (const t of f.assertionResults) {
       if (t.status === 'failed') failures.push(`vitest: ${t.fullName}`)

@@ -1,17 +1,15 @@
-import { spawnSync } from 'node:child_process'
-import { chmod, chown, copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { chmod, copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadQueue } from '../../electron/core/jobs/store'
-import { pixdeskBin, startCli, type CliProcess } from '../support/cli-process'
+import { startCli, type CliProcess } from '../support/cli-process'
 import { makeImages } from '../support/jobs-fixtures'
-import { UNPRIVILEGED_ID } from '../support/library-fixtures'
 
 /**
  * `pixdesk watch` on a folder it may not read. File modes do not hold root back, so under root (CI
- * containers) the command runs as the unprivileged user, in folders that user owns; everyone else runs
- * it as themselves. The folder's mode is the only thing that changes.
+ * containers) the command runs without root's file-permission override; everyone else runs it as
+ * themselves. The folder's mode is the only thing that changes.
  */
 
 const asRoot = process.getuid?.() === 0
@@ -20,18 +18,13 @@ let dir: string
 let home: string
 let sources: string[]
 
-/** Gives the folder (and what is in it) to the user the command runs as. */
-async function own(path: string): Promise<void> {
-  if (asRoot) await chown(path, UNPRIVILEGED_ID, UNPRIVILEGED_ID)
-}
-
 function watchAs(folder: string): CliProcess {
   return startCli(['--sandbox', 'watch', folder, '--prompt', 'white background', '--model', 'nano-banana', '--include-existing', '--settle', '300ms', '--json'], {
     home,
     cwd: dir,
-    // HOME too: run as another user, the command must not reach into the runner's own home folder.
+    // HOME too: the command must not reach into the runner's own home folder.
     env: { HOME: home },
-    ...(asRoot ? { uid: UNPRIVILEGED_ID, gid: UNPRIVILEGED_ID } : {})
+    withoutFileOverride: asRoot
   })
 }
 
@@ -47,17 +40,9 @@ async function sentSources(): Promise<string[]> {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'pixdesk-watch-unreadable-'))
-  // The temporary folder is the user's own; under root it is opened to the unprivileged user.
-  await chmod(dir, 0o755)
   home = join(dir, 'home')
   await mkdir(home)
-  await own(home)
   sources = await makeImages(join(dir, 'src'), 2)
-  for (const s of sources) await chmod(s, 0o644)
-  if (asRoot) {
-    const probe = spawnSync(process.execPath, ['-e', `require('fs').accessSync(${JSON.stringify(pixdeskBin)}, require('fs').constants.R_OK)`], { uid: UNPRIVILEGED_ID, gid: UNPRIVILEGED_ID })
-    if (probe.status !== 0) throw new Error(`uid ${UNPRIVILEGED_ID} cannot read ${pixdeskBin}: the checkout must be readable by that user for this test (it runs pixdesk as that user, since root reads any folder).`)
-  }
 }, 60_000)
 
 afterAll(async () => {
@@ -68,9 +53,7 @@ describe('a watch folder that cannot be read', () => {
   it('says so, naming the folder and what to do, sends nothing, and carries on once the folder can be read again', async () => {
     const inbox = join(dir, 'inbox')
     await mkdir(inbox)
-    await own(inbox)
     await copyFile(sources[0]!, join(inbox, 'first.png'))
-    await own(join(inbox, 'first.png'))
     await chmod(inbox, 0o000)
 
     const run = watchAs(inbox)
@@ -89,11 +72,11 @@ describe('a watch folder that cannot be read', () => {
       await run.until(() => eventsOf(run).some((e) => e.type === 'watch.item' && e.state === 'done'), 'the file sent after recovery', 60_000)
       expect(eventsOf(run).filter((e) => e.type === 'watch.state').map((e) => e.state)).toEqual(['folder_unreadable', 'watching'])
 
-      // Unreadable while watching: said again, and a file added meanwhile waits for the folder to be readable.
-      await chmod(inbox, 0o000)
+      // Unreadable while watching (it can still be written to, not listed): said again, and a file added
+      // meanwhile waits for the folder to be readable.
+      await chmod(inbox, 0o300)
       await run.until(() => eventsOf(run).filter((e) => e.state === 'folder_unreadable').length >= 2, 'unreadable while watching', STATE_TIMEOUT_MS)
       await copyFile(sources[1]!, join(inbox, 'second.png'))
-      await own(join(inbox, 'second.png'))
       await new Promise((r) => setTimeout(r, 1500))
       expect(await sentSources()).toEqual([join(inbox, 'first.png')])
       await chmod(inbox, 0o755)

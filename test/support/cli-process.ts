@@ -22,10 +22,16 @@ export interface CliOptions {
   cwd?: string
   /** Written to standard input, which is then closed; without it the command gets no standard input. */
   input?: string
-  /** Run as another user: root reads every folder, so a permission test drops to an ordinary one. */
-  uid?: number
-  gid?: number
+  /**
+   * Run without root's power to read and enter any folder: a permission test means nothing otherwise.
+   * The command stays root (so a checkout only root can enter still works) with the two file-permission
+   * capabilities dropped for good, so folder modes hold it back as they hold back anyone else.
+   */
+  withoutFileOverride?: boolean
 }
+
+/** setpriv drops the capabilities from the bounding and inheritable sets, so the command cannot regain them. */
+const WITHOUT_FILE_OVERRIDE = ['--inh-caps=-dac_override,-dac_read_search', '--bounding-set=-dac_override,-dac_read_search', '--']
 
 export interface CliResult {
   code: number | null
@@ -83,14 +89,10 @@ export function jsonLines(stdout: string): CliEvent[] {
 
 /** Starts `pixdesk <args>` and leaves it running. */
 export function startCli(args: string[], options: CliOptions): CliProcess {
-  const { cwd, input, uid, gid } = options
-  const child = spawn(process.execPath, [pixdeskBin, ...args], {
-    cwd,
-    env: cliEnv(options),
-    stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-    ...(uid === undefined ? {} : { uid }),
-    ...(gid === undefined ? {} : { gid })
-  })
+  const { cwd, input } = options
+  const command = [process.execPath, pixdeskBin, ...args]
+  const [file, ...rest] = options.withoutFileOverride ? ['setpriv', ...WITHOUT_FILE_OVERRIDE, ...command] : command
+  const child = spawn(file!, rest, { cwd, env: cliEnv(options), stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   // Decoded as a stream: a chunk may end inside a multi-byte character (×, ≤, … in the tables).
