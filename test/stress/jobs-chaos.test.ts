@@ -104,7 +104,13 @@ describe('jobs chaos: faults and SIGKILL mid-batch', () => {
       else expect(item.outputs.length).toBeGreaterThan(0)
       expect(item.pendingRecord).toBeUndefined()
     }
-    expect(items.filter((i) => i.state === 'done').length).toBeGreaterThan(35)
+    // A task the provider accepted is never lost: it is polled again, or its paid result fetched again
+    // and saved, whenever the process died. Only a submission cut off before its task id can end interrupted.
+    for (const item of items.filter((i) => i.state === 'interrupted')) expect(item.taskId, `${item.id}: ${item.error?.message}`).toBeUndefined()
+    // Each kill can cut off at most one submission per slot (4 in the worker); the faults alone seldom
+    // exhaust an item's 4 attempts.
+    expect(items.filter((i) => i.state === 'interrupted').length).toBeLessThanOrEqual(2 * 4)
+    expect(items.filter((i) => i.state === 'failed').length).toBeLessThanOrEqual(2)
 
     // No async item was submitted twice: at most one task per (input, model).
     const stats = sandbox.stats()

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { JobEngine } from '../../electron/core/jobs/engine'
-import type { BatchSpec } from '../../electron/core/jobs/model'
+import type { BatchSpec, KeptImage } from '../../electron/core/jobs/model'
+import type { RunOutcome } from '../../electron/core/jobs/types'
 import { loadQueue } from '../../electron/core/jobs/store'
 import { fakeDeps, limits } from '../support/jobs-fakes'
 
@@ -208,8 +209,96 @@ describe('a history that cannot be written', () => {
   })
 })
 
-describe('a crash right after a paid result went to the recovery folder', () => {
-  it('finds the kept images on restart: the item is "paid, not saved", and Retry saves them without sending again', async () => {
+describe('a crash while a paid result is being saved', () => {
+  const png = Buffer.from('png')
+  const output = () => ({ path: join(dir, 'out', 'a.png'), sha256: 'b'.repeat(64), bytes: 3, width: 1, height: 1, format: 'png' })
+
+  /** Runs one item whose answer carries `extra`, and "dies" while its outputs are being written. */
+  async function crashWhileSaving(extra: Partial<RunOutcome>, onKeep?: (images: unknown[]) => Promise<KeptImage[]>) {
+    const first = await open(1)
+    const execute = first.fake.deps.execute
+    first.fake.deps.execute = async (item, prepared, ctx) => ({ ...(await execute(item, prepared, ctx)), ...extra })
+    let writing = false
+    first.fake.deps.writeOutputs = () => {
+      writing = true
+      return new Promise(() => undefined)
+    }
+    if (onKeep) first.fake.deps.keepImages = (_id, images) => onKeep(images)
+    const batch = await first.engine.createBatch(spec(1))
+    await first.fake.heldCount(1)
+    first.fake.held[0]?.succeed()
+    while (!writing) await new Promise((r) => setTimeout(r, 5))
+    return batch
+  }
+
+  it('an answer with its images inline is kept in the recovery folder before it is written, and saved from there on restart', async () => {
+    const kept = [{ path: join(dir, 'recovery', 'r', '1.png'), sha256: 'a'.repeat(64), bytes: 3 }]
+    const keptImages: unknown[][] = []
+    const batch = await crashWhileSaving({ images: [{ bytes: png }] }, async (images) => {
+      keptImages.push(images)
+      return kept
+    })
+    expect(keptImages).toEqual([[{ bytes: png }]])
+
+    const fake = fakeDeps()
+    fake.deps.findKeptImages = async () => kept
+    const read: unknown[] = []
+    fake.deps.readKeptImages = async (k) => {
+      read.push(k)
+      return [{ bytes: png }]
+    }
+    fake.deps.writeOutputs = async () => [output()]
+    const { engine: reopened } = await JobEngine.open({ dataDir: dir, deps: fake.deps, limits: limits(1) })
+    engine = reopened
+    await when(reopened, () => reopened.get(batch.id).items[0]?.state === 'done')
+    const done = reopened.get(batch.id).items[0]!
+    expect(read).toEqual([kept])
+    expect(done.outputs).toEqual([output()])
+    expect(done.charged).toBe(1)
+    expect(done.savingFrom).toBeUndefined()
+    expect(fake.sent).toHaveLength(0)
+    // Booked once under one id: the "not saved yet" line is replaced by the saved one.
+    expect(fake.records.map((r) => [r.status, r.error?.code])).toEqual([
+      ['failed', 'not_saved'],
+      ['succeeded', undefined]
+    ])
+    expect(new Set(fake.records.map((r) => r.id)).size).toBe(1)
+  })
+
+  it("an answer with result links is downloaded again from them on restart; nothing is kept or sent", async () => {
+    const urls = ['https://results.example/1.png']
+    const batch = await crashWhileSaving({ images: [{ bytes: png }], outputUrls: urls }, () => Promise.reject(new Error('links need no copy')))
+    expect((await loadQueue(dir)).batches[0]?.items[0]?.savingFrom).toEqual({ urls })
+
+    const fake = fakeDeps()
+    const fetched: string[][] = []
+    fake.deps.downloadAgain = async (_item, again) => {
+      fetched.push(again)
+      return [{ bytes: png }]
+    }
+    fake.deps.writeOutputs = async () => [output()]
+    const { engine: reopened } = await JobEngine.open({ dataDir: dir, deps: fake.deps, limits: limits(1) })
+    engine = reopened
+    await when(reopened, () => reopened.get(batch.id).items[0]?.state === 'done')
+    expect(fetched).toEqual([urls])
+    expect(fake.sent).toHaveLength(0)
+    expect(reopened.get(batch.id).items[0]?.charged).toBe(1)
+  })
+
+  it('an answer that can be had nowhere again is interrupted, booked, and never sent again by itself', async () => {
+    const batch = await crashWhileSaving({ images: [] })
+    const fake = fakeDeps()
+    const { engine: reopened } = await JobEngine.open({ dataDir: dir, deps: fake.deps, limits: limits(1) })
+    engine = reopened
+    const item = reopened.get(batch.id).items[0]!
+    expect(item.state).toBe('interrupted')
+    expect(item.error?.message).toMatch(/cannot be fetched again/)
+    expect(item.charged).toBe(1)
+    await quiet()
+    expect(fake.sent).toHaveLength(0)
+  })
+
+  it('images kept after a failed write are found on restart and saved by themselves, without sending again', async () => {
     const first = await open(1)
     const kept = [{ path: join(dir, 'recovery', 'r', '1.png'), sha256: 'a'.repeat(64), bytes: 3 }]
     first.fake.deps.writeOutputs = async () => {
@@ -224,33 +313,31 @@ describe('a crash right after a paid result went to the recovery folder', () => 
     const batch = await first.engine.createBatch(spec(1))
     await first.fake.heldCount(1)
     first.fake.held[0]?.succeed()
-    await new Promise<void>((resolve) => {
-      const check = () => (keptCalled ? resolve() : setTimeout(check, 5))
-      check()
-    })
+    while (!keptCalled) await new Promise((r) => setTimeout(r, 5))
 
     const fake = fakeDeps()
     fake.deps.findKeptImages = async () => kept
+    fake.deps.readKeptImages = async () => [{ bytes: png }]
+    // Still no space: the item says so and keeps its images for "Save again".
+    fake.deps.writeOutputs = async () => {
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })
+    }
     const { engine: reopened } = await JobEngine.open({ dataDir: dir, deps: fake.deps, limits: limits(1) })
     engine = reopened
+    await when(reopened, () => reopened.get(batch.id).items[0]?.state === 'failed')
     const item = reopened.get(batch.id).items[0]!
-    expect(item.state).toBe('failed')
     expect(item.error?.code).toBe('not_saved')
     expect(item.paidResult?.kept).toEqual(kept)
     expect(item.charged).toBe(1)
-    expect(fake.records.map((r) => [r.status, r.error?.code])).toEqual([['failed', 'not_saved']])
 
-    fake.deps.readKeptImages = async () => [{ bytes: Buffer.from('png') }]
-    const output = { path: join(dir, 'out', 'a.png'), sha256: 'b'.repeat(64), bytes: 3, width: 1, height: 1, format: 'png' }
-    fake.deps.writeOutputs = async () => [output]
+    fake.deps.writeOutputs = async () => [output()]
     reopened.retry(batch.id)
     await when(reopened, () => reopened.get(batch.id).items[0]?.state === 'done')
     const done = reopened.get(batch.id).items[0]!
-    expect(done.outputs).toEqual([output])
+    expect(done.outputs).toEqual([output()])
     expect(done.charged).toBe(1)
     expect(fake.sent).toHaveLength(0)
-    // The saved line replaces the failed one under the same id.
-    expect(fake.records.map((r) => r.id)).toEqual([fake.records[0]!.id, fake.records[0]!.id])
+    expect(new Set(fake.records.map((r) => r.id)).size).toBe(1)
     expect(fake.records.at(-1)?.status).toBe('succeeded')
   })
 })

@@ -245,6 +245,12 @@ export const jobItemSchema = z.object({
    */
   historyPending: z.boolean().default(false),
   paidResult: paidResultSchema.optional(),
+  /**
+   * While a paid result is being saved: how its images can be had again without paying, should Pixdesk
+   * stop before they are written (the answer's URLs, or copies kept in the recovery folder; an async
+   * task is fetched again by taskId).
+   */
+  savingFrom: z.object({ urls: z.array(z.string()).optional(), kept: z.array(keptImageSchema).optional() }).optional(),
   /** The provider reported far more credits than the catalog estimate for the last answer. */
   aboveEstimate: z.boolean().optional(),
   /** Outputs the provider sent beyond the n asked for, neither saved nor counted. */

@@ -1,15 +1,16 @@
 import type { AppErrorData } from '../../../shared/errors'
 import type { RequestRecord } from '../../../shared/records'
 import type { Budgets } from './budget'
-import { isTerminal, recordInputOf, type JobItem } from './model'
+import { isTerminal, recordInputOf, type Batch, type JobItem } from './model'
 import type { QueueState } from './state'
 import type { JobDeps } from './types'
 
 /**
  * After a restart, every saved item is reconciled before anything starts: queued items go on, async
  * tasks in flight resume polling by task id, a paid result that was being saved is booked from the
- * ledger (or kept as interrupted), and a request that was in flight without a task id becomes
- * "interrupted (may have been charged)". Nothing is ever sent again by itself.
+ * ledger or saved again from what can still be had without paying (kept copies, result links, its
+ * task), and a request that was in flight without a task id becomes "interrupted (may have been
+ * charged)". No request is ever sent again by itself.
  */
 export interface RecoveryContext {
   state: QueueState
@@ -23,7 +24,7 @@ export async function recoverQueue(ctx: RecoveryContext): Promise<void> {
   const { state } = ctx
   for (const batch of state.batches) {
     for (const item of batch.items) {
-      if (item.pendingRecord) await recoverPendingRecord(ctx, item, item.pendingRecord)
+      if (item.pendingRecord) await recoverPendingRecord(ctx, batch, item, item.pendingRecord)
       if (isTerminal(item.state)) continue
       item.hold = item.hold === 'duplicate' ? 'duplicate' : undefined
       if (item.submission.phase === 'accepted' && item.taskId) {
@@ -47,7 +48,7 @@ export function interruptedError(item: JobItem): AppErrorData {
   }
 }
 
-async function recoverPendingRecord(ctx: RecoveryContext, item: JobItem, record: RequestRecord): Promise<void> {
+async function recoverPendingRecord(ctx: RecoveryContext, batch: Batch, item: JobItem, record: RequestRecord): Promise<void> {
   const { state, budgets, deps } = ctx
   if (item.historyPending) {
     // Finished last time, its history line still waiting: written now (unless it made it after all), or
@@ -75,31 +76,35 @@ async function recoverPendingRecord(ctx: RecoveryContext, item: JobItem, record:
     else state.finish(item, 'failed', inLedger.error)
     return
   }
-  // Stopped right after its images went to the recovery folder: they are found there, and saved again on Retry.
-  const keptImages = await deps.findKeptImages(record.id).catch(() => [])
-  if (keptImages.length) {
+  // Stopped while saving a paid result: its images are fetched or read again and saved, never bought again.
+  const kept = await deps.findKeptImages(record.id).catch(() => [])
+  const urls = item.savingFrom?.urls ?? []
+  item.savingFrom = undefined
+  if (kept.length || urls.length || item.taskId) {
+    const from = kept.length ? "Pixdesk's recovery folder" : urls.length ? "the provider's result links" : `the provider's task ${item.taskId}`
     const error: AppErrorData = {
       code: 'not_saved',
       requestId: record.requestIds.at(-1),
-      message: `Paid, not saved: Pixdesk stopped while saving this result. ${keptImages.length === 1 ? 'The image is' : `All ${keptImages.length} images are`} kept in Pixdesk's recovery folder: Save again to write ${keptImages.length === 1 ? 'it' : 'them'} (no new charge).`
+      message: `Paid, not saved yet: Pixdesk stopped while saving this result. It is saved again from ${from} (no new charge).`
     }
-    const failed: RequestRecord = { ...record, status: 'failed', outputs: [], error }
-    await deps.appendRecord(failed)
-    budgets.book(item, failed, record.cost.credits)
-    item.paidResult = { record: failed, kept: keptImages, ...(item.taskId ? { taskId: item.taskId } : {}) }
+    const waiting: RequestRecord = { ...record, status: 'failed', outputs: [], error }
+    await deps.appendRecord(waiting)
+    budgets.book(item, waiting, record.cost.credits)
+    item.paidResult = { record: waiting, ...(kept.length ? { kept } : {}), ...(urls.length ? { urls } : {}), ...(item.taskId ? { taskId: item.taskId } : {}) }
     item.submission = { phase: 'none' }
-    state.finish(item, 'failed', error)
+    item.error = undefined
+    state.requeue(batch, item, undefined)
     return
   }
   const error: AppErrorData = {
     code: 'interrupted',
     requestId: record.requestIds.at(-1),
     message:
-      'The result arrived and was charged, but Pixdesk stopped before saving its images. It is not sent again by itself: check the history, then retry it if you want to pay for it again.'
+      'The result arrived and was charged, but Pixdesk stopped before saving its images, and they cannot be fetched again. It is not sent again by itself: check the history, then retry it if you want to pay for it again.'
   }
-  const kept: RequestRecord = { ...record, status: 'interrupted', outputs: [], error }
-  await deps.appendRecord(kept)
-  budgets.book(item, kept, record.cost.credits)
+  const lost: RequestRecord = { ...record, status: 'interrupted', outputs: [], error }
+  await deps.appendRecord(lost)
+  budgets.book(item, lost, record.cost.credits)
   item.submission = { phase: 'none' }
   state.finish(item, 'interrupted', error)
 }

@@ -206,24 +206,29 @@ export class Runner {
     const { deps, budgets, state, progress, network, scheduler } = this.options
     item.pendingRecord = record
     item.submission = { phase: 'none' }
+    item.savingFrom = await this.savingSource(record, outcome, item.taskId)
     state.enter(batch, item, 'downloading')
     await progress.saveNow(item)
     let finalRecord: RequestRecord
     try {
       const outputs = await deps.writeOutputs(item, outcome, { batchName: batch.name })
       finalRecord = { ...record, outputs }
+      if (item.savingFrom?.kept?.length) await deps.discardKeptImages(record.id).catch(() => undefined)
     } catch (err) {
       const reason = toAppErrorData(err)
       if (reason.code === 'bad_response') {
         finalRecord = { ...record, status: 'failed', outputs: [], error: { ...reason, message: `The answer was charged but is not usable: ${reason.message}` } }
+        if (item.savingFrom?.kept?.length) await deps.discardKeptImages(record.id).catch(() => undefined)
       } else {
-        const paid = await this.keepPaidImages(record, outcome, item.taskId)
+        const kept = item.savingFrom?.kept
+        const paid: PaidResult = kept?.length ? { record, kept } : await this.keepPaidImages(record, outcome, item.taskId)
         item.paidResult = paid
         finalRecord = { ...record, status: 'failed', outputs: [], error: notSavedError(reason, paid, record) }
         paid.record = finalRecord
       }
     }
     // The item's result is decided now; only its history line may still have to wait.
+    item.savingFrom = undefined
     item.pendingRecord = finalRecord
     const inHistory = await this.ledger(item, finalRecord)
     budgets.book(item, finalRecord)
@@ -237,6 +242,23 @@ export class Runner {
       state.finish(item, 'done')
     } else {
       state.finish(item, 'failed', finalRecord.error)
+    }
+  }
+
+  /**
+   * How a paid result's images can be had again if Pixdesk stops while saving them. Images that exist
+   * only in this process's memory (an answer that carried them inline, with no task behind it) are kept
+   * in the recovery folder first; URLs and tasks cost nothing to remember.
+   */
+  private async savingSource(record: RequestRecord, outcome: RunOutcome, taskId: string | undefined): Promise<JobItem['savingFrom']> {
+    if (outcome.outputUrls?.length) return { urls: outcome.outputUrls }
+    if (taskId || !outcome.images.length) return undefined
+    try {
+      return { kept: await this.options.deps.keepImages(record.id, outcome.images) }
+    } catch (err) {
+      // Saving goes on regardless: this copy only matters if Pixdesk stops in the next moments.
+      this.options.progress.problem(`A safety copy of paid request ${record.requestIds.at(-1) ?? record.id} could not be kept (${toAppErrorData(err).message}); saving it goes on.`)
+      return undefined
     }
   }
 
