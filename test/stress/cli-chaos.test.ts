@@ -152,6 +152,10 @@ it(
     expect(unexplained.map((s) => s.requestId), 'charged by the server but absent from the history').toEqual([])
     expect(answeredBeforeKill.size).toBeGreaterThan(0)
     expect([...answeredBeforeKill].filter((id) => !recorded.has(id)), 'answered before the kill but absent from the history').toEqual([])
+    // Nor is its paid result lost: an item seen downloading its images had its links on disk, and
+    // resuming fetched them again instead of leaving it interrupted.
+    const lostResults = status.filter((i) => i.state !== 'done' && ((i.requestIds as string[] | undefined) ?? []).some((id) => answeredBeforeKill.has(id)))
+    expect(lostResults.map((i) => `${String(i.source)}: ${String(i.state)}`), 'answered before the kill, yet not saved').toEqual([])
 
     // Nothing half-written beside the outputs.
     const outputs = await readdir(join(dir, 'shoot', 'pixdesk')).catch(() => [] as string[])

@@ -285,6 +285,44 @@ describe('a crash while a paid result is being saved', () => {
     expect(reopened.get(batch.id).items[0]?.charged).toBe(1)
   })
 
+  it('a sync answer whose linked images were still downloading is fetched again from its links on restart', async () => {
+    const first = await open(1)
+    const urls = ['https://results.example/2.png']
+    first.fake.deps.execute = (_item, _prepared, ctx) => {
+      ctx.onStage('running')
+      ctx.onAnswered?.('req-9')
+      ctx.onAnswered?.('req-9', urls)
+      return new Promise(() => undefined)
+    }
+    const batch = await first.engine.createBatch(spec(1))
+    for (let i = 0; i < 400; i++) {
+      const saved = (await loadQueue(dir)).batches[0]?.items[0]
+      if (saved?.savingFrom?.urls && saved.submission.answered) break
+      await new Promise((r) => setTimeout(r, 5))
+    }
+
+    const fake = fakeDeps()
+    const fetched: string[][] = []
+    fake.deps.downloadAgain = async (_item, again) => {
+      fetched.push(again)
+      return [{ bytes: png }]
+    }
+    fake.deps.writeOutputs = async () => [output()]
+    const { engine: reopened } = await JobEngine.open({ dataDir: dir, deps: fake.deps, limits: limits(1) })
+    engine = reopened
+    await when(reopened, () => reopened.get(batch.id).items[0]?.state === 'done')
+    const done = reopened.get(batch.id).items[0]!
+    expect(fetched).toEqual([urls])
+    expect(fake.sent).toHaveLength(0)
+    expect(done.charged).toBe(1)
+    expect(done.outputs).toEqual([output()])
+    expect(fake.records.map((r) => [r.status, r.requestIds])).toEqual([
+      ['failed', ['req-9']],
+      ['succeeded', ['req-9']]
+    ])
+    expect(new Set(fake.records.map((r) => r.id)).size).toBe(1)
+  })
+
   it('an answer that can be had nowhere again is interrupted, booked, and never sent again by itself', async () => {
     const batch = await crashWhileSaving({ images: [] })
     const fake = fakeDeps()

@@ -152,6 +152,10 @@ function paidState(item: JobItem): string | undefined {
 
 function cutOffState(item: JobItem): string {
   if (item.submission.phase === 'accepted' && item.taskId) return `stopped (task ${item.taskId} is picked up again on resume)`
+  // What recovery.ts will do: a paid result that can still be had without paying is saved on resume.
+  const links = Boolean(item.savingFrom?.urls?.length)
+  const savable = item.pendingRecord ? links || Boolean(item.savingFrom?.kept?.length) || item.taskId !== undefined : item.submission.phase === 'pending' && item.submission.answered === true && links
+  if (savable) return 'paid, not saved yet (saved on resume, no new charge)'
   if (item.submission.phase === 'pending' || item.pendingRecord) return 'interrupted (may have been charged; not sent again on resume)'
   return 'interrupted (nothing sent; runs on resume)'
 }

@@ -156,7 +156,7 @@ export function createJobDeps(options: PipelineOptions): JobDeps {
           ctx.onStage(snapshot.route === 'sync' && e.sentBytes >= e.totalBytes ? 'running' : 'uploading')
           return
         }
-        if (e.stage === 'answered' || e.stage === 'downloading') ctx.onAnswered?.(e.requestId)
+        if (e.stage === 'answered' || e.stage === 'downloading') ctx.onAnswered?.(e.requestId, e.outputUrls)
         // Without byte counts there is no "upload finished" point: a sync request on its way is running.
         const stage = e.stage === 'uploading' && snapshot.route === 'sync' ? 'running' : stageOf(e)
         if (stage) ctx.onStage(stage)

@@ -30,7 +30,7 @@ export async function recoverQueue(ctx: RecoveryContext): Promise<void> {
       if (item.submission.phase === 'accepted' && item.taskId) {
         state.requeue(batch, item, undefined)
       } else if (item.submission.phase === 'pending') {
-        await recoverPendingSubmission(ctx, item)
+        await recoverPendingSubmission(ctx, batch, item)
       } else if (item.state !== 'queued') {
         // Nothing was sent yet (preparing): it simply runs again.
         state.requeue(batch, item, undefined)
@@ -109,7 +109,7 @@ async function recoverPendingRecord(ctx: RecoveryContext, batch: Batch, item: Jo
   state.finish(item, 'interrupted', error)
 }
 
-async function recoverPendingSubmission(ctx: RecoveryContext, item: JobItem): Promise<void> {
+async function recoverPendingSubmission(ctx: RecoveryContext, batch: Batch, item: JobItem): Promise<void> {
   const { state, budgets, deps } = ctx
   // The ledger may already hold the answer if the crash came after it was written.
   const fresh = (await deps.itemRecords(item.id)).filter((r) => !item.recordIds.includes(r.id))
@@ -125,7 +125,16 @@ async function recoverPendingSubmission(ctx: RecoveryContext, item: JobItem): Pr
   }
   item.mayHaveCharged = true
   const answered = item.submission.answered === true
-  const error: AppErrorData = answered
+  // Answered, with the links its images are at: fetched from there, not bought again.
+  const links = answered ? item.savingFrom?.urls : undefined
+  item.savingFrom = undefined
+  const error: AppErrorData = links?.length
+    ? {
+        code: 'not_saved',
+        requestId: item.submission.requestId ?? item.requestIds.at(-1),
+        message: "Paid, not saved yet: Pixdesk stopped while fetching this result's images. They are downloaded again from the provider's result links (no new charge)."
+      }
+    : answered
     ? {
         code: 'interrupted',
         requestId: item.submission.requestId ?? item.requestIds.at(-1),
@@ -152,7 +161,7 @@ async function recoverPendingSubmission(ctx: RecoveryContext, item: JobItem): Pr
     startedAt: item.submission.at ?? now,
     finishedAt: now,
     latencyMs: 0,
-    status: 'interrupted',
+    status: links?.length ? 'failed' : 'interrupted',
     error,
     cost: { credits: answered ? atRisk : 0, estimated: true, estimate: atRisk },
     outputs: [],
@@ -165,5 +174,9 @@ async function recoverPendingSubmission(ctx: RecoveryContext, item: JobItem): Pr
   if (answered) budgets.book(item, record, atRisk)
   else item.recordIds.push(record.id)
   item.submission = { phase: 'none' }
-  state.finish(item, 'interrupted', error)
+  if (!links?.length) return state.finish(item, 'interrupted', error)
+  item.mayHaveCharged = false
+  item.paidResult = { record, urls: links }
+  item.error = undefined
+  state.requeue(batch, item, undefined)
 }

@@ -104,12 +104,14 @@ export class Runner {
         this.lastUpload.set(item.id, now)
         state.changed(batch, item, false)
       },
-      onAnswered: (requestId) => {
+      onAnswered: (requestId, outputUrls) => {
         if (!this.isLive(run)) return
         if (requestId && !item.requestIds.includes(requestId)) item.requestIds.push(requestId)
         // A resumed task is already 'accepted'; a sync answer turns 'pending' into "answered, charged".
         if (item.submission.phase !== 'pending') return
-        if (item.submission.answered && (!requestId || item.submission.requestId === requestId)) return
+        const newLinks = outputUrls?.length && !item.savingFrom?.urls ? outputUrls : undefined
+        if (item.submission.answered && (!requestId || item.submission.requestId === requestId) && !newLinks) return
+        if (newLinks) item.savingFrom = { urls: newLinks }
         item.submission = { ...item.submission, answered: true, requestId: requestId ?? item.submission.requestId }
         // Durable before the images are fetched and saved: a crash from here on books the charge with its id.
         void progress.saveNow(item).catch((err: unknown) => progress.problem(toAppErrorData(err).message))
@@ -143,6 +145,7 @@ export class Runner {
       item.uploadTotalBytes = prepared.uploadBytes
       item.uploadedBytes = 0
       item.submission = { phase: 'pending', at: new Date(this.options.now()).toISOString() }
+      item.savingFrom = undefined
       state.enter(batch, item, 'uploading')
       // On disk before a byte is sent: after a crash this item is never sent again by itself.
       await progress.saveNow(item)
@@ -183,6 +186,8 @@ export class Runner {
     const { batch, item } = run
     const { deps, budgets } = this.options
     const record: RequestRecord = { ...outcome.record, ...lineageOf(item, outcome.record), batchId: batch.id, jobItemId: item.id, compareGroup: item.snapshot.compareGroup, templateId: item.snapshot.templateId }
+    // The answer is in hand: from here on keepResult (or the failure path) says how it can be had again.
+    item.savingFrom = undefined
     for (const id of record.requestIds) if (!item.requestIds.includes(id)) item.requestIds.push(id)
     if (record.taskId) item.taskId = record.taskId
     item.latencyMs = record.latencyMs

@@ -20,9 +20,10 @@ export interface RunContext {
   onTaskSubmitted(taskId: string, requestId?: string): void
   /**
    * Called the moment the provider answers with a result (charged), before its images are fetched,
-   * checked and saved: the engine persists the request id, so a crash from here on is in the ledger.
+   * checked and saved: the engine persists the request id, so a crash from here on is in the ledger; and,
+   * once known, the links its images can be fetched again from, so that crash costs no paid result.
    */
-  onAnswered?(requestId: string | undefined): void
+  onAnswered?(requestId: string | undefined, outputUrls?: string[]): void
 }
 
 export interface RunOutcome {

@@ -171,7 +171,8 @@ async function runAndRecord(p: Prepared, options: ExecuteOptions, runner: Runner
   let error: AppErrorData | undefined
   try {
     ;({ raw, discarded } = keepRequested(await runner(ctx), request.params.n))
-    progress({ stage: 'downloading', done: 0, total: raw.outputs.length, requestId: ctx.trace.requestIds.at(-1) })
+    const links = linksOf(raw)
+    progress({ stage: 'downloading', done: 0, total: raw.outputs.length, requestId: ctx.trace.requestIds.at(-1), ...(links ? { outputUrls: links } : {}) })
     images = await collectOutputs(raw, request.provider, http, options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES, downloadOptions(p, options.apiKey), (done, total) =>
       progress({ stage: 'verifying', done, total })
     )
@@ -186,7 +187,7 @@ async function runAndRecord(p: Prepared, options: ExecuteOptions, runner: Runner
   if (error?.code !== 'cancelled') await hashing
   // The provider answered with a result, so it charged: a download that failed afterwards does not undo that.
   const charged = !error || (error.code === 'download_failed' && raw !== undefined)
-  const urls = raw?.outputs.every((o) => 'url' in o) ? raw.outputs.map((o) => (o as { url: string }).url) : undefined
+  const urls = raw && linksOf(raw)
   const endpoint = ctx.trace.endpoint.split('?')[0] ?? ctx.trace.endpoint
   const record: RequestRecord = {
     id: randomUUID(),
@@ -270,4 +271,10 @@ export async function testKey(provider: ProviderId, apiKey: string, baseUrl?: st
   const base = normaliseBaseUrl(baseUrl, provider)
   if (options.keyOrigin) assertKeyMayGo(provider, options.keyOrigin, base)
   return adapter.testKey({ baseUrl: base, apiKey, signal: options.signal, timeouts: options.timeouts })
+}
+
+/** The answer's image links, when every output is one: a paid result can be fetched again from them. */
+function linksOf(raw: RawResult): string[] | undefined {
+  if (!raw.outputs.length || !raw.outputs.every((o) => 'url' in o)) return undefined
+  return raw.outputs.map((o) => (o as { url: string }).url)
 }

@@ -65,6 +65,11 @@ export interface ProgressEvent {
    * Its request id, when the answer named one, for the caller to keep before anything else can go wrong.
    */
   requestId?: string
+  /**
+   * Stage "downloading" of a sync answer that links its images: where they can be fetched again without
+   * paying, known before the first byte of them is downloaded.
+   */
+  outputUrls?: string[]
   /** Output images downloaded/verified so far, and expected. */
   done?: number
   total?: number
