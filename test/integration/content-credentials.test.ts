@@ -1,9 +1,9 @@
-import { copyFile, mkdtemp, rm } from 'node:fs/promises'
+import { copyFile, mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { afterAll, describe, expect, it } from 'vitest'
-import { readContentCredentials, signContentCredentials, type ManifestFacts } from '../../electron/core/provenance/c2pa'
+import { prepareContentCredentials, readContentCredentials, signContentCredentials, type ManifestFacts } from '../../electron/core/provenance/c2pa'
 
 const facts: ManifestFacts = { kind: 'generate', model: 'gemini-3-pro-image-preview', provider: 'pixapi', title: 'output', requestId: 'req_1', software: { name: 'Pixdesk', version: '0.1.0' } }
 const signedBy = async (bytes: Buffer) => {
@@ -32,5 +32,14 @@ describe('Content Credentials signing certificate', () => {
     await expect(signContentCredentials(picture, 'png', facts, installation)).rejects.toThrow(/signer\.key is not the key of the first certificate in signer\.pem/)
     await copyFile(join(studio, 'content-credentials', 'signer.key'), join(installation, 'content-credentials', 'signer.key'))
     expect(await signedBy(await signContentCredentials(picture, 'png', facts, installation))).toBe(other)
+  }, 60_000)
+
+  it('made ready ahead of the first result: the credentials exist afterwards, and the first signature uses them', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'pixdesk-cc-ready-'))
+    dirs.push(dataDir)
+    await prepareContentCredentials(dataDir)
+    expect((await readdir(join(dataDir, 'content-credentials'))).sort()).toEqual(expect.arrayContaining(['signer.key', 'signer.pem']))
+    const picture = await sharp({ create: { width: 32, height: 32, channels: 3, background: '#224488' } }).png().toBuffer()
+    expect(await signedBy(await signContentCredentials(picture, 'png', facts, dataDir))).toBeDefined()
   }, 60_000)
 })

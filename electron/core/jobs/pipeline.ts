@@ -14,6 +14,7 @@ import { normaliseForUpload, type NormalisedUpload } from '../library/normalise'
 import { askedSizeOf, checkDeliveredSizes } from '../delivered-size'
 import { chosenOutputFolder, writeOutputs } from '../outputs'
 import { discardKeptImages, findKeptImages, keepPaidImages, readKeptImages } from '../paid-results'
+import { prepareContentCredentials } from '../provenance/c2pa'
 import { downloadResultAgain, executeImageRequest, normaliseBaseUrl, resumeAsyncTask } from '../providers/execute'
 import type { BoundKey } from '../providers/key-origin'
 import type { TimeoutOptions } from '../providers/http'
@@ -108,6 +109,11 @@ export function jobLimitsFromSettings(settings: Settings, maxRateLimitHits = 12)
 export function createJobDeps(options: PipelineOptions): JobDeps {
   const hashes = new HashCache()
   const { catalog, history } = options
+  // Signing is made ready while the first requests are on the wire, not when their results arrive.
+  let signingReady: Promise<void> | undefined
+  const readySigning = () => {
+    if (options.settings().output.contentCredentials) signingReady ??= prepareContentCredentials(options.dataDir).catch(() => undefined)
+  }
 
   const baseUrl = (snapshot: Pick<ItemSnapshot, 'provider' | 'sandbox'>): string => {
     const override = options.baseUrl?.(snapshot.provider)
@@ -167,6 +173,7 @@ export function createJobDeps(options: PipelineOptions): JobDeps {
 
   return {
     prepare: async (item, signal) => {
+      readySigning()
       const prepared = await prepareImages(item, signal, { hashes, limits: uploadLimits(item.snapshot), settings: options.settings(), tempDir: options.tempDir })
       return item.snapshot.mask ? withMask(prepared, item, catalog, options.tempDir) : prepared
     },

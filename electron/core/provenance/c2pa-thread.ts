@@ -97,7 +97,7 @@ parentPort.on('message', async (m) => {
   }
   try {
     const c2pa = await library()
-    const result = m.op === 'sign' ? await sign(c2pa, m) : await read(c2pa, m)
+    const result = m.op === 'sign' ? await sign(c2pa, m) : m.op === 'read' ? await read(c2pa, m) : null
     parentPort.postMessage({ id: m.id, result }, result instanceof Uint8Array ? [result.buffer] : [])
   } catch (err) {
     parentPort.postMessage({ id: m.id, error: String((err && err.message) || err) })
@@ -123,6 +123,8 @@ interface Pending {
   resolve(value: unknown): void
   reject(err: Error): void
   signClaim?: (claim: Uint8Array) => Uint8Array
+  /** Keeps the process alive while it is outstanding. */
+  hold: boolean
 }
 
 type Reply =
@@ -147,20 +149,32 @@ class C2paThread {
     return this.send({ op: 'sign', ...message }, signClaim) as Promise<Uint8Array>
   }
 
+  /** Resolves once the library is compiled and loaded, so the first signature does not wait for it. */
+  async warm(): Promise<void> {
+    // Not worth keeping a finished command alive for: only real work holds the process open.
+    await this.send({ op: 'warm' }, undefined, false)
+  }
+
   /** The manifest store as JSON, or null when the file carries none. */
   read(mime: C2paMime, bytes: Uint8Array): Promise<string | null> {
     return this.send({ op: 'read', mime, bytes }) as Promise<string | null>
   }
 
-  private send(message: Record<string, unknown>, signClaim?: Pending['signClaim']): Promise<unknown> {
+  private send(message: Record<string, unknown>, signClaim?: Pending['signClaim'], hold = true): Promise<unknown> {
     const worker = this.start()
     const id = ++this.nextId
     // Held while work is outstanding, so a command that is finishing waits for its signatures.
-    if (this.pending.size === 0) worker.ref()
+    if (hold && this.held() === 0) worker.ref()
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, signClaim })
+      this.pending.set(id, { resolve, reject, signClaim, hold })
       worker.postMessage({ id, ...message })
     })
+  }
+
+  private held(): number {
+    let count = 0
+    for (const waiter of this.pending.values()) if (waiter.hold) count++
+    return count
   }
 
   private start(): Worker {
@@ -193,7 +207,7 @@ class C2paThread {
     }
     if (!waiter) return
     this.pending.delete(reply.id)
-    if (this.pending.size === 0) worker.unref()
+    if (this.held() === 0) worker.unref()
     if (reply.error !== undefined) waiter.reject(new Error(reply.error))
     else waiter.resolve(reply.result ?? null)
   }

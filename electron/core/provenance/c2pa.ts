@@ -56,6 +56,16 @@ function manifestFor(facts: ManifestFacts, format: C2paFormat): Record<string, u
   }
 }
 
+/**
+ * Makes signing ready ahead of the first result: this installation's credentials (created once, which
+ * takes a few hundred milliseconds of the main thread) and the signing thread's compiled library
+ * (seconds, on its own thread). Called while the first requests of a run are on the wire; a failure
+ * here is left for the signing itself to report, with its file.
+ */
+export async function prepareContentCredentials(dataDir: string): Promise<void> {
+  await Promise.all([signingCredentials(dataDir), c2paThread().warm()])
+}
+
 /** The image with a signed manifest embedded: the source as its ingredient, the model as the agent that made it. */
 export async function signContentCredentials(bytes: Buffer, format: C2paFormat, facts: ManifestFacts, dataDir: string): Promise<Buffer> {
   const credentials = await signingCredentials(dataDir)
