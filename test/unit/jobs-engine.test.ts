@@ -231,6 +231,21 @@ describe('a crash while a paid result is being saved', () => {
     return batch
   }
 
+  /** Opens the data folder again with a provider whose result links answer, and waits for the item to be done. */
+  async function restartFetchingLinks(batchId: string) {
+    const fake = fakeDeps()
+    const fetched: string[][] = []
+    fake.deps.downloadAgain = async (_item, again) => {
+      fetched.push(again)
+      return [{ bytes: png }]
+    }
+    fake.deps.writeOutputs = async () => [output()]
+    const { engine: reopened } = await JobEngine.open({ dataDir: dir, deps: fake.deps, limits: limits(1) })
+    engine = reopened
+    await when(reopened, () => reopened.get(batchId).items[0]?.state === 'done')
+    return { fake, fetched, reopened }
+  }
+
   it('an answer with its images inline is kept in the recovery folder before it is written, and saved from there on restart', async () => {
     const kept = [{ path: join(dir, 'recovery', 'r', '1.png'), sha256: 'a'.repeat(64), bytes: 3 }]
     const keptImages: unknown[][] = []
@@ -270,16 +285,7 @@ describe('a crash while a paid result is being saved', () => {
     const batch = await crashWhileSaving({ images: [{ bytes: png }], outputUrls: urls }, () => Promise.reject(new Error('links need no copy')))
     expect((await loadQueue(dir)).batches[0]?.items[0]?.savingFrom).toEqual({ urls })
 
-    const fake = fakeDeps()
-    const fetched: string[][] = []
-    fake.deps.downloadAgain = async (_item, again) => {
-      fetched.push(again)
-      return [{ bytes: png }]
-    }
-    fake.deps.writeOutputs = async () => [output()]
-    const { engine: reopened } = await JobEngine.open({ dataDir: dir, deps: fake.deps, limits: limits(1) })
-    engine = reopened
-    await when(reopened, () => reopened.get(batch.id).items[0]?.state === 'done')
+    const { fake, fetched, reopened } = await restartFetchingLinks(batch.id)
     expect(fetched).toEqual([urls])
     expect(fake.sent).toHaveLength(0)
     expect(reopened.get(batch.id).items[0]?.charged).toBe(1)
@@ -301,16 +307,7 @@ describe('a crash while a paid result is being saved', () => {
       await new Promise((r) => setTimeout(r, 5))
     }
 
-    const fake = fakeDeps()
-    const fetched: string[][] = []
-    fake.deps.downloadAgain = async (_item, again) => {
-      fetched.push(again)
-      return [{ bytes: png }]
-    }
-    fake.deps.writeOutputs = async () => [output()]
-    const { engine: reopened } = await JobEngine.open({ dataDir: dir, deps: fake.deps, limits: limits(1) })
-    engine = reopened
-    await when(reopened, () => reopened.get(batch.id).items[0]?.state === 'done')
+    const { fake, fetched, reopened } = await restartFetchingLinks(batch.id)
     const done = reopened.get(batch.id).items[0]!
     expect(fetched).toEqual([urls])
     expect(fake.sent).toHaveLength(0)
