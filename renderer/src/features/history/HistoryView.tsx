@@ -5,6 +5,7 @@ import { CostBadge } from '../../components/CostBadge'
 import { ErrorNotice } from '../../components/ErrorNotice'
 import { RequestId } from '../../components/RequestId'
 import { Icon } from '../../components/Icon'
+import { ViewHeader } from '../../components/ViewHeader'
 import { StatusPill } from '../../components/StatusPill'
 import { Thumbnail } from '../../components/Thumbnail'
 import { formatDateTime, formatMs, plural } from '../../lib/format'
@@ -39,21 +40,14 @@ export function HistoryView() {
 
   return (
     <div className="view history" data-testid="history-view">
-      <header className="view-header">
-        <h1>History</h1>
-        <span className="muted" role="status" data-testid="history-count">
-          {s.loading && !s.items.length ? 'Loading…' : plural(s.total, 'request')}
-        </span>
-        <span className="spacer" />
-        <div className="toolbar" role="toolbar" aria-label="Export">
-          <button type="button" className="btn small" disabled={s.exporting} onClick={() => void h.exportAs('csv')}>
-            <Icon name="download" /> Export CSV
-          </button>
-          <button type="button" className="btn small" disabled={s.exporting} onClick={() => void h.exportAs('json')}>
-            <Icon name="download" /> Export JSON
-          </button>
-        </div>
-      </header>
+      <ViewHeader title="History" status={s.loading && !s.items.length ? 'Loading…' : plural(s.total, 'request')} statusTestId="history-count" toolbarLabel="Export">
+        <button type="button" className="btn small" disabled={s.exporting} onClick={() => void h.exportAs('csv')}>
+          <Icon name="download" /> Export CSV
+        </button>
+        <button type="button" className="btn small" disabled={s.exporting} onClick={() => void h.exportAs('json')}>
+          <Icon name="download" /> Export JSON
+        </button>
+      </ViewHeader>
       {s.exportResult ? (
         <p className="ok-text pad" role="status">
           {s.exportResult.path ? `Exported ${plural(s.exportResult.count, 'entry', 'entries')} to ${s.exportResult.path}` : 'Export cancelled.'}

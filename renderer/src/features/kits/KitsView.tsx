@@ -2,8 +2,8 @@ import { useEffect, useState } from 'react'
 import { useShallow } from 'zustand/react/shallow'
 import type { KitView } from '@shared/kits'
 import { useUi } from '../../app/uiStore'
-import { ErrorNotice } from '../../components/ErrorNotice'
 import { Icon } from '../../components/Icon'
+import { ViewHeader, ViewMessages } from '../../components/ViewHeader'
 import { MiddleTruncate } from '../../components/MiddleTruncate'
 import { Thumbnail } from '../../components/Thumbnail'
 import { formatBytes, plural } from '../../lib/format'
@@ -134,35 +134,19 @@ export function KitsView() {
   const selected = s.kits.find((k) => k.id === s.selectedId)
   return (
     <div className="view kits-view" data-testid="kits-view">
-      <header className="view-header">
-        <h1>Brand kits</h1>
-        <span className="muted" role="status">
-          {s.loaded ? plural(s.kits.length, 'kit') : 'Loading…'}
-        </span>
-        <span className="spacer" />
-        <div className="toolbar" role="toolbar" aria-label="Brand kits">
-          <button type="button" className="btn small primary" onClick={() => store.startNew()}>
-            <Icon name="plus" /> New kit
-          </button>
-          <button type="button" className="btn small" onClick={() => void store.importKit('folder')} title="A kit folder: kit.json beside its images">
-            <Icon name="folder" /> Import folder…
-          </button>
-          <button type="button" className="btn small" onClick={() => void store.importKit('json')} title="A kit JSON file with the images inside">
-            <Icon name="file" /> Import JSON…
-          </button>
-        </div>
-      </header>
-      {s.notice ? (
-        <p className="ok-text pad" role="status">
-          {s.notice}
-        </p>
-      ) : null}
+      <ViewHeader title="Brand kits" status={s.loaded ? plural(s.kits.length, 'kit') : 'Loading…'}>
+        <button type="button" className="btn small primary" onClick={() => store.startNew()}>
+          <Icon name="plus" /> New kit
+        </button>
+        <button type="button" className="btn small" onClick={() => void store.importKit('folder')} title="A kit folder: kit.json beside its images">
+          <Icon name="folder" /> Import folder…
+        </button>
+        <button type="button" className="btn small" onClick={() => void store.importKit('json')} title="A kit JSON file with the images inside">
+          <Icon name="file" /> Import JSON…
+        </button>
+      </ViewHeader>
+      <ViewMessages notice={s.notice} error={s.error} errorInForm={Boolean(s.editing)} />
       {s.loadError ? <p className="warn-text pad">{s.loadError}</p> : null}
-      {s.editing ? null : (
-        <div className="pad">
-          <ErrorNotice error={s.error} compact />
-        </div>
-      )}
       <div className="kit-layout">
         <KitList />
         <section className="kit-main" aria-label="Brand kit">

@@ -1,8 +1,8 @@
 import { useEffect, useId, useMemo } from 'react'
 import { useShallow } from 'zustand/react/shallow'
 import type { Pack } from '@shared/packs'
-import { ErrorNotice } from '../../components/ErrorNotice'
 import { Icon } from '../../components/Icon'
+import { ViewHeader, ViewMessages } from '../../components/ViewHeader'
 import { Thumbnail } from '../../components/Thumbnail'
 import { plural } from '../../lib/format'
 import { modelsForProvider } from '../../lib/models'
@@ -134,32 +134,18 @@ export function PacksView() {
 
   return (
     <div className="view packs-view" data-testid="packs-view">
-      <header className="view-header">
-        <h1>Packs</h1>
-        <span className="muted" role="status">
-          {s.loaded ? plural(s.packs.length, 'pack') : 'Loading…'}
-        </span>
-        <span className="spacer" />
-        <div className="toolbar" role="toolbar" aria-label="Packs">
-          <button type="button" className="btn small" onClick={() => store.startEdit()}>
-            <Icon name="plus" /> New pack
-          </button>
-          <button type="button" className="btn small" onClick={() => void store.importFile()}>
-            <Icon name="file" /> Import…
-          </button>
-          <button type="button" className="btn small" disabled={!s.packs.some((p) => !p.builtIn)} onClick={() => void store.exportOwn()}>
-            <Icon name="download" /> Export yours…
-          </button>
-        </div>
-      </header>
-      {s.notice ? (
-        <p className="ok-text pad" role="status">
-          {s.notice}
-        </p>
-      ) : null}
-      <div className="pad">
-        <ErrorNotice error={s.error} compact />
-      </div>
+      <ViewHeader title="Packs" status={s.loaded ? plural(s.packs.length, 'pack') : 'Loading…'}>
+        <button type="button" className="btn small" onClick={() => store.startEdit()}>
+          <Icon name="plus" /> New pack
+        </button>
+        <button type="button" className="btn small" onClick={() => void store.importFile()}>
+          <Icon name="file" /> Import…
+        </button>
+        <button type="button" className="btn small" disabled={!s.packs.some((p) => !p.builtIn)} onClick={() => void store.exportOwn()}>
+          <Icon name="download" /> Export yours…
+        </button>
+      </ViewHeader>
+      <ViewMessages notice={s.notice} error={s.error} />
       <div className="pack-layout">
         <section className="pack-form" aria-label="Run a pack">
           <label className="field-label" htmlFor={packFieldId}>

@@ -1,8 +1,8 @@
 import { useEffect, useId, useMemo } from 'react'
 import { useShallow } from 'zustand/react/shallow'
 import type { TemplateView } from '@shared/templates'
-import { ErrorNotice } from '../../components/ErrorNotice'
 import { Icon } from '../../components/Icon'
+import { ViewHeader, ViewMessages } from '../../components/ViewHeader'
 import { plural } from '../../lib/format'
 import { TemplateDetail, usageLine } from './TemplateDetail'
 import { TemplateEditor } from './TemplateEditor'
@@ -69,29 +69,18 @@ export function TemplatesView() {
   const mine = s.templates.filter((t) => !t.builtIn).length
   return (
     <div className="view templates-view" data-testid="templates-view">
-      <header className="view-header">
-        <h1>Templates</h1>
-        <span className="muted" role="status">
-          {s.loaded ? `${plural(s.templates.length, 'template')}, ${mine} yours` : 'Loading…'}
-        </span>
-        <span className="spacer" />
-        <div className="toolbar" role="toolbar" aria-label="Templates">
-          <button type="button" className="btn small primary" onClick={() => store.startNew()}>
-            <Icon name="plus" /> New template
-          </button>
-          <button type="button" className="btn small" onClick={() => void store.importFile()} title="A Pixdesk export (.json) or InvokeAI style presets (.csv: name, prompt, negative_prompt)">
-            <Icon name="file" /> Import…
-          </button>
-          <button type="button" className="btn small" disabled={!mine} onClick={() => void store.exportTemplates()}>
-            <Icon name="download" /> Export yours…
-          </button>
-        </div>
-      </header>
-      {s.notice ? (
-        <p className="ok-text pad" role="status">
-          {s.notice}
-        </p>
-      ) : null}
+      <ViewHeader title="Templates" status={s.loaded ? `${plural(s.templates.length, 'template')}, ${mine} yours` : 'Loading…'}>
+        <button type="button" className="btn small primary" onClick={() => store.startNew()}>
+          <Icon name="plus" /> New template
+        </button>
+        <button type="button" className="btn small" onClick={() => void store.importFile()} title="A Pixdesk export (.json) or InvokeAI style presets (.csv: name, prompt, negative_prompt)">
+          <Icon name="file" /> Import…
+        </button>
+        <button type="button" className="btn small" disabled={!mine} onClick={() => void store.exportTemplates()}>
+          <Icon name="download" /> Export yours…
+        </button>
+      </ViewHeader>
+      <ViewMessages notice={s.notice} error={s.error} errorInForm={Boolean(s.editing)} />
       {s.warnings.length ? (
         <div className="pad" role="group" aria-label="Problems with your templates file">
           {s.warnings.map((w) => (
@@ -101,11 +90,6 @@ export function TemplatesView() {
           ))}
         </div>
       ) : null}
-      {s.editing ? null : (
-        <div className="pad">
-          <ErrorNotice error={s.error} compact />
-        </div>
-      )}
       <div className="tpl-layout">
         <TemplateList />
         <section className="tpl-main" aria-label="Template">

@@ -3,6 +3,7 @@ import { useShallow } from 'zustand/react/shallow'
 import { DEFAULT_WATCH_PATTERNS, type WatchFileEvent, type WatchRuleState, type WatchRuleView } from '@shared/watch'
 import { ErrorNotice } from '../../components/ErrorNotice'
 import { Icon } from '../../components/Icon'
+import { ViewHeader } from '../../components/ViewHeader'
 import { MiddleTruncate } from '../../components/MiddleTruncate'
 import { formatCredits, formatTime, plural } from '../../lib/format'
 import { modelLabel } from '../../lib/models'
@@ -280,18 +281,11 @@ export function WatchView() {
   }, [])
   return (
     <div className="view watch-view" data-testid="watch-view">
-      <header className="view-header">
-        <h1>Watch folders</h1>
-        <span className="muted" role="status">
-          {s.loaded ? plural(s.rules.length, 'rule') : 'Loading…'}
-        </span>
-        <span className="spacer" />
-        <div className="toolbar" role="toolbar" aria-label="Watch folders">
-          <button type="button" className="btn small primary" onClick={() => store.startNew()}>
-            <Icon name="plus" /> New rule
-          </button>
-        </div>
-      </header>
+      <ViewHeader title="Watch folders" status={s.loaded ? plural(s.rules.length, 'rule') : 'Loading…'}>
+        <button type="button" className="btn small primary" onClick={() => store.startNew()}>
+          <Icon name="plus" /> New rule
+        </button>
+      </ViewHeader>
       <ErrorNotice error={s.error} onDismiss={() => useWatch.setState({ error: null })} />
       <div className="watch-body">
         {s.editing ? <RuleForm id={s.editing.id} form={s.editing.form} /> : null}
