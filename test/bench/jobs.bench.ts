@@ -12,8 +12,10 @@
  * for a provider's servers, whose work is not the client's: it runs in its own process (its own event
  * loop, still on these cores), and its image rendering is not timed: every output is rendered once in a
  * warm-up pass and answered from the sandbox's render reuse afterwards (same inputs, same outputs).
- * Each run's data folder is that of an installation that has saved results before: its Content
- * Credentials key and certificate exist (they are made once per installation, not per batch).
+ * Each run's data folder is that of an installation that has saved results before, in an app that has
+ * signed since it started: the Content Credentials key and certificate exist (made once per
+ * installation) and the signing library is compiled (once per process), so that neither lands inside
+ * the reference's or the engine's timing.
  * Run: npm run bench -- jobs
  */
 import { pbkdf2 } from 'node:crypto'
@@ -29,7 +31,7 @@ import { createJobDeps, jobLimitsFromSettings, type PipelineOptions } from '../.
 import { jobsDir, QueueStore } from '../../electron/core/jobs/store'
 import type { JobDeps, RunContext } from '../../electron/core/jobs/types'
 import type { FaultPlan } from '../../electron/core/sandbox/faults'
-import { signingCredentials } from '../../electron/core/provenance/certificate'
+import { prepareContentCredentials } from '../../electron/core/provenance/c2pa'
 import { loadTemplates } from '../../electron/core/templates'
 import { makeImages, sandboxSettings } from '../support/jobs-fixtures'
 import { startSandboxProcess, type RemoteSandbox as Sandbox } from './sandbox-process'
@@ -91,7 +93,7 @@ function timedDeps(deps: JobDeps, times: Map<string, ItemTimes>): JobDeps {
 async function setup(dir: string, sandboxUrl: string) {
   const files = await makeImages(join(dir, 'in'), N, 48)
   const dataDir = join(dir, 'data')
-  await signingCredentials(dataDir)
+  await prepareContentCredentials(dataDir)
   const settings = sandboxSettings({ concurrency: CONCURRENCY, perProviderConcurrency: { pixapi: CONCURRENCY, openai: CONCURRENCY, gemini: CONCURRENCY } })
   const history = openHistory(dataDir)
   const options: PipelineOptions = {
