@@ -167,6 +167,32 @@ describe('upload bodies and byte progress', () => {
     ])
   })
 
+  it('sends a small body held in memory as one chunk, and joins the pieces around a file without changing a byte', async () => {
+    const small = multipartUpload({ model: 'm', prompt: 'p' }, [{ field: 'image', fileName: 'a.png', type: 'image/png', parts: [Buffer.alloc(900, 7)] }])
+    const one = await drain(small)
+    expect(one.seen).toEqual([small.length])
+    expect(one.bytes.length).toBe(small.length)
+
+    const dir = mkdtempSync(join(tmpdir(), 'pixdesk-upload-'))
+    const path = join(dir, 'rest.bin')
+    const rest = randomBytes(3000)
+    writeFileSync(path, rest)
+    const head = randomBytes(UPLOAD_CHUNK - 10)
+    const mixed = multipartUpload({ model: 'm' }, [
+      { field: 'image', fileName: 'a.png', type: 'image/png', parts: [head, { blob: (await openAsBlob(path)).slice(0), label: 'rest.bin' }] },
+      { field: 'image', fileName: 'b.png', type: 'image/png', parts: [Buffer.from('tiny')] }
+    ])
+    const joined = await drain(mixed)
+    // Fields and the head fill one chunk (the rest of the head follows before the file), then the file, then the last part and closing boundary together.
+    expect(joined.seen).toHaveLength(4)
+    expect(joined.seen[0]).toBe(UPLOAD_CHUNK)
+    expect(joined.seen.at(-1)).toBe(mixed.length)
+    const form = await new Request('http://x/', { method: 'POST', headers: { 'content-type': mixed.contentType }, body: joined.bytes }).formData()
+    const files = form.getAll('image') as File[]
+    expect(Buffer.from(await files[0]!.arrayBuffer()).equals(Buffer.concat([head, rest]))).toBe(true)
+    expect(Buffer.from(await files[1]!.arrayBuffer()).toString()).toBe('tiny')
+  })
+
   it('slices large in-memory bodies so progress moves while they go out', async () => {
     const body = bytesBody(Buffer.alloc(3 * UPLOAD_CHUNK + 5, 1), 'application/json')
     const { bytes, seen } = await drain(body)
