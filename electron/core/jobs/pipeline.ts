@@ -21,7 +21,7 @@ import type { TimeoutOptions } from '../providers/http'
 import { providerAdapter } from '../providers/registry'
 import type { ExecuteOptions, ImageRequest, ProgressEvent } from '../providers/types'
 import { apiRoot } from '../providers/urls'
-import { decodeDataUrl, sha256Stream } from '../providers/inputs'
+import { decodeDataUrl, prepareInputs, sha256Stream, type PreparedInput } from '../providers/inputs'
 import { finishMaskedImages, maskPlanFor, shapeMaskedRequest, type MaskPlan, type MaskedOutputImage } from '../masks/masked-request'
 import { keepRawResults } from '../masks/raw-results'
 import { finishPackImages, withPackChecks } from '../packs/finish-outputs'
@@ -74,6 +74,22 @@ class PreparedImages implements PreparedRequest {
     /** A masked edit: how its answers are placed back and composited. */
     readonly maskPlan?: MaskPlan
   ) {}
+
+  /**
+   * The inputs as they go out, opened and looked at before the item waits for a slot: a granted slot
+   * then sends at once instead of first waiting on the disk (behind image decoding) for its files.
+   */
+  inputs?: PreparedInput[]
+
+  async open(): Promise<this> {
+    try {
+      this.inputs = await prepareInputs(this.request.inputs)
+      return this
+    } catch (err) {
+      await this.cleanup()
+      throw err
+    }
+  }
 
   async cleanup(): Promise<void> {
     await Promise.all(this.uploads.map((u) => u.cleanup()))
@@ -175,13 +191,13 @@ export function createJobDeps(options: PipelineOptions): JobDeps {
     prepare: async (item, signal) => {
       readySigning()
       const prepared = await prepareImages(item, signal, { hashes, limits: uploadLimits(item.snapshot), settings: options.settings(), tempDir: options.tempDir })
-      return item.snapshot.mask ? withMask(prepared, item, catalog, options.tempDir) : prepared
+      return (item.snapshot.mask ? await withMask(prepared, item, catalog, options.tempDir) : prepared).open()
     },
 
     async execute(item, prepared, ctx) {
       if (!(prepared instanceof PreparedImages)) throw new AppError({ code: 'internal', message: 'The request was not prepared by this pipeline.' })
       ctx.onStage('uploading')
-      const outcome = await executeImageRequest(prepared.request, await executeOptions(item, ctx))
+      const outcome = await executeImageRequest(prepared.request, await executeOptions(item, ctx), prepared.inputs)
       const record = withOriginals(outcome.record, prepared.originals)
       if (!prepared.maskPlan || record.status !== 'succeeded') return { record, images: outcome.images, outputUrls: outcome.outputUrls }
       return { ...(await compositeAnswer(record, outcome.images, prepared.maskPlan)), outputUrls: outcome.outputUrls }

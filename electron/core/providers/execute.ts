@@ -49,13 +49,13 @@ interface Prepared {
   sentPrompt: string
 }
 
-/** Every check that can refuse the request, before a single byte is sent. */
-async function prepare(request: ImageRequest, options: ExecuteOptions): Promise<Prepared> {
+/** Every check that can refuse the request, before a single byte is sent. `opened`: the inputs already looked at. */
+async function prepare(request: ImageRequest, options: ExecuteOptions, opened?: PreparedInput[]): Promise<Prepared> {
   const catalog = options.catalog ?? bundledCatalog()
   const model = catalog.resolve(request.model, request.provider)
   const baseUrl = normaliseBaseUrl(options.baseUrl, request.provider)
   if (options.apiKey && options.keyOrigin) assertKeyMayGo(request.provider, options.keyOrigin, baseUrl)
-  const inputs = await prepareInputs(request.inputs)
+  const inputs = opened ?? (await prepareInputs(request.inputs))
   const sentPrompt = request.kind === 'edit' ? promptWithReferences(request.prompt, request.inputs) : request.prompt
   assertRequestValid(model, {
     kind: request.kind,
@@ -224,10 +224,11 @@ async function runAndRecord(p: Prepared, options: ExecuteOptions, runner: Runner
  * Turns one edit or generation request into verified images plus a complete record. Throws only an
  * AppError "validation" (before anything is sent); every later failure comes back as a record with
  * status "failed" or "cancelled". `record.outputs` is left for the caller, which writes the files.
+ * `opened`: the request's inputs from prepareInputs, when the caller looked at them ahead of sending.
  */
-export async function executeImageRequest(request: ImageRequest, options: ExecuteOptions = {}): Promise<ImageOutcome> {
+export async function executeImageRequest(request: ImageRequest, options: ExecuteOptions = {}, opened?: PreparedInput[]): Promise<ImageOutcome> {
   const adapter = providerAdapter(request.provider)
-  const prepared = await prepare(request, options)
+  const prepared = await prepare(request, options, opened)
   return runAndRecord(prepared, options, (ctx) => adapter.run(ctx, request.route))
 }
 
