@@ -29,6 +29,17 @@ describe('queue journal file', () => {
     expect(await readFile(path, 'utf8')).toBe('{"s":51}\n')
   })
 
+  it('keeps order across a truncate handed over among writes still in flight, and settles every write', async () => {
+    const path = join(dir, 'queue.journal')
+    file = new JournalFile(path)
+    const line = (i: number) => `{"s":${i}}\n`
+    const before = Array.from({ length: 20 }, (_, i) => file!.append(line(i), i % 2 === 0))
+    const emptied = file.truncate()
+    const after = Array.from({ length: 20 }, (_, i) => file!.append(line(100 + i), i % 5 === 0))
+    await Promise.all([...before, emptied, ...after])
+    expect(await readFile(path, 'utf8')).toBe(Array.from({ length: 20 }, (_, i) => line(100 + i)).join(''))
+  })
+
   it('rejects a write that cannot be made, with the reason, each time it is tried', async () => {
     file = new JournalFile(join(dir, 'missing-folder', 'queue.journal'))
     await expect(file.append('{"s":1}\n', true)).rejects.toMatchObject({ code: 'ENOENT', message: expect.stringContaining('no such file') })

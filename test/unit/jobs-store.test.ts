@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -98,5 +99,44 @@ describe('queue store', () => {
     expect(loaded.seq).toBe(2)
     expect(loaded.batches[0]?.items[0]?.state).toBe('done')
     await expect(store.append({ op: 'item', item: first }, false)).rejects.toThrow(/could not be saved/)
+  })
+
+  it('a durable change is on disk the moment its append resolves, also with many in flight and a fold between them', async () => {
+    const b = batch('b1', Array.from({ length: 30 }, (_, i) => item(`i${i}`, 'b1')))
+    const store = new QueueStore(dataDir, 0, () => [b])
+    // Read synchronously in the same turn the promise settles: nothing can land in between. A change
+    // is on disk in a journal line or, once folded, in the snapshot.
+    const onDisk = (id: string, state: string): boolean => {
+      const lines = readFileSync(join(jobs(), JOURNAL_FILE), 'utf8').split('\n').filter(Boolean)
+      const inJournal = lines.some((line) => {
+        const change = JSON.parse(line) as { item?: JobItem }
+        return change.item?.id === id && change.item.state === state
+      })
+      if (inJournal) return true
+      try {
+        const snapshot = JSON.parse(readFileSync(join(jobs(), QUEUE_FILE), 'utf8')) as { batches: Batch[] }
+        return snapshot.batches.some((saved) => saved.items.some((it) => it.id === id && it.state === state))
+      } catch {
+        return false
+      }
+    }
+    const seen: boolean[] = []
+    // As the engine does: the item changes in memory (which the snapshot reads), then the change is appended.
+    const append = (it: JobItem, state: JobItem['state'], durable: boolean) => {
+      it.state = state
+      const done = store.append({ op: 'item', item: it }, durable)
+      return durable ? done.then(() => void seen.push(onDisk(it.id, state))) : done
+    }
+    const before = b.items.slice(0, 20).map((it, i) => append(it, 'uploading', i % 3 === 0))
+    const fold = store.compact()
+    // While the fold writes its snapshot: these must go to the journal after it is emptied.
+    await new Promise((resolve) => setImmediate(resolve))
+    const after = b.items.slice(20).map((it) => append(it, 'done', true))
+    await Promise.all([...before, fold, ...after])
+    expect(seen).toEqual(Array(17).fill(true))
+    // The lines after the fold survive it: a reload sees them over the snapshot.
+    const loaded = await loadQueue(dataDir)
+    expect(loaded.batches[0]?.items.map((i) => i.state)).toEqual([...Array(20).fill('uploading'), ...Array(10).fill('done')])
+    await store.close()
   })
 })

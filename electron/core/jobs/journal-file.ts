@@ -5,32 +5,55 @@ import { Worker } from 'node:worker_threads'
  * small thread pool with image decoding, hashing and every other fsync in the process; a submission
  * must be on disk before it is sent, and queued behind that work it waited many times an fsync's
  * length while its request slot stood idle. Here a write and its fsync are one hop to a thread that
- * does nothing else. Messages are handled in order, so lines land in the order they were given.
+ * does nothing else. Messages are handled in order, so lines land in the order they were given; the
+ * messages that arrived while the thread was busy are taken together, and one fsync covers every
+ * durable line among them (a group commit), so a submission never queues behind another one's fsync.
  */
 const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads')
+const { parentPort, workerData, receiveMessageOnPort } = require('node:worker_threads')
 const fs = require('node:fs')
 let fd
-parentPort.on('message', (message) => {
-  try {
-    if (message.op === 'close') {
-      if (fd !== undefined) fs.closeSync(fd)
-      fd = undefined
-    } else {
+const failure = (err) => ({ message: err.message, code: err.code })
+parentPort.on('message', (first) => {
+  const messages = [first]
+  for (let next; (next = receiveMessageOnPort(parentPort)); ) messages.push(next.message)
+  const replies = []
+  let unsynced = []
+  const sync = () => {
+    if (!unsynced.length) return
+    try {
+      fs.fdatasyncSync(fd)
+    } catch (err) {
+      for (const reply of unsynced) reply.error = failure(err)
+    }
+    unsynced = []
+  }
+  for (const message of messages) {
+    const reply = { id: message.id }
+    replies.push(reply)
+    try {
+      if (message.op === 'close') {
+        sync()
+        if (fd !== undefined) fs.closeSync(fd)
+        fd = undefined
+        continue
+      }
       if (fd === undefined) fd = fs.openSync(workerData.path, 'a')
       if (message.op === 'append') {
         const bytes = Buffer.from(message.text, 'utf8')
         let written = 0
         while (written < bytes.length) written += fs.writeSync(fd, bytes, written, bytes.length - written)
-        if (message.sync) fs.fdatasyncSync(fd)
+        if (message.sync) unsynced.push(reply)
       } else if (message.op === 'truncate') {
+        sync()
         fs.ftruncateSync(fd, 0)
       }
+    } catch (err) {
+      reply.error = failure(err)
     }
-    parentPort.postMessage({ id: message.id })
-  } catch (err) {
-    parentPort.postMessage({ id: message.id, error: { message: err.message, code: err.code } })
   }
+  sync()
+  for (const reply of replies) parentPort.postMessage(reply)
 })
 `
 

@@ -169,8 +169,10 @@ interface PendingLine {
 const MIN_COMPACT_BYTES = 1 << 20
 
 /**
- * Appends changes in order through one writer: lines queued while a write is in flight go out together
- * in the next one, and one fsync covers every durable line in it.
+ * Appends changes in order through one writer thread: lines appended in the same turn of the event loop
+ * go out as one write, handed over at once without waiting for the writes before them (the thread
+ * keeps them in order and fsyncs once for every durable line it finds waiting). Only a fold into the
+ * snapshot holds new lines back, until the journal it empties is gone.
  */
 export class QueueStore {
   private readonly queuePath: string
@@ -234,31 +236,36 @@ export class QueueStore {
   }
 
   private kick(): void {
-    this.flushing ??= this.flush().finally(() => {
-      this.flushing = undefined
-      if (this.pending.length || this.compactWaiters.length) this.kick()
-    })
+    // A microtask later, so the lines of one change (an item's state and its submission) share a write.
+    this.flushing ??= Promise.resolve()
+      .then(() => this.flush())
+      .finally(() => {
+        this.flushing = undefined
+        if (this.pending.length || this.compactWaiters.length) this.kick()
+      })
   }
 
   private async flush(): Promise<void> {
     while (this.pending.length || this.compactWaiters.length) {
       const grown = this.journalBytes > Math.max(MIN_COMPACT_BYTES, 4 * this.snapshotBytes)
       if (this.compactWaiters.length || grown) await this.compactNow()
-      else await this.writeLines()
+      else this.writeLines()
     }
   }
 
-  private async writeLines(): Promise<void> {
+  /** Hands the queued lines to the writer without waiting: it settles each line when its write (and fsync) is done. */
+  private writeLines(): void {
     const chunk = this.pending.splice(0)
     const text = chunk.map((p) => p.line).join('')
-    try {
-      await this.journal.append(text, chunk.some((p) => p.durable))
-      this.journalBytes += Buffer.byteLength(text)
-    } catch (err) {
-      for (const p of chunk) p.reject(this.failure(err))
-      return
-    }
-    for (const p of chunk) p.resolve()
+    this.journalBytes += Buffer.byteLength(text)
+    this.journal.append(text, chunk.some((p) => p.durable)).then(
+      () => {
+        for (const p of chunk) p.resolve()
+      },
+      (err: unknown) => {
+        for (const p of chunk) p.reject(this.failure(err))
+      }
+    )
   }
 
   private async compactNow(): Promise<void> {
