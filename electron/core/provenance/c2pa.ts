@@ -1,6 +1,6 @@
 import { AppError } from '../../../shared/errors'
 import { c2paThread, type C2paMime } from './c2pa-thread'
-import { signingCredentials } from './certificate'
+import { signingCredentials, type SigningCredentials } from './certificate'
 import { coseSign1, reserveFor } from './cose'
 import { digitalSourceTypeFor, type ProvenanceKind } from './xmp'
 
@@ -66,9 +66,26 @@ export async function prepareContentCredentials(dataDir: string): Promise<void> 
   await Promise.all([signingCredentials(dataDir), c2paThread().warm()])
 }
 
+/**
+ * Formats already signed, and read back, with a set of credentials. The library can validate what it
+ * has just signed, which catches a certificate chain or key that readers would reject; that check
+ * doubles the cost of signing, and with the same key, chain and format it can only repeat its verdict.
+ * So the first output per format is checked, and again whenever the credentials change.
+ */
+const checkedFormats = new WeakMap<SigningCredentials, Set<C2paFormat>>()
+
+function libraryChecks(credentials: SigningCredentials, format: C2paFormat): boolean {
+  const formats = checkedFormats.get(credentials) ?? new Set<C2paFormat>()
+  checkedFormats.set(credentials, formats)
+  if (formats.has(format)) return false
+  formats.add(format)
+  return true
+}
+
 /** The image with a signed manifest embedded: the source as its ingredient, the model as the agent that made it. */
 export async function signContentCredentials(bytes: Buffer, format: C2paFormat, facts: ManifestFacts, dataDir: string): Promise<Buffer> {
   const credentials = await signingCredentials(dataDir)
+  const verifyAfterSign = libraryChecks(credentials, format)
   const source = facts.kind === 'edit' ? facts.source : undefined
   const ingredient = source && { title: source.title, relationship: 'parentOf', label: 'source' }
   const ingredientMime = source?.format ? INGREDIENT_MIME[source.format] : undefined
@@ -77,7 +94,7 @@ export async function signContentCredentials(bytes: Buffer, format: C2paFormat, 
     .sign({
       manifest: JSON.stringify(manifestFor(facts, format)),
       // No thumbnails: making them decodes and scales the whole image inside WebAssembly, which roughly doubled the signing time.
-      settings: JSON.stringify({ builder: { thumbnail: { enabled: false } } }),
+      settings: JSON.stringify({ builder: { thumbnail: { enabled: false } }, verify: { verify_after_sign: verifyAfterSign } }),
       mime: MIME[format],
       bytes,
       alg: credentials.alg,
@@ -94,6 +111,8 @@ export async function signContentCredentials(bytes: Buffer, format: C2paFormat, 
       signClaim: (claim) => coseSign1(claim, credentials, reserveSize)
     })
     .catch((err: unknown) => {
+      // Checked again next time: the check that failed must not be skipped for the next output.
+      if (verifyAfterSign) checkedFormats.get(credentials)?.delete(format)
       throw new AppError({ code: 'internal', message: `Content Credentials could not be signed: ${(err as Error).message}` })
     })
   return Buffer.from(signed.buffer, signed.byteOffset, signed.byteLength)
