@@ -71,8 +71,8 @@ export interface SchedulerOptions {
 
 /**
  * Decides what starts and when: queue order, the global, per-provider and per-batch limits, provider
- * pauses after a 429, the network, budgets. A pass runs at most once per tick, however many changes
- * asked for one, and a timer wakes it for the earliest held item.
+ * pauses after a 429, the network, budgets. Changes asking for a pass together get one pass (see
+ * wake), and a timer wakes it for the earliest held item.
  */
 export class Scheduler {
   readonly runs = new Map<string, Run>()
@@ -81,6 +81,8 @@ export class Scheduler {
   /** Index before which every item of a batch is settled: a pass starts there. */
   private readonly scanFrom = new Map<string, number>()
   private passQueued = false
+  /** A pass ran right after a change since the loop last reached its check phase. */
+  private passedEarly = false
   private wakeTimer: NodeJS.Timeout | undefined
   private wakeAt = Infinity
   /** Nothing starts until every saved item has been reconciled, nor once closing. */
@@ -99,14 +101,25 @@ export class Scheduler {
     if (this.wakeTimer) clearTimeout(this.wakeTimer)
   }
 
-  /** Asks for a pass on the next tick. */
-  wake(): void {
+  /**
+   * Asks for a pass on the next tick. `now`: a slot was freed, and it goes to the next prepared item as
+   * soon as the current change is done, not after every other callback waiting in this turn of the
+   * event loop. Only one pass per turn runs that early, so a busy queue cannot starve the loop.
+   */
+  wake(now = false): void {
     if (this.passQueued || !this.running) return
     this.passQueued = true
-    setImmediate(() => {
+    const run = () => {
       this.passQueued = false
       this.pass()
-    })
+    }
+    if (!now || this.passedEarly) {
+      setImmediate(run)
+      return
+    }
+    this.passedEarly = true
+    setImmediate(() => (this.passedEarly = false))
+    queueMicrotask(run)
   }
 
   /** The batch's order or settled items changed: the next pass looks at it from its start. */
@@ -175,7 +188,7 @@ export class Scheduler {
   releaseSlot(run: Run): void {
     if (run.phase !== 'net') return
     run.phase = 'finishing'
-    this.wake()
+    this.wake(true)
   }
 
   yieldRun(run: Run, hold: ItemHold | undefined, until?: number): void {
