@@ -5,7 +5,10 @@
  * engine, disk or server work at all) and with a reference measured in the same run (the same requests
  * sent straight through the pipeline by a bare pool of 4, no engine: what the client costs on this
  * machine right now). The engine's overhead over the ideal is broken down into where the slots' time
- * went. Then the same batch with 429s injected, to show throughput follows Retry-After and no item fails.
+ * went. The engine runs the batch twice in one process: the first batch after start-up also compiles
+ * the engine's code, a later one is the engine in an app that has been open a while (the reference is
+ * timed after an untimed pass of its own). Then the same batch with 429s injected, to show throughput
+ * follows Retry-After and no item fails.
  *
  * What is real: the engine, its queue journal (with its fsyncs), HTTP over loopback to the sandbox, the
  * multipart uploads, output downloads and checks, output files and history records. The sandbox stands
@@ -303,6 +306,9 @@ async function measure(sandbox: Sandbox, ideal: number): Promise<void> {
   await runReference(sandbox)
   const reference = await runReference(sandbox)
   load.push(loadavg()[0]!)
+  // The first batch of a process also pays for compiling the engine's code (the reference is measured
+  // after an untimed pass); a later batch shows the engine as it runs in an app that has been open a while.
+  const first = await runEngine('first batch', sandbox, undefined)
   const clean = await runEngine('no faults', sandbox, undefined)
   load.push(loadavg()[0]!)
   console.log(
@@ -313,11 +319,16 @@ async function measure(sandbox: Sandbox, ideal: number): Promise<void> {
     `reference (bare pool of ${CONCURRENCY}, same client and sandbox): ${(reference.wallMs / 1000).toFixed(2)} s; ratio ${(reference.wallMs / ideal).toFixed(3)}× ideal; ` +
       `wire beyond latency ${ms(reference.wireExcessMs)} per slot`
   )
-  console.log(
-    `no faults: ${N} items in ${(clean.wallMs / 1000).toFixed(2)} s; ideal N×L/c = ${(ideal / 1000).toFixed(2)} s; ratio ${(clean.wallMs / ideal).toFixed(3)}×; ` +
-      `vs reference ${(clean.wallMs / reference.wallMs).toFixed(3)}×; done ${clean.done}, failed ${clean.failed}; throughput ${((clean.done / clean.wallMs) * 1000).toFixed(1)} items/s`
-  )
-  for (const line of breakdown(clean, ideal)) console.log(line)
+  for (const [run, what] of [
+    [first, 'first batch since the process started'],
+    [clean, 'a later batch in the same process']
+  ] as const) {
+    console.log(
+      `no faults, ${what}: ${N} items in ${(run.wallMs / 1000).toFixed(2)} s; ideal N×L/c = ${(ideal / 1000).toFixed(2)} s; ratio ${(run.wallMs / ideal).toFixed(3)}×; ` +
+        `vs reference ${(run.wallMs / reference.wallMs).toFixed(3)}×; done ${run.done}, failed ${run.failed}; throughput ${((run.done / run.wallMs) * 1000).toFixed(1)} items/s`
+    )
+    for (const line of breakdown(run, ideal)) console.log(line)
+  }
 
   // The sandbox's random 429s carry Retry-After: 1 (second).
   const RETRY_AFTER_MS = 1000
@@ -332,8 +343,13 @@ async function measure(sandbox: Sandbox, ideal: number): Promise<void> {
   )
   const append = await durableAppendMs()
   console.log(`journal: a durable line takes ${append.idle.toFixed(1)} ms (median) with the thread pool idle, ${append.busy.toFixed(1)} ms with it kept busy`)
-  const ratio = clean.wallMs / ideal
-  console.log(`goal ≤ 1.05× ideal: ${ratio <= 1.05 ? 'met' : 'NOT met'} (${ratio.toFixed(3)}×; the reference alone is ${(reference.wallMs / ideal).toFixed(3)}×)`)
+  for (const [run, what] of [
+    [first, 'first batch'],
+    [clean, 'later batch']
+  ] as const) {
+    const ratio = run.wallMs / ideal
+    console.log(`goal ≤ 1.05× ideal, ${what}: ${ratio <= 1.05 ? 'met' : 'NOT met'} (${ratio.toFixed(3)}×; the reference alone is ${(reference.wallMs / ideal).toFixed(3)}×)`)
+  }
 }
 
 main().catch((err: unknown) => {
