@@ -30,64 +30,59 @@ function partsBody(parts: BodyPart[], contentType: string): UploadBody {
     length,
     async *stream(onSent) {
       let sent = 0
-      // In-memory parts next to each other go out as one chunk of up to UPLOAD_CHUNK: each chunk is a
-      // write (and a read on the server), so a small upload (form fields, file, closing boundary) is one.
-      let held: Uint8Array[] = []
-      let heldBytes = 0
-      const release = () => {
-        const chunk = held.length === 1 ? (held[0] as Uint8Array) : Buffer.concat(held, heldBytes)
-        held = []
-        heldBytes = 0
-        return chunk
-      }
-      for (const part of parts) {
-        if (part instanceof Uint8Array) {
-          for (let at = 0; at < part.byteLength; ) {
-            const piece = part.subarray(at, at + UPLOAD_CHUNK - heldBytes)
-            held.push(piece)
-            heldBytes += piece.byteLength
-            at += piece.byteLength
-            if (heldBytes < UPLOAD_CHUNK) continue
-            const chunk = release()
-            yield chunk
-            sent += chunk.byteLength
-            onSent(sent)
-          }
-          continue
-        }
-        if (heldBytes > 0) {
-          const chunk = release()
-          yield chunk
-          sent += chunk.byteLength
-          onSent(sent)
-        }
-        // Blob streams hand out Uint8Arrays read on demand: backpressure reaches the disk.
-        const reader = (part.blob.stream() as unknown as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]()
-        for (;;) {
-          let next: IteratorResult<Uint8Array>
-          try {
-            next = await reader.next()
-          } catch (err) {
-            // A file-backed Blob refuses to read a file that changed since it was validated.
-            throw new AppError(
-              { code: 'validation', field: 'inputs', message: `Input ${part.label} changed or became unreadable while it was being uploaded; nothing more was sent. Try again.` },
-              { cause: err }
-            )
-          }
-          if (next.done) break
-          yield next.value
-          sent += next.value.byteLength
-          onSent(sent)
-        }
-      }
-      if (heldBytes > 0) {
-        const chunk = release()
+      for await (const chunk of chunksOf(parts)) {
         yield chunk
         sent += chunk.byteLength
         onSent(sent)
       }
     }
   }
+}
+
+/**
+ * The body in the pieces it is written in. In-memory parts next to each other go out as one chunk of up
+ * to UPLOAD_CHUNK: each chunk is a write (and a read on the server), so a small upload (form fields,
+ * file, closing boundary) is one. Files are read as they go.
+ */
+async function* chunksOf(parts: BodyPart[]): AsyncIterable<Uint8Array> {
+  let held: Uint8Array[] = []
+  let heldBytes = 0
+  const release = () => {
+    const chunk = held.length === 1 ? (held[0] as Uint8Array) : Buffer.concat(held, heldBytes)
+    held = []
+    heldBytes = 0
+    return chunk
+  }
+  for (const part of parts) {
+    if (part instanceof Uint8Array) {
+      for (let at = 0; at < part.byteLength; ) {
+        const piece = part.subarray(at, at + UPLOAD_CHUNK - heldBytes)
+        held.push(piece)
+        heldBytes += piece.byteLength
+        at += piece.byteLength
+        if (heldBytes === UPLOAD_CHUNK) yield release()
+      }
+      continue
+    }
+    if (heldBytes > 0) yield release()
+    // Blob streams hand out Uint8Arrays read on demand: backpressure reaches the disk.
+    const reader = (part.blob.stream() as unknown as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]()
+    for (;;) {
+      let next: IteratorResult<Uint8Array>
+      try {
+        next = await reader.next()
+      } catch (err) {
+        // A file-backed Blob refuses to read a file that changed since it was validated.
+        throw new AppError(
+          { code: 'validation', field: 'inputs', message: `Input ${part.label} changed or became unreadable while it was being uploaded; nothing more was sent. Try again.` },
+          { cause: err }
+        )
+      }
+      if (next.done) break
+      yield next.value
+    }
+  }
+  if (heldBytes > 0) yield release()
 }
 
 export function bytesBody(bytes: Uint8Array, contentType: string): UploadBody {
