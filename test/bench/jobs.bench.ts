@@ -22,7 +22,7 @@
  * Run: npm run bench -- jobs
  */
 import { pbkdf2 } from 'node:crypto'
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -31,7 +31,8 @@ import { openHistory } from '../../electron/core/history/history'
 import { JobEngine } from '../../electron/core/jobs/engine'
 import { unstartedItemState, type JobEvent, type JobItem } from '../../electron/core/jobs/model'
 import { createJobDeps, jobLimitsFromSettings, type PipelineOptions } from '../../electron/core/jobs/pipeline'
-import { jobsDir, QueueStore } from '../../electron/core/jobs/store'
+import { JournalFile } from '../../electron/core/jobs/journal-file'
+import { QueueStore } from '../../electron/core/jobs/store'
 import type { JobDeps, RunContext } from '../../electron/core/jobs/types'
 import type { FaultPlan } from '../../electron/core/sandbox/faults'
 import { prepareContentCredentials } from '../../electron/core/provenance/c2pa'
@@ -62,6 +63,22 @@ QueueStore.prototype.append = function (this: QueueStore, ...args: Parameters<Qu
   journal.durable++
   const started = performance.now()
   return originalAppend.apply(this, args).finally(() => (journal.durableWaitMs += performance.now() - started))
+}
+
+/** The journal files written during a run, to report where their fsyncs were made. */
+const journalFiles = new Set<JournalFile>()
+const originalFileAppend = JournalFile.prototype.append
+JournalFile.prototype.append = function (this: JournalFile, ...args: Parameters<JournalFile['append']>) {
+  journalFiles.add(this)
+  return originalFileAppend.apply(this, args)
+}
+const fsyncsSince = (before: { inline: number; thread: number }) => {
+  const now = { inline: 0, thread: 0 }
+  for (const file of journalFiles) {
+    now.inline += file.fsyncs.inline
+    now.thread += file.fsyncs.thread
+  }
+  return { inline: now.inline - before.inline, thread: now.thread - before.thread }
 }
 
 /** The pipeline's own functions, with the moments the breakdown needs taken from the outside. */
@@ -143,6 +160,7 @@ async function runEngine(label: string, sandbox: Sandbox, faults: FaultPlan | un
       if (e.type === 'batch.finished') finished()
     })
     Object.assign(journal, { lines: 0, durable: 0, durableWaitMs: 0 })
+    const fsyncsBefore = fsyncsSince({ inline: 0, thread: 0 })
     const elu = performance.eventLoopUtilization()
     const started = performance.now()
     const batch = await engine.createBatch({
@@ -160,7 +178,8 @@ async function runEngine(label: string, sandbox: Sandbox, faults: FaultPlan | un
     const rateLimited = (await sandbox.stats()).submissions.filter((s) => s.status === 429).length
     await engine.close()
     await history.close()
-    return { label, wallMs, started, times, events, busy, journal: { ...journal }, done: detail.counts.done, failed: detail.counts.failed, rateLimited }
+    const fsyncs = fsyncsSince(fsyncsBefore)
+    return { label, wallMs, started, times, events, busy, journal: { ...journal, fsyncs }, done: detail.counts.done, failed: detail.counts.failed, rateLimited }
   } finally {
     await rm(dir, { recursive: true, force: true })
   }
@@ -212,35 +231,39 @@ async function runReference(sandbox: Sandbox): Promise<{ wallMs: number; wireExc
 }
 
 /**
- * Median time for a durable journal line, with the process's file/crypto thread pool idle and then
- * kept busy (as image decoding and hashing keep it during a batch): a submission waits this long
- * between getting its slot and being sent.
+ * Median time for a durable journal line, written and fsync'd on the calling thread (a quick disk) and
+ * on the writer thread (where a slow disk's lines go), with the process's file/crypto thread pool idle
+ * and then kept busy (as image decoding and hashing keep it during a batch): a submission waits this
+ * long between getting its slot and being sent.
  */
-async function durableAppendMs(): Promise<{ idle: number; busy: number }> {
+async function durableAppendMs(): Promise<Record<'calling' | 'writer', { idle: number; busy: number }>> {
   const dir = await mkdtemp(join(tmpdir(), 'pixdesk-jobs-bench-journal-'))
-  await mkdir(jobsDir(dir), { recursive: true })
-  const store = new QueueStore(dir, 0, () => [])
-  const item = { ...unstartedItemState(new Date().toISOString()), id: 'i', batchId: 'b', estimate: 1 } as unknown as JobItem
-  const median = async () => {
+  const files = {
+    calling: new JournalFile(join(dir, 'calling.journal'), { placement: { inline: () => true, measured: () => undefined } }),
+    writer: new JournalFile(join(dir, 'writer.journal'), { placement: { inline: () => false, measured: () => undefined } })
+  }
+  const line = `${JSON.stringify({ s: 1, op: 'item', item: { ...unstartedItemState(new Date().toISOString()), id: 'i', batchId: 'b', estimate: 1 } })}\n`
+  const median = async (file: JournalFile) => {
     const times: number[] = []
     for (let i = 0; i < 60; i++) {
       const started = performance.now()
-      await store.append({ op: 'item', item }, true)
+      await file.append(line, true)
       times.push(performance.now() - started)
       await new Promise((resolve) => setTimeout(resolve, 5))
     }
     return times.sort((a, b) => a - b)[30] as number
   }
   try {
-    const idle = await median()
+    const idle = { calling: await median(files.calling), writer: await median(files.writer) }
     let busy = true
     const spin = () => busy && pbkdf2('image', 'work', 20_000, 32, 'sha256', spin)
     for (let i = 0; i < 8; i++) spin()
-    const loaded = await median()
+    const loaded = { calling: await median(files.calling), writer: await median(files.writer) }
     busy = false
-    return { idle, busy: loaded }
+    return { calling: { idle: idle.calling, busy: loaded.calling }, writer: { idle: idle.writer, busy: loaded.writer } }
   } finally {
-    await store.close()
+    await files.calling.close()
+    await files.writer.close()
     await rm(dir, { recursive: true, force: true })
   }
 }
@@ -281,7 +304,8 @@ function breakdown(run: Awaited<ReturnType<typeof runEngine>>, ideal: number): s
     `  overhead over ideal ${ms(overhead)} (${pct(overhead, ideal)}), per slot:`,
     `    start (create batch, first prepares) ${ms(rampUp)} (${pct(rampUp, ideal)})`,
     `    journal before send (fsync of the submission) ${ms(journalMs)} (${pct(journalMs, ideal)}); ` +
-      `${run.journal.lines} journal lines, ${run.journal.durable} durable, ${ms(run.journal.durableWaitMs / run.journal.durable)} mean durable wait`,
+      `${run.journal.lines} journal lines, ${run.journal.durable} durable, ${(run.journal.durableWaitMs / run.journal.durable).toFixed(1)} ms mean durable wait; ` +
+      `fsyncs ${run.journal.fsyncs.inline} on the main thread, ${run.journal.fsyncs.thread} on the writer thread`,
     `    wire beyond latency (client + sandbox work) ${ms(wireExcess)} (${pct(wireExcess, ideal)})`,
     `    idle slots between items ${ms(gaps)} (${pct(gaps, ideal)}): next item still preparing ${ms(unprepared)}, ` +
       `scheduling pass and event-loop delay ${ms(gaps - unprepared)}`,
@@ -342,7 +366,13 @@ async function measure(sandbox: Sandbox, ideal: number): Promise<void> {
       `+ serial Retry-After upper bound ${((limited.rateLimited * RETRY_AFTER_MS) / 1000).toFixed(2)} s = ${(expectedFloor / 1000).toFixed(2)} s`
   )
   const append = await durableAppendMs()
-  console.log(`journal: a durable line takes ${append.idle.toFixed(1)} ms (median) with the thread pool idle, ${append.busy.toFixed(1)} ms with it kept busy`)
+  for (const [where, what] of [
+    ['calling', 'written and fsync\'d on the main thread (a quick disk)'],
+    ['writer', 'on the writer thread (a slow disk)']
+  ] as const) {
+    const t = append[where]
+    console.log(`journal: a durable line ${what} takes ${t.idle.toFixed(1)} ms (median) with the thread pool idle, ${t.busy.toFixed(1)} ms with it kept busy`)
+  }
   for (const [run, what] of [
     [first, 'first batch'],
     [clean, 'later batch']
