@@ -116,13 +116,13 @@ export interface SignRequest {
   reserveSize: number
   ingredient?: { json: string; fallbackJson: string; mime?: string; bytes: Uint8Array }
   /** Makes the COSE signature over a claim; called on this thread, where the key is. */
-  signClaim(claim: Uint8Array): Uint8Array
+  signClaim(claim: Uint8Array): Promise<Uint8Array>
 }
 
 interface Pending {
   resolve(value: unknown): void
   reject(err: Error): void
-  signClaim?: (claim: Uint8Array) => Uint8Array
+  signClaim?: (claim: Uint8Array) => Promise<Uint8Array>
   /** Keeps the process alive while it is outstanding. */
   hold: boolean
 }
@@ -197,12 +197,11 @@ class C2paThread {
   private answer(worker: Worker, reply: Reply): void {
     const waiter = this.pending.get(reply.id)
     if (reply.op === 'claim') {
-      try {
-        if (!waiter?.signClaim) throw new Error('no signing request is waiting for this claim')
-        worker.postMessage({ op: 'signature', signId: reply.signId, signature: waiter.signClaim(reply.claim) })
-      } catch (err) {
-        worker.postMessage({ op: 'signature', signId: reply.signId, error: (err as Error).message })
-      }
+      const signing = waiter?.signClaim ? waiter.signClaim(reply.claim) : Promise.reject(new Error('no signing request is waiting for this claim'))
+      signing.then(
+        (signature) => worker.postMessage({ op: 'signature', signId: reply.signId, signature }),
+        (err: unknown) => worker.postMessage({ op: 'signature', signId: reply.signId, error: (err as Error).message })
+      )
       return
     }
     if (!waiter) return

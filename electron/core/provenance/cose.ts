@@ -42,27 +42,26 @@ const HEADER_ALG = 1
 const HEADER_X5CHAIN = 33
 const COSE_SIGN1_TAG = 0xd2
 
-function signatureOver(data: Buffer, credentials: SigningCredentials): Buffer {
-  switch (credentials.alg) {
-    case 'es256':
-      return sign('sha256', data, { key: credentials.key, dsaEncoding: 'ieee-p1363' })
-    case 'es384':
-      return sign('sha384', data, { key: credentials.key, dsaEncoding: 'ieee-p1363' })
-    case 'es512':
-      return sign('sha512', data, { key: credentials.key, dsaEncoding: 'ieee-p1363' })
-    case 'ed25519':
-      return sign(null, data, credentials.key)
-    case 'ps256':
-      return sign('sha256', data, { key: credentials.key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 })
-  }
+/** Signed off the main thread (in Node's thread pool): an ECDSA or RSA signature is the costly step. */
+function signatureOver(data: Buffer, credentials: SigningCredentials): Promise<Buffer> {
+  const { alg, key } = credentials
+  const [digest, options]: [string | null, Parameters<typeof sign>[2]] =
+    alg === 'ed25519'
+      ? [null, key]
+      : alg === 'ps256'
+        ? ['sha256', { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }]
+        : [DIGEST[alg], { key, dsaEncoding: 'ieee-p1363' }]
+  return new Promise((resolve, reject) => sign(digest, data, options, (err, signature) => (err ? reject(err) : resolve(signature))))
 }
+
+const DIGEST: Record<'es256' | 'es384' | 'es512', string> = { es256: 'sha256', es384: 'sha384', es512: 'sha512' }
 
 /**
  * The signature, padded to exactly `size` bytes: the library reserved that much room in the file before
  * hashing it, so a shorter signature would leave the recorded byte ranges wrong. The padding is the
  * `pad` entry of the unprotected header, as C2PA specifies.
  */
-export function coseSign1(claim: Uint8Array, credentials: SigningCredentials, size: number): Uint8Array {
+export async function coseSign1(claim: Uint8Array, credentials: SigningCredentials, size: number): Promise<Uint8Array> {
   const protectedHeader = cbor(
     new Map<Cbor, Cbor>([
       [HEADER_ALG, COSE_ALG[credentials.alg]],
@@ -70,7 +69,7 @@ export function coseSign1(claim: Uint8Array, credentials: SigningCredentials, si
     ])
   )
   const toBeSigned = cbor(['Signature1', protectedHeader, Buffer.alloc(0), Buffer.from(claim)])
-  const signature = signatureOver(toBeSigned, credentials)
+  const signature = await signatureOver(toBeSigned, credentials)
   const build = (pad: number) => Buffer.concat([Buffer.from([COSE_SIGN1_TAG]), cbor([protectedHeader, new Map<Cbor, Cbor>([['pad', Buffer.alloc(pad)]]), null, signature])])
   let pad = Math.max(0, size - build(0).length)
   // The length prefix of the pad grows with it: step back until the whole fits exactly.
