@@ -291,12 +291,16 @@ function breakdown(run: Awaited<ReturnType<typeof runEngine>>, ideal: number): s
   // them, what passed before the item was even prepared is the prepare's; the rest is the pass's.
   const byGrant = [...items].sort((a, b) => a.grant - b.grant)
   let unprepared = 0
+  const handOvers: number[] = []
   for (let k = CONCURRENCY; k < byGrant.length; k++) {
     const freed = releases[k - CONCURRENCY] as number
     const item = byGrant[k] as Required<ItemTimes>
     unprepared += Math.max(0, Math.min(item.grant, item.prepared ?? freed) - freed)
+    handOvers.push(item.grant - freed)
   }
   unprepared /= CONCURRENCY
+  handOvers.sort((a, b) => a - b)
+  const quantile = (q: number) => (handOvers[Math.floor(q * (handOvers.length - 1))] ?? 0).toFixed(2)
   const overhead = run.wallMs - ideal
   const events = run.events.length
   const itemEvents = run.events.filter((e) => e.type === 'item.updated').length
@@ -308,7 +312,7 @@ function breakdown(run: Awaited<ReturnType<typeof runEngine>>, ideal: number): s
       `fsyncs ${run.journal.fsyncs.inline} on the main thread, ${run.journal.fsyncs.thread} on the writer thread`,
     `    wire beyond latency (client + sandbox work) ${ms(wireExcess)} (${pct(wireExcess, ideal)})`,
     `    idle slots between items ${ms(gaps)} (${pct(gaps, ideal)}): next item still preparing ${ms(unprepared)}, ` +
-      `scheduling pass and event-loop delay ${ms(gaps - unprepared)}`,
+      `scheduling pass and event-loop delay ${ms(gaps - unprepared)}; a freed slot reaches the next item in ${quantile(0.5)} ms (median), ${quantile(0.9)} ms (90th percentile)`,
     `    end (last downloads, outputs, ledger) ${ms(tail)} (${pct(tail, ideal)})`,
     `  events ${events} (${itemEvents} item updates, ${(itemEvents / N).toFixed(1)} per item); main thread busy ${pct(run.busy, 1)}`
   ]
