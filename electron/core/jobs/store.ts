@@ -169,10 +169,10 @@ interface PendingLine {
 const MIN_COMPACT_BYTES = 1 << 20
 
 /**
- * Appends changes in order through one writer thread: lines appended in the same turn of the event loop
- * go out as one write, handed over at once without waiting for the writes before them (the thread
- * keeps them in order and fsyncs once for every durable line it finds waiting). Only a fold into the
- * snapshot holds new lines back, until the journal it empties is gone.
+ * Appends changes in order through the journal file (journal-file.ts decides whether a write and its
+ * fsync happen here or on its writer thread): lines appended in the same turn of the event loop go out
+ * as one write, without waiting for the writes before them. Only a fold into the snapshot holds new
+ * lines back, until the journal it empties is gone.
  */
 export class QueueStore {
   private readonly queuePath: string
@@ -253,7 +253,7 @@ export class QueueStore {
     }
   }
 
-  /** Hands the queued lines to the writer without waiting: it settles each line when its write (and fsync) is done. */
+  /** Hands the queued lines to the journal file without waiting: each line settles when its write (and fsync) is done. */
   private writeLines(): void {
     const chunk = this.pending.splice(0)
     const text = chunk.map((p) => p.line).join('')
