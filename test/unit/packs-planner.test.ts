@@ -3,6 +3,7 @@ import { capabilitiesFor, parseSize, priceFor, requestIssues } from '../../share
 import { builtInPacks, packInputSchema, packTargetSchema, type Pack } from '../../shared/packs'
 import { loadCatalog } from '../../electron/core/catalog'
 import { chooseFrame, nativeFrames } from '../../electron/core/packs/planner'
+import { geminiFrame } from '../../electron/core/providers/gemini-frames'
 import { packBatchSpec, planForRun } from '../../electron/core/packs/run'
 import type { ProviderId } from '../../shared/providers'
 
@@ -61,6 +62,10 @@ describe('planner: the model frame per target, checked against the catalog', () 
     expect(web.targets[0]!.price).toBe(6)
   })
 
+  it('a Gemini ratio named like an object member is unreadable, not a frame of NaN', () => {
+    for (const ratio of ['toString', 'constructor', '__proto__']) expect(geminiFrame('3', ratio, 2)).toBeNull()
+    expect(geminiFrame('3', '16:9', 2)).toEqual({ width: 2752, height: 1536 })
+  })
   it('Gemini 2.5 Flash Image has 1K only: large targets are upscaled, explained, and refused without consent', () => {
     const market = plan('marketplace', 'gemini-2.5-flash-image')
     const t = market.targets[0]!

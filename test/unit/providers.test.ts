@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { crc32 } from 'node:zlib'
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
-import { httpError, scrubSecret } from '../../electron/core/providers/errors'
+import { httpError, scrubSecret, taskFailure } from '../../electron/core/providers/errors'
 import { retryAfterMs, requestIdFrom } from '../../electron/core/providers/http'
 import { collectOutputs, verifyImage } from '../../electron/core/providers/images'
 import { checkOutputUrl } from '../../electron/core/providers/outputurl'
@@ -52,6 +52,14 @@ describe('error taxonomy', () => {
     const e = httpError('pixapi', status, body, 'req_1', undefined)
     expect(e).toMatchObject({ code, status, retryable, requestId: 'req_1' })
     expect(e.message).toMatch(/\(HTTP \d+\)$/)
+  })
+  it.each(['toString', '__proto__', 'constructor', 'hasOwnProperty'])('a server code named like an object member (%s) is an unknown code, not a crash', (name) => {
+    const e = httpError('openai', 400, { error: { message: 'no', code: name, type: name, status: name, details: [{ reason: name }] } }, undefined, undefined)
+    expect(e).toMatchObject({ code: 'validation', status: 400, providerCode: name })
+    expect(e.message).toMatch(/^OpenAI refused the request as invalid\. OpenAI said: "no" \(HTTP 400\)$/)
+  })
+  it('a failed task whose code is named like an object member is a server failure', () => {
+    expect(taskFailure('pixapi', { code: 'toString', message: 'gone' }, 'task_1', undefined)).toMatchObject({ code: 'server', retryable: true, providerCode: 'toString' })
   })
   it('keeps server text short and plain', () => {
     const e = httpError('openai', 400, { error: { message: `<script>alert(1)</script>\u0000${'x'.repeat(1000)}` } }, undefined, undefined)

@@ -105,7 +105,8 @@ export function errorBodyFacts(body: unknown): ErrorBodyFacts {
   return { message: text(b.message) ?? text(b.detail), code: text(b.code), type: text(b.type) }
 }
 
-const codeByProviderCode: Record<string, ApiErrorCode> = {
+/** A Map, not an object: the keys come from a server, and "toString" or "__proto__" must not find Object's own members. */
+const codeByProviderCode = new Map<string, ApiErrorCode>(Object.entries({
   insufficient_credits: 'insufficient_credits',
   insufficient_quota: 'insufficient_credits',
   billing_hard_limit_reached: 'insufficient_credits',
@@ -131,7 +132,7 @@ const codeByProviderCode: Record<string, ApiErrorCode> = {
   invalid_request: 'validation',
   API_KEY_INVALID: 'auth',
   API_KEY_SERVICE_BLOCKED: 'auth'
-}
+} satisfies Record<string, ApiErrorCode>))
 
 function codeForStatus(status: number): ApiErrorCode {
   if (status === 400 || status === 413 || status === 415) return 'validation'
@@ -184,7 +185,7 @@ export function httpError(
   retryAfterMs: number | undefined
 ): AppErrorData {
   const facts = errorBodyFacts(body)
-  const byBody = [...(facts.reasons ?? []), facts.code, facts.status, facts.type].map((c) => (c ? codeByProviderCode[c] : undefined)).find(Boolean)
+  const byBody = [...(facts.reasons ?? []), facts.code, facts.status, facts.type].map((c) => (c ? codeByProviderCode.get(c) : undefined)).find(Boolean)
   let code = codeForStatus(status)
   // The body's code is more specific than the status, except that a retryable status stays retryable.
   if (byBody && !(RETRYABLE_STATUSES.has(status) && byBody === 'validation')) code = byBody
@@ -203,7 +204,7 @@ export function httpError(
 /** A task that ended in "failed": its own error code decides the taxonomy, "server" when it names none. */
 export function taskFailure(provider: ProviderId, error: unknown, taskId: string, requestId: string | undefined): AppErrorData {
   const facts = errorBodyFacts({ error: error ?? {} })
-  const byBody = [facts.code, facts.status, facts.type].map((c) => (c ? codeByProviderCode[c] : undefined)).find(Boolean)
+  const byBody = [facts.code, facts.status, facts.type].map((c) => (c ? codeByProviderCode.get(c) : undefined)).find(Boolean)
   const code = byBody ?? 'server'
   return {
     code,

@@ -41,6 +41,7 @@ export const geminiGenerationOf = (modelId: string): GeminiGeneration => (/gemin
 
 /** The pixels a Gemini model answers for a ratio at a tier (1 for 1K, 2 for 2K, 4 for 4K), or null for an unreadable ratio. */
 export function geminiFrame(generation: GeminiGeneration, ratio: string, tier: number): { width: number; height: number } | null {
-  const base = GEMINI_1K[generation][ratio] ?? ratioFrame(ratio, 1024)
+  const table = GEMINI_1K[generation]
+  const base = (Object.hasOwn(table, ratio) ? table[ratio] : undefined) ?? ratioFrame(ratio, 1024)
   return base ? { width: base[0] * tier, height: base[1] * tier } : null
 }
