@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { JournalFile } from '../../electron/core/jobs/journal-file'
 import { JOURNAL_FILE, loadQueue, QUEUE_FILE, QueueStore } from '../../electron/core/jobs/store'
 import { unstartedItemState, type Batch, type JobItem } from '../../electron/core/jobs/model'
 
@@ -138,5 +139,59 @@ describe('queue store', () => {
     const loaded = await loadQueue(dataDir)
     expect(loaded.batches[0]?.items.map((i) => i.state)).toEqual([...Array(20).fill('uploading'), ...Array(10).fill('done')])
     await store.close()
+  })
+
+  describe('a durable line that waits for the end of the turn', () => {
+    const journalLines = () => readFileSync(join(jobs(), JOURNAL_FILE), 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as { item: JobItem })
+
+    it('shares one write and one fsync with a line that cannot wait, appended later in the same turn', async () => {
+      const answered = item('answered', 'b1', { state: 'downloading' })
+      const next = item('next', 'b1', { state: 'uploading', submission: { phase: 'pending', at: 'now' } })
+      const store = new QueueStore(dataDir, 0, () => [batch('b1', [answered, next])])
+      const writes = vi.spyOn(JournalFile.prototype, 'append')
+      try {
+        const first = store.append({ op: 'item', item: answered }, true, 'end-of-turn')
+        // The rest of the turn: microtasks later, as the pass that gives a freed slot to the next item.
+        await Promise.resolve()
+        await Promise.resolve()
+        expect(writes).not.toHaveBeenCalled()
+        const second = store.append({ op: 'item', item: next }, true)
+        await Promise.all([first, second])
+        expect(writes).toHaveBeenCalledTimes(1)
+        expect(writes.mock.calls[0]?.[1]).toBe(true)
+        expect(journalLines().map((line) => line.item.id)).toEqual(['answered', 'next'])
+      } finally {
+        writes.mockRestore()
+        await store.close()
+      }
+    })
+
+    it('alone, is written and fsync\'d once the turn is over, and is on disk when its append resolves', async () => {
+      const answered = item('answered', 'b1', { state: 'downloading' })
+      const store = new QueueStore(dataDir, 0, () => [batch('b1', [answered])])
+      const writes = vi.spyOn(JournalFile.prototype, 'append')
+      try {
+        let onDisk: string[] = []
+        await store.append({ op: 'item', item: answered }, true, 'end-of-turn').then(() => (onDisk = journalLines().map((line) => line.item.id)))
+        expect(onDisk).toEqual(['answered'])
+        expect(writes).toHaveBeenCalledTimes(1)
+        expect(writes.mock.calls[0]?.[1]).toBe(true)
+      } finally {
+        writes.mockRestore()
+        await store.close()
+      }
+    })
+
+    it('is kept by a close that comes before the end of the turn', async () => {
+      const answered = item('answered', 'b1', { state: 'downloading' })
+      const store = new QueueStore(dataDir, 0, () => [batch('b1', [answered])])
+      const appended = store.append({ op: 'item', item: answered }, true, 'end-of-turn')
+      answered.state = 'done'
+      await store.close()
+      await appended
+      const loaded = await loadQueue(dataDir)
+      expect(loaded.batches[0]?.items[0]?.state).toBe('done')
+      expect(loaded.seq).toBe(1)
+    })
   })
 })

@@ -82,6 +82,16 @@ export class Progress {
     return this.options.store.append({ op: 'item', item }, true)
   }
 
+  /**
+   * Written and fsync'd by the end of this turn of the event loop, in the same write as what else the
+   * turn saves: for a fact nothing waits on, such as an answer's request id, whose fsync can then be
+   * the one that makes the next item's submission durable.
+   */
+  saveThisTurn(item: JobItem): Promise<void> {
+    this.dirtyItems.delete(item)
+    return this.options.store.append({ op: 'item', item }, true, 'end-of-turn')
+  }
+
   /** A new batch, written whole and fsync'd: a batch that would vanish after a crash is not created. */
   saveCreated(batch: Batch): Promise<void> {
     return this.options.store.append({ op: 'batch', batch }, true)

@@ -113,8 +113,10 @@ export class Runner {
         if (item.submission.answered && (!requestId || item.submission.requestId === requestId) && !newLinks) return
         if (newLinks) item.savingFrom = { urls: newLinks }
         item.submission = { ...item.submission, answered: true, requestId: requestId ?? item.submission.requestId }
-        // Durable before the images are fetched and saved: a crash from here on books the charge with its id.
-        void progress.saveNow(item).catch((err: unknown) => progress.problem(toAppErrorData(err).message))
+        // Durable by the end of this turn, while the images are fetched (the pass that gives the freed slot
+        // to the next item runs first, so this line and that item's submission share one fsync): a crash
+        // from then on books the charge with its id.
+        void progress.saveThisTurn(item).catch((err: unknown) => progress.problem(toAppErrorData(err).message))
       },
       onTaskSubmitted: (taskId, requestId) => {
         item.taskId = taskId
