@@ -390,6 +390,24 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
       const summary = await engine.createBatch(spec)
       return engine.get(summary.id)
     },
+    ...keyUseCases({ keychain, keyOrigins, settings, dialogs }),
+    ...folderPickers(dialogs, settings),
+    ...historyUseCases({ history, library, dialogs, catalog, keychain, version: options.version ?? '0.0.0', fallbackOutputDir: fallbackOutputDirOf(options.jobs ?? {}) }),
+    ...templateFiles(templates, dialogs),
+    async dispose() {
+      await watch.close()
+      const engine = await jobEngine.opening()?.catch(() => undefined)
+      await engine?.close(2000)
+      await sandbox.stop()
+      await library.close()
+      await history.close()
+    }
+  }
+}
+
+/** Keys: saved with the address they may be sent to, moved only with the user's consent, tested against the provider. */
+function keyUseCases({ keychain, keyOrigins, settings, dialogs }: { keychain: Keychain; keyOrigins: KeyOrigins; settings: LiveSettings; dialogs: Dialogs }): Pick<Services, 'saveKey' | 'updateSettingsFromWindow' | 'testKey'> {
+  return {
     async saveKey(provider, key) {
       await keychain.setKey(provider, key)
       await keyOrigins.bind(provider, settings.get().provider.baseUrls[provider])
@@ -405,7 +423,12 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
       if (!key) return { provider, ok: false, checked: false, message: `No ${provider} key is set.` }
       const check = await testKey(provider, key.value, settings.get().provider.baseUrls[provider], { keyOrigin: key.origin })
       return { provider, ok: check.status === 'valid', checked: check.status === 'valid' || check.status === 'invalid', message: check.message }
-    },
+    }
+  }
+}
+
+function folderPickers(dialogs: Dialogs, settings: LiveSettings): Pick<Services, 'pickOutputFolder' | 'pickSaveAgainFolder'> {
+  return {
     async pickOutputFolder() {
       const [folder] = await dialogs.openDirectories()
       return folder ? settings.update({ output: { folderMode: 'custom', customFolder: folder } }) : null
@@ -413,7 +436,23 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     async pickSaveAgainFolder() {
       const [folder] = await dialogs.openDirectories()
       return folder ?? null
-    },
+    }
+  }
+}
+
+interface HistoryUseCaseDeps {
+  history: History
+  library: Library
+  dialogs: Dialogs
+  catalog: Catalog
+  keychain: Keychain
+  version: string
+  fallbackOutputDir: string
+}
+
+/** What the user does with the history beyond reading it: export, delete, reveal a file, copy a support bundle. */
+function historyUseCases({ history, library, dialogs, catalog, keychain, version, fallbackOutputDir }: HistoryUseCaseDeps): Pick<Services, 'exportHistory' | 'deleteHistoryEntry' | 'revealOutput' | 'supportBundle'> {
+  return {
     async exportHistory(format, filter) {
       const stamp = new Date().toISOString().slice(0, 10)
       const target = await dialogs.saveFile({ defaultName: `pixdesk-history-${stamp}.${format}`, extensions: [format] })
@@ -426,7 +465,7 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
     async deleteHistoryEntry(id, deleteFiles) {
       const record = deleteFiles ? await history.get(id) : null
       const beside = (record?.inputs ?? []).flatMap((input) => (input.source === 'file' && input.path ? [join(dirname(input.path), DEFAULT_OUTPUT_FOLDER)] : []))
-      const outputFolders = [...library.outputFolders(), fallbackOutputDirOf(options.jobs ?? {}), ...beside]
+      const outputFolders = [...library.outputFolders(), fallbackOutputDir, ...beside]
       return history.deleteEntry(id, { deleteFiles, outputFolders })
     },
     async revealOutput(recordId, index) {
@@ -441,12 +480,17 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
       const item = await history.get(recordId)
       if (!item) throw new AppError({ code: 'not_found', message: `There is no history entry "${recordId}" (it may have been deleted).` })
       return formatSupportBundle(item, {
-        appVersion: options.version ?? '0.0.0',
+        appVersion: version,
         modelLabel: (id) => catalog.get(id)?.label,
         secrets: await configuredKeys(keychain),
         now: new Date()
       })
-    },
+    }
+  }
+}
+
+function templateFiles(templates: TemplateService, dialogs: Dialogs): Pick<Services, 'importTemplates' | 'exportTemplates'> {
+  return {
     async importTemplates() {
       const [file] = await dialogs.openFiles({ filters: [{ name: 'Templates (Pixdesk JSON, InvokeAI CSV)', extensions: ['json', 'csv'] }] })
       return file ? templates.importFile(file) : null
@@ -456,14 +500,6 @@ export async function createServices(options: ServicesOptions = {}): Promise<Ser
       const target = await dialogs.saveFile({ defaultName: `pixdesk-templates-${stamp}.json`, extensions: ['json'] })
       if (!target) return { path: null, count: 0 }
       return templates.exportFile(target, ids)
-    },
-    async dispose() {
-      await watch.close()
-      const engine = await jobEngine.opening()?.catch(() => undefined)
-      await engine?.close(2000)
-      await sandbox.stop()
-      await library.close()
-      await history.close()
     }
   }
 }

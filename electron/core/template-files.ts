@@ -27,7 +27,7 @@ interface ImportedTemplate {
   fields: z.output<typeof templateInputSchema>
 }
 
-interface ParsedTemplateFile {
+export interface ParsedTemplateFile {
   format: TemplateImportView['format']
   templates: ImportedTemplate[]
 }

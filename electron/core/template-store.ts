@@ -14,7 +14,7 @@ import {
 } from '../../shared/templates'
 import { writeJsonAtomic } from './atomic'
 import type { History } from './history/history'
-import { exportDocument, parseTemplateFile } from './template-files'
+import { exportDocument, parseTemplateFile, type ParsedTemplateFile } from './template-files'
 import { readUserList } from './user-list-file'
 import { unknownTemplateError, type TemplateLibrary } from './templates'
 
@@ -106,6 +106,39 @@ function validInput(input: TemplateInput): Omit<Template, 'id' | 'builtIn'> {
   return parsed.data
 }
 
+/** An id made from the name and not taken yet: its slug, else the slug with -2, -3, ... */
+function freshId(name: string, taken: ReadonlySet<string>): string {
+  const base = slugOf(name)
+  if (!taken.has(base)) return base
+  for (let n = 2; ; n++) {
+    const candidate = `${base.slice(0, 60)}-${n}`
+    if (!taken.has(candidate)) return candidate
+  }
+}
+
+async function readTemplateFile(file: string): Promise<ParsedTemplateFile> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (err) {
+    throw new AppError({ code: 'unreadable', path: file, message: `${file} cannot be read: ${(err as Error).message}.` }, { cause: err })
+  }
+  return parseTemplateFile(text, file)
+}
+
+/** Imported templates as the user's own: each keeps its id where that is free, and is renamed (and says so) where not. */
+function asNewTemplates(parsed: ParsedTemplateFile['templates'], taken: Set<string>, stamp: string): { added: Template[]; renamed: Array<{ from: string; to: string }> } {
+  const added: Template[] = []
+  const renamed: Array<{ from: string; to: string }> = []
+  for (const { id: wanted, fields } of parsed) {
+    const id = wanted && !taken.has(wanted) ? wanted : freshId(fields.name, taken)
+    if (wanted && id !== wanted) renamed.push({ from: wanted, to: id })
+    taken.add(id)
+    added.push({ id, ...fields, builtIn: false, createdAt: stamp, updatedAt: stamp })
+  }
+  return { added, renamed }
+}
+
 export async function openTemplateStore(options: TemplateStoreOptions): Promise<TemplateService> {
   const path = templatesFile(options.dataDir)
   const now = options.now ?? (() => new Date())
@@ -121,14 +154,6 @@ export async function openTemplateStore(options: TemplateStoreOptions): Promise<
     const t = find(id)
     if (!t) throw unknownTemplateError(id)
     return t
-  }
-  const freshId = (name: string, taken: ReadonlySet<string>) => {
-    const base = slugOf(name)
-    if (!taken.has(base)) return base
-    for (let n = 2; ; n++) {
-      const candidate = `${base.slice(0, 60)}-${n}`
-      if (!taken.has(candidate)) return candidate
-    }
   }
   const takenIds = () => new Set([...builtInIds, ...state.templates.map((t) => t.id), ...state.kept.map((k) => String((k as { id?: unknown } | null)?.id ?? ''))])
 
@@ -217,25 +242,11 @@ export async function openTemplateStore(options: TemplateStoreOptions): Promise<
       await change((templates) => ({ templates: templates.filter((t) => t.id !== id), result: undefined }))
     },
     async importFile(file) {
-      let text: string
-      try {
-        text = await readFile(file, 'utf8')
-      } catch (err) {
-        throw new AppError({ code: 'unreadable', path: file, message: `${file} cannot be read: ${(err as Error).message}.` }, { cause: err })
-      }
-      const parsed = parseTemplateFile(text, file)
+      const parsed = await readTemplateFile(file)
       const stamp = now().toISOString()
       const { added, renamed } = await change((templates) => {
-        const taken = takenIds()
-        const added: Template[] = []
-        const renamed: Array<{ from: string; to: string }> = []
-        for (const { id: wanted, fields } of parsed.templates) {
-          const id = wanted && !taken.has(wanted) ? wanted : freshId(fields.name, taken)
-          if (wanted && id !== wanted) renamed.push({ from: wanted, to: id })
-          taken.add(id)
-          added.push({ id, ...fields, builtIn: false, createdAt: stamp, updatedAt: stamp })
-        }
-        return { templates: [...templates, ...added], result: { added, renamed } }
+        const imported = asNewTemplates(parsed.templates, takenIds(), stamp)
+        return { templates: [...templates, ...imported.added], result: imported }
       })
       return { file, format: parsed.format, imported: await withUsage(added), renamed }
     },

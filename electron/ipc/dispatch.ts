@@ -15,23 +15,28 @@ import { assetView, batchDetailView, batchView, compareGroupOf, historyEntryView
 type Handler<C extends Channel> = (payload: z.output<(typeof channels)[C]['payload']>) => Promise<Result<C>>
 type Handlers = { [C in Channel]: Handler<C> }
 
+interface HandlerContext {
+  services: Services
+  urls: AssetUrls
+  grants: PathGrants
+}
+
+/** The handlers of the channels whose names start with one of these prefixes. */
+type HandlersOf<Prefix extends string> = { [C in Channel as C extends `${Prefix}.${string}` ? C : never]: Handler<C> }
+
 /** Each channel: its payload handed to the services, their answer turned into what the renderer is shown. */
 function createHandlers(services: Services, urls: AssetUrls, grants: PathGrants): Handlers {
-  const { library } = services
-  const roots = () => rootViews(library)
-  const kitWithUrls = (kit: KitView): KitView => ({ ...kit, references: kit.references.map((ref) => ({ ...ref, url: urls.kitImage?.(kit.id, ref.sha256) })) })
-  /** Runs a batch change and answers with the batch as the renderer sees it (compare group included). */
-  const withEngine = async (change: (engine: JobEngine) => BatchSummary | Promise<BatchSummary>) => {
-    const engine = await services.jobs()
-    const summary = await change(engine)
-    return batchView(summary, compareGroupOf(engine, summary))
+  const context: HandlerContext = { services, urls, grants }
+  return {
+    ...appHandlers(context),
+    ...contentHandlers(context),
+    ...libraryHandlers(context),
+    ...jobHandlers(context),
+    ...historyHandlers(context)
   }
-  /** A rule names only folders the user chose (in a dialog, by dropping them, or already in the library). */
-  const allowedRule = async <R extends { folder: string; outputDir?: string }>(rule: R): Promise<R> => {
-    await grants.assertAllowed(rule.folder, 'as the folder to watch', library.importedRoots())
-    if (rule.outputDir) await grants.assertAllowed(rule.outputDir, 'as the output folder', writableFolders(services))
-    return rule
-  }
+}
+
+function appHandlers({ services, grants }: HandlerContext): HandlersOf<'app' | 'settings' | 'keys' | 'catalog' | 'sandbox' | 'clipboard'> {
   return {
     'app.info': async () => ({
       name: 'Pixdesk',
@@ -72,6 +77,23 @@ function createHandlers(services: Services, urls: AssetUrls, grants: PathGrants)
       return services.catalog.models()
     },
 
+    'sandbox.status': async () => {
+      const url = services.sandbox.url()
+      return url ? { running: true, url } : { running: false }
+    },
+
+    'clipboard.write': async ({ text }) => {
+      await services.dialogs.copyText(text)
+      return { ok: true as const }
+    }
+  }
+}
+
+/** Templates, brand kits and channel packs: what the user keeps to reuse in edits. */
+function contentHandlers({ services, urls, grants }: HandlerContext): HandlersOf<'templates' | 'kits' | 'packs'> {
+  const { library } = services
+  const kitWithUrls = (kit: KitView): KitView => ({ ...kit, references: kit.references.map((ref) => ({ ...ref, url: urls.kitImage?.(kit.id, ref.sha256) })) })
+  return {
     'templates.list': () => services.templates.views(),
     'kits.list': async () => (await services.brandKits.list()).map(kitWithUrls),
     'kits.create': async ({ kit }) => kitWithUrls(await services.brandKits.create(kit)),
@@ -114,12 +136,20 @@ function createHandlers(services: Services, urls: AssetUrls, grants: PathGrants)
     'packs.run': async (request) => {
       if (request.outputDir) await grants.assertAllowed(request.outputDir, 'the output folder', writableFolders(services))
       return batchDetailView(await services.packs.run(request), urls, library)
-    },
-    'sandbox.status': async () => {
-      const url = services.sandbox.url()
-      return url ? { running: true, url } : { running: false }
-    },
+    }
+  }
+}
 
+function libraryHandlers({ services, urls, grants }: HandlerContext): HandlersOf<'watch' | 'library'> {
+  const { library } = services
+  const roots = () => rootViews(library)
+  /** A rule names only folders the user chose (in a dialog, by dropping them, or already in the library). */
+  const allowedRule = async <R extends { folder: string; outputDir?: string }>(rule: R): Promise<R> => {
+    await grants.assertAllowed(rule.folder, 'as the folder to watch', library.importedRoots())
+    if (rule.outputDir) await grants.assertAllowed(rule.outputDir, 'as the output folder', writableFolders(services))
+    return rule
+  }
+  return {
     'watch.list': () => services.watch.list(),
     'watch.pickFolder': async () => {
       const [folder] = await services.dialogs.openDirectories()
@@ -152,8 +182,19 @@ function createHandlers(services: Services, urls: AssetUrls, grants: PathGrants)
       return roots()
     },
     'library.assets': async (query) => services.findAssets(query).map((asset) => assetView(asset, urls)),
-    'library.check': async ({ assetIds, model, provider }) => services.checkAssets(assetIds, model, provider),
+    'library.check': async ({ assetIds, model, provider }) => services.checkAssets(assetIds, model, provider)
+  }
+}
 
+function jobHandlers({ services, urls, grants }: HandlerContext): HandlersOf<'jobs'> {
+  const { library } = services
+  /** Runs a batch change and answers with the batch as the renderer sees it (compare group included). */
+  const withEngine = async (change: (engine: JobEngine) => BatchSummary | Promise<BatchSummary>) => {
+    const engine = await services.jobs()
+    const summary = await change(engine)
+    return batchView(summary, compareGroupOf(engine, summary))
+  }
+  return {
     'jobs.estimate': async (request) => {
       if (request.outputDir) await grants.assertAllowed(request.outputDir, 'the output folder', writableFolders(services))
       return services.estimate(request)
@@ -181,8 +222,12 @@ function createHandlers(services: Services, urls: AssetUrls, grants: PathGrants)
     'jobs.resolveDuplicates': async ({ batchId, decision, itemIds }) => withEngine((engine) => engine.resolveDuplicates(batchId, decision, itemIds)),
     'jobs.setBudget': async ({ batchId, credits }) => withEngine((engine) => engine.setBudget(batchId, credits)),
     'jobs.network': async () => (await services.jobs()).networkState(),
-    'jobs.continueFrom': async (request) => batchDetailView(await services.continueFrom(request), urls, library),
+    'jobs.continueFrom': async (request) => batchDetailView(await services.continueFrom(request), urls, library)
+  }
+}
 
+function historyHandlers({ services, urls }: HandlerContext): HandlersOf<'history' | 'outputs' | 'compare'> {
+  return {
     'compare.verdict': (input) => services.history.appendVerdict(input),
 
     'history.query': async (query) => historyPageView(await services.history.query(query), urls),
@@ -199,11 +244,7 @@ function createHandlers(services: Services, urls: AssetUrls, grants: PathGrants)
     'history.delete': ({ id, deleteFiles }) => services.deleteHistoryEntry(id, deleteFiles),
     'history.spend': (query) => services.history.spend(query),
     'history.supportBundle': async ({ id }) => ({ text: await services.supportBundle(id) }),
-    'history.lineage': async ({ recordId }) => lineageView(await lineageOf(services.history, recordId), urls),
-    'clipboard.write': async ({ text }) => {
-      await services.dialogs.copyText(text)
-      return { ok: true as const }
-    }
+    'history.lineage': async ({ recordId }) => lineageView(await lineageOf(services.history, recordId), urls)
   }
 }
 

@@ -131,16 +131,7 @@ export function createJobDeps(options: PipelineOptions): JobDeps {
     if (options.settings().output.contentCredentials) signingReady ??= prepareContentCredentials(options.dataDir).catch(() => undefined)
   }
 
-  const baseUrl = (snapshot: Pick<ItemSnapshot, 'provider' | 'sandbox'>): string => {
-    const override = options.baseUrl?.(snapshot.provider)
-    if (override) return normaliseBaseUrl(override, snapshot.provider)
-    if (snapshot.sandbox) {
-      const url = options.sandboxUrl?.()
-      if (!url) throw new AppError({ code: 'network', retryable: true, message: 'The sandbox server is not running; start it to run sandbox items.' })
-      return url
-    }
-    return normaliseBaseUrl(options.settings().provider.baseUrls[snapshot.provider], snapshot.provider)
-  }
+  const baseUrl = (snapshot: Pick<ItemSnapshot, 'provider' | 'sandbox'>): string => baseUrlFor(options, snapshot)
 
   /** A masked item's plan from its snapshot, for answers that arrive without a prepared request (resumed, fetched again). */
   const planOf = async (item: JobItem): Promise<MaskPlan | undefined> => {
@@ -151,41 +142,7 @@ export function createJobDeps(options: PipelineOptions): JobDeps {
 
   const uploadLimits = (snapshot: ItemSnapshot): UploadLimits => uploadLimitsFor(catalog.get(snapshot.model), snapshot.provider)
 
-  const executeOptions = async (item: JobItem, ctx: RunContext): Promise<ExecuteOptions> => {
-    const { snapshot } = item
-    const settings = options.settings()
-    const key = options.apiKey?.(snapshot.provider) ?? (snapshot.sandbox ? undefined : ((await options.getKey(snapshot.provider)) ?? undefined))
-    return {
-      apiKey: key?.value,
-      keyOrigin: key?.origin,
-      baseUrl: baseUrl(snapshot),
-      signal: ctx.signal,
-      catalog,
-      // One try per run: the engine owns retries, so a 429 pauses the whole provider, not one request.
-      retry: { maxAttempts: 1 },
-      timeouts: {
-        taskMs: settings.jobs.asyncPollTimeoutMs,
-        uploadMs: settings.jobs.uploadTimeoutMs,
-        answerMs: settings.jobs.answerTimeoutMs,
-        downloadMs: settings.jobs.downloadTimeoutMs,
-        ...options.timeouts
-      },
-      config: { pixapiImageField: settings.provider.pixapi.multiImageField },
-      onProgress: (e: ProgressEvent) => {
-        if (e.stage === 'uploading' && e.sentBytes !== undefined && e.totalBytes !== undefined) {
-          ctx.onUpload?.(e.sentBytes, e.totalBytes)
-          // A sync request's answer is its result: once the whole body is sent, the model is running.
-          ctx.onStage(snapshot.route === 'sync' && e.sentBytes >= e.totalBytes ? 'running' : 'uploading')
-          return
-        }
-        if (e.stage === 'answered' || e.stage === 'downloading') ctx.onAnswered?.(e.requestId, e.outputUrls)
-        // Without byte counts there is no "upload finished" point: a sync request on its way is running.
-        const stage = e.stage === 'uploading' && snapshot.route === 'sync' ? 'running' : stageOf(e)
-        if (stage) ctx.onStage(stage)
-      },
-      onTaskSubmitted: (taskId, requestId) => ctx.onTaskSubmitted(taskId, requestId)
-    }
-  }
+  const executeOptions = (item: JobItem, ctx: RunContext): Promise<ExecuteOptions> => executeOptionsFor(options, item, ctx)
 
   return {
     prepare: async (item, signal) => {
@@ -279,6 +236,60 @@ export function createJobDeps(options: PipelineOptions): JobDeps {
       }
       return probeUrl(url)
     }
+  }
+}
+
+/** Where an item's requests go: an address set for this process, the sandbox, or the provider's from the settings. */
+function baseUrlFor(options: PipelineOptions, snapshot: Pick<ItemSnapshot, 'provider' | 'sandbox'>): string {
+  const override = options.baseUrl?.(snapshot.provider)
+  if (override) return normaliseBaseUrl(override, snapshot.provider)
+  if (snapshot.sandbox) {
+    const url = options.sandboxUrl?.()
+    if (!url) throw new AppError({ code: 'network', retryable: true, message: 'The sandbox server is not running; start it to run sandbox items.' })
+    return url
+  }
+  return normaliseBaseUrl(options.settings().provider.baseUrls[snapshot.provider], snapshot.provider)
+}
+
+/** How one run of an item is sent: its key, address and timeouts, with the provider's progress told to the engine. */
+async function executeOptionsFor(options: PipelineOptions, item: JobItem, ctx: RunContext): Promise<ExecuteOptions> {
+  const { snapshot } = item
+  const settings = options.settings()
+  const key = options.apiKey?.(snapshot.provider) ?? (snapshot.sandbox ? undefined : ((await options.getKey(snapshot.provider)) ?? undefined))
+  return {
+    apiKey: key?.value,
+    keyOrigin: key?.origin,
+    baseUrl: baseUrlFor(options, snapshot),
+    signal: ctx.signal,
+    catalog: options.catalog,
+    // One try per run: the engine owns retries, so a 429 pauses the whole provider, not one request.
+    retry: { maxAttempts: 1 },
+    timeouts: {
+      taskMs: settings.jobs.asyncPollTimeoutMs,
+      uploadMs: settings.jobs.uploadTimeoutMs,
+      answerMs: settings.jobs.answerTimeoutMs,
+      downloadMs: settings.jobs.downloadTimeoutMs,
+      ...options.timeouts
+    },
+    config: { pixapiImageField: settings.provider.pixapi.multiImageField },
+    onProgress: stageReporter(snapshot, ctx),
+    onTaskSubmitted: (taskId, requestId) => ctx.onTaskSubmitted(taskId, requestId)
+  }
+}
+
+/** The provider's progress as the engine's stages, with an answer's request id and links as soon as they are known. */
+function stageReporter(snapshot: ItemSnapshot, ctx: RunContext): (e: ProgressEvent) => void {
+  return (e) => {
+    if (e.stage === 'uploading' && e.sentBytes !== undefined && e.totalBytes !== undefined) {
+      ctx.onUpload?.(e.sentBytes, e.totalBytes)
+      // A sync request's answer is its result: once the whole body is sent, the model is running.
+      ctx.onStage(snapshot.route === 'sync' && e.sentBytes >= e.totalBytes ? 'running' : 'uploading')
+      return
+    }
+    if (e.stage === 'answered' || e.stage === 'downloading') ctx.onAnswered?.(e.requestId, e.outputUrls)
+    // Without byte counts there is no "upload finished" point: a sync request on its way is running.
+    const stage = e.stage === 'uploading' && snapshot.route === 'sync' ? 'running' : stageOf(e)
+    if (stage) ctx.onStage(stage)
   }
 }
 
