@@ -1,10 +1,9 @@
-import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from 'react'
-import { customModelSchema, findModel, type ModelEntry } from '@shared/catalog'
+import { useId, type RefObject } from 'react'
+import type { ModelEntry } from '@shared/catalog'
 import { providerFacts } from '@shared/providers'
-import type { ProviderId } from '@shared/records'
-import { modelFacts, modelMatches, type ModelFacts } from '../lib/modelFacts'
-import type { ParamChoice } from '../lib/models'
+import type { ModelFacts } from '../lib/modelFacts'
 import { CostBadge } from './CostBadge'
+import { FAMILIES, useModelCombobox, type ModelChoice, type Row } from './useModelCombobox'
 import './model-picker.css'
 
 /** One model's facts: name and id in full (they wrap, never cut), route, price per image, capabilities. */
@@ -68,30 +67,108 @@ export function ModelFactsBlock({ facts }: { facts: ModelFacts }) {
   )
 }
 
-interface Props {
-  /** Every model the catalog knows (to tell a custom id from a known one). */
-  models: readonly ModelEntry[]
-  /** Those the provider serves, in the list. */
-  available: readonly ModelEntry[]
-  provider: ProviderId
-  selected: readonly string[]
-  multiple: boolean
-  /** A model that may not be added now (the limit is reached), with why. */
-  blocked?(id: string): string | null
-  params: ParamChoice
+interface Props extends ModelChoice {
   label: string
   invalid?: boolean
-  onChoose(id: string): void
-  onAddCustom?(id: string): Promise<void>
 }
 
-type Row = { kind: 'model'; model: ModelEntry; facts: ModelFacts } | { kind: 'custom'; id: string }
+interface ModelOptionProps {
+  id: string
+  facts: ModelFacts
+  active: boolean
+  selected: boolean
+  /** Why it may not be chosen now, when it may not. */
+  why: string | null
+  onChoose(): void
+  onHover(): void
+}
 
-const FAMILIES: Array<{ family: ModelEntry['family']; label: string }> = [
-  { family: 'gemini', label: 'Gemini' },
-  { family: 'gpt', label: 'GPT' },
-  { family: 'other', label: 'Other' }
-]
+function ModelOption({ id, facts, active, selected, why, onChoose, onHover }: ModelOptionProps) {
+  return (
+    <div
+      id={id}
+      role="option"
+      aria-selected={selected}
+      aria-disabled={why ? true : undefined}
+      title={why ?? undefined}
+      className={`mp-option${active ? ' active' : ''}${selected ? ' selected' : ''}${why ? ' disabled' : ''}`}
+      // The text box keeps the focus (and the list stays open) while an option is clicked.
+      onMouseDown={(e) => e.preventDefault()}
+      onClick={onChoose}
+      onMouseMove={onHover}
+    >
+      <span className="mp-check" aria-hidden>
+        {selected ? '✓' : ''}
+      </span>
+      <ModelFactsBlock facts={facts} />
+    </div>
+  )
+}
+
+interface ModelListboxProps extends Pick<ModelChoice, 'provider' | 'selected' | 'multiple' | 'blocked'> {
+  listRef: RefObject<HTMLDivElement | null>
+  id: string
+  label: string
+  show: boolean
+  rows: readonly Row[]
+  current: number
+  optionId(i: number): string
+  onChoose(row: Row): void
+  onActive(i: number): void
+}
+
+function ModelListbox({ listRef, id, label, show, rows, current, optionId, provider, selected, multiple, blocked, onChoose, onActive }: ModelListboxProps) {
+  const rowNodes = (family: ModelEntry['family']) =>
+    rows.flatMap((row, i) => {
+      if (row.kind !== 'model' || row.model.family !== family) return []
+      const isSelected = selected.includes(row.model.id)
+      const why = isSelected ? null : (blocked?.(row.model.id) ?? null)
+      return [
+        <ModelOption
+          key={row.model.id}
+          id={optionId(i)}
+          facts={row.facts}
+          active={i === current}
+          selected={isSelected}
+          why={why}
+          onChoose={() => onChoose(row)}
+          onHover={() => i !== current && onActive(i)}
+        />
+      ]
+    })
+
+  const customIndex = rows.findIndex((r) => r.kind === 'custom')
+  const custom = customIndex >= 0 ? (rows[customIndex] as Extract<Row, { kind: 'custom' }>) : null
+
+  return (
+    // Kept mounted (empty and hidden when closed) so aria-controls always names an element.
+    <div ref={listRef} id={id} role="listbox" aria-label={`${label} choices`} aria-multiselectable={multiple || undefined} className="mp-list" hidden={!show}>
+      {show ? FAMILIES.map(({ family, label: heading }) => {
+        const nodes = rowNodes(family)
+        return nodes.length ? (
+          <div key={family} role="group" aria-label={heading} className="mp-group">
+            <div className="mp-group-label" aria-hidden>
+              {heading}
+            </div>
+            {nodes}
+          </div>
+        ) : null
+      }) : null}
+      {show && custom ? (
+        <div
+          id={optionId(customIndex)}
+          role="option"
+          aria-selected={false}
+          className={`mp-option mp-custom${customIndex === current ? ' active' : ''}`}
+          onMouseDown={(e) => e.preventDefault()}
+          onClick={() => onChoose(custom)}
+        >
+          Use the model id <code>{custom.id}</code> (not in the catalog: routed to {providerFacts[provider].name}, price unknown until a request reports it)
+        </div>
+      ) : null}
+    </div>
+  )
+}
 
 /**
  * A searchable list of models (the ARIA 1.2 combobox pattern: the text box keeps focus, arrows move the
@@ -99,112 +176,12 @@ const FAMILIES: Array<{ family: ModelEntry['family']; label: string }> = [
  * accepts and the price per image for the settings chosen now; a model id the catalog does not list can
  * be added from the same box.
  */
-export function ModelCombobox({ models, available, provider, selected, multiple, blocked, params, label, invalid, onChoose, onAddCustom }: Props) {
+export function ModelCombobox({ label, invalid, ...choice }: Props) {
   const inputId = useId()
   const listId = useId()
   const hintId = useId()
-  const [query, setQuery] = useState('')
-  const [open, setOpen] = useState(false)
-  const [active, setActive] = useState(0)
-  const [customError, setCustomError] = useState<string | null>(null)
-  const listRef = useRef<HTMLDivElement>(null)
-
-  const rows = useMemo<Row[]>(() => {
-    const found: Row[] = []
-    for (const { family } of FAMILIES) {
-      for (const model of available) {
-        if (model.family !== family || !modelMatches(model, query)) continue
-        const facts = modelFacts(model, provider, params)
-        if (facts) found.push({ kind: 'model', model, facts })
-      }
-    }
-    const typed = query.trim()
-    if (onAddCustom && typed && !findModel(models, typed) && customModelSchema.shape.id.safeParse(typed).success) found.push({ kind: 'custom', id: typed })
-    return found
-  }, [available, models, provider, params, query, onAddCustom])
-
-  const current = Math.min(active, Math.max(0, rows.length - 1))
-  const optionId = (i: number) => `${listId}-opt-${i}`
-  const showList = open && rows.length > 0
-
-  useEffect(() => {
-    if (!showList) return
-    listRef.current?.querySelector(`#${CSS.escape(optionId(current))}`)?.scrollIntoView({ block: 'nearest' })
-    // optionId only depends on listId, which never changes.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [current, showList])
-
-  const choose = async (row: Row) => {
-    setCustomError(null)
-    if (row.kind === 'custom') {
-      try {
-        await onAddCustom?.(row.id)
-        setQuery('')
-        setOpen(false)
-      } catch (err) {
-        setCustomError((err as { message?: string }).message ?? String(err))
-      }
-      return
-    }
-    if (blocked?.(row.model.id) && !selected.includes(row.model.id)) return
-    onChoose(row.model.id)
-    if (!multiple) {
-      setQuery('')
-      setOpen(false)
-    }
-  }
-
-  const onKeyDown = (e: KeyboardEvent<HTMLInputElement>) => {
-    if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
-      e.preventDefault()
-      if (e.altKey) return setOpen(e.key === 'ArrowDown')
-      if (!open) {
-        setOpen(true)
-        return setActive(Math.max(0, rows.findIndex((r) => r.kind === 'model' && selected.includes(r.model.id))))
-      }
-      setActive(e.key === 'ArrowDown' ? Math.min(rows.length - 1, current + 1) : Math.max(0, current - 1))
-    } else if ((e.key === 'Home' || e.key === 'End') && showList && !query) {
-      e.preventDefault()
-      setActive(e.key === 'Home' ? 0 : rows.length - 1)
-    } else if (e.key === 'Enter' && showList) {
-      e.preventDefault()
-      void choose(rows[current]!)
-    } else if (e.key === 'Escape' && (open || query)) {
-      e.preventDefault()
-      e.stopPropagation()
-      if (open) setOpen(false)
-      else setQuery('')
-    } else if (e.key === 'Tab') setOpen(false)
-  }
-
-  const rowNodes = (family: ModelEntry['family']) =>
-    rows.flatMap((row, i) => {
-      if (row.kind !== 'model' || row.model.family !== family) return []
-      const isSelected = selected.includes(row.model.id)
-      const why = isSelected ? null : (blocked?.(row.model.id) ?? null)
-      return [
-        <div
-          key={row.model.id}
-          id={optionId(i)}
-          role="option"
-          aria-selected={isSelected}
-          aria-disabled={why ? true : undefined}
-          title={why ?? undefined}
-          className={`mp-option${i === current ? ' active' : ''}${isSelected ? ' selected' : ''}${why ? ' disabled' : ''}`}
-          onMouseDown={(e) => e.preventDefault()}
-          onClick={() => void choose(row)}
-          onMouseMove={() => i !== current && setActive(i)}
-        >
-          <span className="mp-check" aria-hidden>
-            {isSelected ? '✓' : ''}
-          </span>
-          <ModelFactsBlock facts={row.facts} />
-        </div>
-      ]
-    })
-
-  const customIndex = rows.findIndex((r) => r.kind === 'custom')
-  const custom = customIndex >= 0 ? (rows[customIndex] as Extract<Row, { kind: 'custom' }>) : null
+  const { available, provider, selected, multiple, blocked } = choice
+  const { query, open, setOpen, rows, current, setActive, showList, customError, listRef, optionId, choose, onKeyDown, onType } = useModelCombobox(choice, listId)
 
   return (
     <div className="mp-combo">
@@ -225,12 +202,7 @@ export function ModelCombobox({ models, available, provider, selected, multiple,
         aria-activedescendant={showList ? optionId(current) : undefined}
         aria-describedby={hintId}
         aria-invalid={invalid || undefined}
-        onChange={(e) => {
-          setQuery(e.target.value)
-          setActive(0)
-          setOpen(true)
-          setCustomError(null)
-        }}
+        onChange={(e) => onType(e.target.value)}
         onClick={() => setOpen(true)}
         onKeyDown={onKeyDown}
         onBlur={() => setOpen(false)}
@@ -246,32 +218,21 @@ export function ModelCombobox({ models, available, provider, selected, multiple,
           `↓ lists the ${available.length} models ${providerFacts[provider].name} serves; prices are per image with the settings below.`
         )}
       </span>
-      {/* Kept mounted (empty and hidden when closed) so aria-controls always names an element. */}
-      <div ref={listRef} id={listId} role="listbox" aria-label={`${label} choices`} aria-multiselectable={multiple || undefined} className="mp-list" hidden={!showList}>
-        {showList ? FAMILIES.map(({ family, label: heading }) => {
-          const nodes = rowNodes(family)
-          return nodes.length ? (
-            <div key={family} role="group" aria-label={heading} className="mp-group">
-              <div className="mp-group-label" aria-hidden>
-                {heading}
-              </div>
-              {nodes}
-            </div>
-          ) : null
-        }) : null}
-        {showList && custom ? (
-          <div
-            id={optionId(customIndex)}
-            role="option"
-            aria-selected={false}
-            className={`mp-option mp-custom${customIndex === current ? ' active' : ''}`}
-            onMouseDown={(e) => e.preventDefault()}
-            onClick={() => void choose(custom)}
-          >
-            Use the model id <code>{custom.id}</code> (not in the catalog: routed to {providerFacts[provider].name}, price unknown until a request reports it)
-          </div>
-        ) : null}
-      </div>
+      <ModelListbox
+        listRef={listRef}
+        id={listId}
+        label={label}
+        show={showList}
+        rows={rows}
+        current={current}
+        optionId={optionId}
+        provider={provider}
+        selected={selected}
+        multiple={multiple}
+        blocked={blocked}
+        onChoose={(row) => void choose(row)}
+        onActive={setActive}
+      />
     </div>
   )
 }

@@ -1,4 +1,4 @@
-import { useEffect, useState, type ReactNode } from 'react'
+import { useEffect, useState, type ComponentProps, type ReactNode } from 'react'
 import { Icon } from '../Icon'
 import { MiddleTruncate, modelNameTail } from '../MiddleTruncate'
 import { aspectLabel, LENS_FACTOR, shapesDiffer, zoomPercent, type Box, type Point, type Size } from './geometry'
@@ -157,6 +157,60 @@ function ZoomControls({ percent, isFit, lensOn, reference, onZoom, onFit, onActu
   )
 }
 
+/** The magnifier starts at the frame's centre, and arrow keys move it by screen pixels at the current zoom. */
+function useLens(frame: Size, scale: number) {
+  const [lensOn, setLensOn] = useState(false)
+  const [lensAt, setLensAt] = useState<Point | null>(null)
+  const toggleLens = () => {
+    setLensOn((on) => !on)
+    setLensAt((at) => at ?? { x: frame.width / 2, y: frame.height / 2 })
+  }
+  const moveLens = (dx: number, dy: number) => {
+    const clamp = (v: number, max: number) => Math.min(Math.max(v, 0), max)
+    setLensAt((at) => ({ x: clamp((at?.x ?? frame.width / 2) + dx / scale, frame.width), y: clamp((at?.y ?? frame.height / 2) + dy / scale, frame.height) }))
+  }
+  return { lensOn, lensAt, setLensAt, toggleLens, moveLens }
+}
+
+type SurfaceBase = Pick<ComponentProps<typeof Surface>, 'frame' | 'view' | 'devicePixelRatio' | 'lens' | 'onLens' | 'onView' | 'onSize'>
+
+interface PaneGridProps {
+  panes: ViewerPane[]
+  /** Shown in place of every after while held. */
+  before: ViewerPane | undefined
+  holding: boolean
+  natural: Record<string, Size>
+  layerOf(pane: ViewerPane, hidden?: boolean): Layer
+  surfaceProps(surface: string): SurfaceBase
+}
+
+/** Side by side: each pane its own surface; a held before is drawn over each after, which stays loaded beneath. */
+function PaneGrid({ panes, before, holding, natural, layerOf, surfaceProps }: PaneGridProps) {
+  return (
+    <div className={`stage-grid n${Math.min(panes.length, 4)}`}>
+      {panes.map((pane) => {
+        const held = holding && pane.kind === 'after' && before?.url && pane.url ? before : null
+        return (
+          <figure className="stage-pane" key={pane.key}>
+            <figcaption className="stage-caption">
+              <span className="stage-title">
+                <strong>
+                  <MiddleTruncate text={held ? `${held.title} (held)` : pane.title} keepEnd={modelNameTail} />
+                </strong>{' '}
+                <PictureSize pane={held ?? pane} natural={natural} />
+              </span>
+              <span className="stage-meta">{pane.meta}</span>
+            </figcaption>
+            <div className="stage-view">
+              <Surface {...surfaceProps(pane.key)} label={pane.title} layers={held ? [{ ...layerOf(held), key: `held-${held.key}` }, layerOf(pane, true)] : [layerOf(pane)]} />
+            </div>
+          </figure>
+        )
+      })}
+    </div>
+  )
+}
+
 /**
  * Pictures judged together, drawn in one coordinate frame: under a slider, side by side, or one over
  * the other with the before held in place (Space). Fit, 100% (one image pixel per screen pixel),
@@ -166,8 +220,6 @@ export function ImageViewer({ panes, mode, pair, sync = true, toolbar, keyboard 
   const dpr = useDevicePixelRatio()
   const [natural, setNatural] = useState<Record<string, Size>>({})
   const [holding, setHolding] = useState(false)
-  const [lensOn, setLensOn] = useState(false)
-  const [lensAt, setLensAt] = useState<Point | null>(null)
   const [split, setSplit] = useState(0.5)
 
   const [ia, ib] = pair ?? [0, 1]
@@ -181,15 +233,7 @@ export function ImageViewer({ panes, mode, pair, sync = true, toolbar, keyboard 
   const frame = (reference && sizeOf(reference)) || { width: 4, height: 3 }
   const views = useFrameViews(surfaceKeys, sync || single, frame, dpr)
   const before = single ? left : panes.find((p) => p.kind === 'before')
-
-  const toggleLens = () => {
-    setLensOn((on) => !on)
-    setLensAt((at) => at ?? { x: frame.width / 2, y: frame.height / 2 })
-  }
-  const moveLens = (dx: number, dy: number) => {
-    const clamp = (v: number, max: number) => Math.min(Math.max(v, 0), max)
-    setLensAt((at) => ({ x: clamp((at?.x ?? frame.width / 2) + dx / views.scale, frame.width), y: clamp((at?.y ?? frame.height / 2) + dy / views.scale, frame.height) }))
-  }
+  const { lensOn, lensAt, setLensAt, toggleLens, moveLens } = useLens(frame, views.scale)
   useViewerKeys(keyboard, {
     hold: setHolding,
     toggleLens,
@@ -208,7 +252,7 @@ export function ImageViewer({ panes, mode, pair, sync = true, toolbar, keyboard 
     hiddenByHold: hidden,
     onNaturalSize: (url, size) => setNatural((prev) => (prev[url]?.width === size.width && prev[url]?.height === size.height ? prev : { ...prev, [url]: size }))
   })
-  const surfaceProps = (surface: string) => ({
+  const surfaceProps = (surface: string): SurfaceBase => ({
     frame,
     view: views.viewOf(surface),
     devicePixelRatio: dpr,
@@ -271,27 +315,7 @@ export function ImageViewer({ panes, mode, pair, sync = true, toolbar, keyboard 
           />
         </div>
       ) : (
-        <div className={`stage-grid n${Math.min(panes.length, 4)}`}>
-          {panes.map((pane) => {
-            const held = holding && pane.kind === 'after' && before?.url && pane.url ? before : null
-            return (
-              <figure className="stage-pane" key={pane.key}>
-                <figcaption className="stage-caption">
-                  <span className="stage-title">
-                    <strong>
-                      <MiddleTruncate text={held ? `${held.title} (held)` : pane.title} keepEnd={modelNameTail} />
-                    </strong>{' '}
-                    <PictureSize pane={held ?? pane} natural={natural} />
-                  </span>
-                  <span className="stage-meta">{pane.meta}</span>
-                </figcaption>
-                <div className="stage-view">
-                  <Surface {...surfaceProps(pane.key)} label={pane.title} layers={held ? [{ ...layerOf(held), key: `held-${held.key}` }, layerOf(pane, true)] : [layerOf(pane)]} />
-                </div>
-              </figure>
-            )
-          })}
-        </div>
+        <PaneGrid panes={panes} before={before} holding={holding} natural={natural} layerOf={layerOf} surfaceProps={surfaceProps} />
       )}
     </div>
   )

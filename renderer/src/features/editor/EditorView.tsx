@@ -53,19 +53,25 @@ function baseOf(recordId: string, output: OutputView): EditBase {
 
 const modeLabels: Record<ViewerMode, string> = { slider: 'Slider', 'side-by-side': 'Side by side', hold: 'Hold to compare' }
 
+function ModeSwitch({ mode, onMode }: { mode: ViewerMode; onMode(mode: ViewerMode): void }) {
+  return (
+    <div className="segmented small" role="radiogroup" aria-label="Comparison mode">
+      {(['slider', 'side-by-side', 'hold'] as const).map((m) => (
+        <button key={m} type="button" role="radio" aria-checked={mode === m} className={mode === m ? 'on' : ''} onClick={() => onMode(m)}>
+          {modeLabels[m]}
+        </button>
+      ))}
+    </div>
+  )
+}
+
 function StageToolbar({ mode, onMode, shown, outputIndex, onOutput }: { mode: ViewerMode; onMode(mode: ViewerMode): void; shown: ItemView | undefined; outputIndex: number; onOutput(index: number): void }) {
   const recordId = shown?.recordId
   const outputs = shown?.outputs ?? []
   const output = outputs[outputIndex]
   return (
     <>
-      <div className="segmented small" role="radiogroup" aria-label="Comparison mode">
-        {(['slider', 'side-by-side', 'hold'] as const).map((m) => (
-          <button key={m} type="button" role="radio" aria-checked={mode === m} className={mode === m ? 'on' : ''} onClick={() => onMode(m)}>
-            {modeLabels[m]}
-          </button>
-        ))}
-      </div>
+      <ModeSwitch mode={mode} onMode={onMode} />
       {outputs.length > 1 ? (
         <div className="segmented small" role="radiogroup" aria-label="Output">
           {outputs.map((o, i) => (
@@ -107,6 +113,46 @@ function versionPanes(lineage: LineageView, comparing: readonly string[], models
 function maskTargetOf(key: string | null, picture: { width: number | null; height: number | null } | undefined): MaskTarget | null {
   if (!key || !picture?.width || !picture.height) return null
   return { key, size: { width: picture.width, height: picture.height } }
+}
+
+/** The result's pane: a placeholder says what the run is doing until its picture is there. */
+function afterPane(shown: ItemView | undefined, output: OutputView | undefined, models: ModelEntry[]): ViewerPane {
+  return {
+    key: 'after',
+    kind: 'after',
+    url: output && output.url && !output.missing ? output.url : null,
+    size: output ? { width: output.width, height: output.height } : null,
+    title: shown ? `After · ${modelLabel(models, shown.model)}` : 'After',
+    meta: shown ? <ItemMeta item={shown} /> : null,
+    placeholder: shown ? <ItemPlaceholder item={shown} brief={Boolean(shown.error)} /> : <span className="muted">Run the edit to see the result here.</span>
+  }
+}
+
+function ResultNotes({ shown, maskDrawing }: { shown: ItemView | undefined; maskDrawing: boolean }) {
+  return (
+    <>
+      {shown?.mask && shown.mask.leak !== undefined && !maskDrawing ? (
+        <p className="hint pad mask-leak" data-testid="mask-leak">
+          Masked edit: {leakSentence(shown.mask.leak)}
+        </p>
+      ) : null}
+      {shown?.error ? <ErrorNotice error={shown.error} /> : null}
+      {shown?.requestId ? <p className="hint pad">Request id {shown.requestId}</p> : null}
+    </>
+  )
+}
+
+function NothingToEdit() {
+  return (
+    <div className="empty-state">
+      <Icon name="edit" size={40} />
+      <h2>Nothing to edit yet</h2>
+      <p className="muted">Choose one or more images in the Library, then Edit. The original stays untouched; results are written beside it.</p>
+      <button type="button" className="btn primary" onClick={() => useUi.getState().navigate('library')}>
+        Open the Library
+      </button>
+    </div>
+  )
 }
 
 export function EditorView() {
@@ -154,7 +200,6 @@ export function EditorView() {
   const outputs = shown?.outputs ?? []
   const shownIndex = Math.min(outputIndex, Math.max(0, outputs.length - 1))
   const output = outputs[shownIndex]
-  const after = output && output.url && !output.missing ? output.url : null
   const sourcePicture = beforePicture(shown, assets, sources, output ? Math.max(output.width, output.height) : undefined)
   // An earlier version being edited is not in the library: its own output is the "before".
   const before = base && !sourcePicture.url ? { url: base.url, size: { width: base.width, height: base.height } } : sourcePicture
@@ -163,18 +208,7 @@ export function EditorView() {
   const maskDrawing = useMask((s) => s.drawing && maskTarget !== null && s.target?.key === maskTarget.key)
   const comparePanes = lineage && !maskDrawing ? versionPanes(lineage, comparing, models) : null
   const beforePane: ViewerPane = { key: 'before', kind: 'before', url: before.url, size: before.size, title: 'Before', meta: shown ? (base ? baseName : shown.sourceName) : (baseName ?? sources[0]?.name) }
-  const panes: ViewerPane[] = maskDrawing ? [beforePane, { key: 'mask', kind: 'after', url: null, title: 'Mask' }] : comparePanes ?? [
-    beforePane,
-    {
-      key: 'after',
-      kind: 'after',
-      url: after,
-      size: output ? { width: output.width, height: output.height } : null,
-      title: shown ? `After · ${modelLabel(models, shown.model)}` : 'After',
-      meta: shown ? <ItemMeta item={shown} /> : null,
-      placeholder: shown ? <ItemPlaceholder item={shown} brief={Boolean(shown.error)} /> : <span className="muted">Run the edit to see the result here.</span>
-    }
-  ]
+  const panes: ViewerPane[] = maskDrawing ? [beforePane, { key: 'mask', kind: 'after', url: null, title: 'Mask' }] : (comparePanes ?? [beforePane, afterPane(shown, output, models)])
   const branch = (version: LineageVersionView) => {
     const first = version.outputs[0]
     if (!first || first.missing) return
@@ -198,13 +232,7 @@ export function EditorView() {
               toolbar={
                 comparePanes ? (
                   <>
-                    <div className="segmented small" role="radiogroup" aria-label="Comparison mode">
-                      {(['slider', 'side-by-side', 'hold'] as const).map((m) => (
-                        <button key={m} type="button" role="radio" aria-checked={mode === m} className={mode === m ? 'on' : ''} onClick={() => setMode(m)}>
-                          {modeLabels[m]}
-                        </button>
-                      ))}
-                    </div>
+                    <ModeSwitch mode={mode} onMode={setMode} />
                     <button type="button" className="btn small" onClick={() => setComparing([])}>
                       Stop comparing versions
                     </button>
@@ -229,23 +257,10 @@ export function EditorView() {
             ) : null}
             {lineageError ? <ErrorNotice error={lineageError} compact /> : null}
             {lineage ? <VersionStrip lineage={lineage} baseRecordId={base?.recordId ?? null} comparing={comparing} onBranch={branch} onToggleCompare={toggleCompare} /> : null}
-            {shown?.mask && shown.mask.leak !== undefined && !maskDrawing ? (
-              <p className="hint pad mask-leak" data-testid="mask-leak">
-                Masked edit: {leakSentence(shown.mask.leak)}
-              </p>
-            ) : null}
-            {shown?.error ? <ErrorNotice error={shown.error} /> : null}
-            {shown?.requestId ? <p className="hint pad">Request id {shown.requestId}</p> : null}
+            <ResultNotes shown={shown} maskDrawing={maskDrawing} />
           </>
         ) : (
-          <div className="empty-state">
-            <Icon name="edit" size={40} />
-            <h2>Nothing to edit yet</h2>
-            <p className="muted">Choose one or more images in the Library, then Edit. The original stays untouched; results are written beside it.</p>
-            <button type="button" className="btn primary" onClick={() => useUi.getState().navigate('library')}>
-              Open the Library
-            </button>
-          </div>
+          <NothingToEdit />
         )}
       </section>
     </div>

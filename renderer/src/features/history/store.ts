@@ -1,4 +1,4 @@
-import { create } from 'zustand'
+import { create, type StateCreator } from 'zustand'
 import type { AppErrorData } from '@shared/errors'
 import type { DeleteEntryResult, HistoryQuery, SpendInterval, SpendResult, TotalsRow } from '@shared/history'
 import type { HistoryEntryView, LineageView } from '@shared/views'
@@ -63,10 +63,13 @@ function clean(filter: HistoryFilter): HistoryFilter {
   return out as HistoryFilter
 }
 
+// A slice reads the whole state (totals and exports follow the list's filter) but supplies only its own keys.
+type Slice<K extends keyof HistoryState> = StateCreator<HistoryState, [], [], Pick<HistoryState, K>>
+
 let seq = 0
 let spendSeq = 0
 
-export const useHistory = create<HistoryState>()((set, get) => ({
+const listSlice: Slice<'filter' | 'items' | 'total' | 'pages' | 'warnings' | 'loading' | 'error' | 'setFilter' | 'clearFilter' | 'query' | 'loadMore'> = (set, get) => ({
   filter: { sort: 'newest' },
   items: [],
   total: 0,
@@ -74,17 +77,6 @@ export const useHistory = create<HistoryState>()((set, get) => ({
   warnings: [],
   loading: false,
   error: null,
-  totalsBy: 'model',
-  totals: [],
-  overall: null,
-  totalsError: null,
-  spendBy: 'auto',
-  spend: null,
-  spendError: null,
-  selectedId: null,
-  exporting: false,
-  exportResult: null,
-  exportError: null,
   setFilter(patch) {
     set({ filter: { ...get().filter, ...patch } })
     void get().query()
@@ -120,7 +112,17 @@ export const useHistory = create<HistoryState>()((set, get) => ({
     } catch (err) {
       if (mine === seq) set({ error: asError(err), loading: false })
     }
-  },
+  }
+})
+
+const spendSlice: Slice<'totalsBy' | 'totals' | 'overall' | 'totalsError' | 'spendBy' | 'spend' | 'spendError' | 'loadTotals' | 'loadSpend'> = (set, get) => ({
+  totalsBy: 'model',
+  totals: [],
+  overall: null,
+  totalsError: null,
+  spendBy: 'auto',
+  spend: null,
+  spendError: null,
   async loadTotals(by) {
     const totalsBy = by ?? get().totalsBy
     set({ totalsBy })
@@ -144,7 +146,11 @@ export const useHistory = create<HistoryState>()((set, get) => ({
     } catch (err) {
       if (mine === spendSeq) set({ spend: null, spendError: asError(err) })
     }
-  },
+  }
+})
+
+const entrySlice: Slice<'selectedId' | 'select' | 'lineage' | 'lineageError' | 'loadLineage' | 'openEntry' | 'remove' | 'revealOutput' | 'copySupportBundle'> = (set, get) => ({
+  selectedId: null,
   select: (selectedId) => set({ selectedId }),
   lineage: null,
   lineageError: null,
@@ -169,16 +175,6 @@ export const useHistory = create<HistoryState>()((set, get) => ({
       }
     }
     set({ selectedId: id })
-  },
-  async exportAs(format) {
-    set({ exporting: true, exportError: null, exportResult: null })
-    try {
-      const { sort: _sort, ...filter } = clean(get().filter)
-      const result = await api.invoke('history.export', { format, filter })
-      set({ exporting: false, exportResult: result })
-    } catch (err) {
-      set({ exporting: false, exportError: asError(err) })
-    }
   },
   async remove(id, deleteFiles) {
     try {
@@ -208,7 +204,25 @@ export const useHistory = create<HistoryState>()((set, get) => ({
     }
     await useClipboard.getState().copy(text, 'Support bundle')
   }
-}))
+})
+
+const exportSlice: Slice<'exporting' | 'exportResult' | 'exportError' | 'exportAs'> = (set, get) => ({
+  exporting: false,
+  exportResult: null,
+  exportError: null,
+  async exportAs(format) {
+    set({ exporting: true, exportError: null, exportResult: null })
+    try {
+      const { sort: _sort, ...filter } = clean(get().filter)
+      const result = await api.invoke('history.export', { format, filter })
+      set({ exporting: false, exportResult: result })
+    } catch (err) {
+      set({ exporting: false, exportError: asError(err) })
+    }
+  }
+})
+
+export const useHistory = create<HistoryState>()((...a) => ({ ...listSlice(...a), ...spendSlice(...a), ...entrySlice(...a), ...exportSlice(...a) }))
 
 /** The support bundle of the entry open in History, or a word on how to get one. */
 export function copySelectedSupportBundle(): void {

@@ -1,5 +1,7 @@
 import { useEffect, useId, type ReactNode } from 'react'
 import { useShallow } from 'zustand/react/shallow'
+import type { Pack } from '@shared/packs'
+import type { TemplateView } from '@shared/views'
 import { DEFAULT_WATCH_PATTERNS, type WatchFileEvent, type WatchRuleState, type WatchRuleView } from '@shared/watch'
 import { ErrorNotice } from '../../components/ErrorNotice'
 import { Icon } from '../../components/Icon'
@@ -123,45 +125,34 @@ function Field({ label, children, id }: { label: string; id: string; children: R
   )
 }
 
-function RuleForm({ id, form }: { id?: string; form: WatchForm }) {
-  const base = useId()
-  const store = useWatch.getState()
-  const { models, templates } = useCatalog(useShallow((s) => ({ models: s.models, templates: s.templates })))
-  const saving = useWatch((s) => s.saving)
-  const packs = usePacks((s) => s.packs)
-  const set = (patch: Partial<WatchForm>) => store.setForm(patch)
+interface FormPartProps {
+  /** The form's own id, which every field's id extends. */
+  base: string
+  form: WatchForm
+  set(patch: Partial<WatchForm>): void
+}
+
+/** Folders come from the system's folder dialog, so the choice is shown, not typed. */
+function FolderField({ id, label, shown, children }: { id: string; label: string; shown: string; children: ReactNode }) {
+  return (
+    <div className="field">
+      <span className="field-label" id={id}>
+        {label}
+      </span>
+      <div className="watch-folder-row">
+        <output aria-labelledby={id} className="watch-folder">
+          {shown}
+        </output>
+        {children}
+      </div>
+    </div>
+  )
+}
+
+function ModeFields({ base, form, set, packs, templates }: FormPartProps & { packs: readonly Pack[]; templates: readonly TemplateView[] }) {
   const pack = form.mode === 'pack'
   return (
-    <form
-      className="watch-form"
-      aria-label={id ? 'Edit watch rule' : 'New watch rule'}
-      onSubmit={(e) => {
-        e.preventDefault()
-        void store.save()
-      }}
-    >
-      <Field label="Name" id={`${base}-name`}>
-        <input id={`${base}-name`} value={form.name} placeholder="Defaults to the folder's name" onChange={(e) => set({ name: e.target.value })} />
-      </Field>
-      <div className="field">
-        <span className="field-label" id={`${base}-folder-label`}>
-          Folder to watch
-        </span>
-        <div className="watch-folder-row">
-          <output aria-labelledby={`${base}-folder-label`} className="watch-folder">
-            {form.folder || 'No folder chosen'}
-          </output>
-          <button type="button" className="btn small" onClick={() => void store.pickFolder('folder')}>
-            <Icon name="folder" /> Choose folder…
-          </button>
-        </div>
-      </div>
-      <label className="check">
-        <input type="checkbox" checked={form.recursive} onChange={(e) => set({ recursive: e.target.checked })} /> Include subfolders
-      </label>
-      <Field label="File patterns" id={`${base}-patterns`}>
-        <input id={`${base}-patterns`} value={form.patterns} onChange={(e) => set({ patterns: e.target.value })} />
-      </Field>
+    <>
       <fieldset className="watch-mode">
         <legend>What to do</legend>
         <label className="check">
@@ -209,6 +200,62 @@ function RuleForm({ id, form }: { id?: string; form: WatchForm }) {
           <textarea id={`${base}-prompt`} rows={3} value={form.prompt} onChange={(e) => set({ prompt: e.target.value })} />
         </Field>
       )}
+    </>
+  )
+}
+
+/** A pack's targets fix each output's size and shape, so only the quality is asked for then. */
+function ParamFields({ base, form, set }: FormPartProps) {
+  return (
+    <div className="watch-params">
+      {form.mode === 'pack' ? null : (
+        <>
+          <Field label="Size" id={`${base}-size`}>
+            <input id={`${base}-size`} value={form.size} placeholder="e.g. 1024x1024, 2K" onChange={(e) => set({ size: e.target.value })} />
+          </Field>
+          <Field label="Aspect ratio" id={`${base}-aspect`}>
+            <input id={`${base}-aspect`} value={form.aspectRatio} placeholder="e.g. 4:5" onChange={(e) => set({ aspectRatio: e.target.value })} />
+          </Field>
+        </>
+      )}
+      <Field label="Quality" id={`${base}-quality`}>
+        <input id={`${base}-quality`} value={form.quality} placeholder="low, medium, high" onChange={(e) => set({ quality: e.target.value })} />
+      </Field>
+    </div>
+  )
+}
+
+function RuleForm({ id, form }: { id?: string; form: WatchForm }) {
+  const base = useId()
+  const store = useWatch.getState()
+  const { models, templates } = useCatalog(useShallow((s) => ({ models: s.models, templates: s.templates })))
+  const saving = useWatch((s) => s.saving)
+  const packs = usePacks((s) => s.packs)
+  const set = (patch: Partial<WatchForm>) => store.setForm(patch)
+  return (
+    <form
+      className="watch-form"
+      aria-label={id ? 'Edit watch rule' : 'New watch rule'}
+      onSubmit={(e) => {
+        e.preventDefault()
+        void store.save()
+      }}
+    >
+      <Field label="Name" id={`${base}-name`}>
+        <input id={`${base}-name`} value={form.name} placeholder="Defaults to the folder's name" onChange={(e) => set({ name: e.target.value })} />
+      </Field>
+      <FolderField id={`${base}-folder-label`} label="Folder to watch" shown={form.folder || 'No folder chosen'}>
+        <button type="button" className="btn small" onClick={() => void store.pickFolder('folder')}>
+          <Icon name="folder" /> Choose folder…
+        </button>
+      </FolderField>
+      <label className="check">
+        <input type="checkbox" checked={form.recursive} onChange={(e) => set({ recursive: e.target.checked })} /> Include subfolders
+      </label>
+      <Field label="File patterns" id={`${base}-patterns`}>
+        <input id={`${base}-patterns`} value={form.patterns} onChange={(e) => set({ patterns: e.target.value })} />
+      </Field>
+      <ModeFields base={base} form={form} set={set} packs={packs} templates={templates} />
       <Field label="Model" id={`${base}-model`}>
         <select id={`${base}-model`} value={form.model} onChange={(e) => set({ model: e.target.value })}>
           <option value="">Choose a model</option>
@@ -219,39 +266,17 @@ function RuleForm({ id, form }: { id?: string; form: WatchForm }) {
           ))}
         </select>
       </Field>
-      <div className="watch-params">
-        {pack ? null : (
-          <>
-            <Field label="Size" id={`${base}-size`}>
-              <input id={`${base}-size`} value={form.size} placeholder="e.g. 1024x1024, 2K" onChange={(e) => set({ size: e.target.value })} />
-            </Field>
-            <Field label="Aspect ratio" id={`${base}-aspect`}>
-              <input id={`${base}-aspect`} value={form.aspectRatio} placeholder="e.g. 4:5" onChange={(e) => set({ aspectRatio: e.target.value })} />
-            </Field>
-          </>
-        )}
-        <Field label="Quality" id={`${base}-quality`}>
-          <input id={`${base}-quality`} value={form.quality} placeholder="low, medium, high" onChange={(e) => set({ quality: e.target.value })} />
-        </Field>
-      </div>
-      <div className="field">
-        <span className="field-label" id={`${base}-out-label`}>
-          Output folder
-        </span>
-        <div className="watch-folder-row">
-          <output aria-labelledby={`${base}-out-label`} className="watch-folder">
-            {form.outputDir || 'A "pixdesk" folder beside each image'}
-          </output>
-          <button type="button" className="btn small" onClick={() => void store.pickFolder('outputDir')}>
-            <Icon name="folder" /> Choose…
+      <ParamFields base={base} form={form} set={set} />
+      <FolderField id={`${base}-out-label`} label="Output folder" shown={form.outputDir || 'A "pixdesk" folder beside each image'}>
+        <button type="button" className="btn small" onClick={() => void store.pickFolder('outputDir')}>
+          <Icon name="folder" /> Choose…
+        </button>
+        {form.outputDir ? (
+          <button type="button" className="btn small" onClick={() => set({ outputDir: '' })}>
+            Beside each image
           </button>
-          {form.outputDir ? (
-            <button type="button" className="btn small" onClick={() => set({ outputDir: '' })}>
-              Beside each image
-            </button>
-          ) : null}
-        </div>
-      </div>
+        ) : null}
+      </FolderField>
       <Field label="Daily budget (credits)" id={`${base}-budget`}>
         <input id={`${base}-budget`} inputMode="decimal" value={form.dailyBudget} placeholder="Empty: no daily cap" onChange={(e) => set({ dailyBudget: e.target.value })} />
       </Field>
