@@ -30,6 +30,14 @@ export default tseslint.config(
     rules: { ...reactHooks.configs.recommended.rules }
   },
   {
+    // A file is a room to read in one sitting, a function a thing to hold in mind at once.
+    files: ['electron/**/*.ts', 'renderer/src/**/*.{ts,tsx}'],
+    rules: {
+      'max-lines': ['error', { max: 600, skipBlankLines: true, skipComments: true }],
+      'max-lines-per-function': ['error', { max: 120, skipBlankLines: true, skipComments: true }]
+    }
+  },
+  {
     // The renderer reaches the main process only through window.pixdesk: never Node or Electron.
     files: ['renderer/**/*.{ts,tsx}'],
     rules: {
