@@ -189,6 +189,26 @@ describe('generated corpus through the library', () => {
     expect(persisted.list().map((a) => a.path)).toEqual([join(root, 'first.png')])
   })
 
+  it('a folder removed while it is still importing stays removed: files not reached yet are skipped', async () => {
+    const root = join(tmp, 'removed-midway')
+    mkdirSync(root, { recursive: true })
+    const png = readFileSync(join(corpus.dir, 'basic.png'))
+    for (let i = 0; i < 24; i++) writeFileSync(join(root, `photo-${String(i).padStart(2, '0')}.png`), png)
+    const lib = await openLibrary('removed-midway', { watch: true, concurrency: 1 })
+    let removing: Promise<void> | undefined
+    lib.on('asset', () => {
+      removing ??= lib.removeRoot(root)
+    })
+    const summary = await lib.importPaths([root])
+    await removing
+    expect(summary.assets).toBeLessThan(24)
+    expect(lib.importedRoots()).toEqual([])
+    expect(lib.list()).toEqual([])
+    await lib.close()
+    const reopened = await openLibrary('removed-midway')
+    expect(reopened.list()).toEqual([])
+  })
+
   it('bounds the thumbnail cache in bytes, evicting the least recently used', async () => {
     const dir = join(tmp, 'lru')
     const cache = new ThumbnailCache(dir, 3000)

@@ -84,6 +84,8 @@ export class Library extends EventEmitter<LibraryEvents> {
   private readonly limits: UploadLimits
   private readonly limitsKey: string
   private watcher: FolderWatcher | undefined
+  /** Set by close: an import still running finishes its files but starts no new watcher. */
+  private closed = false
   private saveTimer: NodeJS.Timeout | undefined
   private saving: Promise<void> = Promise.resolve()
   private readonly rendering = new Map<string, Promise<CachedThumbnail | undefined>>()
@@ -185,7 +187,11 @@ export class Library extends EventEmitter<LibraryEvents> {
       if (progress.found % 64 === 0) report()
       tasks.push(
         this.limiter.run(async () => {
-          const { asset, reused } = await this.processFile(path, root)
+          // Its folder or the file itself was removed while the import was still on its way to it.
+          if (!this.stillImported(path, root)) return
+          const processed = await this.processFile(path, root)
+          if (!processed) return
+          const { asset, reused } = processed
           summary.assets++
           if (reused) summary.reused++
           if (asset.verdict.ok) summary.ok++
@@ -221,7 +227,7 @@ export class Library extends EventEmitter<LibraryEvents> {
       // those thumbnails are not kept waiting behind it. A file created before the watcher saw its
       // folder is caught by a second look once it is ready.
       await Promise.all(tasks.slice(queuedBefore, queuedBefore + FIRST_SCREEN_FILES))
-      if (this.watching) {
+      if (this.watching && this.roots.has(path)) {
         await this.watchRoot(path)
         await this.scanInto(path, enqueue, undefined)
       }
@@ -306,8 +312,10 @@ export class Library extends EventEmitter<LibraryEvents> {
     throw new AppError({ ...error, path: undefined, message: `${what} cannot be used: ${error.message}` })
   }
 
-  /** Stop showing a folder: its assets leave the library (their files are untouched). */
-  /** Forgets an imported folder (and everything found in it) or a file imported on its own. */
+  /**
+   * Forgets an imported folder (and everything found in it) or a file imported on its own; their files
+   * are untouched. An import of it still running skips the files it has not reached.
+   */
   async removeRoot(root: string): Promise<void> {
     const path = resolve(root)
     if (this.files.delete(path)) {
@@ -333,6 +341,7 @@ export class Library extends EventEmitter<LibraryEvents> {
   }
 
   async close(): Promise<void> {
+    this.closed = true
     await this.watcher?.close()
     this.watcher = undefined
     this.scheduleSave(0)
@@ -343,11 +352,13 @@ export class Library extends EventEmitter<LibraryEvents> {
     return (this.options.outputFolderName ?? 'pixdesk').toLowerCase()
   }
 
-  private async processFile(path: string, root: string | undefined): Promise<{ asset: LibraryAsset; reused: boolean }> {
+  /** Inspects one file into the library; undefined when its folder or itself was removed meanwhile. */
+  private async processFile(path: string, root: string | undefined): Promise<{ asset: LibraryAsset; reused: boolean } | undefined> {
     const id = assetIdFor(path)
     const previous = this.assets.get(id)
     try {
       const st = await stat(path)
+      if (!this.stillImported(path, root)) return undefined
       if (previous && previous.bytes === st.size && previous.mtimeMs === st.mtimeMs) {
         // Unchanged since last seen: reuse everything; only a missing thumbnail costs a decode.
         const asset = root && previous.root !== root ? { ...previous, root } : previous
@@ -369,9 +380,11 @@ export class Library extends EventEmitter<LibraryEvents> {
       result = { info: { ...emptyInfo(path), verdict: { ok: false, error } } }
     }
     const asset: LibraryAsset = { ...result.info, id, ...(root ? { root } : {}) }
+    if (!this.stillImported(path, root)) return undefined
     // In the library from the moment it is announced, with its thumbnail: never listed before the event.
     if (result.preview && asset.verdict.ok) {
       await this.thumbs.put(asset.sha256, DEFAULT_THUMBNAIL_SIZE, result.preview)
+      if (!this.stillImported(path, root)) return undefined
       this.assets.set(id, asset)
       this.emit('asset', { type: previous ? 'updated' : 'added', asset })
       this.emit('thumbnail', { assetId: id, size: DEFAULT_THUMBNAIL_SIZE })
@@ -446,8 +459,12 @@ export class Library extends EventEmitter<LibraryEvents> {
     this.scheduleSave()
   }
 
+  private stillImported(path: string, root: string | undefined): boolean {
+    return root ? this.roots.has(root) : this.files.has(path)
+  }
+
   private async watchRoot(root: string): Promise<void> {
-    if (this.options.watch === false) return
+    if (this.options.watch === false || this.closed) return
     this.watcher ??= new FolderWatcher((changes) => void this.applyChanges(changes), {
       debounceMs: this.options.watchDebounceMs,
       skipFolderNames: [this.outputFolderName],

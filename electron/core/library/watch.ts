@@ -17,6 +17,8 @@ export interface FolderWatchOptions {
  */
 export class FolderWatcher {
   private readonly watchers = new Map<string, FSWatcher>()
+  /** Callers of add() still waiting for 'ready', which a watcher closed first never emits. */
+  private readonly starting = new Map<FSWatcher, () => void>()
   private pending = new Map<string, FolderChange['kind']>()
   private timer: NodeJS.Timeout | undefined
   private readonly debounceMs: number
@@ -30,7 +32,7 @@ export class FolderWatcher {
     this.skipNames = new Set(options.skipFolderNames ?? ['pixdesk'])
   }
 
-  /** Resolves once the folder is being watched. */
+  /** Resolves once the folder is being watched, or once it is removed or the watcher closed before that. */
   async add(root: string): Promise<void> {
     if (this.watchers.has(root)) return
     const watcher = watch(root, {
@@ -46,13 +48,26 @@ export class FolderWatcher {
     watcher.on('unlinkDir', (p) => this.queue(p, 'remove'))
     // A watcher error (e.g. a folder made unreadable) must not take the app down; the next import catches up.
     watcher.on('error', () => undefined)
-    await new Promise<void>((resolve) => watcher.once('ready', () => resolve()))
+    await new Promise<void>((resolve) => {
+      this.starting.set(watcher, resolve)
+      watcher.once('ready', () => this.started(watcher))
+    })
   }
 
   async remove(root: string): Promise<void> {
     const watcher = this.watchers.get(root)
     this.watchers.delete(root)
-    await watcher?.close()
+    if (watcher) await this.stop(watcher)
+  }
+
+  private started(watcher: FSWatcher): void {
+    this.starting.get(watcher)?.()
+    this.starting.delete(watcher)
+  }
+
+  private async stop(watcher: FSWatcher): Promise<void> {
+    await watcher.close()
+    this.started(watcher)
   }
 
   private ignored(root: string, path: string, isFile: boolean): boolean {
@@ -82,6 +97,6 @@ export class FolderWatcher {
     clearTimeout(this.timer)
     const all = [...this.watchers.values()]
     this.watchers.clear()
-    await Promise.all(all.map((w) => w.close()))
+    await Promise.all(all.map((w) => this.stop(w)))
   }
 }
