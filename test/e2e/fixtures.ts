@@ -43,9 +43,15 @@ async function serveRenderer(getConnection: () => RendererConnection | undefined
       const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`)
       const connection = getConnection()
       if (url.pathname.startsWith('/asset/') && connection) {
-        const response = await connection.handleAsset(new Request(url.href, { method: req.method }))
-        res.writeHead(response.status, Object.fromEntries(response.headers))
-        res.end(Buffer.from(await response.arrayBuffer()))
+        try {
+          const response = await connection.handleAsset(new Request(url.href, { method: req.method }))
+          res.writeHead(response.status, Object.fromEntries(response.headers))
+          res.end(Buffer.from(await response.arrayBuffer()))
+        } catch (err) {
+          // As Electron's protocol handler does with a rejection: the request fails, the page goes on.
+          if (!res.headersSent) res.writeHead(500)
+          res.end(String(err))
+        }
         return
       }
       const rel = normalize(decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname))
@@ -68,7 +74,25 @@ async function serveRenderer(getConnection: () => RendererConnection | undefined
   const port = typeof address === 'object' && address ? address.port : 0
   return {
     url: `http://127.0.0.1:${port}/`,
-    close: () => new Promise((ok) => server.close(() => ok()))
+    close: () =>
+      new Promise((ok) => {
+        server.close(() => ok())
+        // A request still open (a thumbnail the page is loading) must not hold the teardown.
+        server.closeAllConnections()
+      })
+  }
+}
+
+/** A teardown step with a deadline, so a stuck one fails the test by name instead of as a bare timeout. */
+async function step<T>(what: string, work: Promise<T>, ms = 15_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const stuck = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Test teardown: ${what} did not finish within ${ms / 1000} s.`)), ms)
+  })
+  try {
+    return await Promise.race([work, stuck])
+  } finally {
+    clearTimeout(timer)
   }
 }
 
@@ -148,10 +172,11 @@ export const test = base.extend<{ app: PixdeskFixture }>({
       }
     })
 
+    // The page may still be fetching: stop serving it first, so nothing reaches services being disposed.
+    await step('closing the page server', server.close())
     connection.close()
-    await ready.dispose()
-    await server.close()
-    await rm(home, { recursive: true, force: true })
+    await step('disposing the services', ready.dispose())
+    await step('removing the test home', rm(home, { recursive: true, force: true }))
     if (policyViolations.length) throw new Error(`The page broke its Content Security Policy:\n${policyViolations.join('\n')}`)
   }
 })
