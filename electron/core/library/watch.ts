@@ -50,7 +50,7 @@ export class FolderWatcher {
     watcher.on('error', () => undefined)
     await new Promise<void>((resolve) => {
       this.starting.set(watcher, resolve)
-      watcher.once('ready', () => this.started(watcher))
+      watcher.once('ready', () => this.releaseAdd(watcher))
     })
   }
 
@@ -60,14 +60,14 @@ export class FolderWatcher {
     if (watcher) await this.stop(watcher)
   }
 
-  private started(watcher: FSWatcher): void {
+  private releaseAdd(watcher: FSWatcher): void {
     this.starting.get(watcher)?.()
     this.starting.delete(watcher)
   }
 
   private async stop(watcher: FSWatcher): Promise<void> {
     await watcher.close()
-    this.started(watcher)
+    this.releaseAdd(watcher)
   }
 
   private ignored(root: string, path: string, isFile: boolean): boolean {
